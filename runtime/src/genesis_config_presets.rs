@@ -1,0 +1,133 @@
+//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators,
+//! Alice, Bob, Charlie and Dave — the smallest GRANDPA set that keeps finalizing after losing one).
+//!
+//! Both endow the well-known development accounts, which are public: never use these presets for
+//! a chain that holds value.
+
+use crate::{
+	configs::MinProviderStake, units::AIP, AccountId, Balance, BalancesConfig,
+	RuntimeGenesisConfig, StakingConfig, SudoConfig,
+};
+use aipin_primitives::DeviceClass;
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use pallet_compute_staking::GenesisProvider;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// Balance of every endowed development account: one million AIP.
+pub const ENDOWMENT: crate::Balance = 1_000_000 * AIP;
+
+/// A validator's consensus keys.
+#[derive(Clone)]
+pub struct Authority {
+	/// Aura (block production) key.
+	pub aura: AuraId,
+	/// GRANDPA (finality) key.
+	pub grandpa: GrandpaId,
+}
+
+fn keyring_authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Authority {
+	Authority { aura: sr.public().into(), grandpa: ed.public().into() }
+}
+
+/// A development provider: `stash` holds ten times the minimum stake, `operator` signs for it.
+/// It supports kernels 1–3 on a (pretended) 8 GiB consumer GPU at 1 credit per work unit.
+pub fn dev_provider(
+	stash: AccountId,
+	operator: AccountId,
+	port: u16,
+) -> GenesisProvider<AccountId, Balance> {
+	GenesisProvider {
+		stash,
+		operator,
+		stake: 10 * MinProviderStake::get(),
+		device_class: DeviceClass::ConsumerGpu,
+		vram_mib: 8192,
+		throughput: 1_000_000,
+		kernels: vec![1, 2, 3],
+		ask_price: 1,
+		endpoint: alloc::format!("http://127.0.0.1:{port}"),
+	}
+}
+
+/// The genesis patch shared by every preset.
+pub fn genesis(
+	authorities: Vec<Authority>,
+	endowed: Vec<AccountId>,
+	root: AccountId,
+	providers: Vec<GenesisProvider<AccountId, Balance>>,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		aura: pallet_aura::GenesisConfig {
+			authorities: authorities.iter().map(|a| a.aura.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+		staking: StakingConfig { providers },
+	})
+}
+
+/// The `development` preset: Alice alone validates and holds sudo. Two providers are
+/// registered: stash `Alice//stash` operated by `Eve`, and stash `Bob//stash` operated by
+/// `Ferdie`.
+pub fn development_config_genesis() -> Value {
+	genesis(
+		vec![keyring_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+		vec![
+			dev_provider(
+				Sr25519Keyring::AliceStash.to_account_id(),
+				Sr25519Keyring::Eve.to_account_id(),
+				8101,
+			),
+			dev_provider(
+				Sr25519Keyring::BobStash.to_account_id(),
+				Sr25519Keyring::Ferdie.to_account_id(),
+				8102,
+			),
+		],
+	)
+}
+
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate; Alice holds sudo.
+pub fn local_testnet_genesis() -> Value {
+	genesis(
+		vec![
+			keyring_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			keyring_authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			keyring_authority(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			keyring_authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+		Vec::new(),
+	)
+}
+
+/// The JSON patch of a named preset, or `None` for an unknown name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_vec(&patch).ok()
+}
+
+/// Names of the presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

@@ -1,0 +1,212 @@
+//! # AiPIN runtime
+//!
+//! The state-transition function of the AiPIN chain: a solochain with Aura block production,
+//! GRANDPA finality, the native token `AIP` (12 decimals) and, as they land, the compute pallets
+//! (provider staking, burn-and-mint equilibrium, slashing, task escrow).
+//!
+//! Layout, as in the polkadot-sdk templates:
+//! - [`configs`]: one `Config` impl per pallet,
+//! - [`apis`]: the runtime APIs the node, wallets and explorers call,
+//! - [`genesis_config_presets`]: the `development` and `local_testnet` genesis presets.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`-style macros need a high recursion limit.
+#![recursion_limit = "256"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+use sp_version::RuntimeVersion;
+
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Block number.
+pub type BlockNumber = u32;
+/// Signature of a transaction: sr25519, ed25519 or ecdsa.
+pub type Signature = MultiSignature;
+/// Account id: the public key of the signing scheme (32 bytes).
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Balance of an account, in planck (10^-12 AIP).
+pub type Balance = u128;
+/// Transaction index of an account.
+pub type Nonce = u32;
+/// Hash type of blocks and tries.
+pub type Hash = sp_core::H256;
+
+/// Token units. `AIP` has 12 decimals.
+pub mod units {
+	use super::Balance;
+
+	/// One AIP.
+	pub const AIP: Balance = 1_000_000_000_000;
+	/// 10^-3 AIP.
+	pub const MILLI_AIP: Balance = AIP / 1_000;
+	/// 10^-6 AIP.
+	pub const MICRO_AIP: Balance = MILLI_AIP / 1_000;
+	/// Token symbol, as shown in the chain-spec properties.
+	pub const TOKEN_SYMBOL: &str = "AIP";
+	/// Token decimals, as shown in the chain-spec properties.
+	pub const TOKEN_DECIMALS: u8 = 12;
+	/// SS58 address prefix (42: the generic Substrate prefix, for dev and test chains).
+	pub const SS58_PREFIX: u16 = 42;
+	/// The smallest balance an account may hold.
+	pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_AIP;
+}
+
+/// Block time. Aura slots are this long; the fast dev-seal mode keeps the same spacing in
+/// timestamps so that the runtime's time arithmetic behaves the same under both.
+pub mod time {
+	use super::BlockNumber;
+
+	/// Target block time in milliseconds.
+	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+	/// Aura slot duration. It cannot change once a chain has started.
+	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+	/// Blocks per minute.
+	pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+	/// Blocks per hour.
+	pub const HOURS: BlockNumber = MINUTES * 60;
+	/// Blocks per day.
+	pub const DAYS: BlockNumber = HOURS * 24;
+}
+
+/// Types the node uses without knowing the runtime's call and event types.
+pub mod opaque {
+	use super::*;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Block header.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Block.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Block id.
+	pub type BlockId = generic::BlockId<Block>;
+
+	impl_opaque_keys! {
+		/// The keys a validator holds: Aura (sr25519) for authoring, GRANDPA (ed25519) for voting.
+		pub struct SessionKeys {
+			pub aura: Aura,
+			pub grandpa: Grandpa,
+		}
+	}
+}
+
+/// The runtime's version. Bump `spec_version` on every change to the runtime's logic and
+/// `transaction_version` on every change to call indices or call arguments.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("aipin"),
+	impl_name: alloc::borrow::Cow::Borrowed("aipin-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Address format: `MultiAddress` so wallets can use the standard encoding.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// The transaction extensions, in order. All are standard FRAME extensions that generic clients
+/// (polkadot.js, PAPI, subxt) know; AiPIN adds none of its own.
+pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// An extrinsic as it arrives in a block.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload a signer signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Storage migrations run on the next runtime upgrade, besides the pallets' own.
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Dispatches calls to the pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+
+	// The compute pallets: 10 staking, 11 BME (planned), 12 slashing, 13 escrow (planned).
+	#[runtime::pallet_index(10)]
+	pub type Staking = pallet_compute_staking;
+
+	#[runtime::pallet_index(12)]
+	pub type Slashing = pallet_compute_slashing;
+}

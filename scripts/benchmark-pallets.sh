@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Generates `weights.rs` for the AiPIN pallets by running their benchmarks on this machine.
+#
+# The runtime is rebuilt with `--features runtime-benchmarks` in a separate target directory
+# (so the normal build is not invalidated), and the normal node runs the benchmarks against
+# that WASM blob with the runtime's own genesis builder.
+#
+# Usage: scripts/benchmark-pallets.sh [pallet ...]   (default: every AiPIN pallet)
+# Environment: STEPS (default 50), REPEAT (default 20).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+. "$here/env.sh"
+cd "$AIPIN_ROOT"
+
+pallets=("$@")
+if [ ${#pallets[@]} -eq 0 ]; then
+	pallets=(pallet_compute_staking pallet_compute_slashing)
+fi
+
+"$here/build.sh"
+
+bench_target="$AIPIN_CACHE/target-bench"
+echo "==> building the runtime with runtime-benchmarks (target dir $bench_target)"
+CARGO_TARGET_DIR="$bench_target" cargo build --locked --release -p aipin-runtime --features runtime-benchmarks
+wasm="$bench_target/release/wbuild/aipin-runtime/aipin_runtime.compact.compressed.wasm"
+[ -f "$wasm" ] || { echo "runtime blob not found at $wasm" >&2; exit 1; }
+
+for pallet in "${pallets[@]}"; do
+	dir="pallets/$(echo "$pallet" | sed -e 's/^pallet_compute_//' -e 's/^pallet_//')"
+	[ -d "$dir" ] || { echo "no directory $dir for $pallet" >&2; exit 1; }
+	echo "==> benchmarking $pallet -> $dir/src/weights.rs"
+	"$AIPIN_NODE_BIN" benchmark pallet \
+		--runtime "$wasm" \
+		--genesis-builder runtime \
+		--genesis-builder-preset development \
+		--pallet "$pallet" \
+		--extrinsic '*' \
+		--steps "${STEPS:-50}" \
+		--repeat "${REPEAT:-20}" \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--template "$here/templates/pallet-weights.hbs" \
+		--output "$dir/src/weights.rs"
+done
