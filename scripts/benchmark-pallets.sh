@@ -3,7 +3,8 @@
 #
 # The runtime is rebuilt with `--features runtime-benchmarks` in a separate target directory
 # (so the normal build is not invalidated), and the normal node runs the benchmarks against
-# that WASM blob with the runtime's own genesis builder.
+# that WASM blob with the runtime's own genesis builder. The native half of that build is a
+# debug build: only its build script matters (the WASM blob is always built optimized).
 #
 # Usage: scripts/benchmark-pallets.sh [pallet ...]   (default: every AiPIN pallet)
 # Environment: STEPS (default 50), REPEAT (default 20).
@@ -22,8 +23,8 @@ fi
 
 bench_target="$AIPIN_CACHE/target-bench"
 echo "==> building the runtime with runtime-benchmarks (target dir $bench_target)"
-CARGO_TARGET_DIR="$bench_target" cargo build --locked --release -p aipin-runtime --features runtime-benchmarks
-wasm="$bench_target/release/wbuild/aipin-runtime/aipin_runtime.compact.compressed.wasm"
+CARGO_TARGET_DIR="$bench_target" cargo build --locked -p aipin-runtime --features runtime-benchmarks
+wasm="$bench_target/debug/wbuild/aipin-runtime/aipin_runtime.compact.compressed.wasm"
 [ -f "$wasm" ] || { echo "runtime blob not found at $wasm" >&2; exit 1; }
 
 for pallet in "${pallets[@]}"; do

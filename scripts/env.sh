@@ -13,6 +13,9 @@ AIPIN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AIPIN_ROOT
 export AIPIN_CACHE="${AIPIN_CACHE:-$HOME/.cache/aipin}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$AIPIN_CACHE/target}"
+# substrate-wasm-builder looks for Cargo.lock upwards from its OUT_DIR, which lives in the target
+# dir outside the clone: tell it where the workspace is.
+export WASM_BUILD_WORKSPACE_HINT="$AIPIN_ROOT"
 # The name of the rustup toolchain that setup.sh links to Debian's rustc-web when needed.
 export AIPIN_WASM_TOOLCHAIN_NAME="aipin-debian-wasm"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

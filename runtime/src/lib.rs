@@ -18,12 +18,16 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
-pub mod apis;
+// Declared before `apis`: it defines the `list_benchmarks!`/`add_benchmarks!` macros `apis` uses.
 #[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
 mod benchmarks;
+pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 
+// The FRAME macros below expand to code that names `Vec` unqualified.
+use alloc::vec::Vec;
 use sp_runtime::{
 	generic, impl_opaque_keys,
 	traits::{BlakeTwo256, IdentifyAccount, Verify},

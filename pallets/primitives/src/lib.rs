@@ -202,6 +202,32 @@ impl<Balance> OnStakeBurned<Balance> for () {
 	fn on_stake_burned(_: Balance) {}
 }
 
+/// Told about every provider heartbeat, so burn-and-mint accounting can tell which providers
+/// stayed responsive through an epoch and with how much stake.
+pub trait HeartbeatObserver<AccountId, Balance, BlockNumber> {
+	/// Provider `stash`, with `stake` bonded, sent a heartbeat at `now`; its previous one was at
+	/// `previous`.
+	fn on_heartbeat(stash: &AccountId, stake: Balance, previous: BlockNumber, now: BlockNumber);
+}
+
+impl<AccountId, Balance, BlockNumber> HeartbeatObserver<AccountId, Balance, BlockNumber> for () {
+	fn on_heartbeat(_: &AccountId, _: Balance, _: BlockNumber, _: BlockNumber) {}
+}
+
+/// Compute credits as the escrow pallet uses them: reserved when a task is funded, released on
+/// refund, spent when a provider is paid (the provider's epoch work grows by what it earned).
+pub trait ComputeCredits<AccountId> {
+	/// Credits `who` can spend (not reserved).
+	fn free_credits(who: &AccountId) -> Credits;
+	/// Moves `amount` of `who`'s credits into escrow.
+	fn reserve(who: &AccountId, amount: Credits) -> DispatchResult;
+	/// Returns up to `amount` of `who`'s escrowed credits; returns what was released.
+	fn release(who: &AccountId, amount: Credits) -> Credits;
+	/// Spends `amount` of `who`'s escrowed credits on work done by `provider`: the credits are
+	/// consumed and counted as `provider`'s work in the current epoch.
+	fn spend(who: &AccountId, amount: Credits, provider: &AccountId) -> DispatchResult;
+}
+
 /// How many tasks a provider has in flight (assigned and not yet settled). The staking pallet
 /// refuses to deregister a provider with work in flight.
 pub trait InFlightTasks<AccountId> {

@@ -57,6 +57,7 @@ impl pallet_compute_staking::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type InFlight = ();
+	type OnHeartbeat = ();
 	type MinProviderStake = ConstU128<1_000>;
 	type UnbondingPeriod = ConstU64<200>;
 	type MinUnbondingPeriod = ConstU64<{ DEFER + 20 }>;

@@ -2,7 +2,8 @@
 
 use crate::{pallet::*, types::*, LOG_TARGET};
 use aipin_primitives::{
-	InFlightTasks, KernelId, ProviderRegistry, Requirements, SlashOutcome, TaskOutcome,
+	HeartbeatObserver, InFlightTasks, KernelId, ProviderRegistry, Requirements, SlashOutcome,
+	TaskOutcome,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -269,11 +270,13 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_heartbeat(operator: T::AccountId) -> DispatchResult {
 		let stash = Operators::<T>::get(&operator).ok_or(Error::<T>::NotOperator)?;
-		Providers::<T>::try_mutate(&stash, |info| -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		let (previous, stake) = Providers::<T>::try_mutate(&stash, |info| -> Result<_, DispatchError> {
 			let info = info.as_mut().ok_or(Error::<T>::NotProvider)?;
-			info.last_heartbeat = frame_system::Pallet::<T>::block_number();
-			Ok(())
+			let previous = core::mem::replace(&mut info.last_heartbeat, now);
+			Ok((previous, info.active))
 		})?;
+		T::OnHeartbeat::on_heartbeat(&stash, stake, previous, now);
 		Self::deposit_event(Event::HeartbeatReceived { stash });
 		Ok(())
 	}

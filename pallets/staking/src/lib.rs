@@ -23,7 +23,7 @@ const LOG_TARGET: &str = "runtime::compute-staking";
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use aipin_primitives::{Credits, InFlightTasks, KernelId};
+	use aipin_primitives::{Credits, HeartbeatObserver, InFlightTasks, KernelId};
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
@@ -74,6 +74,9 @@ pub mod pallet {
 
 		/// Work a provider has in flight; it cannot deregister while this is non-zero.
 		type InFlight: InFlightTasks<Self::AccountId>;
+
+		/// Told about every heartbeat (the BME pallet pays availability rewards from it).
+		type OnHeartbeat: HeartbeatObserver<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
 		/// Smallest stake a provider may register with, or keep bonded while bonded at all.
 		#[pallet::constant]

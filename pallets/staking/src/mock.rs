@@ -72,6 +72,7 @@ impl Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type InFlight = MockInFlight;
+	type OnHeartbeat = ();
 	type MinProviderStake = ConstU128<MIN_STAKE>;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type MinUnbondingPeriod = ConstU64<50>;

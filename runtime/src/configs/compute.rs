@@ -33,6 +33,8 @@ impl pallet_compute_staking::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	// Until the escrow pallet lands, no task is ever in flight.
 	type InFlight = ();
+	// The BME pallet will observe heartbeats for availability rewards.
+	type OnHeartbeat = ();
 	type MinProviderStake = MinProviderStake;
 	type UnbondingPeriod = UnbondingPeriod;
 	type MinUnbondingPeriod = MinUnbondingPeriod;

@@ -1,0 +1,484 @@
+//! The BME pallet's logic: oracle, credits, epochs, claims, and the traits other pallets use.
+
+use crate::{pallet::*, types::*, LOG_TARGET};
+use aipin_primitives::{ComputeCredits, Credits, HeartbeatObserver, OnStakeBurned};
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::{Credit, Inspect, Mutate},
+		tokens::{Fortitude, Precision, Preservation},
+		Imbalance, OnUnbalanced,
+	},
+	weights::WeightMeter,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{Saturating, UniqueSaturatedInto, Zero},
+	DispatchError, DispatchResult, Rounding, SaturatedConversion,
+};
+
+impl<T: Config> Pallet<T> {
+	// ----- oracle -----------------------------------------------------------------------
+
+	pub(crate) fn do_add_feeder(feeder: T::AccountId) -> DispatchResult {
+		Feeders::<T>::try_mutate(|feeders| -> DispatchResult {
+			ensure!(!feeders.contains(&feeder), Error::<T>::AlreadyFeeder);
+			feeders.try_push(feeder.clone()).map_err(|_| Error::<T>::TooManyFeeders)?;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::FeederAdded { feeder });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_feeder(feeder: T::AccountId) -> DispatchResult {
+		Feeders::<T>::try_mutate(|feeders| -> DispatchResult {
+			let pos = feeders.iter().position(|f| f == &feeder).ok_or(Error::<T>::NotFeeder)?;
+			feeders.remove(pos);
+			Ok(())
+		})?;
+		Submissions::<T>::remove(&feeder);
+		Self::deposit_event(Event::FeederRemoved { feeder });
+		Self::refresh_price(frame_system::Pallet::<T>::block_number());
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_price(feeder: T::AccountId, price: u128) -> DispatchResult {
+		ensure!(Feeders::<T>::get().contains(&feeder), Error::<T>::NotFeeder);
+		ensure!(price > 0, Error::<T>::ZeroPrice);
+		let max_dev = T::MaxPriceDeviation::get();
+		if let (Some(current), false) = (EffectivePrice::<T>::get(), max_dev.is_zero()) {
+			let bound = max_dev.mul_ceil(current);
+			ensure!(price.abs_diff(current) <= bound, Error::<T>::PriceDeviationTooLarge);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		Submissions::<T>::insert(&feeder, PriceSubmission { price, at: now });
+		Self::deposit_event(Event::PriceSubmitted { feeder, price });
+		Self::refresh_price(now);
+		Ok(())
+	}
+
+	/// Median of the fresh submissions: the middle one, or the mean of the two middle ones
+	/// (rounded down) for an even count; `None` if no submission is fresh. Also returns the
+	/// block at which the oldest fresh submission expires.
+	pub fn median_price(now: BlockNumberFor<T>) -> (Option<u128>, Option<BlockNumberFor<T>>) {
+		let validity = T::PriceValidity::get();
+		let mut prices: Vec<u128> = Vec::new();
+		let mut next_expiry: Option<BlockNumberFor<T>> = None;
+		for feeder in Feeders::<T>::get() {
+			let Some(sub) = Submissions::<T>::get(&feeder) else { continue };
+			let expires = sub.at.saturating_add(validity);
+			if expires > now {
+				prices.push(sub.price);
+				next_expiry = Some(next_expiry.map_or(expires, |e| e.min(expires)));
+			}
+		}
+		if prices.is_empty() {
+			return (None, None);
+		}
+		prices.sort_unstable();
+		let mid = prices.len() / 2;
+		let median = if prices.len() % 2 == 1 {
+			prices[mid]
+		} else {
+			// (a + b) / 2 without overflow.
+			let (a, b) = (prices[mid - 1], prices[mid]);
+			a / 2 + b / 2 + (a % 2 + b % 2) / 2
+		};
+		(Some(median), next_expiry)
+	}
+
+	/// Recomputes the effective price, trips or resets the circuit breaker, and schedules the
+	/// next check for when the oldest fresh submission expires.
+	pub(crate) fn refresh_price(now: BlockNumberFor<T>) {
+		let before = EffectivePrice::<T>::get();
+		let (median, next_expiry) = Self::median_price(now);
+		match (before, median) {
+			(Some(_), None) => {
+				EffectivePrice::<T>::kill();
+				Self::deposit_event(Event::OracleHalted);
+				log::warn!(target: LOG_TARGET, "oracle halted: no fresh price");
+			},
+			(None, Some(p)) => {
+				EffectivePrice::<T>::put(p);
+				Self::deposit_event(Event::OracleResumed { price: p });
+			},
+			(Some(old), Some(p)) if old != p => {
+				EffectivePrice::<T>::put(p);
+				Self::deposit_event(Event::EffectivePriceChanged { price: p });
+			},
+			_ => {},
+		}
+		// With no fresh price, nothing expires: check again only when a price is submitted.
+		OracleCheckAt::<T>::put(next_expiry.unwrap_or_else(|| BlockNumberFor::<T>::max_value()));
+	}
+
+	// ----- credits ----------------------------------------------------------------------
+
+	/// Credits `tokens` buy at `price` nano-USD per token, rounded down.
+	pub fn credits_for(tokens: BalanceOf<T>, price: u128) -> Option<Credits> {
+		let tokens: u128 = tokens.unique_saturated_into();
+		let unit: u128 = T::TokenUnit::get().unique_saturated_into();
+		let denominator = unit.checked_mul(T::CreditValueNanoUsd::get())?;
+		multiply_by_rational_with_rounding(tokens, price, denominator, Rounding::Down)
+	}
+
+	pub(crate) fn do_buy_credits(
+		who: T::AccountId,
+		tokens: BalanceOf<T>,
+		min_credits: Credits,
+	) -> DispatchResult {
+		ensure!(!tokens.is_zero(), Error::<T>::ZeroAmount);
+		let price = EffectivePrice::<T>::get().ok_or(Error::<T>::OracleHalted)?;
+		let credits = Self::credits_for(tokens, price).ok_or(Error::<T>::Overflow)?;
+		ensure!(credits > 0, Error::<T>::TooSmall);
+		ensure!(credits >= min_credits, Error::<T>::SlippageExceeded);
+		let outstanding =
+			Stats::<T>::get().credits_outstanding.checked_add(credits).ok_or(Error::<T>::Overflow)?;
+		let burned = T::Currency::burn_from(
+			&who,
+			tokens,
+			Preservation::Preserve,
+			Precision::Exact,
+			Fortitude::Polite,
+		)
+		.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Credits_::<T>::mutate(&who, |c| *c = c.saturating_add(credits));
+		Stats::<T>::mutate(|s| {
+			s.burned_for_credits = s.burned_for_credits.saturating_add(burned);
+			s.credits_issued = s.credits_issued.saturating_add(credits);
+			s.credits_outstanding = outstanding;
+		});
+		Accumulator::<T>::mutate(|a| a.burned = a.burned.saturating_add(burned));
+		Self::deposit_event(Event::CreditsPurchased { who, tokens: burned, credits, price });
+		Ok(())
+	}
+
+	// ----- epochs -----------------------------------------------------------------------
+
+	/// Adds `epoch` to `who`'s unclaimed list (the epoch in progress, so always the newest).
+	/// When the list is full its oldest epoch is settled into `PendingRewards` first.
+	fn note_participation(who: &T::AccountId, epoch: EpochIndex) {
+		let mut list = Unclaimed::<T>::get(who);
+		if list.last() == Some(&epoch) {
+			return;
+		}
+		if list.is_full() {
+			let oldest = list.remove(0);
+			let reward = Self::settle(who, oldest);
+			let total = reward.work.saturating_add(reward.availability);
+			PendingRewards::<T>::mutate(who, |p| *p = p.saturating_add(total));
+		}
+		// Cannot fail: there is room now.
+		let _ = list.try_push(epoch);
+		Unclaimed::<T>::insert(who, list);
+		Accumulator::<T>::mutate(|a| a.participants = a.participants.saturating_add(1));
+	}
+
+	/// Records `credits` of work by `provider` in the epoch in progress.
+	pub fn record_work(provider: &T::AccountId, credits: Credits) {
+		let epoch = CurrentEpoch::<T>::get();
+		Self::note_participation(provider, epoch);
+		Work::<T>::mutate(epoch, provider, |w| *w = Some(w.unwrap_or(0).saturating_add(credits)));
+		Accumulator::<T>::mutate(|a| a.total_work = a.total_work.saturating_add(credits));
+	}
+
+	/// Closes the epoch in progress: fixes its pools, starts the next one. O(1).
+	pub(crate) fn close_epoch(now: BlockNumberFor<T>) {
+		let epoch = CurrentEpoch::<T>::get();
+		let acc = Accumulator::<T>::take();
+		let mut scheduled = ScheduledEmission::<T>::get();
+		let cap = T::MaxScheduledEmission::get();
+		let so_far = ScheduledSoFar::<T>::get();
+		if !cap.is_zero() {
+			scheduled = scheduled.min(cap.saturating_sub(so_far));
+		}
+		let recycled = acc.burned.min(T::NetEmissionCap::get());
+		let total = scheduled.saturating_add(recycled);
+		let work_share = T::WorkShare::get() * total;
+		// A pool nobody earned is not minted.
+		let work_pool = if acc.total_work > 0 { work_share } else { Zero::zero() };
+		let availability_pool =
+			if acc.total_stake.is_zero() { Zero::zero() } else { total.saturating_sub(work_share) };
+		let record = EpochRecord {
+			start: EpochStart::<T>::get(),
+			end: now,
+			scheduled,
+			recycled,
+			burned: acc.burned,
+			work_pool,
+			availability_pool,
+			total_work: acc.total_work,
+			total_stake: acc.total_stake,
+			claimed: Zero::zero(),
+			unclaimed: acc.participants,
+		};
+		Epochs::<T>::insert(epoch, record);
+		ScheduledSoFar::<T>::put(so_far.saturating_add(scheduled));
+		let next = ScheduledEmission::<T>::get();
+		ScheduledEmission::<T>::put(next.saturating_sub(T::EmissionDecay::get() * next));
+		CurrentEpoch::<T>::put(epoch.saturating_add(1));
+		EpochStart::<T>::put(now);
+		Self::deposit_event(Event::EpochClosed {
+			epoch,
+			scheduled,
+			recycled,
+			work_pool,
+			availability_pool,
+			total_work: acc.total_work,
+			total_stake: acc.total_stake,
+		});
+	}
+
+	/// Whether a heartbeat log shows the provider responsive through `[start, end)`.
+	fn stayed_responsive(log: &AvailabilityOf<T>, start: BlockNumberFor<T>, end: BlockNumberFor<T>) -> bool {
+		let interval = T::HeartbeatInterval::get();
+		log.first_previous <= start &&
+			log.max_gap <= interval &&
+			end.saturating_sub(log.last) <= interval
+	}
+
+	/// `who`'s reward from finished `epoch` (zero if the epoch has no record).
+	pub fn reward_of(who: &T::AccountId, epoch: EpochIndex) -> EpochReward<BalanceOf<T>> {
+		let Some(rec) = Epochs::<T>::get(epoch) else { return EpochReward::default() };
+		Self::compute_reward(&rec, Work::<T>::get(epoch, who), HeartbeatLog::<T>::get(epoch, who))
+	}
+
+	fn compute_reward(
+		rec: &EpochRecordOf<T>,
+		work: Option<Credits>,
+		log: Option<AvailabilityOf<T>>,
+	) -> EpochReward<BalanceOf<T>> {
+		let share = |pool: BalanceOf<T>, part: u128, whole: u128| -> BalanceOf<T> {
+			let pool: u128 = pool.unique_saturated_into();
+			multiply_by_rational_with_rounding(pool, part, whole.max(1), Rounding::Down)
+				.unwrap_or(0)
+				.saturated_into()
+		};
+		let work = match work {
+			Some(w) if rec.total_work > 0 => share(rec.work_pool, w, rec.total_work),
+			_ => Zero::zero(),
+		};
+		let availability = match log {
+			Some(l) if Self::stayed_responsive(&l, rec.start, rec.end) => share(
+				rec.availability_pool,
+				l.stake.unique_saturated_into(),
+				rec.total_stake.unique_saturated_into(),
+			),
+			_ => Zero::zero(),
+		};
+		EpochReward { work, availability }
+	}
+
+	/// Settles `who`'s share of finished `epoch`: removes its entries and books the amount
+	/// against the epoch record. The caller mints (or parks) the amount returned.
+	fn settle(who: &T::AccountId, epoch: EpochIndex) -> EpochReward<BalanceOf<T>> {
+		let work = Work::<T>::take(epoch, who);
+		let log = HeartbeatLog::<T>::take(epoch, who);
+		let Some(mut rec) = Epochs::<T>::get(epoch) else {
+			log::warn!(target: LOG_TARGET, "settling {who:?} in epoch {epoch} with no record");
+			return EpochReward::default();
+		};
+		let reward = Self::compute_reward(&rec, work, log);
+		let total = reward.work.saturating_add(reward.availability);
+		rec.claimed = rec.claimed.saturating_add(total);
+		rec.unclaimed = rec.unclaimed.saturating_sub(1);
+		Epochs::<T>::insert(epoch, rec);
+		Self::deposit_event(Event::EpochRewardSettled {
+			provider: who.clone(),
+			epoch,
+			work: reward.work,
+			availability: reward.availability,
+		});
+		reward
+	}
+
+	pub(crate) fn do_claim(who: T::AccountId) -> DispatchResult {
+		ensure!(EffectivePrice::<T>::get().is_some(), Error::<T>::OracleHalted);
+		let current = CurrentEpoch::<T>::get();
+		let mut list = Unclaimed::<T>::get(&who);
+		let finished: Vec<EpochIndex> = list.iter().copied().filter(|e| *e < current).collect();
+		let pending = PendingRewards::<T>::get(&who);
+		ensure!(!finished.is_empty() || !pending.is_zero(), Error::<T>::NothingToClaim);
+		let mut total = pending;
+		for epoch in &finished {
+			let r = Self::settle(&who, *epoch);
+			total = total.saturating_add(r.work).saturating_add(r.availability);
+		}
+		list.retain(|e| *e >= current);
+		if list.is_empty() {
+			Unclaimed::<T>::remove(&who);
+		} else {
+			Unclaimed::<T>::insert(&who, list);
+		}
+		PendingRewards::<T>::remove(&who);
+		if !total.is_zero() {
+			let minted = T::Currency::mint_into(&who, total)?;
+			Stats::<T>::mutate(|s| s.minted = s.minted.saturating_add(minted));
+		}
+		Self::deposit_event(Event::RewardsClaimed { provider: who, amount: total });
+		Ok(())
+	}
+
+	/// What `who` could claim now.
+	pub fn claimable(who: &T::AccountId) -> BalanceOf<T> {
+		let current = CurrentEpoch::<T>::get();
+		Unclaimed::<T>::get(who)
+			.iter()
+			.filter(|e| **e < current)
+			.fold(PendingRewards::<T>::get(who), |acc, e| {
+				let r = Self::reward_of(who, *e);
+				acc.saturating_add(r.work).saturating_add(r.availability)
+			})
+	}
+
+	/// Prunes fully claimed epoch records older than `HistoryDepth`, while weight lasts.
+	pub(crate) fn prune_epochs(meter: &mut WeightMeter) {
+		let per_item = T::WeightInfo::prune_epoch();
+		if !meter.can_consume(per_item) {
+			return;
+		}
+		let current = CurrentEpoch::<T>::get();
+		let keep_from = current.saturating_sub(T::HistoryDepth::get());
+		let mut cursor = PruneCursor::<T>::get();
+		while cursor < keep_from && meter.try_consume(per_item).is_ok() {
+			match Epochs::<T>::get(cursor) {
+				Some(rec) if rec.unclaimed > 0 => break,
+				Some(_) => Epochs::<T>::remove(cursor),
+				None => {},
+			}
+			cursor = cursor.saturating_add(1);
+		}
+		PruneCursor::<T>::put(cursor);
+	}
+
+	/// The pallet's invariants:
+	/// - total issuance = genesis issuance + minted − burned (for credits, by slashing, fees);
+	/// - credits outstanding = Σ free credits + Σ reserved credits;
+	/// - every unclaimed epoch is the epoch in progress or has a record, and lists are sorted;
+	/// - an epoch record's claimed amount never exceeds its pools.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let s = Stats::<T>::get();
+		let expected = GenesisIssuance::<T>::get()
+			.saturating_add(s.minted)
+			.saturating_sub(s.burned_for_credits)
+			.saturating_sub(s.burned_by_slashing)
+			.saturating_sub(s.burned_fees);
+		ensure!(T::Currency::total_issuance() == expected, "issuance != genesis + minted - burned");
+		let free = Credits_::<T>::iter_values().fold(0u128, |a, c| a.saturating_add(c));
+		let reserved = ReservedCredits::<T>::iter_values().fold(0u128, |a, c| a.saturating_add(c));
+		ensure!(s.credits_outstanding == free.saturating_add(reserved), "credits outstanding != free + reserved");
+		ensure!(
+			s.credits_issued == s.credits_outstanding.saturating_add(s.credits_spent),
+			"credits issued != outstanding + spent"
+		);
+		let current = CurrentEpoch::<T>::get();
+		for (_, list) in Unclaimed::<T>::iter() {
+			ensure!(list.windows(2).all(|w| w[0] < w[1]), "unclaimed epochs not ascending");
+			for e in list.iter() {
+				ensure!(*e == current || Epochs::<T>::contains_key(e), "unclaimed epoch without record");
+			}
+		}
+		for (_, rec) in Epochs::<T>::iter() {
+			ensure!(
+				rec.claimed <= rec.work_pool.saturating_add(rec.availability_pool),
+				"an epoch paid out more than its pools"
+			);
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ComputeCredits<T::AccountId> for Pallet<T> {
+	fn free_credits(who: &T::AccountId) -> Credits {
+		Credits_::<T>::get(who)
+	}
+
+	fn reserve(who: &T::AccountId, amount: Credits) -> DispatchResult {
+		Credits_::<T>::try_mutate(who, |free| -> DispatchResult {
+			*free = free.checked_sub(amount).ok_or(Error::<T>::InsufficientCredits)?;
+			Ok(())
+		})?;
+		ReservedCredits::<T>::mutate(who, |r| *r = r.saturating_add(amount));
+		Ok(())
+	}
+
+	fn release(who: &T::AccountId, amount: Credits) -> Credits {
+		let released = ReservedCredits::<T>::mutate(who, |r| {
+			let x = amount.min(*r);
+			*r = r.saturating_sub(x);
+			x
+		});
+		Credits_::<T>::mutate(who, |free| *free = free.saturating_add(released));
+		released
+	}
+
+	fn spend(who: &T::AccountId, amount: Credits, provider: &T::AccountId) -> DispatchResult {
+		ReservedCredits::<T>::try_mutate(who, |r| -> DispatchResult {
+			*r = r.checked_sub(amount).ok_or(Error::<T>::InsufficientReserved)?;
+			Ok(())
+		})?;
+		Stats::<T>::mutate(|s| {
+			s.credits_outstanding = s.credits_outstanding.saturating_sub(amount);
+			s.credits_spent = s.credits_spent.saturating_add(amount);
+		});
+		Self::record_work(provider, amount);
+		Self::deposit_event(Event::CreditsSpent {
+			consumer: who.clone(),
+			provider: provider.clone(),
+			credits: amount,
+		});
+		Ok(())
+	}
+}
+
+impl<T: Config> HeartbeatObserver<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
+	fn on_heartbeat(stash: &T::AccountId, stake: BalanceOf<T>, previous: BlockNumberFor<T>, now: BlockNumberFor<T>) {
+		let epoch = CurrentEpoch::<T>::get();
+		let gap = now.saturating_sub(previous);
+		match HeartbeatLog::<T>::get(epoch, stash) {
+			None => {
+				Self::note_participation(stash, epoch);
+				HeartbeatLog::<T>::insert(
+					epoch,
+					stash,
+					Availability { stake, first_previous: previous, max_gap: gap, last: now },
+				);
+				Accumulator::<T>::mutate(|a| a.total_stake = a.total_stake.saturating_add(stake));
+			},
+			Some(mut log) => {
+				if stake < log.stake {
+					let drop = log.stake.saturating_sub(stake);
+					Accumulator::<T>::mutate(|a| a.total_stake = a.total_stake.saturating_sub(drop));
+					log.stake = stake;
+				}
+				log.max_gap = log.max_gap.max(gap);
+				log.last = now;
+				HeartbeatLog::<T>::insert(epoch, stash, log);
+			},
+		}
+	}
+}
+
+impl<T: Config> OnStakeBurned<BalanceOf<T>> for Pallet<T> {
+	fn on_stake_burned(amount: BalanceOf<T>) {
+		Stats::<T>::mutate(|s| s.burned_by_slashing = s.burned_by_slashing.saturating_add(amount));
+	}
+}
+
+/// Burns what it is handed (transaction fees, dust) and counts it, so the supply invariant
+/// holds: use it as the runtime's fee and dust handler.
+pub struct AccountBurns<T>(PhantomData<T>);
+
+impl<T: Config> OnUnbalanced<Credit<T::AccountId, T::Currency>> for AccountBurns<T> {
+	fn on_nonzero_unbalanced(amount: Credit<T::AccountId, T::Currency>) {
+		let value = amount.peek();
+		Stats::<T>::mutate(|s| s.burned_fees = s.burned_fees.saturating_add(value));
+		// Dropping the credit reduces total issuance.
+		drop(amount);
+	}
+}

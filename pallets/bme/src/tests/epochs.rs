@@ -1,0 +1,212 @@
+use crate::{
+	mock::*, CurrentEpoch, EpochRecord, Epochs, Error, Event, PendingRewards, PruneCursor, Stats,
+	Unclaimed,
+};
+use aipin_primitives::{ComputeCredits, HeartbeatObserver};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use sp_runtime::{Perbill, Weight};
+
+/// Keeps the oracle fresh while moving through blocks.
+fn advance_to(n: BlockNumber) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		run_to_block(next);
+		if next % (VALIDITY / 2) == 0 {
+			assert_ok!(Bme::submit_price(RuntimeOrigin::signed(FEEDER), PRICE));
+		}
+	}
+}
+
+/// Heartbeats for `who` every `HEARTBEAT` blocks over `[from, to]`, starting from `prev`.
+fn heartbeats(who: AccountId, stake: Balance, prev: BlockNumber, from: BlockNumber, to: BlockNumber) {
+	let mut last = prev;
+	let mut b = from;
+	while b <= to {
+		advance_to(b);
+		Bme::on_heartbeat(&who, stake, last, b);
+		last = b;
+		b += HEARTBEAT;
+	}
+}
+
+#[test]
+fn the_scheduled_emission_decays_every_epoch() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut expected = InitialEmission::get();
+		for epoch in 0..30u32 {
+			advance_to((epoch as u64 + 1) * EPOCH);
+			let rec = Epochs::<Test>::get(epoch).expect("closed");
+			assert_eq!(rec.scheduled, expected, "epoch {epoch}");
+			expected -= Perbill::from_percent(10) * expected;
+		}
+		assert_eq!(CurrentEpoch::<Test>::get(), 30);
+	});
+}
+
+#[test]
+fn the_scheduled_emission_stops_at_its_cap() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxScheduledEmission::set(2_500 * UNIT);
+		EmissionDecay::set(Perbill::zero());
+		advance_to(4 * EPOCH);
+		let scheduled: Vec<Balance> = (0..4).map(|e| Epochs::<Test>::get(e).unwrap().scheduled).collect();
+		assert_eq!(scheduled, vec![1_000 * UNIT, 1_000 * UNIT, 500 * UNIT, 0]);
+	});
+}
+
+#[test]
+fn an_epoch_with_no_work_and_no_heartbeats_mints_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		let before = issuance();
+		advance_to(EPOCH);
+		let rec = Epochs::<Test>::get(0).unwrap();
+		assert_eq!((rec.work_pool, rec.availability_pool), (0, 0));
+		assert_eq!(issuance(), before);
+		assert!(bme_events().iter().any(|e| matches!(e, Event::EpochClosed { epoch: 0, .. })));
+	});
+}
+
+#[test]
+fn work_and_availability_are_paid_pro_rata_at_claim() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 40_000));
+		// provider 7 earns 3/4 of the work, provider 8 a quarter
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 30_000, &7));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10_000, &8));
+		// only 8 sends heartbeats through the epoch (previous heartbeat before the epoch)
+		heartbeats(8, 5_000 * UNIT, 0, 1, EPOCH - 1);
+		advance_to(EPOCH);
+		let rec = Epochs::<Test>::get(0).unwrap();
+		// 1000 scheduled + 1 recycled (burn below the cap) = 1001; 80% work, 20% availability
+		assert_eq!(rec.recycled, UNIT);
+		assert_eq!(rec.work_pool, Perbill::from_percent(80) * (1_001 * UNIT));
+		let avail = 1_001 * UNIT - rec.work_pool;
+		assert_eq!(rec.availability_pool, avail);
+
+		assert_eq!(Bme::claimable(&7), rec.work_pool * 3 / 4);
+		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));
+		assert_eq!(free(7), ENDOWMENT + rec.work_pool * 3 / 4);
+		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(8)));
+		assert_eq!(free(8), ENDOWMENT + rec.work_pool / 4 + avail);
+		assert!(bme_events().contains(&Event::RewardsClaimed { provider: 8, amount: rec.work_pool / 4 + avail }));
+		assert_eq!(Stats::<Test>::get().minted, rec.work_pool + avail);
+		// nothing twice
+		assert_noop!(Bme::claim_rewards(RuntimeOrigin::signed(7)), Error::<Test>::NothingToClaim);
+	});
+}
+
+#[test]
+fn a_heartbeat_gap_forfeits_availability() {
+	ExtBuilder::default().build_and_execute(|| {
+		heartbeats(8, 5_000 * UNIT, 0, 1, 3);
+		heartbeats(8, 5_000 * UNIT, 3, 3 + HEARTBEAT + 1, EPOCH - 1); // one gap too long
+		heartbeats(9, 5_000 * UNIT, 0, 1, EPOCH - 1);
+		advance_to(EPOCH);
+		let rec = Epochs::<Test>::get(0).unwrap();
+		assert_eq!(Bme::claimable(&8), 0);
+		assert_eq!(Bme::claimable(&9), rec.availability_pool / 2, "its half only; 8's half is never minted");
+	});
+}
+
+#[test]
+fn a_provider_that_joins_mid_epoch_earns_availability_from_the_next() {
+	ExtBuilder::default().build_and_execute(|| {
+		// previous heartbeat (its registration) is inside the epoch
+		heartbeats(8, 5_000 * UNIT, 3, 4, 2 * EPOCH - 1);
+		advance_to(2 * EPOCH);
+		assert_eq!(crate::Pallet::<Test>::reward_of(&8, 0).availability, 0);
+		assert!(crate::Pallet::<Test>::reward_of(&8, 1).availability > 0);
+	});
+}
+
+#[test]
+fn claims_cover_every_finished_epoch_and_leave_the_current_one() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 10 * UNIT, 0));
+		for epoch in 0..3u64 {
+			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7));
+			advance_to((epoch + 1) * EPOCH);
+		}
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7)); // epoch 3, in progress
+		let expected: Balance = (0..3).map(|e| Epochs::<Test>::get(e).unwrap().work_pool).sum();
+		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));
+		assert_eq!(free(7), ENDOWMENT + expected);
+		assert_eq!(Unclaimed::<Test>::get(7).to_vec(), vec![3]);
+	});
+}
+
+#[test]
+fn too_many_unclaimed_epochs_settle_the_oldest_into_pending_rewards() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 10 * UNIT, 0));
+		// MaxUnclaimedEpochs = 4: work in epochs 0..=4 without claiming
+		for epoch in 0..5u64 {
+			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7));
+			advance_to((epoch + 1) * EPOCH);
+		}
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7)); // epoch 5 pushes out epoch 0 ... 1
+		assert_eq!(Unclaimed::<Test>::get(7).to_vec(), vec![2, 3, 4, 5]);
+		let settled = Epochs::<Test>::get(0).unwrap().work_pool + Epochs::<Test>::get(1).unwrap().work_pool;
+		assert_eq!(PendingRewards::<Test>::get(7), settled, "nothing lost");
+		let all: Balance = (0..5).map(|e| Epochs::<Test>::get(e).unwrap().work_pool).sum();
+		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));
+		assert_eq!(free(7), ENDOWMENT + all);
+	});
+}
+
+#[test]
+fn net_emission_recycles_burn_up_to_the_cap() {
+	ExtBuilder::default().build_and_execute(|| {
+		// burn 300 AIP; cap 100 AIP per epoch
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 300 * UNIT, 0));
+		advance_to(EPOCH);
+		let rec = Epochs::<Test>::get(0).unwrap();
+		assert_eq!(rec.burned, 300 * UNIT);
+		assert_eq!(rec.recycled, 100 * UNIT);
+	});
+}
+
+#[test]
+fn fully_claimed_epochs_are_pruned_after_the_history_depth() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7));
+		advance_to(6 * EPOCH); // HistoryDepth = 3
+		Bme::on_idle(System::block_number(), Weight::MAX);
+		assert!(Epochs::<Test>::get(0).is_some(), "7 has not claimed epoch 0 yet");
+		assert_eq!(PruneCursor::<Test>::get(), 0);
+		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));
+		Bme::on_idle(System::block_number(), Weight::MAX);
+		assert!(Epochs::<Test>::get(0).is_none());
+		assert!(Epochs::<Test>::get(2).is_none());
+		assert!(Epochs::<Test>::get(3).is_some(), "the last 3 epochs stay");
+		assert_eq!(PruneCursor::<Test>::get(), 3);
+		// no weight, no work
+		assert_eq!(Bme::on_idle(System::block_number(), Weight::zero()), Weight::zero());
+	});
+}
+
+#[test]
+fn epoch_records_never_pay_out_more_than_their_pools() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
+		for p in 7..=9 {
+			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 333));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 333, &p));
+		}
+		advance_to(EPOCH);
+		for p in 7..=9 {
+			assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(p)));
+		}
+		let EpochRecord { claimed, work_pool, unclaimed, .. } = Epochs::<Test>::get(0).unwrap();
+		assert!(claimed <= work_pool);
+		assert!(work_pool - claimed < 3, "rounding dust only");
+		assert_eq!(unclaimed, 0);
+	});
+}
