@@ -7,7 +7,11 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_compute_staking, Staking]
+	[pallet_bme, Bme]
 	[pallet_compute_slashing, Slashing]
 );
 
-pub use crate::{Balances, Runtime, Slashing, Staking, Sudo, Timestamp};
+pub use crate::{Balances, Bme, Runtime, Slashing, Staking, Sudo, Timestamp};
+
+impl frame_system_benchmarking::Config for Runtime {}
+impl frame_benchmarking::baseline::Config for Runtime {}

@@ -5,7 +5,7 @@
 //! a chain that holds value.
 
 use crate::{
-	configs::MinProviderStake, units::AIP, AccountId, Balance, BalancesConfig,
+	configs::MinProviderStake, units::AIP, AccountId, Balance, BalancesConfig, BmeConfig,
 	RuntimeGenesisConfig, StakingConfig, SudoConfig,
 };
 use aipin_primitives::DeviceClass;
@@ -54,7 +54,10 @@ pub fn dev_provider(
 	}
 }
 
-/// The genesis patch shared by every preset.
+/// Starting AIP price of the dev and local chains: $0.50, in nano-USD.
+pub const INITIAL_PRICE_NANO_USD: u128 = 500_000_000;
+
+/// The genesis patch shared by every preset. `root` is also the first price feeder.
 pub fn genesis(
 	authorities: Vec<Authority>,
 	endowed: Vec<AccountId>,
@@ -71,8 +74,9 @@ pub fn genesis(
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: Some(root.clone()) },
 		staking: StakingConfig { providers },
+		bme: BmeConfig { feeders: vec![root.clone()], initial_price: INITIAL_PRICE_NANO_USD },
 	})
 }
 

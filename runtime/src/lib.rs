@@ -207,9 +207,12 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
-	// The compute pallets: 10 staking, 11 BME (planned), 12 slashing, 13 escrow (planned).
+	// The compute pallets: 10 staking, 11 BME, 12 slashing, 13 escrow (planned).
 	#[runtime::pallet_index(10)]
 	pub type Staking = pallet_compute_staking;
+
+	#[runtime::pallet_index(11)]
+	pub type Bme = pallet_bme;
 
 	#[runtime::pallet_index(12)]
 	pub type Slashing = pallet_compute_slashing;

@@ -88,17 +88,31 @@ mod benchmarks {
 	fn claim_rewards(e: Linear<1, { T::MaxUnclaimedEpochs::get() - 1 }>) {
 		feeders::<T>(1);
 		let consumer = funded::<T>("consumer", 0);
-		Bme::<T>::do_buy_credits(consumer.clone(), T::TokenUnit::get().saturating_mul(1_000u32.into()), 0)
-			.expect("credits");
+		Bme::<T>::do_buy_credits(
+			consumer.clone(),
+			T::TokenUnit::get().saturating_mul(1_000u32.into()),
+			0,
+		)
+		.expect("credits");
 		let provider: T::AccountId = account("provider", 0, 0);
 		let epoch_len = T::EpochLength::get();
 		for _ in 0..e {
 			Bme::<T>::reserve(&consumer, 10).expect("reserve");
 			Bme::<T>::spend(&consumer, 10, &provider).expect("spend");
 			let start = EpochStart::<T>::get();
-			Bme::<T>::on_heartbeat(&provider, 1_000u32.into(), start, start.saturating_add(1u32.into()));
+			Bme::<T>::on_heartbeat(
+				&provider,
+				1_000u32.into(),
+				start,
+				start.saturating_add(1u32.into()),
+			);
 			let end = start.saturating_add(epoch_len);
-			Bme::<T>::on_heartbeat(&provider, 1_000u32.into(), start, end.saturating_sub(1u32.into()));
+			Bme::<T>::on_heartbeat(
+				&provider,
+				1_000u32.into(),
+				start,
+				end.saturating_sub(1u32.into()),
+			);
 			frame_system::Pallet::<T>::set_block_number(end);
 			Bme::<T>::close_epoch(end);
 		}
@@ -150,7 +164,10 @@ mod benchmarks {
 
 		#[block]
 		{
-			Bme::<T>::on_idle(now::<T>(), T::WeightInfo::prune_epoch().saturating_add(Weight::from_parts(1, 1)));
+			Bme::<T>::on_idle(
+				now::<T>(),
+				T::WeightInfo::prune_epoch().saturating_add(Weight::from_parts(1, 1)),
+			);
 		}
 
 		assert!(Epochs::<T>::get(0).is_none());

@@ -1,6 +1,6 @@
 //! The BME pallet's logic: oracle, credits, epochs, claims, and the traits other pallets use.
 
-use crate::{pallet::*, types::*, LOG_TARGET};
+use crate::{pallet::*, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::{ComputeCredits, Credits, HeartbeatObserver, OnStakeBurned};
 use alloc::vec::Vec;
 use core::marker::PhantomData;
@@ -17,8 +17,8 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{Saturating, UniqueSaturatedInto, Zero},
-	DispatchError, DispatchResult, Rounding, SaturatedConversion,
+	traits::{Bounded, Saturating, UniqueSaturatedInto, Zero},
+	DispatchResult, Rounding, SaturatedConversion,
 };
 
 impl<T: Config> Pallet<T> {
@@ -136,8 +136,10 @@ impl<T: Config> Pallet<T> {
 		let credits = Self::credits_for(tokens, price).ok_or(Error::<T>::Overflow)?;
 		ensure!(credits > 0, Error::<T>::TooSmall);
 		ensure!(credits >= min_credits, Error::<T>::SlippageExceeded);
-		let outstanding =
-			Stats::<T>::get().credits_outstanding.checked_add(credits).ok_or(Error::<T>::Overflow)?;
+		let outstanding = Stats::<T>::get()
+			.credits_outstanding
+			.checked_add(credits)
+			.ok_or(Error::<T>::Overflow)?;
 		let burned = T::Currency::burn_from(
 			&who,
 			tokens,
@@ -234,11 +236,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether a heartbeat log shows the provider responsive through `[start, end)`.
-	fn stayed_responsive(log: &AvailabilityOf<T>, start: BlockNumberFor<T>, end: BlockNumberFor<T>) -> bool {
+	fn stayed_responsive(
+		log: &AvailabilityOf<T>,
+		start: BlockNumberFor<T>,
+		end: BlockNumberFor<T>,
+	) -> bool {
 		let interval = T::HeartbeatInterval::get();
-		log.first_previous <= start &&
-			log.max_gap <= interval &&
-			end.saturating_sub(log.last) <= interval
+		log.first_previous <= start
+			&& log.max_gap <= interval
+			&& end.saturating_sub(log.last) <= interval
 	}
 
 	/// `who`'s reward from finished `epoch` (zero if the epoch has no record).
@@ -326,13 +332,13 @@ impl<T: Config> Pallet<T> {
 	/// What `who` could claim now.
 	pub fn claimable(who: &T::AccountId) -> BalanceOf<T> {
 		let current = CurrentEpoch::<T>::get();
-		Unclaimed::<T>::get(who)
-			.iter()
-			.filter(|e| **e < current)
-			.fold(PendingRewards::<T>::get(who), |acc, e| {
+		Unclaimed::<T>::get(who).iter().filter(|e| **e < current).fold(
+			PendingRewards::<T>::get(who),
+			|acc, e| {
 				let r = Self::reward_of(who, *e);
 				acc.saturating_add(r.work).saturating_add(r.availability)
-			})
+			},
+		)
 	}
 
 	/// Prunes fully claimed epoch records older than `HistoryDepth`, while weight lasts.
@@ -371,7 +377,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(T::Currency::total_issuance() == expected, "issuance != genesis + minted - burned");
 		let free = Credits_::<T>::iter_values().fold(0u128, |a, c| a.saturating_add(c));
 		let reserved = ReservedCredits::<T>::iter_values().fold(0u128, |a, c| a.saturating_add(c));
-		ensure!(s.credits_outstanding == free.saturating_add(reserved), "credits outstanding != free + reserved");
+		ensure!(
+			s.credits_outstanding == free.saturating_add(reserved),
+			"credits outstanding != free + reserved"
+		);
 		ensure!(
 			s.credits_issued == s.credits_outstanding.saturating_add(s.credits_spent),
 			"credits issued != outstanding + spent"
@@ -380,7 +389,10 @@ impl<T: Config> Pallet<T> {
 		for (_, list) in Unclaimed::<T>::iter() {
 			ensure!(list.windows(2).all(|w| w[0] < w[1]), "unclaimed epochs not ascending");
 			for e in list.iter() {
-				ensure!(*e == current || Epochs::<T>::contains_key(e), "unclaimed epoch without record");
+				ensure!(
+					*e == current || Epochs::<T>::contains_key(e),
+					"unclaimed epoch without record"
+				);
 			}
 		}
 		for (_, rec) in Epochs::<T>::iter() {
@@ -437,7 +449,12 @@ impl<T: Config> ComputeCredits<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> HeartbeatObserver<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
-	fn on_heartbeat(stash: &T::AccountId, stake: BalanceOf<T>, previous: BlockNumberFor<T>, now: BlockNumberFor<T>) {
+	fn on_heartbeat(
+		stash: &T::AccountId,
+		stake: BalanceOf<T>,
+		previous: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) {
 		let epoch = CurrentEpoch::<T>::get();
 		let gap = now.saturating_sub(previous);
 		match HeartbeatLog::<T>::get(epoch, stash) {
@@ -453,7 +470,9 @@ impl<T: Config> HeartbeatObserver<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>
 			Some(mut log) => {
 				if stake < log.stake {
 					let drop = log.stake.saturating_sub(stake);
-					Accumulator::<T>::mutate(|a| a.total_stake = a.total_stake.saturating_sub(drop));
+					Accumulator::<T>::mutate(|a| {
+						a.total_stake = a.total_stake.saturating_sub(drop)
+					});
 					log.stake = stake;
 				}
 				log.max_gap = log.max_gap.max(gap);

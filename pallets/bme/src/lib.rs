@@ -29,13 +29,16 @@ pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
-			fungible::{Inspect, Mutate},
+			fungible::{Balanced, Inspect, Mutate},
 			EnsureOrigin,
 		},
 		weights::WeightMeter,
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::{traits::Zero, Perbill};
+	use sp_runtime::{
+		traits::{Saturating, Zero},
+		Perbill,
+	};
 
 	/// Balance of the native token.
 	pub type BalanceOf<T> =
@@ -51,7 +54,9 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
 		/// The native token: burned for credits, minted as rewards.
-		type Currency: Inspect<Self::AccountId> + Mutate<Self::AccountId>;
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ Balanced<Self::AccountId>;
 
 		/// Manages the feeder set.
 		type OracleOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -120,7 +125,8 @@ pub mod pallet {
 
 	/// The feeders.
 	#[pallet::storage]
-	pub type Feeders<T: Config> = StorageValue<_, BoundedVec<T::AccountId, T::MaxFeeders>, ValueQuery>;
+	pub type Feeders<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxFeeders>, ValueQuery>;
 
 	/// Each feeder's latest submission.
 	#[pallet::storage]
@@ -137,7 +143,8 @@ pub mod pallet {
 
 	/// Spendable credits per account.
 	#[pallet::storage]
-	pub type Credits_<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Credits, ValueQuery>;
+	pub type Credits_<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Credits, ValueQuery>;
 
 	/// Escrowed (reserved) credits per account.
 	#[pallet::storage]
@@ -187,13 +194,24 @@ pub mod pallet {
 
 	/// A provider's heartbeats in an epoch.
 	#[pallet::storage]
-	pub type HeartbeatLog<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, EpochIndex, Blake2_128Concat, T::AccountId, AvailabilityOf<T>>;
+	pub type HeartbeatLog<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		EpochIndex,
+		Blake2_128Concat,
+		T::AccountId,
+		AvailabilityOf<T>,
+	>;
 
 	/// Epochs (ascending) in which a provider has an unclaimed share.
 	#[pallet::storage]
-	pub type Unclaimed<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, BoundedVec<EpochIndex, T::MaxUnclaimedEpochs>, ValueQuery>;
+	pub type Unclaimed<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<EpochIndex, T::MaxUnclaimedEpochs>,
+		ValueQuery,
+	>;
 
 	/// Rewards settled (when a provider had too many unclaimed epochs) but not yet minted.
 	#[pallet::storage]
@@ -217,7 +235,10 @@ pub mod pallet {
 				self.feeders.clone().try_into().expect("genesis: too many feeders");
 			Feeders::<T>::put(&feeders);
 			if let (Some(first), true) = (feeders.first(), self.initial_price > 0) {
-				Submissions::<T>::insert(first, PriceSubmission { price: self.initial_price, at: Zero::zero() });
+				Submissions::<T>::insert(
+					first,
+					PriceSubmission { price: self.initial_price, at: Zero::zero() },
+				);
 				EffectivePrice::<T>::put(self.initial_price);
 				OracleCheckAt::<T>::put(T::PriceValidity::get());
 			}

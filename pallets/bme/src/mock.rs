@@ -89,10 +89,6 @@ impl Default for ExtBuilder {
 }
 
 impl ExtBuilder {
-	pub fn feeders(mut self, f: Vec<AccountId>) -> Self {
-		self.feeders = f;
-		self
-	}
 	pub fn price(mut self, p: u128) -> Self {
 		self.price = p;
 		self
@@ -140,6 +136,5 @@ pub fn free(who: AccountId) -> Balance {
 }
 
 pub fn issuance() -> Balance {
-	use frame_support::traits::fungible::Inspect;
 	Balances::total_issuance()
 }

@@ -271,11 +271,12 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_heartbeat(operator: T::AccountId) -> DispatchResult {
 		let stash = Operators::<T>::get(&operator).ok_or(Error::<T>::NotOperator)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let (previous, stake) = Providers::<T>::try_mutate(&stash, |info| -> Result<_, DispatchError> {
-			let info = info.as_mut().ok_or(Error::<T>::NotProvider)?;
-			let previous = core::mem::replace(&mut info.last_heartbeat, now);
-			Ok((previous, info.active))
-		})?;
+		let (previous, stake) =
+			Providers::<T>::try_mutate(&stash, |info| -> Result<_, DispatchError> {
+				let info = info.as_mut().ok_or(Error::<T>::NotProvider)?;
+				let previous = core::mem::replace(&mut info.last_heartbeat, now);
+				Ok((previous, info.active))
+			})?;
 		T::OnHeartbeat::on_heartbeat(&stash, stake, previous, now);
 		Self::deposit_event(Event::HeartbeatReceived { stash });
 		Ok(())

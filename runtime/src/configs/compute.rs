@@ -1,9 +1,9 @@
-//! Configuration of the compute pallets: provider staking and slashing.
+//! Configuration of the compute pallets: provider staking, burn-and-mint equilibrium, slashing.
 
 use crate::{
 	time::{DAYS, HOURS, MINUTES},
 	units::AIP,
-	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, Staking,
+	AccountId, Balance, Balances, BlockNumber, Bme, Runtime, RuntimeHoldReason, Staking,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
@@ -33,8 +33,8 @@ impl pallet_compute_staking::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	// Until the escrow pallet lands, no task is ever in flight.
 	type InFlight = ();
-	// The BME pallet will observe heartbeats for availability rewards.
-	type OnHeartbeat = ();
+	// The BME pallet pays availability rewards from heartbeats.
+	type OnHeartbeat = Bme;
 	type MinProviderStake = MinProviderStake;
 	type UnbondingPeriod = UnbondingPeriod;
 	type MinUnbondingPeriod = MinUnbondingPeriod;
@@ -68,8 +68,8 @@ parameter_types! {
 impl pallet_compute_slashing::Config for Runtime {
 	type Balance = Balance;
 	type Registry = Staking;
-	// The BME pallet will count burned stake; until then issuance just falls.
-	type OnBurned = ();
+	// Burned stake is counted by the BME pallet.
+	type OnBurned = Bme;
 	type CancelOrigin = EnsureRoot<AccountId>;
 	type WrongResultSlash = WrongResultSlash;
 	type InvalidRevealSlash = InvalidRevealSlash;
@@ -87,6 +87,49 @@ impl pallet_compute_slashing::Config for Runtime {
 	type WeightInfo = pallet_compute_slashing::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkProviders;
+}
+
+parameter_types! {
+	pub const TokenUnit: Balance = AIP;
+	/// Submissions count for an hour.
+	pub const PriceValidity: BlockNumber = HOURS;
+	/// A submission more than 50% away from the effective price is refused.
+	pub const MaxPriceDeviation: Perbill = Perbill::from_percent(50);
+	/// Rewards are minted per hour.
+	pub const EpochLength: BlockNumber = HOURS;
+	/// 1,000 AIP per hourly epoch at launch...
+	pub const InitialEmission: Balance = 1_000 * AIP;
+	/// ... halving about every year (1 − 0.5^(1/8766) per epoch ≈ 0.0079%).
+	pub const EmissionDecay: Perbill = Perbill::from_parts(79_069);
+	/// At most 100 million AIP are ever scheduled.
+	pub const MaxScheduledEmission: Balance = 100_000_000 * AIP;
+	/// Burned AIP re-minted per epoch at most (HIP-20 style).
+	pub const NetEmissionCap: Balance = 100 * AIP;
+	/// 80% of each epoch pays for work, 20% for availability.
+	pub const WorkShare: Perbill = Perbill::from_percent(80);
+}
+
+impl pallet_bme::Config for Runtime {
+	type Currency = Balances;
+	type OracleOrigin = EnsureRoot<AccountId>;
+	type TokenUnit = TokenUnit;
+	/// One credit is worth $0.00001.
+	type CreditValueNanoUsd = frame_support::traits::ConstU128<10_000>;
+	type MaxFeeders = ConstU32<16>;
+	type PriceValidity = PriceValidity;
+	type MaxPriceDeviation = MaxPriceDeviation;
+	type EpochLength = EpochLength;
+	type InitialEmission = InitialEmission;
+	type EmissionDecay = EmissionDecay;
+	type MaxScheduledEmission = MaxScheduledEmission;
+	type NetEmissionCap = NetEmissionCap;
+	type WorkShare = WorkShare;
+	type HeartbeatInterval = HeartbeatInterval;
+	/// A week of hourly epochs may await a claim; older ones are settled into pending rewards.
+	type MaxUnclaimedEpochs = ConstU32<168>;
+	/// Thirty days of epoch records stay readable.
+	type HistoryDepth = ConstU32<720>;
+	type WeightInfo = pallet_bme::weights::SubstrateWeight<Runtime>;
 }
 
 /// Creates staked providers for the slashing pallet's benchmarks.

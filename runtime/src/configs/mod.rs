@@ -94,7 +94,8 @@ impl pallet_balances::Config for Runtime {
 	type RuntimeFreezeReason = RuntimeFreezeReason;
 	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
 	type Balance = Balance;
-	type DustRemoval = ();
+	/// Dust is burned and counted by the BME pallet (supply accounting).
+	type DustRemoval = pallet_bme::AccountBurns<Runtime>;
 	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
 	type AccountStore = System;
 	type ReserveIdentifier = [u8; 8];
@@ -113,8 +114,8 @@ parameter_types! {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	// Fees are burned for now (no treasury yet); the BME pallet will account for them.
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// Fees are burned (no treasury yet) and counted by the BME pallet.
+	type OnChargeTransaction = FungibleAdapter<Balances, pallet_bme::AccountBurns<Runtime>>;
 	/// One planck per picosecond of weight: a balance transfer costs about 0.2 milli-AIP.
 	type WeightToFee = IdentityFee<Balance>;
 	type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;

@@ -36,7 +36,10 @@ fn buy_credits_errors() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_noop!(Bme::buy_credits(RuntimeOrigin::signed(1), 0, 0), Error::<Test>::ZeroAmount);
 		// less than one credit's worth (1 credit = 20,000,000 planck at $0.50)
-		assert_noop!(Bme::buy_credits(RuntimeOrigin::signed(1), 19_999_999, 0), Error::<Test>::TooSmall);
+		assert_noop!(
+			Bme::buy_credits(RuntimeOrigin::signed(1), 19_999_999, 0),
+			Error::<Test>::TooSmall
+		);
 		assert_noop!(
 			Bme::buy_credits(RuntimeOrigin::signed(1), ENDOWMENT, 0),
 			Error::<Test>::InsufficientBalance
@@ -54,16 +57,26 @@ fn escrow_reserves_releases_and_spends_credits() {
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
 		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 30_000));
 		assert_eq!((Credits_::<Test>::get(1), ReservedCredits::<Test>::get(1)), (20_000, 30_000));
-		assert_noop!(<Bme as ComputeCredits<_>>::reserve(&1, 20_001), Error::<Test>::InsufficientCredits);
+		assert_noop!(
+			<Bme as ComputeCredits<_>>::reserve(&1, 20_001),
+			Error::<Test>::InsufficientCredits
+		);
 		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10_000, &7));
-		assert_noop!(<Bme as ComputeCredits<_>>::spend(&1, 20_001, &7), Error::<Test>::InsufficientReserved);
+		assert_noop!(
+			<Bme as ComputeCredits<_>>::spend(&1, 20_001, &7),
+			Error::<Test>::InsufficientReserved
+		);
 		assert_eq!(<Bme as ComputeCredits<_>>::release(&1, 1_000_000), 20_000);
 		assert_eq!((Credits_::<Test>::get(1), ReservedCredits::<Test>::get(1)), (40_000, 0));
 		let s = Stats::<Test>::get();
 		assert_eq!(s.credits_outstanding, 40_000);
 		assert_eq!(s.credits_spent, 10_000);
 		assert_eq!(crate::Work::<Test>::get(0, 7), Some(10_000), "the provider's epoch work");
-		assert!(bme_events().contains(&Event::CreditsSpent { consumer: 1, provider: 7, credits: 10_000 }));
+		assert!(bme_events().contains(&Event::CreditsSpent {
+			consumer: 1,
+			provider: 7,
+			credits: 10_000
+		}));
 	});
 }
 
@@ -72,5 +85,8 @@ fn credits_cannot_be_transferred() {
 	// The pallet has no transfer call: its calls are oracle management, price submission,
 	// buying credits and claiming rewards.
 	let calls = <crate::Call<Test> as frame_support::traits::GetCallName>::get_call_names();
-	assert_eq!(calls, ["add_feeder", "remove_feeder", "submit_price", "buy_credits", "claim_rewards"]);
+	assert_eq!(
+		calls,
+		["add_feeder", "remove_feeder", "submit_price", "buy_credits", "claim_rewards"]
+	);
 }

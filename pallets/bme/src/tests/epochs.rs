@@ -18,7 +18,13 @@ fn advance_to(n: BlockNumber) {
 }
 
 /// Heartbeats for `who` every `HEARTBEAT` blocks over `[from, to]`, starting from `prev`.
-fn heartbeats(who: AccountId, stake: Balance, prev: BlockNumber, from: BlockNumber, to: BlockNumber) {
+fn heartbeats(
+	who: AccountId,
+	stake: Balance,
+	prev: BlockNumber,
+	from: BlockNumber,
+	to: BlockNumber,
+) {
 	let mut last = prev;
 	let mut b = from;
 	while b <= to {
@@ -49,7 +55,8 @@ fn the_scheduled_emission_stops_at_its_cap() {
 		MaxScheduledEmission::set(2_500 * UNIT);
 		EmissionDecay::set(Perbill::zero());
 		advance_to(4 * EPOCH);
-		let scheduled: Vec<Balance> = (0..4).map(|e| Epochs::<Test>::get(e).unwrap().scheduled).collect();
+		let scheduled: Vec<Balance> =
+			(0..4).map(|e| Epochs::<Test>::get(e).unwrap().scheduled).collect();
 		assert_eq!(scheduled, vec![1_000 * UNIT, 1_000 * UNIT, 500 * UNIT, 0]);
 	});
 }
@@ -89,7 +96,8 @@ fn work_and_availability_are_paid_pro_rata_at_claim() {
 		assert_eq!(free(7), ENDOWMENT + rec.work_pool * 3 / 4);
 		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(8)));
 		assert_eq!(free(8), ENDOWMENT + rec.work_pool / 4 + avail);
-		assert!(bme_events().contains(&Event::RewardsClaimed { provider: 8, amount: rec.work_pool / 4 + avail }));
+		assert!(bme_events()
+			.contains(&Event::RewardsClaimed { provider: 8, amount: rec.work_pool / 4 + avail }));
 		assert_eq!(Stats::<Test>::get().minted, rec.work_pool + avail);
 		// nothing twice
 		assert_noop!(Bme::claim_rewards(RuntimeOrigin::signed(7)), Error::<Test>::NothingToClaim);
@@ -105,7 +113,11 @@ fn a_heartbeat_gap_forfeits_availability() {
 		advance_to(EPOCH);
 		let rec = Epochs::<Test>::get(0).unwrap();
 		assert_eq!(Bme::claimable(&8), 0);
-		assert_eq!(Bme::claimable(&9), rec.availability_pool / 2, "its half only; 8's half is never minted");
+		assert_eq!(
+			Bme::claimable(&9),
+			rec.availability_pool / 2,
+			"its half only; 8's half is never minted"
+		);
 	});
 }
 
@@ -151,7 +163,8 @@ fn too_many_unclaimed_epochs_settle_the_oldest_into_pending_rewards() {
 		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
 		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7)); // epoch 5 pushes out epoch 0 ... 1
 		assert_eq!(Unclaimed::<Test>::get(7).to_vec(), vec![2, 3, 4, 5]);
-		let settled = Epochs::<Test>::get(0).unwrap().work_pool + Epochs::<Test>::get(1).unwrap().work_pool;
+		let settled =
+			Epochs::<Test>::get(0).unwrap().work_pool + Epochs::<Test>::get(1).unwrap().work_pool;
 		assert_eq!(PendingRewards::<Test>::get(7), settled, "nothing lost");
 		let all: Balance = (0..5).map(|e| Epochs::<Test>::get(e).unwrap().work_pool).sum();
 		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));

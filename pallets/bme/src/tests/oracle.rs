@@ -90,7 +90,10 @@ fn a_stale_oracle_halts_burning_and_claiming_and_a_fresh_price_resumes() {
 		run_to_block(VALIDITY); // genesis price submitted at 0 expires at VALIDITY
 		assert_eq!(EffectivePrice::<Test>::get(), None);
 		assert!(bme_events().contains(&Event::OracleHalted));
-		assert_noop!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0), Error::<Test>::OracleHalted);
+		assert_noop!(
+			Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0),
+			Error::<Test>::OracleHalted
+		);
 		assert_noop!(Bme::claim_rewards(RuntimeOrigin::signed(1)), Error::<Test>::OracleHalted);
 		assert_ok!(Bme::submit_price(RuntimeOrigin::signed(FEEDER), PRICE));
 		assert!(bme_events().contains(&Event::OracleResumed { price: PRICE }));
@@ -111,7 +114,10 @@ fn removing_the_last_feeder_halts_the_oracle() {
 fn a_chain_without_a_genesis_price_starts_halted() {
 	ExtBuilder::default().price(0).build_and_execute(|| {
 		assert_eq!(EffectivePrice::<Test>::get(), None);
-		assert_noop!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0), Error::<Test>::OracleHalted);
+		assert_noop!(
+			Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0),
+			Error::<Test>::OracleHalted
+		);
 		// the deviation bound does not apply without a price
 		assert_ok!(Bme::submit_price(RuntimeOrigin::signed(FEEDER), 1));
 		assert_eq!(EffectivePrice::<Test>::get(), Some(1));

@@ -6,7 +6,7 @@
 //! ```
 
 use crate::{mock::*, Epochs, Stats};
-use aipin_primitives::ComputeCredits;
+use aipin_primitives::{ComputeCredits, HeartbeatObserver};
 use frame_support::assert_ok;
 
 /// Demand, in AIP burned for credits per epoch, for each scenario.
@@ -29,6 +29,7 @@ fn run(scenario: &str, epochs: u64) -> Vec<(u64, u128, u128, u128, u128, i128, u
 	ExtBuilder::default().build_and_execute(|| {
 		let consumer = 1;
 		let providers = [7u64, 8, 9];
+		let mut last_beat: BlockNumber = 0;
 		for e in 0..epochs {
 			let burn = demand(scenario, e) * UNIT;
 			let minted_before = Stats::<Test>::get().minted;
@@ -42,9 +43,17 @@ fn run(scenario: &str, epochs: u64) -> Vec<(u64, u128, u128, u128, u128, i128, u
 					assert_ok!(Bme::spend(&consumer, share, p));
 				}
 			}
-			// keep the oracle fresh, close the epoch, providers claim
+			// keep the oracle fresh; providers send heartbeats on time through the epoch
 			assert_ok!(Bme::submit_price(RuntimeOrigin::signed(FEEDER), PRICE));
-			run_to_block((e + 1) * EPOCH);
+			for b in e * EPOCH + 1..=(e + 1) * EPOCH {
+				run_to_block(b);
+				if b % HEARTBEAT == 0 {
+					for p in providers {
+						Bme::on_heartbeat(&p, 1_000 * UNIT, last_beat, b);
+					}
+					last_beat = b;
+				}
+			}
 			for p in providers {
 				let _ = Bme::claim_rewards(RuntimeOrigin::signed(p));
 			}
