@@ -16,7 +16,7 @@ cd "$AIPIN_ROOT"
 
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_compute_staking pallet_compute_slashing)
+	pallets=(pallet_compute_staking pallet_bme pallet_compute_slashing)
 fi
 
 "$here/build.sh"
@@ -24,23 +24,44 @@ fi
 bench_target="$AIPIN_CACHE/target-bench"
 echo "==> building the runtime with runtime-benchmarks (target dir $bench_target)"
 CARGO_TARGET_DIR="$bench_target" cargo build --locked -p aipin-runtime --features runtime-benchmarks
-wasm="$bench_target/debug/wbuild/aipin-runtime/aipin_runtime.compact.compressed.wasm"
-[ -f "$wasm" ] || { echo "runtime blob not found at $wasm" >&2; exit 1; }
+# A debug native build skips wasm-opt's compaction; the blob itself is still built optimized.
+wbuild="$bench_target/debug/wbuild/aipin-runtime"
+wasm="$wbuild/aipin_runtime.compact.compressed.wasm"
+[ -f "$wasm" ] || wasm="$wbuild/aipin_runtime.wasm"
+[ -f "$wasm" ] || { echo "runtime blob not found in $wbuild" >&2; exit 1; }
+echo "==> runtime blob: $wasm"
 
-for pallet in "${pallets[@]}"; do
-	dir="pallets/$(echo "$pallet" | sed -e 's/^pallet_compute_//' -e 's/^pallet_//')"
-	[ -d "$dir" ] || { echo "no directory $dir for $pallet" >&2; exit 1; }
-	echo "==> benchmarking $pallet -> $dir/src/weights.rs"
+bench() {
+	local pallet=$1 out=$2 extrinsics=${3:-*}
 	"$AIPIN_NODE_BIN" benchmark pallet \
 		--runtime "$wasm" \
 		--genesis-builder runtime \
 		--genesis-builder-preset development \
 		--pallet "$pallet" \
-		--extrinsic '*' \
+		--extrinsic "$extrinsics" \
 		--steps "${STEPS:-50}" \
 		--repeat "${REPEAT:-20}" \
 		--wasm-execution compiled \
 		--heap-pages 4096 \
 		--template "$here/templates/pallet-weights.hbs" \
-		--output "$dir/src/weights.rs"
+		--output "$out"
+}
+
+outputs=()
+for pallet in "${pallets[@]}"; do
+	dir="pallets/$(echo "$pallet" | sed -e 's/^pallet_compute_//' -e 's/^pallet_//')"
+	[ -d "$dir" ] || { echo "no directory $dir for $pallet" >&2; exit 1; }
+	echo "==> benchmarking $pallet -> $dir/src/weights.rs"
+	bench "$pallet" "$dir/src/weights.rs"
+	outputs+=("$dir/src/weights.rs")
 done
+
+# The yardstick, measured in the same run: a balance transfer.
+mkdir -p "$AIPIN_CACHE/bench"
+echo "==> benchmarking pallet_balances::transfer_keep_alive (reference)"
+bench pallet_balances "$AIPIN_CACHE/bench/pallet_balances.rs" transfer_keep_alive
+outputs+=("$AIPIN_CACHE/bench/pallet_balances.rs")
+
+echo
+echo "==> base weights (ref time at the smallest component values; µs; + DB reads/writes)"
+python3 "$here/weights-table.py" "${outputs[@]}"

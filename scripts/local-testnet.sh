@@ -29,7 +29,7 @@ boot="/ip4/127.0.0.1/tcp/30333/p2p/$alice_peer"
 for i in $(seq 0 $((n - 1))); do
 	name="${names[$i]}"
 	args=(--chain local "--$name" --base-path "$dir/$name" --node-key "$(node_key "$i")"
-		--port $((30333 + i)) --listen-addr "/ip4/127.0.0.1/tcp/$((30333 + i))"
+		--listen-addr "/ip4/127.0.0.1/tcp/$((30333 + i))"
 		--rpc-port $((9944 + i)) --prometheus-port $((9615 + i)) --no-mdns --no-telemetry)
 	[ "$i" -gt 0 ] && args+=(--bootnodes "$boot")
 	"$AIPIN_NODE_BIN" "${args[@]}" >"$dir/$name.log" 2>&1 &

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{best_number, finalized_number, wait_until, Node, NodeConfig};
+use common::{best_number, finalized_number, Node, NodeConfig};
 use subxt::{
 	dynamic,
 	ext::scale_decode::{self, DecodeAsType},
@@ -61,17 +61,15 @@ async fn transfer_is_included_finalized_and_exact(args: &[&str], first_block_on_
 	// A lone dev node answers /health but its readiness probe fails with 0 peers: wait for
 	// block #1 over RPC instead.
 	if first_block_on_its_own {
-		wait_until("block #1", Duration::from_secs(90), || async {
+		node.wait_for("block #1", Duration::from_secs(90), || async {
 			best_number(&node).await.is_some_and(|n| n >= 1)
 		})
-		.await
-		.unwrap_or_else(|e| panic!("{e}\n{}", node.log_tail(30)));
+		.await;
 	} else {
-		wait_until("the RPC server", Duration::from_secs(90), || async {
+		node.wait_for("the RPC server", Duration::from_secs(90), || async {
 			best_number(&node).await.is_some()
 		})
-		.await
-		.unwrap_or_else(|e| panic!("{e}\n{}", node.log_tail(30)));
+		.await;
 	}
 
 	let api = OnlineClient::<SubstrateConfig>::from_insecure_url(node.ws_url())

@@ -35,7 +35,7 @@ async fn four_validators_finalize_and_survive_the_loss_of_one() {
 	let ports: Vec<u16> = names.iter().map(|_| free_port()).collect();
 	let boot_alice = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", ports[0], peer_id(&keys[0], &scratch));
 
-	let mut nodes: Vec<Node> = names
+	let nodes: Vec<Node> = names
 		.iter()
 		.enumerate()
 		.map(|(i, name)| {
@@ -75,16 +75,16 @@ async fn four_validators_finalize_and_survive_the_loss_of_one() {
 	let final_at_kill = finalized_number(alice).await.expect("alice answers");
 
 	// The remaining three keep producing and finalizing.
-	wait_until("3 more blocks produced after losing Dave", Duration::from_secs(120), || async {
-		best_number(alice).await.is_some_and(|n| n >= best_at_kill + 3)
-	})
-	.await
-	.unwrap_or_else(|e| panic!("{e}\n{}", alice.log_tail(30)));
-	wait_until("3 more blocks finalized after losing Dave", Duration::from_secs(120), || async {
-		finalized_number(alice).await.is_some_and(|n| n >= final_at_kill + 3)
-	})
-	.await
-	.unwrap_or_else(|e| panic!("{e}\n{}", alice.log_tail(30)));
+	alice
+		.wait_for("3 more blocks produced after losing Dave", Duration::from_secs(120), || async {
+			best_number(alice).await.is_some_and(|n| n >= best_at_kill + 3)
+		})
+		.await;
+	alice
+		.wait_for("3 more blocks finalized after losing Dave", Duration::from_secs(120), || async {
+			finalized_number(alice).await.is_some_and(|n| n >= final_at_kill + 3)
+		})
+		.await;
 
 	// And the survivors agree on what is final.
 	let f = finalized_number(&nodes[1]).await.expect("bob answers");

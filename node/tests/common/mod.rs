@@ -7,6 +7,7 @@ use std::{
 	net::TcpListener,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::Mutex,
 	time::{Duration, Instant},
 };
 
@@ -52,7 +53,7 @@ pub struct Node {
 	pub name: String,
 	pub rpc_port: u16,
 	pub p2p_port: u16,
-	child: Option<Child>,
+	child: Mutex<Option<Child>>,
 	log: PathBuf,
 	_base: TempDir,
 }
@@ -78,13 +79,19 @@ impl Node {
 			.arg("--base-path")
 			.arg(base.path().join("data"))
 			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--port", &p2p_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.stdout(Stdio::null())
 			.stderr(log_file);
 		let child = cmd.spawn().expect("spawn aipin-node");
-		Node { name: cfg.name, rpc_port, p2p_port, child: Some(child), log, _base: base }
+		Node {
+			name: cfg.name,
+			rpc_port,
+			p2p_port,
+			child: Mutex::new(Some(child)),
+			log,
+			_base: base,
+		}
 	}
 
 	pub fn ws_url(&self) -> String {
@@ -99,18 +106,49 @@ impl Node {
 	}
 
 	/// Kills the node now (SIGKILL: a crash, not a clean shutdown).
-	pub fn kill(&mut self) {
-		if let Some(mut child) = self.child.take() {
+	pub fn kill(&self) {
+		let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
+		if let Some(mut child) = guard.take() {
 			let _ = child.kill();
 			let _ = child.wait();
 		}
 	}
 
 	/// Whether the process is still running.
-	pub fn is_running(&mut self) -> bool {
-		match self.child.as_mut() {
+	pub fn is_running(&self) -> bool {
+		let mut guard = self.child.lock().unwrap_or_else(|e| e.into_inner());
+		match guard.as_mut() {
 			Some(child) => matches!(child.try_wait(), Ok(None)),
 			None => false,
+		}
+	}
+
+	/// Waits until `probe` holds, failing at once (with the node's log) if the node exits.
+	pub async fn wait_for<F, Fut>(&self, what: &str, timeout: Duration, mut probe: F)
+	where
+		F: FnMut() -> Fut,
+		Fut: std::future::Future<Output = bool>,
+	{
+		let mut exited = false;
+		let result = wait_until(what, timeout, || {
+			let running = self.is_running();
+			let fut = probe();
+			async move {
+				if !running {
+					return true;
+				}
+				fut.await
+			}
+		})
+		.await;
+		if !self.is_running() {
+			exited = true;
+		}
+		if exited {
+			panic!("node {} exited while waiting for {what}:\n{}", self.name, self.log_tail(30));
+		}
+		if let Err(e) = result {
+			panic!("{e}\n{}", self.log_tail(30));
 		}
 	}
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::Pallet as Bme;
 use aipin_primitives::{ComputeCredits, HeartbeatObserver};
+use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};

@@ -8,7 +8,7 @@ use frame_support::{
 	ensure,
 	pallet_prelude::*,
 	traits::{
-		fungible::{Credit, Inspect, Mutate},
+		fungible::{Credit, Mutate},
 		tokens::{Fortitude, Precision, Preservation},
 		Imbalance, OnUnbalanced,
 	},
@@ -368,6 +368,7 @@ impl<T: Config> Pallet<T> {
 	/// - an epoch record's claimed amount never exceeds its pools.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::Inspect;
 		let s = Stats::<T>::get();
 		let expected = GenesisIssuance::<T>::get()
 			.saturating_add(s.minted)

@@ -330,9 +330,10 @@ pub mod pallet {
 			});
 
 			// Jail a provider that keeps offending.
-			let window_start = now.saturating_sub(T::JailWindow::get());
+			// Offences at blocks `b` with `now - b < JailWindow` count (also near genesis).
+			let window = T::JailWindow::get();
 			let mut recent = RecentOffences::<T>::get(&offence.provider);
-			recent.retain(|b| *b > window_start);
+			recent.retain(|b| now.saturating_sub(*b) < window);
 			if recent.try_push(now).is_err() || recent.len() as u32 >= T::JailThreshold::get() {
 				let until = now.saturating_add(T::JailDuration::get());
 				match T::Registry::jail(&offence.provider, until) {

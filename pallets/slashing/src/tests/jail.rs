@@ -38,6 +38,18 @@ fn offences_spread_beyond_the_window_do_not_jail() {
 }
 
 #[test]
+fn offences_at_the_very_first_blocks_count_toward_jail() {
+	ExtBuilder::build_and_execute(|| {
+		register(1, 10_000);
+		report_at(1, 0);
+		report_at(2, 0);
+		report_at(3, 0);
+		assert!(slashing_events()
+			.contains(&Event::ProviderJailed { provider: 1, until: JAIL_DURATION }));
+	});
+}
+
+#[test]
 fn unjail_after_the_term() {
 	ExtBuilder::build_and_execute(|| {
 		register(1, 10_000);
