@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: set-up, then the pallet and runtime unit tests, then the node's end-to-end
-# tests (dev node + subxt transfer, four-validator local testnet, chain-spec drift).
+# Runs every test: set-up, format and clippy checks, then the pallet and runtime unit tests and
+# the node's end-to-end tests (dev node + subxt transfer, four-validator local testnet,
+# chain-spec drift).
 #
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -21,6 +22,12 @@ elif cargo fmt --version >/dev/null 2>&1; then
 	cargo fmt --all -- --check 2> >(grep -v "unstable features are only available" >&2)
 else
 	echo "rustfmt not installed; skipping the format check"
+fi
+
+if cargo clippy --version >/dev/null 2>&1; then
+	"$here/lint.sh"
+else
+	echo "clippy not installed; skipping the lint"
 fi
 
 # One profile (release) for the node and every test, so dependencies compile once.

@@ -113,7 +113,7 @@ impl<T: Config> Pallet<T> {
 			_ => {},
 		}
 		// With no fresh price, nothing expires: check again only when a price is submitted.
-		OracleCheckAt::<T>::put(next_expiry.unwrap_or_else(|| BlockNumberFor::<T>::max_value()));
+		OracleCheckAt::<T>::put(next_expiry.unwrap_or_else(BlockNumberFor::<T>::max_value));
 	}
 
 	// ----- credits ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ fn advance_to(n: BlockNumber) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		run_to_block(next);
-		if next % (VALIDITY / 2) == 0 {
+		if next.is_multiple_of(VALIDITY / 2) {
 			assert_ok!(Bme::submit_price(RuntimeOrigin::signed(FEEDER), PRICE));
 		}
 	}

@@ -17,7 +17,7 @@ proptest! {
 		let credits = crate::Pallet::<Test>::credits_for(tokens, price);
 		let credits = credits.expect("no overflow in range");
 		// value in nano-USD × 10^12: tokens × price  ≥  credits × 10^12 × 10^4
-		prop_assert!(credits.checked_mul(UNIT * 10_000).map_or(false, |v| v <= tokens * price));
+		prop_assert!(credits.checked_mul(UNIT * 10_000).is_some_and(|v| v <= tokens * price));
 		// and it is the largest such number (rounding down by less than one credit)
 		prop_assert!((credits + 1) * (UNIT * 10_000) > tokens * price);
 	}
