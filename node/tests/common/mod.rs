@@ -129,7 +129,6 @@ impl Node {
 		F: FnMut() -> Fut,
 		Fut: std::future::Future<Output = bool>,
 	{
-		let mut exited = false;
 		let result = wait_until(what, timeout, || {
 			let running = self.is_running();
 			let fut = probe();
@@ -142,9 +141,6 @@ impl Node {
 		})
 		.await;
 		if !self.is_running() {
-			exited = true;
-		}
-		if exited {
 			panic!("node {} exited while waiting for {what}:\n{}", self.name, self.log_tail(30));
 		}
 		if let Err(e) = result {

@@ -192,12 +192,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn close_epoch(now: BlockNumberFor<T>) {
 		let epoch = CurrentEpoch::<T>::get();
 		let acc = Accumulator::<T>::take();
-		let mut scheduled = ScheduledEmission::<T>::get();
+		let emission = ScheduledEmission::<T>::get();
 		let cap = T::MaxScheduledEmission::get();
 		let so_far = ScheduledSoFar::<T>::get();
-		if !cap.is_zero() {
-			scheduled = scheduled.min(cap.saturating_sub(so_far));
-		}
+		let scheduled =
+			if cap.is_zero() { emission } else { emission.min(cap.saturating_sub(so_far)) };
 		let recycled = acc.burned.min(T::NetEmissionCap::get());
 		let total = scheduled.saturating_add(recycled);
 		let work_share = T::WorkShare::get() * total;
@@ -220,8 +219,7 @@ impl<T: Config> Pallet<T> {
 		};
 		Epochs::<T>::insert(epoch, record);
 		ScheduledSoFar::<T>::put(so_far.saturating_add(scheduled));
-		let next = ScheduledEmission::<T>::get();
-		ScheduledEmission::<T>::put(next.saturating_sub(T::EmissionDecay::get() * next));
+		ScheduledEmission::<T>::put(emission.saturating_sub(T::EmissionDecay::get() * emission));
 		CurrentEpoch::<T>::put(epoch.saturating_add(1));
 		EpochStart::<T>::put(now);
 		Self::deposit_event(Event::EpochClosed {

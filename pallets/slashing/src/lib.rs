@@ -391,10 +391,10 @@ pub mod pallet {
 					break;
 				}
 				let provider = rec.offence.provider.clone();
-				let amount = rec.amount.min(T::Registry::slashable_stake(&provider));
+				// `slash` takes at most what the provider still holds.
 				match T::Registry::slash(
 					&provider,
-					amount,
+					rec.amount,
 					rec.offence.beneficiary.as_ref(),
 					T::RewardFraction::get(),
 				) {

@@ -534,13 +534,8 @@ impl<T: Config> Pallet<T> {
 		let mut providers = 0u32;
 		for (stash, info) in Providers::<T>::iter() {
 			providers += 1;
-			let unlocking = info
-				.unlocking
-				.iter()
-				.fold(BalanceOf::<T>::zero(), |acc, c| acc.saturating_add(c.value));
 			ensure!(
-				T::Currency::balance_on_hold(&reason, &stash)
-					== info.active.saturating_add(unlocking),
+				T::Currency::balance_on_hold(&reason, &stash) == info.total_stake(),
 				"held stake differs from active + unlocking"
 			);
 			ensure!(
@@ -591,9 +586,7 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> 
 	}
 
 	fn slashable_stake(stash: &T::AccountId) -> BalanceOf<T> {
-		Providers::<T>::get(stash)
-			.map(|i| i.unlocking.iter().fold(i.active, |acc, c| acc.saturating_add(c.value)))
-			.unwrap_or_else(Zero::zero)
+		Providers::<T>::get(stash).map(|i| i.total_stake()).unwrap_or_else(Zero::zero)
 	}
 
 	fn ask_price(stash: &T::AccountId) -> Option<aipin_primitives::Credits> {

@@ -108,3 +108,19 @@ pub struct ProviderInfo<
 	/// Barred from new work until this block, if jailed.
 	pub jailed_until: Option<BlockNumber>,
 }
+
+impl<AccountId, Balance, BlockNumber, MaxKernels, MaxEndpointLen, MaxChunks>
+	ProviderInfo<AccountId, Balance, BlockNumber, MaxKernels, MaxEndpointLen, MaxChunks>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug + sp_runtime::Saturating + Copy,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxKernels: Get<u32>,
+	MaxEndpointLen: Get<u32>,
+	MaxChunks: Get<u32>,
+{
+	/// Active plus unlocking stake: all of it is held, and all of it is slashable.
+	pub fn total_stake(&self) -> Balance {
+		self.unlocking.iter().fold(self.active, |acc, c| acc.saturating_add(c.value))
+	}
+}
