@@ -1,0 +1,558 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+const LOG_TARGET: &str = "runtime::task-escrow";
+
+/// Creates what the benchmarks need: funded consumers and eligible providers.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A registered, responsive provider supporting `kernel` with an ask of at most `ask`.
+	fn provider(index: u32, kernel: aipin_primitives::KernelId, ask: aipin_primitives::Credits)
+		-> AccountId;
+	/// The operator key of `provider`.
+	fn operator(provider: &AccountId) -> AccountId;
+	/// Gives `who` `amount` free credits.
+	fn fund_credits(who: &AccountId, amount: aipin_primitives::Credits);
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use aipin_primitives::{
+		ComputeCredits, Credits, KernelId, ProviderRegistry, ReportOffence, TaskId,
+	};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{tokens::Balance as BalanceT, EnsureOrigin, Randomness},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Saturating;
+
+	/// Bound on a task's assignments: its replicas, one replacement per replica and a
+	/// tie-breaker.
+	#[derive(
+		frame_support::CloneNoBound,
+		frame_support::PartialEqNoBound,
+		frame_support::EqNoBound,
+		frame_support::DebugNoBound,
+	)]
+	pub struct MaxAssignmentsOf<T>(core::marker::PhantomData<T>);
+	impl<T: Config> Get<u32> for MaxAssignmentsOf<T> {
+		fn get() -> u32 {
+			T::MaxReplication::get().saturating_mul(2).saturating_add(1)
+		}
+	}
+
+	/// A task with this runtime's types.
+	pub type TaskOf<T> =
+		TaskInfo<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, MaxAssignmentsOf<T>>;
+	/// A task input with this runtime's bounds.
+	pub type TaskInputOf<T> =
+		TaskInput<<T as Config>::MaxInlineInput, <T as Config>::MaxUrlLen>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Balance of provider stake (only to name the registry's type).
+		type Balance: BalanceT;
+
+		/// Providers: eligibility, selection, asks, operator keys, reputation.
+		type Registry: ProviderRegistry<Self::AccountId, Self::Balance, BlockNumberFor<Self>>;
+
+		/// Compute credits: reserved at submission, spent on providers, released as refunds.
+		type Credits: ComputeCredits<Self::AccountId>;
+
+		/// Where verdicts against providers go (the slashing pallet).
+		type Offences: ReportOffence<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// Randomness for assignment. See the crate docs for its limits on an Aura chain.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// May register and deprecate kernels.
+		type KernelOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Largest replication a task may ask for.
+		#[pallet::constant]
+		type MaxReplication: Get<u32>;
+		/// Largest inline input, in bytes.
+		#[pallet::constant]
+		type MaxInlineInput: Get<u32>;
+		/// Longest external-input URL, in bytes.
+		#[pallet::constant]
+		type MaxUrlLen: Get<u32>;
+		/// Largest input of any kind (external or seeded), in bytes.
+		#[pallet::constant]
+		type MaxInputBytes: Get<u64>;
+		/// Unfinished tasks a consumer may have at once.
+		#[pallet::constant]
+		type MaxOpenTasksPerConsumer: Get<u32>;
+		/// Unfinished tasks a provider may hold at once (selection skips full providers).
+		#[pallet::constant]
+		type MaxTasksPerProvider: Get<u32>;
+		/// Tasks waiting for providers at most.
+		#[pallet::constant]
+		type MaxQueueLen: Get<u32>;
+		/// Queued tasks tried for assignment per block at most.
+		#[pallet::constant]
+		type MaxAssignmentsPerBlock: Get<u32>;
+		/// Expired windows handled per block at most (the rest wait for the next block).
+		#[pallet::constant]
+		type MaxTimeoutsPerBlock: Get<u32>;
+		/// Blocks assigned providers have to commit.
+		#[pallet::constant]
+		type CommitWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks committed providers have to reveal.
+		#[pallet::constant]
+		type RevealWindow: Get<BlockNumberFor<Self>>;
+		/// Longest a task may live (deadline − submission). Bounds how long a fault can take
+		/// to become a verdict, which the staking pallet's unbonding period must exceed.
+		#[pallet::constant]
+		type MaxTaskLifetime: Get<BlockNumberFor<Self>>;
+		/// Blocks a finished task stays in storage before `on_idle` prunes it.
+		#[pallet::constant]
+		type RetentionPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Weights of this pallet, from its benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// Creates providers and funds consumers for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Registered kernels.
+	#[pallet::storage]
+	pub type Kernels<T: Config> = StorageMap<_, Twox64Concat, KernelId, KernelInfo>;
+
+	/// The id the next task gets.
+	#[pallet::storage]
+	pub type NextTaskId<T: Config> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// Tasks, unfinished and finished (until pruned).
+	#[pallet::storage]
+	pub type Tasks<T: Config> = CountedStorageMap<_, Twox64Concat, TaskId, TaskOf<T>>;
+
+	/// Inputs of unfinished tasks (removed when the task finishes).
+	#[pallet::storage]
+	pub type TaskInputs<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskInputOf<T>>;
+
+	/// Unfinished tasks per consumer.
+	#[pallet::storage]
+	pub type OpenTasks<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Unfinished tasks each provider (stash) is assigned to.
+	#[pallet::storage]
+	pub type ProviderTasks<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, ()>;
+
+	/// Number of entries under each provider in `ProviderTasks`.
+	#[pallet::storage]
+	pub type ProviderLoad<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Tasks waiting for providers, oldest first.
+	#[pallet::storage]
+	pub type Queue<T: Config> = StorageValue<_, BoundedVec<TaskId, T::MaxQueueLen>, ValueQuery>;
+
+	/// Windows closing at a block: (block, task). A task's entry may be stale (its phase moved
+	/// on); the phase is checked when the entry is handled.
+	#[pallet::storage]
+	pub type Timeouts<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, TaskId, ()>;
+
+	/// The oldest block whose `Timeouts` may still hold entries.
+	#[pallet::storage]
+	pub type TimeoutCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Finished tasks by the block they finished in, for pruning.
+	#[pallet::storage]
+	pub type Retired<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, TaskId, ()>;
+
+	/// The oldest block whose `Retired` may still hold entries.
+	#[pallet::storage]
+	pub type PruneCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Credits held in escrow by all unfinished tasks.
+	#[pallet::storage]
+	pub type TotalEscrowed<T: Config> = StorageValue<_, Credits, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Kernels registered at genesis: (id, spec).
+		pub kernels: alloc::vec::Vec<(KernelId, KernelSpec)>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (id, spec) in &self.kernels {
+				Pallet::<T>::validate_kernel(spec).expect("genesis kernel is valid");
+				assert!(!Kernels::<T>::contains_key(id), "genesis kernel ids are unique");
+				Kernels::<T>::insert(id, KernelInfo { spec: spec.clone(), deprecated: false });
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A kernel was registered.
+		KernelRegistered { kernel: KernelId, version: u32, wgsl_hash: [u8; 32] },
+		/// A kernel takes no new tasks.
+		KernelDeprecated { kernel: KernelId },
+		/// A task was submitted and its escrow reserved; it waits for assignment.
+		TaskSubmitted {
+			task: TaskId,
+			consumer: T::AccountId,
+			kernel: KernelId,
+			work_units: u64,
+			replication: u8,
+			escrow: Credits,
+			deadline: BlockNumberFor<T>,
+		},
+		/// Providers were assigned; they must commit before `commit_ends`.
+		TaskAssigned {
+			task: TaskId,
+			providers: alloc::vec::Vec<T::AccountId>,
+			commit_ends: BlockNumberFor<T>,
+		},
+		/// A provider committed to its result.
+		ResultCommitted { task: TaskId, provider: T::AccountId },
+		/// Every live provider committed (or the window closed): reveal before `reveal_ends`.
+		RevealStarted { task: TaskId, reveal_ends: BlockNumberFor<T> },
+		/// A provider revealed a result root matching its commitment.
+		ResultRevealed { task: TaskId, provider: T::AccountId, result_root: [u8; 32] },
+		/// A provider was found at fault in a task and reported.
+		ProviderFaulted { task: TaskId, provider: T::AccountId, offence: OffenceKindOf },
+		/// Replacements were assigned for providers that missed their commit.
+		ProvidersReplaced {
+			task: TaskId,
+			providers: alloc::vec::Vec<T::AccountId>,
+			commit_ends: BlockNumberFor<T>,
+		},
+		/// The replicas split with no majority; the tie-breaker decides.
+		TiebreakerAssigned { task: TaskId, provider: T::AccountId, commit_ends: BlockNumberFor<T> },
+		/// A provider was paid for accepted work.
+		ProviderPaid { task: TaskId, provider: T::AccountId, credits: Credits },
+		/// The task ended. `result_root` is set when a result was accepted.
+		TaskFinished {
+			task: TaskId,
+			reason: TerminalReason,
+			result_root: Option<[u8; 32]>,
+			paid: Credits,
+			refunded: Credits,
+		},
+		/// A finished task was removed from storage (its events stay).
+		TaskPruned { task: TaskId },
+	}
+
+	/// Offence kinds, as named in events.
+	pub type OffenceKindOf = aipin_primitives::OffenceKind;
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A kernel with this id exists.
+		KernelExists,
+		/// No kernel with this id.
+		UnknownKernel,
+		/// The kernel is deprecated and takes no new tasks.
+		KernelDeprecated,
+		/// The kernel spec is inconsistent (zero divisor, parameter index out of range, empty
+		/// name, zero maximum).
+		InvalidKernelSpec,
+		/// The number of parameters differs from the kernel's.
+		WrongParamCount,
+		/// A parameter is zero or above the kernel's maximum.
+		ParamOutOfRange,
+		/// The task's size overflows.
+		Overflow,
+		/// Replication is zero or above `MaxReplication`.
+		InvalidReplication,
+		/// Only deterministic kernels can be replicated.
+		ReplicationNeedsDeterminism,
+		/// Max price is zero.
+		ZeroPrice,
+		/// Inline or external input size differs from what the kernel's parameters imply.
+		InputSizeMismatch,
+		/// The input exceeds `MaxInputBytes`.
+		InputTooLarge,
+		/// External input URL is empty or not `http(s)://`.
+		InvalidUrl,
+		/// The deadline leaves less than a commit and a reveal window.
+		DeadlineTooSoon,
+		/// The deadline is further than `MaxTaskLifetime` away.
+		DeadlineTooFar,
+		/// The consumer has `MaxOpenTasksPerConsumer` unfinished tasks.
+		TooManyOpenTasks,
+		/// The assignment queue is full; try again later.
+		QueueFull,
+		/// Not enough free credits for the escrow.
+		InsufficientCredits,
+		/// No task with this id (never existed, or pruned).
+		UnknownTask,
+		/// The task has finished.
+		TaskFinished,
+		/// Only the consumer may do this.
+		NotConsumer,
+		/// Someone has committed already; the task can no longer be cancelled.
+		TooLateToCancel,
+		/// The signer is not a registered provider's operator key.
+		NotOperator,
+		/// The provider holds no live slot in this task.
+		NotAssigned,
+		/// The task is not in its commit phase.
+		NotCommitPhase,
+		/// The task is not in its reveal phase.
+		NotRevealPhase,
+		/// The commit window has closed.
+		CommitWindowClosed,
+		/// The reveal window has closed.
+		RevealWindowClosed,
+		/// The provider has committed already.
+		AlreadyCommitted,
+		/// The provider has revealed already.
+		AlreadyRevealed,
+		/// The provider has not committed, so it has nothing to reveal.
+		NotCommitted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let timeouts = Self::handle_timeouts(now);
+			timeouts.saturating_add(Self::assign_queued(now))
+		}
+
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::prune(now, remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReplication::get() >= 1, "MaxReplication must be positive");
+			assert!(T::MaxReplication::get() <= u8::MAX as u32, "replication is a u8");
+			assert!(T::MaxAssignmentsPerBlock::get() > 0, "MaxAssignmentsPerBlock > 0");
+			assert!(T::MaxTimeoutsPerBlock::get() > 0, "MaxTimeoutsPerBlock > 0");
+			assert!(T::MaxQueueLen::get() > 0, "MaxQueueLen > 0");
+			let windows = T::CommitWindow::get().saturating_add(T::RevealWindow::get());
+			assert!(
+				T::MaxTaskLifetime::get() >= windows.saturating_add(windows),
+				"a task must have room for its windows and a tie-break"
+			);
+			assert!(!T::CommitWindow::get().is_zero() && !T::RevealWindow::get().is_zero());
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers kernel `id`.
+		///
+		/// ## Dispatch Origin
+		/// `KernelOrigin` (governance; sudo on dev chains).
+		///
+		/// ## Details
+		/// The spec is checked for consistency: a non-empty name, every parameter maximum
+		/// positive, every formula's parameter indices in range and non-zero divisors, and the
+		/// formulas must not overflow at the parameter maxima.
+		///
+		/// ## Events
+		/// `KernelRegistered`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_kernel())]
+		pub fn register_kernel(origin: OriginFor<T>, id: KernelId, spec: KernelSpec) -> DispatchResult {
+			T::KernelOrigin::ensure_origin(origin)?;
+			Self::do_register_kernel(id, spec)
+		}
+
+		/// Deprecates kernel `id`: no new tasks; running ones finish.
+		///
+		/// ## Dispatch Origin
+		/// `KernelOrigin`.
+		///
+		/// ## Events
+		/// `KernelDeprecated`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::deprecate_kernel())]
+		pub fn deprecate_kernel(origin: OriginFor<T>, id: KernelId) -> DispatchResult {
+			T::KernelOrigin::ensure_origin(origin)?;
+			Kernels::<T>::try_mutate(id, |k| -> DispatchResult {
+				let k = k.as_mut().ok_or(Error::<T>::UnknownKernel)?;
+				ensure!(!k.deprecated, Error::<T>::KernelDeprecated);
+				k.deprecated = true;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::KernelDeprecated { kernel: id });
+			Ok(())
+		}
+
+		/// Submits a task and reserves its escrow, `work_units × max_price × replication`
+		/// credits.
+		///
+		/// ## Dispatch Origin
+		/// Signed (the consumer).
+		///
+		/// ## Details
+		/// The task waits in the queue; the next block's `on_initialize` assigns `replication`
+		/// providers (so the submitter cannot see the randomness that picks them). If no
+		/// eligible providers are found before `deadline − CommitWindow − RevealWindow`, the
+		/// task expires with a full refund.
+		///
+		/// ## Events
+		/// `TaskSubmitted`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_task(match &input {
+			TaskInput::Inline(bytes) => bytes.len() as u32,
+			_ => 0,
+		}))]
+		pub fn submit_task(
+			origin: OriginFor<T>,
+			kernel: KernelId,
+			params: Params,
+			input: TaskInputOf<T>,
+			replication: u8,
+			max_price: Credits,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let consumer = ensure_signed(origin)?;
+			Self::do_submit(consumer, kernel, params, input, replication, max_price, deadline)
+				.map(|_| ())
+		}
+
+		/// Cancels a task nobody has committed to yet; the whole escrow is refunded.
+		///
+		/// ## Dispatch Origin
+		/// Signed by the task's consumer.
+		///
+		/// ## Events
+		/// `TaskFinished` with reason `Cancelled`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxReplication::get()))]
+		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let r = Self::do_cancel(who, task)?;
+			Ok(Some(T::WeightInfo::cancel_task(r)).into())
+		}
+
+		/// Commits to a result: `commitment = aipin_primitives::result_commitment(task,
+		/// provider_stash, result_root, salt)`.
+		///
+		/// ## Dispatch Origin
+		/// Signed by the operator key of an assigned provider.
+		///
+		/// ## Details
+		/// Allowed in the commit window. When the last live provider commits, the reveal
+		/// window opens at once.
+		///
+		/// ## Events
+		/// `ResultCommitted`, maybe `RevealStarted`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::commit_result(MaxAssignmentsOf::<T>::get()))]
+		pub fn commit_result(
+			origin: OriginFor<T>,
+			task: TaskId,
+			commitment: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			let operator = ensure_signed(origin)?;
+			let slots = Self::do_commit(operator, task, commitment)?;
+			Ok(Some(T::WeightInfo::commit_result(slots)).into())
+		}
+
+		/// Reveals a committed result.
+		///
+		/// ## Dispatch Origin
+		/// Signed by the operator key of a provider that committed.
+		///
+		/// ## Details
+		/// Allowed in the reveal window. A reveal that does not match its commitment is
+		/// accepted as evidence: the provider is reported (`InvalidReveal`) and leaves the
+		/// task — the call itself succeeds so the verdict is kept. When no committed provider
+		/// is left to reveal, the task resolves (see the crate docs).
+		///
+		/// ## Events
+		/// `ResultRevealed` or `ProviderFaulted`; on resolution `ProviderPaid`,
+		/// `ProviderFaulted`, `TaskFinished` or `TiebreakerAssigned`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reveal_result(T::MaxReplication::get())
+			.max(T::WeightInfo::reveal_with_tiebreak(T::MaxReplication::get())))]
+		pub fn reveal_result(
+			origin: OriginFor<T>,
+			task: TaskId,
+			result_root: [u8; 32],
+			salt: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			let operator = ensure_signed(origin)?;
+			let actual = Self::do_reveal(operator, task, result_root, salt)?;
+			Ok(Some(actual).into())
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// A task's full state, if it exists (unfinished, or finished and not yet pruned).
+		pub fn task(id: TaskId) -> Option<TaskOf<T>> {
+			Tasks::<T>::get(id)
+		}
+
+		/// A task's input, while the task is unfinished.
+		pub fn task_input(id: TaskId) -> Option<TaskInputOf<T>> {
+			TaskInputs::<T>::get(id)
+		}
+
+		/// Unfinished tasks of the provider whose operator key is `operator`, with what the
+		/// operator must do next and by when.
+		pub fn operator_tasks(
+			operator: T::AccountId,
+		) -> alloc::vec::Vec<OperatorTask<BlockNumberFor<T>>> {
+			Self::tasks_of_operator(&operator)
+		}
+
+		/// What a task would cost and carry, or the error submitting it would meet.
+		pub fn quote(
+			kernel: KernelId,
+			params: Params,
+			replication: u8,
+			max_price: Credits,
+		) -> Result<Quote, DispatchError> {
+			Self::do_quote(kernel, &params, replication, max_price)
+		}
+
+		/// A provider's (stash) tasks in flight and its next deadline. Pending slashes are in
+		/// the slashing pallet's `Slashes`.
+		pub fn provider_risk(stash: T::AccountId) -> ProviderRisk<BlockNumberFor<T>> {
+			Self::risk_of(&stash)
+		}
+
+		/// A registered kernel.
+		pub fn kernel(id: KernelId) -> Option<KernelInfo> {
+			Kernels::<T>::get(id)
+		}
+	}
+}

@@ -1,0 +1,220 @@
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+
+fn submit_with(
+	kernel: u32,
+	p: &[u32],
+	input: TaskInputOf<Test>,
+	replication: u8,
+	max_price: u128,
+	deadline: u64,
+) -> sp_runtime::DispatchResult {
+	Escrow::submit_task(
+		RuntimeOrigin::signed(CONSUMER),
+		kernel,
+		params(p),
+		input,
+		replication,
+		max_price,
+		deadline,
+	)
+}
+
+#[test]
+fn submit_reserves_escrow_and_queues() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (free, reserved) = credits(CONSUMER);
+		assert_eq!(reserved, 0);
+		// [16, 8, 32]: 2·16·8·32 = 8192 ops → 9 work units; escrow 9 × 7 × 3 = 189.
+		assert_ok!(submit_with(GEMM, &[16, 8, 32], seeded(), 3, 7, 40));
+		assert_eq!(credits(CONSUMER), (free - 189, 189));
+		let t = task(0);
+		assert_eq!((t.work_units, t.escrow, t.input_bytes, t.output_bytes), (9, 189, 768, 512));
+		assert_eq!(t.phase, Phase::Queued { expires: 40 - COMMIT - REVEAL + 1 });
+		assert_eq!(Queue::<Test>::get().into_inner(), vec![0]);
+		assert_eq!(OpenTasks::<Test>::get(CONSUMER), 1);
+		assert_eq!(TaskInputs::<Test>::get(0), Some(seeded()));
+		assert_eq!(
+			escrow_events().last(),
+			Some(&Event::TaskSubmitted {
+				task: 0,
+				consumer: CONSUMER,
+				kernel: GEMM,
+				work_units: 9,
+				replication: 3,
+				escrow: 189,
+				deadline: 40,
+			})
+		);
+		assert_eq!(NextTaskId::<Test>::get(), 1);
+	});
+}
+
+#[test]
+fn inline_and_external_inputs_are_checked() {
+	ExtBuilder::default().build_and_execute(|| {
+		// [4, 4, 4] needs 16 + 16 = 32 input bytes.
+		let inline = |n: usize| TaskInput::Inline(BoundedVec::truncate_from(vec![1u8; n]));
+		assert_ok!(submit_with(GEMM, &[4, 4, 4], inline(32), 1, 10, 40));
+		assert_noop!(
+			submit_with(GEMM, &[4, 4, 4], inline(31), 1, 10, 40),
+			Error::<Test>::InputSizeMismatch
+		);
+		let ext = |url: &[u8], size: u64| TaskInput::External {
+			url: BoundedVec::truncate_from(url.to_vec()),
+			hash: [3; 32],
+			size,
+		};
+		assert_ok!(submit_with(GEMM, &[4, 4, 4], ext(b"https://data.example/a.bin", 32), 1, 10, 40));
+		assert_ok!(submit_with(GEMM, &[4, 4, 4], ext(b"http://10.0.0.1:9000/a", 32), 1, 10, 40));
+		assert_noop!(
+			submit_with(GEMM, &[4, 4, 4], ext(b"https://data.example/a.bin", 33), 1, 10, 40),
+			Error::<Test>::InputSizeMismatch
+		);
+		for url in [&b"ftp://x/y"[..], b"https://", b"file:///etc/passwd", b"http://a b"] {
+			assert_noop!(
+				submit_with(GEMM, &[4, 4, 4], ext(url, 32), 1, 10, 40),
+				Error::<Test>::InvalidUrl
+			);
+		}
+	});
+}
+
+#[test]
+fn submit_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		let d = now() + 50;
+		assert_noop!(
+			Escrow::submit_task(
+				RuntimeOrigin::root(),
+				GEMM,
+				params(&[8, 8, 8]),
+				seeded(),
+				1,
+				10,
+				d
+			),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(submit_with(77, &[8, 8, 8], seeded(), 1, 10, d), Error::<Test>::UnknownKernel);
+		assert_noop!(submit_with(GEMM, &[8, 8], seeded(), 1, 10, d), Error::<Test>::WrongParamCount);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8, 8], seeded(), 1, 10, d),
+			Error::<Test>::WrongParamCount
+		);
+		assert_noop!(
+			submit_with(GEMM, &[8, 0, 8], seeded(), 1, 10, d),
+			Error::<Test>::ParamOutOfRange
+		);
+		assert_noop!(
+			submit_with(GEMM, &[8, 65, 8], seeded(), 1, 10, d),
+			Error::<Test>::ParamOutOfRange
+		);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 0, 10, d),
+			Error::<Test>::InvalidReplication
+		);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 6, 10, d),
+			Error::<Test>::InvalidReplication
+		);
+		assert_noop!(
+			submit_with(FLOATY, &[8], seeded(), 2, 10, d),
+			Error::<Test>::ReplicationNeedsDeterminism
+		);
+		assert_ok!(submit_with(FLOATY, &[8], seeded(), 1, 10, d));
+		assert_noop!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 0, d), Error::<Test>::ZeroPrice);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, u128::MAX, d),
+			Error::<Test>::Overflow
+		);
+		// The next block assigns; a full round must fit after it.
+		let earliest = now() + 1 + COMMIT + REVEAL;
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, earliest - 1),
+			Error::<Test>::DeadlineTooSoon
+		);
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, earliest));
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, now() + LIFETIME + 1),
+			Error::<Test>::DeadlineTooFar
+		);
+		// Not enough credits: 2 work units × price × 1.
+		let (free, _) = credits(CONSUMER);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, free / 2 + 1, d),
+			Error::<Test>::InsufficientCredits
+		);
+		assert_noop!(
+			Escrow::submit_task(
+				RuntimeOrigin::signed(2),
+				GEMM,
+				params(&[8, 8, 8]),
+				seeded(),
+				1,
+				10,
+				d
+			),
+			Error::<Test>::InsufficientCredits
+		);
+	});
+}
+
+#[test]
+fn input_bigger_than_the_limit_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut spec = gemm_spec();
+		spec.max_params = params(&[1 << 20, 1 << 20, 1 << 20]);
+		assert_ok!(Escrow::register_kernel(RuntimeOrigin::root(), 5, spec));
+		// 1024·1024 + 1024·1 bytes > 1 MiB.
+		assert_noop!(
+			submit_with(5, &[1024, 1, 1024], seeded(), 1, 1, now() + 50),
+			Error::<Test>::InputTooLarge
+		);
+		assert_ok!(submit_with(5, &[1000, 1, 1000], seeded(), 1, 1, now() + 50));
+	});
+}
+
+#[test]
+fn open_tasks_per_consumer_and_queue_are_bounded() {
+	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+		MaxOpenTasksPerConsumer::set(3);
+		for _ in 0..3 {
+			submit(1);
+		}
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, now() + 50),
+			Error::<Test>::TooManyOpenTasks
+		);
+		MaxQueueLen::set(4);
+		buy_credits(2, 1_000);
+		submit_as(2, 1, 10);
+		assert_noop!(
+			Escrow::submit_task(
+				RuntimeOrigin::signed(2),
+				GEMM,
+				params(&[8, 8, 8]),
+				seeded(),
+				1,
+				10,
+				now() + 50
+			),
+			Error::<Test>::QueueFull
+		);
+		// A cancellation frees both.
+		assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), 0));
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, now() + 50));
+	});
+}
+
+#[test]
+fn quote_matches_submission() {
+	ExtBuilder::default().build_and_execute(|| {
+		let q = Escrow::do_quote(GEMM, &[16, 8, 32], 3, 7).unwrap();
+		assert_eq!(q, Quote { work_units: 9, escrow: 189, input_bytes: 768, output_bytes: 512 });
+		assert_eq!(
+			Escrow::do_quote(GEMM, &[16, 8], 3, 7),
+			Err(Error::<Test>::WrongParamCount.into())
+		);
+	});
+}
