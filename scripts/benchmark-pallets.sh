@@ -16,7 +16,7 @@ cd "$AIPIN_ROOT"
 
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_compute_staking pallet_bme pallet_compute_slashing)
+	pallets=(pallet_compute_staking pallet_bme pallet_compute_slashing pallet_task_escrow)
 fi
 
 "$here/build.sh"
@@ -49,7 +49,7 @@ bench() {
 
 outputs=()
 for pallet in "${pallets[@]}"; do
-	dir="pallets/$(echo "$pallet" | sed -e 's/^pallet_compute_//' -e 's/^pallet_//')"
+	dir="pallets/$(echo "$pallet" | sed -e 's/^pallet_compute_//' -e 's/^pallet_task_//' -e 's/^pallet_//')"
 	[ -d "$dir" ] || { echo "no directory $dir for $pallet" >&2; exit 1; }
 	echo "==> benchmarking $pallet -> $dir/src/weights.rs"
 	bench "$pallet" "$dir/src/weights.rs"

@@ -9,9 +9,10 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_compute_staking, Staking]
 	[pallet_bme, Bme]
 	[pallet_compute_slashing, Slashing]
+	[pallet_task_escrow, Escrow]
 );
 
-pub use crate::{Balances, Bme, Runtime, Slashing, Staking, Sudo, Timestamp};
+pub use crate::{Balances, Bme, Escrow, Runtime, Slashing, Staking, Sudo, Timestamp};
 
 impl frame_system_benchmarking::Config for Runtime {}
 impl frame_benchmarking::baseline::Config for Runtime {}

@@ -6,7 +6,7 @@
 
 use crate::{
 	configs::MinProviderStake, units::AIP, AccountId, Balance, BalancesConfig, BmeConfig,
-	RuntimeGenesisConfig, StakingConfig, SudoConfig,
+	EscrowConfig, RuntimeGenesisConfig, StakingConfig, SudoConfig,
 };
 use aipin_primitives::DeviceClass;
 use alloc::{vec, vec::Vec};
@@ -77,6 +77,7 @@ pub fn genesis(
 		sudo: SudoConfig { key: Some(root.clone()) },
 		staking: StakingConfig { providers },
 		bme: BmeConfig { feeders: vec![root.clone()], initial_price: INITIAL_PRICE_NANO_USD },
+		escrow: EscrowConfig { kernels: crate::kernels::builtin() },
 	})
 }
 

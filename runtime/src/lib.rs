@@ -25,6 +25,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod kernels;
 
 // The FRAME macros below expand to code that names `Vec` unqualified.
 use alloc::vec::Vec;
@@ -207,7 +208,7 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
-	// The compute pallets: 10 staking, 11 BME, 12 slashing, 13 escrow (planned).
+	// The compute pallets: 10 staking, 11 BME, 12 slashing, 13 escrow.
 	#[runtime::pallet_index(10)]
 	pub type Staking = pallet_compute_staking;
 
@@ -216,4 +217,7 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Slashing = pallet_compute_slashing;
+
+	#[runtime::pallet_index(13)]
+	pub type Escrow = pallet_task_escrow;
 }

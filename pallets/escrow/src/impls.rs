@@ -96,8 +96,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether a fresh commit and reveal round started at `now` ends by `deadline`.
 	fn round_fits(now: BlockNumberFor<T>, deadline: BlockNumberFor<T>) -> bool {
-		now.saturating_add(T::CommitWindow::get()).saturating_add(T::RevealWindow::get()) <=
-			deadline
+		now.saturating_add(T::CommitWindow::get()).saturating_add(T::RevealWindow::get())
+			<= deadline
 	}
 
 	pub(crate) fn do_submit(
@@ -146,7 +146,8 @@ impl<T: Config> Pallet<T> {
 			T::Credits::free_credits(&consumer) >= quote.escrow,
 			Error::<T>::InsufficientCredits
 		);
-		let total = TotalEscrowed::<T>::get().checked_add(quote.escrow).ok_or(Error::<T>::Overflow)?;
+		let total =
+			TotalEscrowed::<T>::get().checked_add(quote.escrow).ok_or(Error::<T>::Overflow)?;
 
 		// Checks done; from here on nothing fails.
 		T::Credits::reserve(&consumer, quote.escrow)
@@ -439,13 +440,17 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let tiebreaker = task.assignments.iter().find(|a| a.role == Role::TieBreaker).map(|a| a.state);
+		let tiebreaker =
+			task.assignments.iter().find(|a| a.role == Role::TieBreaker).map(|a| a.state);
 		match tiebreaker {
 			None => {
 				let best = tally.iter().max_by_key(|(_, n)| *n).copied();
 				if let Some((root, n)) = best.filter(|(_, n)| n.saturating_mul(2) > r) {
-					let clean = tally.len() == 1 &&
-						n == r && task.assignments.iter().all(|a| !matches!(a.state, SlotState::Faulted(_)));
+					let clean = tally.len() == 1
+						&& n == r && task
+						.assignments
+						.iter()
+						.all(|a| !matches!(a.state, SlotState::Faulted(_)));
 					let reason = if clean {
 						TerminalReason::Completed
 					} else {
@@ -764,7 +769,8 @@ impl<T: Config> Pallet<T> {
 			let Some(slot) = task.assignments.get(i) else { continue };
 			if let Some(by) = Self::act_by(&task.phase, &slot.state) {
 				risk.awaiting_action = risk.awaiting_action.saturating_add(1);
-				risk.next_deadline = Some(risk.next_deadline.map_or(by, |d: BlockNumberFor<T>| d.min(by)));
+				risk.next_deadline =
+					Some(risk.next_deadline.map_or(by, |d: BlockNumberFor<T>| d.min(by)));
 			}
 		}
 		risk
@@ -830,8 +836,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(load == load_stored, "ProviderLoad does not count indexed tasks");
 		let indexed = ProviderTasks::<T>::iter_keys().count();
 		ensure!(indexed == load.values().sum::<u32>() as usize, "stale ProviderTasks entries");
-		ensure!(TaskInputs::<T>::iter_keys().count() == open.values().sum::<u32>() as usize,
-			"inputs of finished tasks kept");
+		ensure!(
+			TaskInputs::<T>::iter_keys().count() == open.values().sum::<u32>() as usize,
+			"inputs of finished tasks kept"
+		);
 		let mut queue = Queue::<T>::get().into_inner();
 		queue.sort_unstable();
 		queued.sort_unstable();

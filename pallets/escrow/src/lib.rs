@@ -24,8 +24,11 @@ const LOG_TARGET: &str = "runtime::task-escrow";
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
 	/// A registered, responsive provider supporting `kernel` with an ask of at most `ask`.
-	fn provider(index: u32, kernel: aipin_primitives::KernelId, ask: aipin_primitives::Credits)
-		-> AccountId;
+	fn provider(
+		index: u32,
+		kernel: aipin_primitives::KernelId,
+		ask: aipin_primitives::Credits,
+	) -> AccountId;
 	/// The operator key of `provider`.
 	fn operator(provider: &AccountId) -> AccountId;
 	/// Gives `who` `amount` free credits.
@@ -64,8 +67,7 @@ pub mod pallet {
 	pub type TaskOf<T> =
 		TaskInfo<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, MaxAssignmentsOf<T>>;
 	/// A task input with this runtime's bounds.
-	pub type TaskInputOf<T> =
-		TaskInput<<T as Config>::MaxInlineInput, <T as Config>::MaxUrlLen>;
+	pub type TaskInputOf<T> = TaskInput<<T as Config>::MaxInlineInput, <T as Config>::MaxUrlLen>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -157,8 +159,7 @@ pub mod pallet {
 
 	/// Unfinished tasks per consumer.
 	#[pallet::storage]
-	pub type OpenTasks<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+	pub type OpenTasks<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// Unfinished tasks each provider (stash) is assigned to.
 	#[pallet::storage]
@@ -387,7 +388,11 @@ pub mod pallet {
 		/// `KernelRegistered`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_kernel())]
-		pub fn register_kernel(origin: OriginFor<T>, id: KernelId, spec: KernelSpec) -> DispatchResult {
+		pub fn register_kernel(
+			origin: OriginFor<T>,
+			id: KernelId,
+			spec: KernelSpec,
+		) -> DispatchResult {
 			T::KernelOrigin::ensure_origin(origin)?;
 			Self::do_register_kernel(id, spec)
 		}

@@ -4,12 +4,12 @@
 
 use crate::{self as pallet_task_escrow, *};
 use aipin_primitives::{result_commitment, Credits, DeviceClass, KernelId, TaskId};
+use codec::Encode;
 use frame_support::{
 	assert_ok, derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64, Randomness},
 	BoundedVec,
 };
-use codec::Encode;
 use frame_system::EnsureRoot;
 use sp_core::H256;
 use sp_runtime::{BuildStorage, Perbill};
@@ -214,6 +214,8 @@ impl crate::BenchmarkHelper<AccountId> for Helper {
 		provider + OPERATOR_OFFSET
 	}
 	fn fund_credits(who: &AccountId, amount: Credits) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, amount.div_ceil(50_000) * UNIT + UNIT);
 		buy_credits(*who, amount);
 	}
 }
@@ -312,7 +314,11 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
-			balances: (1..=20).chain(1_000..1_100).chain([FEEDER]).map(|a| (a, ENDOWMENT)).collect(),
+			balances: (1..=20)
+				.chain(1_000..1_100)
+				.chain([FEEDER])
+				.map(|a| (a, ENDOWMENT))
+				.collect(),
 			..Default::default()
 		}
 		.assimilate_storage(&mut t)
@@ -467,8 +473,5 @@ pub fn offences_of(provider: AccountId) -> Vec<aipin_primitives::OffenceKind> {
 
 /// Work credited to `provider` in the BME pallet, over the epochs still stored.
 pub fn work_of(provider: AccountId) -> Credits {
-	pallet_bme::Work::<Test>::iter()
-		.filter(|(_, p, _)| *p == provider)
-		.map(|(_, _, w)| w)
-		.sum()
+	pallet_bme::Work::<Test>::iter().filter(|(_, p, _)| *p == provider).map(|(_, _, w)| w).sum()
 }

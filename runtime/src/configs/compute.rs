@@ -1,10 +1,13 @@
-//! Configuration of the compute pallets: provider staking, burn-and-mint equilibrium, slashing.
+//! Configuration of the compute pallets: provider staking, burn-and-mint equilibrium, slashing,
+//! task escrow.
 
 use crate::{
 	time::{DAYS, HOURS, MINUTES},
 	units::AIP,
-	AccountId, Balance, Balances, BlockNumber, Bme, Runtime, RuntimeHoldReason, Staking,
+	AccountId, Balance, Balances, BlockNumber, Bme, Escrow, Hash, Runtime, RuntimeHoldReason,
+	Slashing, Staking, System,
 };
+use codec::Encode;
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
@@ -31,8 +34,8 @@ parameter_types! {
 impl pallet_compute_staking::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	// Until the escrow pallet lands, no task is ever in flight.
-	type InFlight = ();
+	// Providers with tasks in flight cannot deregister.
+	type InFlight = Escrow;
 	// The BME pallet pays availability rewards from heartbeats.
 	type OnHeartbeat = Bme;
 	type MinProviderStake = MinProviderStake;
@@ -137,8 +140,13 @@ impl pallet_bme::Config for Runtime {
 pub struct BenchmarkProviders;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_compute_slashing::BenchmarkHelper<AccountId> for BenchmarkProviders {
-	fn provider(index: u32) -> AccountId {
+impl BenchmarkProviders {
+	/// Registers provider `index` for `kernel` at `ask`, staked ten times the minimum.
+	fn register(
+		index: u32,
+		kernel: aipin_primitives::KernelId,
+		ask: aipin_primitives::Credits,
+	) -> AccountId {
 		use frame_support::traits::fungible::Mutate;
 		let stash: AccountId = frame_benchmarking::account("provider", index, 0);
 		let operator: AccountId = frame_benchmarking::account("operator", index, 0);
@@ -150,13 +158,105 @@ impl pallet_compute_slashing::BenchmarkHelper<AccountId> for BenchmarkProviders 
 				device_class: aipin_primitives::DeviceClass::DatacenterGpu,
 				vram_mib: 81_920,
 				throughput: 1_000_000,
-				kernels: frame_support::BoundedVec::truncate_from(alloc::vec![1]),
-				ask_price: 10,
+				kernels: frame_support::BoundedVec::truncate_from(alloc::vec![kernel]),
+				ask_price: ask,
 			},
 			operator,
 			frame_support::BoundedVec::truncate_from(b"https://bench.invalid".to_vec()),
 		)
 		.expect("benchmark provider registers");
 		stash
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_compute_slashing::BenchmarkHelper<AccountId> for BenchmarkProviders {
+	fn provider(index: u32) -> AccountId {
+		Self::register(index, 1, 10)
+	}
+}
+
+parameter_types! {
+	/// Assigned providers have two minutes to commit...
+	pub const CommitWindow: BlockNumber = 2 * MINUTES;
+	/// ... and one minute to reveal.
+	pub const RevealWindow: BlockNumber = MINUTES;
+	/// Finished tasks stay readable for a day.
+	pub const TaskRetention: BlockNumber = DAYS;
+	/// 256 MiB of input at most (external or seeded).
+	pub const MaxInputBytes: u64 = 256 << 20;
+}
+
+/// Assignment randomness: `blake2_256(subject ‖ parent hash)`.
+///
+/// The parent hash is fixed before the block that uses it, and tasks are assigned in a later
+/// block than the one they were submitted in, so a submitter cannot choose its providers. The
+/// block author can bias it (see `pallet-task-escrow`'s docs for the limits); a VRF source can
+/// replace it here without other changes.
+pub struct ParentHashRandomness;
+
+impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let parent = System::parent_hash();
+		let seed = sp_crypto_hashing::blake2_256(&(subject, parent).encode());
+		(Hash::from(seed), System::block_number().saturating_sub(1))
+	}
+}
+
+impl pallet_task_escrow::Config for Runtime {
+	type Balance = Balance;
+	type Registry = Staking;
+	type Credits = Bme;
+	type Offences = Slashing;
+	type Randomness = ParentHashRandomness;
+	type KernelOrigin = EnsureRoot<AccountId>;
+	type MaxReplication = ConstU32<5>;
+	type MaxInlineInput = ConstU32<{ 64 * 1024 }>;
+	type MaxUrlLen = ConstU32<256>;
+	type MaxInputBytes = MaxInputBytes;
+	type MaxOpenTasksPerConsumer = ConstU32<64>;
+	type MaxTasksPerProvider = ConstU32<32>;
+	type MaxQueueLen = ConstU32<1024>;
+	type MaxAssignmentsPerBlock = ConstU32<16>;
+	type MaxTimeoutsPerBlock = ConstU32<32>;
+	type CommitWindow = CommitWindow;
+	type RevealWindow = RevealWindow;
+	// A task must settle within the window the staking pallet's unbonding covers.
+	type MaxTaskLifetime = DisputeWindow;
+	type RetentionPeriod = TaskRetention;
+	type WeightInfo = pallet_task_escrow::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkProviders;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_task_escrow::BenchmarkHelper<AccountId> for BenchmarkProviders {
+	fn provider(
+		index: u32,
+		kernel: aipin_primitives::KernelId,
+		ask: aipin_primitives::Credits,
+	) -> AccountId {
+		Self::register(index, kernel, ask)
+	}
+
+	fn operator(provider: &AccountId) -> AccountId {
+		pallet_compute_staking::Providers::<Runtime>::get(provider)
+			.map(|p| p.operator)
+			.expect("benchmark provider is registered")
+	}
+
+	fn fund_credits(who: &AccountId, amount: aipin_primitives::Credits) {
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::set_balance(who, 1_000_000_000 * AIP);
+		let price =
+			pallet_bme::EffectivePrice::<Runtime>::get().expect("the preset's price is live");
+		// Credits = tokens × price / (AIP × credit value); one AIP more covers rounding.
+		let tokens = amount.saturating_mul(AIP).saturating_mul(10_000) / price + AIP;
+		pallet_bme::Pallet::<Runtime>::buy_credits(
+			frame_system::RawOrigin::Signed(who.clone()).into(),
+			tokens,
+			amount,
+		)
+		.expect("benchmark consumer buys credits");
 	}
 }

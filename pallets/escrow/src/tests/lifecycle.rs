@@ -5,63 +5,61 @@ use frame_support::{assert_noop, assert_ok, traits::Get};
 /// Runs a task with `replication` replicas through the happy path and checks every payment
 /// and refund to the credit. Providers ask 3, 4 and 6; max price 10; 2 work units.
 fn happy_path(replication: u8) {
-	ExtBuilder::default()
-		.providers(vec![(11, 3), (12, 4), (13, 6)])
-		.build_and_execute(|| {
-			let (free0, _) = credits(CONSUMER);
-			let id = submit(replication);
-			let escrow = 2 * 10 * replication as u128;
-			assert_eq!(credits(CONSUMER), (free0 - escrow, escrow));
+	ExtBuilder::default().providers(vec![(11, 3), (12, 4), (13, 6)]).build_and_execute(|| {
+		let (free0, _) = credits(CONSUMER);
+		let id = submit(replication);
+		let escrow = 2 * 10 * replication as u128;
+		assert_eq!(credits(CONSUMER), (free0 - escrow, escrow));
 
-			// Not assigned in its own block: the submitter must not see the seed.
-			assert!(matches!(phase(id), Phase::Queued { .. }));
-			next_block();
-			let ps = providers_of(id);
-			assert_eq!(ps.len(), replication as usize);
-			let mut sorted = ps.clone();
-			sorted.dedup();
-			assert_eq!(sorted.len(), ps.len(), "distinct providers");
-			assert_eq!(phase(id), Phase::Commit { ends: now() + COMMIT });
-			assert!(Queue::<Test>::get().is_empty());
-			for p in &ps {
-				assert_eq!(ProviderLoad::<Test>::get(p), 1);
-				assert_eq!(<Escrow as aipin_primitives::InFlightTasks<_>>::in_flight(p), 1);
-			}
+		// Not assigned in its own block: the submitter must not see the seed.
+		assert!(matches!(phase(id), Phase::Queued { .. }));
+		next_block();
+		let ps = providers_of(id);
+		assert_eq!(ps.len(), replication as usize);
+		let mut sorted = ps.clone();
+		sorted.dedup();
+		assert_eq!(sorted.len(), ps.len(), "distinct providers");
+		assert_eq!(phase(id), Phase::Commit { ends: now() + COMMIT });
+		assert!(Queue::<Test>::get().is_empty());
+		for p in &ps {
+			assert_eq!(ProviderLoad::<Test>::get(p), 1);
+			assert_eq!(<Escrow as aipin_primitives::InFlightTasks<_>>::in_flight(p), 1);
+		}
 
-			for p in &ps {
-				commit(id, *p, root(9));
-			}
-			assert_eq!(phase(id), Phase::Reveal { ends: now() + REVEAL });
-			next_block();
-			for p in &ps {
-				reveal(id, *p, root(9));
-			}
+		for p in &ps {
+			commit(id, *p, root(9));
+		}
+		assert_eq!(phase(id), Phase::Reveal { ends: now() + REVEAL });
+		next_block();
+		for p in &ps {
+			reveal(id, *p, root(9));
+		}
 
-			assert_eq!(finished_reason(id), Some(TerminalReason::Completed));
-			let t = task(id);
-			assert_eq!(t.result_root, Some(root(9)));
-			assert_eq!(t.escrow, 0);
-			let ask = |p: u64| match p {
-				11 => 3u128,
-				12 => 4,
-				_ => 6,
-			};
-			let paid: u128 = ps.iter().map(|p| ask(*p) * 2).sum();
-			for p in &ps {
-				assert_eq!(work_of(*p), ask(*p) * 2, "provider {p} credited its ask × units");
-				assert_eq!(ProviderLoad::<Test>::get(p), 0);
-			}
-			// Exact to the last credit: the consumer paid the asks, got the rest back.
-			assert_eq!(credits(CONSUMER), (free0 - paid, 0));
-			assert!(matches!(
-				escrow_events().last(),
-				Some(Event::TaskFinished { reason: TerminalReason::Completed, paid: p, refunded: r, .. })
-					if *p == paid && *r == escrow - paid
-			));
-			assert!(offences_of(11).is_empty() && offences_of(12).is_empty());
-			assert_eq!(OpenTasks::<Test>::get(CONSUMER), 0);
-			assert_eq!(TaskInputs::<Test>::get(id), None, "input dropped when finished");
-		});
+		assert_eq!(finished_reason(id), Some(TerminalReason::Completed));
+		let t = task(id);
+		assert_eq!(t.result_root, Some(root(9)));
+		assert_eq!(t.escrow, 0);
+		let ask = |p: u64| match p {
+			11 => 3u128,
+			12 => 4,
+			_ => 6,
+		};
+		let paid: u128 = ps.iter().map(|p| ask(*p) * 2).sum();
+		for p in &ps {
+			assert_eq!(work_of(*p), ask(*p) * 2, "provider {p} credited its ask × units");
+			assert_eq!(ProviderLoad::<Test>::get(p), 0);
+		}
+		// Exact to the last credit: the consumer paid the asks, got the rest back.
+		assert_eq!(credits(CONSUMER), (free0 - paid, 0));
+		assert!(matches!(
+			escrow_events().last(),
+			Some(Event::TaskFinished { reason: TerminalReason::Completed, paid: p, refunded: r, .. })
+				if *p == paid && *r == escrow - paid
+		));
+		assert!(offences_of(11).is_empty() && offences_of(12).is_empty());
+		assert_eq!(OpenTasks::<Test>::get(CONSUMER), 0);
+		assert_eq!(TaskInputs::<Test>::get(id), None, "input dropped when finished");
+	});
 }
 
 #[test]
@@ -209,10 +207,7 @@ fn cancel_before_any_commit_refunds_everything() {
 		let (free0, _) = credits(CONSUMER);
 		// Cancelled while queued.
 		let a = submit(2);
-		assert_noop!(
-			Escrow::cancel_task(RuntimeOrigin::signed(2), a),
-			Error::<Test>::NotConsumer
-		);
+		assert_noop!(Escrow::cancel_task(RuntimeOrigin::signed(2), a), Error::<Test>::NotConsumer);
 		assert_noop!(
 			Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), 99),
 			Error::<Test>::UnknownTask
@@ -238,7 +233,12 @@ fn cancel_before_any_commit_refunds_everything() {
 		}
 		assert!(matches!(
 			escrow_events().last(),
-			Some(Event::TaskFinished { reason: TerminalReason::Cancelled, paid: 0, refunded: 40, .. })
+			Some(Event::TaskFinished {
+				reason: TerminalReason::Cancelled,
+				paid: 0,
+				refunded: 40,
+				..
+			})
 		));
 
 		// After the first commit it is too late, in the commit and in the reveal phase.
@@ -348,6 +348,9 @@ fn pruning_respects_the_weight_limit() {
 		Escrow::prune(now(), limit);
 		assert_eq!(Tasks::<Test>::count(), 0);
 		// Nothing to do with no weight.
-		assert_eq!(Escrow::prune(now(), frame_support::weights::Weight::zero()), Default::default());
+		assert_eq!(
+			Escrow::prune(now(), frame_support::weights::Weight::zero()),
+			Default::default()
+		);
 	});
 }

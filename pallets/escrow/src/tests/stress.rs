@@ -44,7 +44,9 @@ fn thousand_tasks_hundred_providers() {
 				for t in Escrow::tasks_of_operator(&(stash + OPERATOR_OFFSET)) {
 					let answer = if liar(stash) { LIE } else { honest(t.task) };
 					match (t.phase, t.slot) {
-						(Phase::Commit { .. }, SlotState::Assigned) => commit(t.task, stash, answer),
+						(Phase::Commit { .. }, SlotState::Assigned) => {
+							commit(t.task, stash, answer)
+						},
 						(Phase::Reveal { .. }, SlotState::Committed(_)) if !lazy(stash) => {
 							assert_ok!(Escrow::reveal_result(
 								RuntimeOrigin::signed(stash + OPERATOR_OFFSET),
@@ -71,7 +73,9 @@ fn thousand_tasks_hundred_providers() {
 							t.task,
 							c
 						));
-					} else if let (Phase::Reveal { .. }, SlotState::Committed(_)) = (t.phase, t.slot) {
+					} else if let (Phase::Reveal { .. }, SlotState::Committed(_)) =
+						(t.phase, t.slot)
+					{
 						if !lazy(stash) {
 							reveal(t.task, stash, answer);
 						}

@@ -65,7 +65,14 @@ fn inline_and_external_inputs_are_checked() {
 			hash: [3; 32],
 			size,
 		};
-		assert_ok!(submit_with(GEMM, &[4, 4, 4], ext(b"https://data.example/a.bin", 32), 1, 10, 40));
+		assert_ok!(submit_with(
+			GEMM,
+			&[4, 4, 4],
+			ext(b"https://data.example/a.bin", 32),
+			1,
+			10,
+			40
+		));
 		assert_ok!(submit_with(GEMM, &[4, 4, 4], ext(b"http://10.0.0.1:9000/a", 32), 1, 10, 40));
 		assert_noop!(
 			submit_with(GEMM, &[4, 4, 4], ext(b"https://data.example/a.bin", 33), 1, 10, 40),
@@ -97,7 +104,10 @@ fn submit_errors() {
 			sp_runtime::DispatchError::BadOrigin
 		);
 		assert_noop!(submit_with(77, &[8, 8, 8], seeded(), 1, 10, d), Error::<Test>::UnknownKernel);
-		assert_noop!(submit_with(GEMM, &[8, 8], seeded(), 1, 10, d), Error::<Test>::WrongParamCount);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8], seeded(), 1, 10, d),
+			Error::<Test>::WrongParamCount
+		);
 		assert_noop!(
 			submit_with(GEMM, &[8, 8, 8, 8], seeded(), 1, 10, d),
 			Error::<Test>::WrongParamCount

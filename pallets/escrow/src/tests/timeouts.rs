@@ -41,39 +41,37 @@ fn last_block_assignment_leaves_a_full_round() {
 
 #[test]
 fn late_commit_is_refused_and_reported_and_replaced() {
-	ExtBuilder::default()
-		.providers(vec![(11, 5), (12, 5), (13, 5)])
-		.build_and_execute(|| {
-			let id = submit(2);
-			next_block();
-			let ps = providers_of(id);
-			let Phase::Commit { ends } = phase(id) else { panic!("commit phase") };
-			commit(id, ps[0], root(1));
-			// The window is [assigned, ends): at `ends` it is closed (the timeout ran in
-			// `on_initialize`).
-			run_to_block(ends);
-			assert_noop!(
-				Escrow::commit_result(RuntimeOrigin::signed(ps[1] + OPERATOR_OFFSET), id, [1; 32]),
-				Error::<Test>::NotAssigned
-			);
-			assert_eq!(offences_of(ps[1]), vec![OffenceKind::MissedCommit]);
-			let t = task(id);
-			let replacement = t.assignments[2].provider;
-			assert!(![ps[0], ps[1]].contains(&replacement));
-			assert_eq!(t.phase, Phase::Commit { ends: now() + COMMIT });
-			assert!(escrow_events().contains(&Event::ProvidersReplaced {
-				task: id,
-				providers: vec![replacement],
-				commit_ends: now() + COMMIT
-			}));
-			commit(id, replacement, root(1));
-			reveal(id, ps[0], root(1));
-			reveal(id, replacement, root(1));
-			// A replica slot faulted along the way, so this is a majority, not unanimity.
-			assert_eq!(finished_reason(id), Some(TerminalReason::ResolvedByMajority));
-			assert_eq!(work_of(ps[1]), 0);
-			assert_eq!(work_of(replacement), 10);
-		});
+	ExtBuilder::default().providers(vec![(11, 5), (12, 5), (13, 5)]).build_and_execute(|| {
+		let id = submit(2);
+		next_block();
+		let ps = providers_of(id);
+		let Phase::Commit { ends } = phase(id) else { panic!("commit phase") };
+		commit(id, ps[0], root(1));
+		// The window is [assigned, ends): at `ends` it is closed (the timeout ran in
+		// `on_initialize`).
+		run_to_block(ends);
+		assert_noop!(
+			Escrow::commit_result(RuntimeOrigin::signed(ps[1] + OPERATOR_OFFSET), id, [1; 32]),
+			Error::<Test>::NotAssigned
+		);
+		assert_eq!(offences_of(ps[1]), vec![OffenceKind::MissedCommit]);
+		let t = task(id);
+		let replacement = t.assignments[2].provider;
+		assert!(![ps[0], ps[1]].contains(&replacement));
+		assert_eq!(t.phase, Phase::Commit { ends: now() + COMMIT });
+		assert!(escrow_events().contains(&Event::ProvidersReplaced {
+			task: id,
+			providers: vec![replacement],
+			commit_ends: now() + COMMIT
+		}));
+		commit(id, replacement, root(1));
+		reveal(id, ps[0], root(1));
+		reveal(id, replacement, root(1));
+		// A replica slot faulted along the way, so this is a majority, not unanimity.
+		assert_eq!(finished_reason(id), Some(TerminalReason::ResolvedByMajority));
+		assert_eq!(work_of(ps[1]), 0);
+		assert_eq!(work_of(replacement), 10);
+	});
 }
 
 #[test]
@@ -94,63 +92,59 @@ fn commit_window_closed_when_timeouts_lag() {
 
 #[test]
 fn no_replacement_when_time_is_short_fails_with_refund() {
-	ExtBuilder::default()
-		.providers(vec![(11, 5), (12, 5), (13, 5)])
-		.build_and_execute(|| {
-			let (free0, _) = credits(CONSUMER);
-			// Deadline leaves exactly one round.
-			let id = NextTaskId::<Test>::get();
-			frame_support::assert_ok!(Escrow::submit_task(
-				RuntimeOrigin::signed(CONSUMER),
-				GEMM,
-				params(&[8, 8, 8]),
-				seeded(),
-				2,
-				10,
-				now() + 1 + COMMIT + REVEAL,
-			));
-			next_block();
-			let ps = providers_of(id);
-			commit(id, ps[0], root(1));
-			run_to_block(now() + COMMIT);
-			assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
-			assert_eq!(credits(CONSUMER), (free0, 0));
-			assert_eq!(offences_of(ps[1]), vec![OffenceKind::MissedCommit]);
-			assert!(offences_of(ps[0]).is_empty(), "the committed provider did nothing wrong");
-		});
+	ExtBuilder::default().providers(vec![(11, 5), (12, 5), (13, 5)]).build_and_execute(|| {
+		let (free0, _) = credits(CONSUMER);
+		// Deadline leaves exactly one round.
+		let id = NextTaskId::<Test>::get();
+		frame_support::assert_ok!(Escrow::submit_task(
+			RuntimeOrigin::signed(CONSUMER),
+			GEMM,
+			params(&[8, 8, 8]),
+			seeded(),
+			2,
+			10,
+			now() + 1 + COMMIT + REVEAL,
+		));
+		next_block();
+		let ps = providers_of(id);
+		commit(id, ps[0], root(1));
+		run_to_block(now() + COMMIT);
+		assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
+		assert_eq!(credits(CONSUMER), (free0, 0));
+		assert_eq!(offences_of(ps[1]), vec![OffenceKind::MissedCommit]);
+		assert!(offences_of(ps[0]).is_empty(), "the committed provider did nothing wrong");
+	});
 }
 
 #[test]
 fn missed_reveal_is_reported_and_the_rest_decide() {
-	ExtBuilder::default()
-		.providers(vec![(11, 5), (12, 5), (13, 5)])
-		.build_and_execute(|| {
-			let id = submit(3);
-			next_block();
-			let ps = providers_of(id);
-			for p in &ps {
-				commit(id, *p, root(4));
-			}
-			reveal(id, ps[0], root(4));
-			reveal(id, ps[1], root(4));
-			let Phase::Reveal { ends } = phase(id) else { panic!("reveal phase") };
-			System::set_block_number(ends);
-			assert_noop!(
-				Escrow::reveal_result(
-					RuntimeOrigin::signed(ps[2] + OPERATOR_OFFSET),
-					id,
-					root(4),
-					salt_of(ps[2])
-				),
-				Error::<Test>::RevealWindowClosed
-			);
-			System::set_block_number(ends - 1);
-			run_to_block(ends);
-			assert_eq!(offences_of(ps[2]), vec![OffenceKind::MissedReveal]);
-			// Two of three agree: a strict majority of the replication.
-			assert_eq!(finished_reason(id), Some(TerminalReason::ResolvedByMajority));
-			assert_eq!(task(id).result_root, Some(root(4)));
-		});
+	ExtBuilder::default().providers(vec![(11, 5), (12, 5), (13, 5)]).build_and_execute(|| {
+		let id = submit(3);
+		next_block();
+		let ps = providers_of(id);
+		for p in &ps {
+			commit(id, *p, root(4));
+		}
+		reveal(id, ps[0], root(4));
+		reveal(id, ps[1], root(4));
+		let Phase::Reveal { ends } = phase(id) else { panic!("reveal phase") };
+		System::set_block_number(ends);
+		assert_noop!(
+			Escrow::reveal_result(
+				RuntimeOrigin::signed(ps[2] + OPERATOR_OFFSET),
+				id,
+				root(4),
+				salt_of(ps[2])
+			),
+			Error::<Test>::RevealWindowClosed
+		);
+		System::set_block_number(ends - 1);
+		run_to_block(ends);
+		assert_eq!(offences_of(ps[2]), vec![OffenceKind::MissedReveal]);
+		// Two of three agree: a strict majority of the replication.
+		assert_eq!(finished_reason(id), Some(TerminalReason::ResolvedByMajority));
+		assert_eq!(task(id).result_root, Some(root(4)));
+	});
 }
 
 #[test]
@@ -170,22 +164,20 @@ fn nobody_reveals_fails_the_task() {
 
 #[test]
 fn tiebreaker_missing_its_commit_fails_the_task() {
-	ExtBuilder::default()
-		.providers(vec![(11, 5), (12, 5), (13, 5)])
-		.build_and_execute(|| {
-			let id = submit(2);
-			next_block();
-			let ps = providers_of(id);
-			commit(id, ps[0], root(1));
-			commit(id, ps[1], root(2));
-			reveal(id, ps[0], root(1));
-			reveal(id, ps[1], root(2));
-			let tb = task(id).assignments[2].provider;
-			run_to_block(now() + COMMIT);
-			assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
-			assert_eq!(offences_of(tb), vec![OffenceKind::MissedCommit]);
-			assert!(offences_of(ps[0]).is_empty() && offences_of(ps[1]).is_empty());
-		});
+	ExtBuilder::default().providers(vec![(11, 5), (12, 5), (13, 5)]).build_and_execute(|| {
+		let id = submit(2);
+		next_block();
+		let ps = providers_of(id);
+		commit(id, ps[0], root(1));
+		commit(id, ps[1], root(2));
+		reveal(id, ps[0], root(1));
+		reveal(id, ps[1], root(2));
+		let tb = task(id).assignments[2].provider;
+		run_to_block(now() + COMMIT);
+		assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
+		assert_eq!(offences_of(tb), vec![OffenceKind::MissedCommit]);
+		assert!(offences_of(ps[0]).is_empty() && offences_of(ps[1]).is_empty());
+	});
 }
 
 #[test]

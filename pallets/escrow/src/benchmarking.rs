@@ -1,0 +1,340 @@
+//! Benchmarks of every call and of the work the hooks do per item, each at its worst case.
+
+use super::*;
+use crate::Pallet as Escrow;
+use aipin_primitives::{result_commitment, Credits, KernelId, TaskId};
+use frame_benchmarking::v2::*;
+use frame_support::{traits::Get, BoundedVec};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::{traits::One, Weight};
+
+const KERNEL: KernelId = 1_000;
+const ASK: Credits = 5;
+const PRICE: Credits = 10;
+
+fn bytes_kernel<T: Config>() -> KernelSpec {
+	let t =
+		|coef, factors: &[u8]| Term { coef, factors: BoundedVec::truncate_from(factors.to_vec()) };
+	let f = |terms: alloc::vec::Vec<Term>| Formula {
+		terms: BoundedVec::truncate_from(terms),
+		divisor: 1,
+	};
+	KernelSpec {
+		name: BoundedVec::truncate_from(b"bench-bytes".to_vec()),
+		version: 1,
+		wgsl_hash: [1; 32],
+		// One parameter, the input length, up to the inline bound.
+		max_params: BoundedVec::truncate_from(alloc::vec![T::MaxInlineInput::get().max(1)]),
+		work_units: f(alloc::vec![t(1, &[0])]),
+		input_bytes: f(alloc::vec![t(1, &[0])]),
+		output_bytes: f(alloc::vec![t(1, &[0])]),
+		min_vram_mib: 0,
+		deterministic: true,
+	}
+}
+
+fn setup_kernel<T: Config>() {
+	if !Kernels::<T>::contains_key(KERNEL) {
+		Escrow::<T>::do_register_kernel(KERNEL, bytes_kernel::<T>()).expect("bench kernel");
+	}
+}
+
+fn now<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number()
+}
+
+fn consumer<T: Config>() -> T::AccountId {
+	consumer_n::<T>(0)
+}
+
+fn consumer_n<T: Config>(n: u32) -> T::AccountId {
+	let c: T::AccountId = account("consumer", n, 0);
+	T::BenchmarkHelper::fund_credits(&c, 1_000_000_000);
+	c
+}
+
+fn providers<T: Config>(from: u32, n: u32) -> alloc::vec::Vec<T::AccountId> {
+	(from..from + n).map(|i| T::BenchmarkHelper::provider(i, KERNEL, ASK)).collect()
+}
+
+/// Submits a seeded task with `r` replicas (input length 64) as `who`.
+fn submit<T: Config>(who: &T::AccountId, r: u32) -> TaskId {
+	setup_kernel::<T>();
+	let deadline = now::<T>() + T::MaxTaskLifetime::get();
+	Escrow::<T>::do_submit(
+		who.clone(),
+		KERNEL,
+		BoundedVec::truncate_from(alloc::vec![64]),
+		TaskInput::Seeded { seed: [9; 32] },
+		r as u8,
+		PRICE,
+		deadline,
+	)
+	.expect("bench task submits")
+}
+
+/// Moves to the next block and assigns queued task `id`.
+fn assign_now<T: Config>(id: TaskId) -> alloc::vec::Vec<T::AccountId> {
+	let next = now::<T>() + One::one();
+	frame_system::Pallet::<T>::set_block_number(next);
+	let (left, _) = Escrow::<T>::try_assign(id, next);
+	assert!(left, "bench task assigned");
+	Tasks::<T>::get(id).expect("task").assignments.iter().map(|a| a.provider.clone()).collect()
+}
+
+fn root_of(n: u32) -> [u8; 32] {
+	let mut r = [0u8; 32];
+	r[..4].copy_from_slice(&n.to_le_bytes());
+	r
+}
+
+fn commit<T: Config>(id: TaskId, p: &T::AccountId, root: [u8; 32]) {
+	let c = result_commitment(id, p, &root, &[7; 32]);
+	Escrow::<T>::do_commit(T::BenchmarkHelper::operator(p), id, c).expect("commit");
+}
+
+fn reveal<T: Config>(id: TaskId, p: &T::AccountId, root: [u8; 32]) {
+	Escrow::<T>::do_reveal(T::BenchmarkHelper::operator(p), id, root, [7; 32]).expect("reveal");
+}
+
+fn finished<T: Config>(id: TaskId) -> bool {
+	matches!(Tasks::<T>::get(id).map(|t| t.phase), Some(Phase::Finished { .. }))
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_kernel() {
+		let spec = bytes_kernel::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, KERNEL, spec);
+
+		assert!(Kernels::<T>::contains_key(KERNEL));
+	}
+
+	#[benchmark]
+	fn deprecate_kernel() {
+		setup_kernel::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, KERNEL);
+
+		assert!(Kernels::<T>::get(KERNEL).is_some_and(|k| k.deprecated));
+	}
+
+	/// Inline input of `b` bytes (stored with the task), into a queue that is nearly full.
+	#[benchmark]
+	fn submit_task(b: Linear<1, { T::MaxInlineInput::get() }>) {
+		setup_kernel::<T>();
+		let who = consumer::<T>();
+		let filler = consumer_n::<T>(1);
+		let max_queue = T::MaxQueueLen::get().saturating_sub(1);
+		let fill = max_queue.min(T::MaxOpenTasksPerConsumer::get());
+		for _ in 0..fill {
+			submit::<T>(&filler, 1);
+		}
+		let input = TaskInput::Inline(BoundedVec::truncate_from(alloc::vec![7u8; b as usize]));
+		let deadline = now::<T>() + T::MaxTaskLifetime::get();
+		let params: Params = BoundedVec::truncate_from(alloc::vec![b]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), KERNEL, params, input, 1, PRICE, deadline);
+
+		assert_eq!(OpenTasks::<T>::get(&who), 1);
+	}
+
+	/// A task assigned to `r` providers, cancelled before any commit.
+	#[benchmark]
+	fn cancel_task(r: Linear<1, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		providers::<T>(0, r);
+		let id = submit::<T>(&who, r);
+		assign_now::<T>(id);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+
+		assert!(finished::<T>(id));
+	}
+
+	/// The last commit of `s` replicas (it opens the reveal window).
+	#[benchmark]
+	fn commit_result(s: Linear<1, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		providers::<T>(0, s);
+		let id = submit::<T>(&who, s);
+		let ps = assign_now::<T>(id);
+		for p in ps.iter().skip(1) {
+			commit::<T>(id, p, root_of(1));
+		}
+		let last = ps[0].clone();
+		let c = result_commitment(id, &last, &root_of(1), &[7; 32]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(T::BenchmarkHelper::operator(&last)), id, c);
+
+		assert!(matches!(Tasks::<T>::get(id).map(|t| t.phase), Some(Phase::Reveal { .. })));
+	}
+
+	/// The last reveal of `r` replicas, resolving by majority: the winners are paid and the
+	/// rest (as many as a majority allows) reported.
+	#[benchmark]
+	fn reveal_result(r: Linear<1, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		providers::<T>(0, r);
+		let id = submit::<T>(&who, r);
+		let ps = assign_now::<T>(id);
+		let winners = r / 2 + 1;
+		let root = |i: u32| if i < winners { root_of(1) } else { root_of(2 + i) };
+		for (i, p) in ps.iter().enumerate() {
+			commit::<T>(id, p, root(i as u32));
+		}
+		for (i, p) in ps.iter().enumerate().skip(1) {
+			reveal::<T>(id, p, root(i as u32));
+		}
+		let last = ps[0].clone();
+
+		#[extrinsic_call]
+		reveal_result(RawOrigin::Signed(T::BenchmarkHelper::operator(&last)), id, root(0), [7; 32]);
+
+		assert!(finished::<T>(id));
+	}
+
+	/// The last reveal of `r` replicas that all disagree: a tie-breaker is assigned.
+	#[benchmark]
+	fn reveal_with_tiebreak(r: Linear<2, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		providers::<T>(0, r + 1);
+		let id = submit::<T>(&who, r);
+		let ps = assign_now::<T>(id);
+		for (i, p) in ps.iter().enumerate() {
+			commit::<T>(id, p, root_of(i as u32));
+		}
+		for (i, p) in ps.iter().enumerate().skip(1) {
+			reveal::<T>(id, p, root_of(i as u32));
+		}
+		let last = ps[0].clone();
+
+		#[extrinsic_call]
+		reveal_result(
+			RawOrigin::Signed(T::BenchmarkHelper::operator(&last)),
+			id,
+			root_of(0),
+			[7; 32],
+		);
+
+		assert!(Tasks::<T>::get(id).is_some_and(|t| t.has_tiebreaker()));
+	}
+
+	/// `on_initialize` assigning one queued task to `r` providers.
+	#[benchmark]
+	fn assign(r: Linear<1, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		providers::<T>(0, r);
+		let id = submit::<T>(&who, r);
+		let next = now::<T>() + One::one();
+		frame_system::Pallet::<T>::set_block_number(next);
+
+		#[block]
+		{
+			Escrow::<T>::try_assign(id, next);
+		}
+
+		assert!(matches!(Tasks::<T>::get(id).map(|t| t.phase), Some(Phase::Commit { .. })));
+	}
+
+	/// `on_initialize` expiring a queued task from a queue of `q` tasks.
+	#[benchmark]
+	fn expire_queued(
+		q: Linear<1, { T::MaxQueueLen::get().min(T::MaxOpenTasksPerConsumer::get()) }>,
+	) {
+		let who = consumer::<T>();
+		let ids: alloc::vec::Vec<TaskId> = (0..q).map(|_| submit::<T>(&who, 1)).collect();
+		let id = ids[ids.len() - 1];
+		let Some(Phase::Queued { expires }) = Tasks::<T>::get(id).map(|t| t.phase) else {
+			panic!("queued")
+		};
+
+		#[block]
+		{
+			Escrow::<T>::handle_timeout(id, expires);
+		}
+
+		assert!(finished::<T>(id));
+	}
+
+	/// `on_initialize` closing a commit window nobody of `r` replicas committed in: `r`
+	/// offences and `r` replacements.
+	#[benchmark]
+	fn commit_timeout(r: Linear<1, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		let first = providers::<T>(0, r);
+		let id = submit::<T>(&who, r);
+		assign_now::<T>(id);
+		// Replacements become eligible only now, so the first draw took the first `r`.
+		providers::<T>(r, r);
+		let Some(Phase::Commit { ends }) = Tasks::<T>::get(id).map(|t| t.phase) else {
+			panic!("commit phase")
+		};
+		frame_system::Pallet::<T>::set_block_number(ends);
+
+		#[block]
+		{
+			Escrow::<T>::handle_timeout(id, ends);
+		}
+
+		let t = Tasks::<T>::get(id).expect("task");
+		assert!(first.iter().all(|p| t.live_slot(p).is_none()), "all reported");
+	}
+
+	/// `on_initialize` closing a reveal window nobody of `r` replicas revealed in: `r`
+	/// offences, then the task fails and is refunded.
+	#[benchmark]
+	fn reveal_timeout(r: Linear<1, { T::MaxReplication::get() }>) {
+		let who = consumer::<T>();
+		providers::<T>(0, r);
+		let id = submit::<T>(&who, r);
+		let ps = assign_now::<T>(id);
+		for p in ps.iter() {
+			commit::<T>(id, p, root_of(1));
+		}
+		let Some(Phase::Reveal { ends }) = Tasks::<T>::get(id).map(|t| t.phase) else {
+			panic!("reveal phase")
+		};
+		frame_system::Pallet::<T>::set_block_number(ends);
+
+		#[block]
+		{
+			Escrow::<T>::handle_timeout(id, ends);
+		}
+
+		assert!(finished::<T>(id));
+	}
+
+	/// `on_idle` removing one finished task.
+	#[benchmark]
+	fn prune_task() {
+		let who = consumer::<T>();
+		let id = submit::<T>(&who, 1);
+		Escrow::<T>::do_cancel(who, id).expect("cancel");
+		let done = now::<T>();
+		PruneCursor::<T>::put(done);
+		let at = done + T::RetentionPeriod::get();
+
+		#[block]
+		{
+			Escrow::<T>::prune(at, Weight::MAX);
+		}
+
+		assert!(!Tasks::<T>::contains_key(id));
+	}
+
+	impl_benchmark_test_suite!(
+		Escrow,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
+}

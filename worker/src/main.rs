@@ -1,0 +1,164 @@
+//! `aipin-worker`: the AiPIN provider daemon and operator tool.
+
+use aipin_worker::{bench, config::Config, gpu, journal, kernels, run, server};
+use clap::{Parser, Subcommand};
+use std::{path::PathBuf, sync::Arc};
+
+#[derive(Parser)]
+#[command(name = "aipin-worker", version, about = "AiPIN provider worker")]
+struct Cli {
+	/// Config file (TOML). Environment variables (AIPIN_NODE, AIPIN_OPERATOR_SURI_FILE,
+	/// AIPIN_OPERATOR_SURI, AIPIN_DATA_DIR, AIPIN_LISTEN) override it; flags override both.
+	#[arg(long, global = true, env = "AIPIN_CONFIG")]
+	config: Option<PathBuf>,
+	/// Node WebSocket URL.
+	#[arg(long, global = true)]
+	node: Option<String>,
+	/// Journal and results directory.
+	#[arg(long, global = true)]
+	data_dir: Option<PathBuf>,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Follows the chain and does the tasks assigned to this operator.
+	Run {
+		/// Result server address.
+		#[arg(long)]
+		listen: Option<std::net::SocketAddr>,
+		/// TEST ONLY: corrupt every output (a dishonest provider).
+		#[arg(long, hide = true)]
+		corrupt_results: bool,
+	},
+	/// Registers the provider: the stash bonds `stake` AIP and names this worker's operator key.
+	Register {
+		/// File with the stash's secret URI (or env AIPIN_STASH_SURI).
+		#[arg(long, env = "AIPIN_STASH_SURI_FILE")]
+		stash_suri_file: Option<PathBuf>,
+		/// Stake in whole AIP.
+		#[arg(long, default_value_t = 10_000)]
+		stake: u128,
+		/// Ask, credits per work unit.
+		#[arg(long, default_value_t = 1)]
+		ask: u128,
+		/// Result server URL consumers fetch from.
+		#[arg(long)]
+		endpoint: String,
+		/// Device memory in MiB (default: a conservative 4096).
+		#[arg(long, default_value_t = 4096)]
+		vram_mib: u32,
+	},
+	/// Lists the GPU adapters wgpu sees (honours WGPU_BACKEND, WGPU_ADAPTER_NAME).
+	Devices,
+	/// Measures every kernel's throughput against the device's peak and the CPU reference.
+	Bench {
+		/// Smaller sizes (seconds instead of a minute on a software device).
+		#[arg(long)]
+		quick: bool,
+	},
+	/// Prints the shipped kernels and their WGSL hashes (what the chain registers).
+	Kernels,
+	/// Summarises the journal: tasks by stage, accepted results.
+	Status,
+}
+
+fn load(cli: &Cli) -> anyhow::Result<Config> {
+	let mut cfg = Config::load(cli.config.as_deref())?;
+	if let Some(n) = &cli.node {
+		cfg.node = n.clone();
+	}
+	if let Some(d) = &cli.data_dir {
+		cfg.data_dir = d.clone();
+	}
+	Ok(cfg)
+}
+
+fn main() -> anyhow::Result<()> {
+	tracing_subscriber::fmt()
+		.with_env_filter(
+			tracing_subscriber::EnvFilter::try_from_default_env()
+				.unwrap_or_else(|_| "info,wgpu_core=warn,wgpu_hal=warn,naga=warn".into()),
+		)
+		.with_writer(std::io::stderr)
+		.init();
+	let cli = Cli::parse();
+	match &cli.command {
+		Command::Devices => {
+			let adapters = gpu::adapters();
+			if adapters.is_empty() {
+				anyhow::bail!("no GPU adapters found; install a driver (or Mesa's lavapipe)");
+			}
+			for (i, a) in adapters.iter().enumerate() {
+				println!("{i}: {} [{} {}] {}", a.name, a.backend, a.device_type, a.driver);
+			}
+		},
+		Command::Bench { quick } => {
+			let gpu = gpu::Gpu::new()?;
+			let kernels = kernels::Kernels::new(&gpu)?;
+			let (peak, rows) = bench::standard(&gpu, &kernels, *quick)?;
+			print!("{}", bench::table(&gpu, peak, &rows));
+		},
+		Command::Kernels => {
+			for s in kernels::SHADERS.iter() {
+				println!("{:<11} 0x{}", s.name, hex::encode(s.hash()));
+			}
+		},
+		Command::Status => {
+			let cfg = load(&cli)?;
+			let j = journal::Journal::open(&cfg.data_dir)?;
+			let all = j.all()?;
+			println!("{} tasks in {}", all.len(), cfg.data_dir.display());
+			for e in all {
+				println!(
+					"task {:>6}  kernel {}  {:?}  {:?}  {} ms",
+					e.task, e.kernel, e.params, e.stage, e.compute_ms
+				);
+			}
+		},
+		Command::Run { listen, corrupt_results } => {
+			let mut cfg = load(&cli)?;
+			if let Some(l) = listen {
+				cfg.listen = *l;
+			}
+			cfg.corrupt_results |= *corrupt_results;
+			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+			rt.block_on(async move {
+				let journal = Arc::new(journal::Journal::open(&cfg.data_dir)?);
+				let metrics = Arc::new(server::Metrics::default());
+				let listener = tokio::net::TcpListener::bind(cfg.listen)
+					.await
+					.map_err(|e| anyhow::anyhow!("result server on {}: {e}", cfg.listen))?;
+				tracing::info!(target: "aipin::worker", "result server on http://{}", cfg.listen);
+				let app = server::router(journal.clone(), metrics.clone());
+				tokio::spawn(async move {
+					if let Err(e) = axum::serve(listener, app).await {
+						tracing::error!(target: "aipin::worker", "result server stopped: {e}");
+					}
+				});
+				let worker = run::Worker::new(cfg, journal, metrics);
+				tokio::select! {
+					r = worker.run() => r,
+					_ = tokio::signal::ctrl_c() => {
+						tracing::info!(target: "aipin::worker", "stopping (journal is durable)");
+						Ok(())
+					}
+				}
+			})?;
+		},
+		Command::Register { stash_suri_file, stake, ask, endpoint, vram_mib } => {
+			let cfg = load(&cli)?;
+			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+			rt.block_on(run::register(
+				&cfg,
+				stash_suri_file.as_deref(),
+				*stake,
+				*ask,
+				endpoint,
+				*vram_mib,
+			))?;
+		},
+	}
+	Ok(())
+}

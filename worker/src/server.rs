@@ -1,0 +1,147 @@
+//! The worker's HTTP server: results and per-chunk Merkle proofs for consumers, `/health` and
+//! Prometheus `/metrics` for operators. Read-only; task ids are numbers (no paths from
+//! requests reach the file system); responses are bounded by what the journal holds.
+
+use crate::{
+	journal::{Journal, Stage},
+	merkle,
+};
+use axum::{
+	extract::{Path, State},
+	http::{header, StatusCode},
+	response::{IntoResponse, Response},
+	routing::get,
+	Json, Router,
+};
+use std::sync::{
+	atomic::{AtomicU64, Ordering},
+	Arc,
+};
+
+/// Counters exported at `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+	pub best_block: AtomicU64,
+	pub computed: AtomicU64,
+	pub commits: AtomicU64,
+	pub reveals: AtomicU64,
+	pub settled: AtomicU64,
+	pub failures: AtomicU64,
+	pub reconnects: AtomicU64,
+	pub kernel_ms: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Ctx {
+	journal: Arc<Journal>,
+	metrics: Arc<Metrics>,
+}
+
+/// The router (also used by tests without a socket).
+pub fn router(journal: Arc<Journal>, metrics: Arc<Metrics>) -> Router {
+	Router::new()
+		.route("/health", get(health))
+		.route("/metrics", get(metrics_text))
+		.route("/results/{task}", get(result))
+		.route("/results/{task}/chunks/{index}", get(chunk))
+		.with_state(Ctx { journal, metrics })
+}
+
+async fn health(State(ctx): State<Ctx>) -> impl IntoResponse {
+	Json(serde_json::json!({
+		"status": "ok",
+		"finalized_block": ctx.metrics.best_block.load(Ordering::Relaxed),
+	}))
+}
+
+async fn metrics_text(State(ctx): State<Ctx>) -> impl IntoResponse {
+	let m = &ctx.metrics;
+	let mut by_stage = std::collections::BTreeMap::<&str, u64>::new();
+	for e in ctx.journal.all().unwrap_or_default() {
+		let s = match e.stage {
+			Stage::Computed => "computed",
+			Stage::CommitSent { .. } => "committed",
+			Stage::RevealSent { .. } => "revealed",
+			Stage::Done { .. } => "done",
+			Stage::Failed { .. } => "failed",
+		};
+		*by_stage.entry(s).or_default() += 1;
+	}
+	let mut out = String::new();
+	for (name, help, v) in [
+		("aipin_worker_finalized_block", "Last finalized block seen", &m.best_block),
+		("aipin_worker_tasks_computed_total", "Tasks computed", &m.computed),
+		("aipin_worker_commits_total", "Commits sent", &m.commits),
+		("aipin_worker_reveals_total", "Reveals sent", &m.reveals),
+		("aipin_worker_tasks_settled_total", "Tasks seen finished", &m.settled),
+		("aipin_worker_failures_total", "Task steps that failed", &m.failures),
+		("aipin_worker_reconnects_total", "Node reconnections", &m.reconnects),
+		("aipin_worker_kernel_milliseconds_total", "Time spent in kernels", &m.kernel_ms),
+	] {
+		out.push_str(&format!(
+			"# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+			v.load(Ordering::Relaxed)
+		));
+	}
+	out.push_str("# HELP aipin_worker_tasks Tasks in the journal by stage\n# TYPE aipin_worker_tasks gauge\n");
+	for (stage, n) in by_stage {
+		out.push_str(&format!("aipin_worker_tasks{{stage=\"{stage}\"}} {n}\n"));
+	}
+	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+fn not_found(what: String) -> Response {
+	(StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": what }))).into_response()
+}
+
+/// The stored output of `task`, if this worker computed it.
+fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Response> {
+	let entry = match ctx.journal.get(task) {
+		Ok(Some(e)) if !matches!(e.stage, Stage::Failed { .. }) => e,
+		Ok(_) => return Err(not_found(format!("no result for task {task}"))),
+		Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()),
+	};
+	match ctx.journal.load_output(task) {
+		Ok(bytes) => Ok((entry, bytes)),
+		Err(_) => Err(not_found(format!("output of task {task} is gone"))),
+	}
+}
+
+async fn result(State(ctx): State<Ctx>, Path(task): Path<u64>) -> Response {
+	match output_of(&ctx, task) {
+		Ok((e, bytes)) => (
+			[
+				(header::CONTENT_TYPE, "application/octet-stream".to_string()),
+				(
+					header::HeaderName::from_static("x-aipin-result-root"),
+					format!("0x{}", hex::encode(e.root)),
+				),
+			],
+			bytes,
+		)
+			.into_response(),
+		Err(r) => r,
+	}
+}
+
+async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) -> Response {
+	let (e, bytes) = match output_of(&ctx, task) {
+		Ok(x) => x,
+		Err(r) => return r,
+	};
+	let chunks = merkle::chunk_count(bytes.len() as u64);
+	let Some(proof) = merkle::proof(&bytes, index) else {
+		return not_found(format!("task {task} has {chunks} chunks; no chunk {index}"));
+	};
+	let start = index as usize * aipin_primitives::RESULT_CHUNK_SIZE;
+	let end = (start + aipin_primitives::RESULT_CHUNK_SIZE).min(bytes.len());
+	Json(serde_json::json!({
+		"task": task,
+		"root": format!("0x{}", hex::encode(e.root)),
+		"chunks": chunks,
+		"index": index,
+		"data": format!("0x{}", hex::encode(&bytes[start..end])),
+		"proof": proof.iter().map(|h| format!("0x{}", hex::encode(h))).collect::<Vec<_>>(),
+	}))
+	.into_response()
+}
