@@ -164,7 +164,7 @@ impl Gpu {
 
 	/// Largest buffer a single binding can hold.
 	pub fn max_binding(&self) -> u64 {
-		(self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size)
+		self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
 	}
 
 	/// Checks that `bytes` fit in one storage binding.
@@ -202,7 +202,7 @@ impl Gpu {
 	/// multiple of 4).
 	pub fn input(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
 		let mut padded;
-		let contents = if data.len() % 4 != 0 || data.is_empty() {
+		let contents = if !data.len().is_multiple_of(4) || data.is_empty() {
 			padded = data.to_vec();
 			padded.resize(data.len().div_ceil(4).max(1) * 4, 0);
 			&padded[..]

@@ -95,15 +95,17 @@ fn not_found(what: String) -> Response {
 }
 
 /// The stored output of `task`, if this worker computed it.
-fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Response> {
+fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Box<Response>> {
 	let entry = match ctx.journal.get(task) {
 		Ok(Some(e)) if !matches!(e.stage, Stage::Failed { .. }) => e,
-		Ok(_) => return Err(not_found(format!("no result for task {task}"))),
-		Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()),
+		Ok(_) => return Err(Box::new(not_found(format!("no result for task {task}")))),
+		Err(e) => {
+			return Err(Box::new((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()))
+		},
 	};
 	match ctx.journal.load_output(task) {
 		Ok(bytes) => Ok((entry, bytes)),
-		Err(_) => Err(not_found(format!("output of task {task} is gone"))),
+		Err(_) => Err(Box::new(not_found(format!("output of task {task} is gone")))),
 	}
 }
 
@@ -120,14 +122,14 @@ async fn result(State(ctx): State<Ctx>, Path(task): Path<u64>) -> Response {
 			bytes,
 		)
 			.into_response(),
-		Err(r) => r,
+		Err(r) => *r,
 	}
 }
 
 async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) -> Response {
 	let (e, bytes) = match output_of(&ctx, task) {
 		Ok(x) => x,
-		Err(r) => return r,
+		Err(r) => return *r,
 	};
 	let chunks = merkle::chunk_count(bytes.len() as u64);
 	let Some(proof) = merkle::proof(&bytes, index) else {

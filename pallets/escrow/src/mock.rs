@@ -353,8 +353,7 @@ impl ExtBuilder {
 			Slashing::do_try_state().expect("slashing invariants hold after the test");
 			Bme::do_try_state().expect("BME invariants hold after the test");
 			// Escrow and BME agree on what is reserved.
-			let reserved: Credits =
-				pallet_bme::ReservedCredits::<Test>::iter_values().fold(0, |a, b| a + b);
+			let reserved: Credits = pallet_bme::ReservedCredits::<Test>::iter_values().sum();
 			assert_eq!(reserved, TotalEscrowed::<Test>::get(), "BME reserves what escrow holds");
 		});
 	}
