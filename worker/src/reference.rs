@@ -100,7 +100,10 @@ mod tests {
 		assert_eq!(requant(100, 1 << 15, 0), 50);
 		// 101 · 0.5 = 50.5 rounds up
 		assert_eq!(requant(101, 1 << 15, 0), 51);
-		assert_eq!(requant(1 << 20, 0xFFFF, 0), 127, "clamped");
+		assert_eq!(requant(10_000, 0xFFFF, 0), 127, "clamped");
+		// The product wraps in i32 exactly as in WGSL: 2^20 · 65535 overflows to a negative
+		// number, which clamps to 0. Defined behaviour, identical on every device.
+		assert_eq!(requant(1 << 20, 0xFFFF, 0), 0, "wrapped");
 		// shift 2 then ×1.0 (65536 does not fit in 16 bits: 0xFFFF ≈ 1.0)
 		assert_eq!(requant(400, 0xFFFF, 2), 100);
 	}
