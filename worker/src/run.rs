@@ -140,63 +140,55 @@ impl Worker {
 		if let Some(Entry { stage: Stage::Failed { .. }, .. }) = entry {
 			return Ok(());
 		}
-		match (t.phase, t.slot) {
+		let metrics = self.metrics.clone();
+		// What this task needs from us now: the window's end, when we last sent the step (if
+		// we did), the stage to record, the call and its arguments.
+		let (ends, last_sent, stage, call, args, counter, done) = match (t.phase, t.slot) {
 			(Phase::Commit { ends }, Slot::Assigned) => {
 				if entry.is_none() {
 					entry = Some(self.compute(chain, t).await?);
 				}
-				let mut e = entry.expect("set above");
-				let resend = match e.stage {
-					Stage::Computed => true,
-					Stage::CommitSent { at } => now >= at + self.cfg.resend_after,
-					_ => false,
+				let e = entry.as_ref().expect("set above");
+				let last_sent = match e.stage {
+					Stage::Computed => None,
+					Stage::CommitSent { at } => Some(at),
+					_ => return Ok(()),
 				};
-				if resend && now < ends {
-					// Record first: a crash after this line and before the chain sees the commit
-					// is healed by the resend rule, never by a second commitment.
-					e.stage = Stage::CommitSent { at: now };
-					self.journal.put(&e)?;
-					let c = aipin_primitives::result_commitment(t.task, &stash, &e.root, &e.salt);
-					chain
-						.send(
-							"Escrow",
-							"commit_result",
-							vec![Value::u128(t.task as u128), Value::from_bytes(c)],
-						)
-						.await?;
-					self.metrics.commits.fetch_add(1, Ordering::Relaxed);
-					tracing::info!(target: "aipin::worker", task = t.task, root = %hex::encode(e.root), "committed");
-				}
+				let c = aipin_primitives::result_commitment(t.task, &stash, &e.root, &e.salt);
+				let args = vec![Value::u128(t.task as u128), Value::from_bytes(c)];
+				let stage = Stage::CommitSent { at: now };
+				(ends, last_sent, stage, "commit_result", args, &metrics.commits, "committed")
 			},
 			(Phase::Reveal { ends }, Slot::Committed(_)) => {
-				let Some(mut e) = entry else {
+				let Some(e) = &entry else {
 					anyhow::bail!("committed on chain but missing from the journal: cannot reveal");
 				};
-				let resend = match e.stage {
-					Stage::Computed | Stage::CommitSent { .. } => true,
-					Stage::RevealSent { at } => now >= at + self.cfg.resend_after,
-					_ => false,
+				let last_sent = match e.stage {
+					Stage::Computed | Stage::CommitSent { .. } => None,
+					Stage::RevealSent { at } => Some(at),
+					_ => return Ok(()),
 				};
-				if resend && now < ends {
-					e.stage = Stage::RevealSent { at: now };
-					self.journal.put(&e)?;
-					chain
-						.send(
-							"Escrow",
-							"reveal_result",
-							vec![
-								Value::u128(t.task as u128),
-								Value::from_bytes(e.root),
-								Value::from_bytes(e.salt),
-							],
-						)
-						.await?;
-					self.metrics.reveals.fetch_add(1, Ordering::Relaxed);
-					tracing::info!(target: "aipin::worker", task = t.task, "revealed");
-				}
+				let args = vec![
+					Value::u128(t.task as u128),
+					Value::from_bytes(e.root),
+					Value::from_bytes(e.salt),
+				];
+				let stage = Stage::RevealSent { at: now };
+				(ends, last_sent, stage, "reveal_result", args, &metrics.reveals, "revealed")
 			},
-			_ => {},
+			_ => return Ok(()),
+		};
+		if now >= ends || last_sent.is_some_and(|at| now < at + self.cfg.resend_after) {
+			return Ok(());
 		}
+		let mut e = entry.expect("both arms above have an entry");
+		// Record first: a crash after this line and before the chain sees the step is healed by
+		// the resend rule, never by a second commitment (the chain refuses one).
+		e.stage = stage;
+		self.journal.put(&e)?;
+		chain.send("Escrow", call, args).await?;
+		counter.fetch_add(1, Ordering::Relaxed);
+		tracing::info!(target: "aipin::worker", task = t.task, root = %hex::encode(e.root), "{done}");
 		Ok(())
 	}
 

@@ -100,7 +100,8 @@ fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), B
 		Ok(Some(e)) if !matches!(e.stage, Stage::Failed { .. }) => e,
 		Ok(_) => return Err(Box::new(not_found(format!("no result for task {task}")))),
 		Err(e) => {
-			return Err(Box::new((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()))
+			let response = (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
+			return Err(Box::new(response));
 		},
 	};
 	match ctx.journal.load_output(task) {

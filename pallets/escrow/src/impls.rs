@@ -536,8 +536,6 @@ impl<T: Config> Pallet<T> {
 				_ => {},
 			}
 		}
-		// What was paid left the escrow total with the task's escrow.
-		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(paid));
 		task.result_root = Some(root);
 		Self::finish(id, task, reason, now, paid);
 	}
@@ -557,7 +555,8 @@ impl<T: Config> Pallet<T> {
 		if refunded != left {
 			log::error!(target: LOG_TARGET, "task {id}: refunded {refunded} of {left} credits");
 		}
-		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(left));
+		// Whatever the task held — paid out (`paid`) or refunded (`left`) — leaves the total.
+		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(left.saturating_add(paid)));
 		task.phase = Phase::Finished { reason, at: now };
 		for a in task.assignments.iter() {
 			if ProviderTasks::<T>::take(&a.provider, id).is_some() {
@@ -641,19 +640,11 @@ impl<T: Config> Pallet<T> {
 	/// The commit window closed: everyone who did not commit is reported; replicas are
 	/// replaced once each if a round still fits before the deadline, else the task fails.
 	fn commit_timeout(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
-		let mut missing = 0u32;
-		let mut tiebreaker_missed = false;
-		let consumer = task.consumer.clone();
-		for i in 0..task.assignments.len() {
-			let Some(slot) = task.assignments.get_mut(i) else { continue };
-			if slot.state == SlotState::Assigned {
-				slot.state = SlotState::Faulted(OffenceKind::MissedCommit);
-				missing = missing.saturating_add(1);
-				tiebreaker_missed |= slot.role == Role::TieBreaker;
-				let provider = slot.provider.clone();
-				Self::fault(id, &consumer, &provider, OffenceKind::MissedCommit, now);
-			}
-		}
+		let faulted = Self::fault_slots(id, task, OffenceKind::MissedCommit, now, |s| {
+			*s == SlotState::Assigned
+		});
+		let missing = faulted.len() as u32;
+		let tiebreaker_missed = faulted.contains(&Role::TieBreaker);
 		if tiebreaker_missed {
 			// The replicas have revealed already; a new tie-breaker could copy them.
 			Self::finish(id, task, TerminalReason::FailedProviderFault, now, 0);
@@ -680,18 +671,30 @@ impl<T: Config> Pallet<T> {
 		Self::finish(id, task, TerminalReason::FailedProviderFault, now, 0);
 	}
 
+	/// Faults (and reports) every slot whose state `pick` selects, with `kind`; returns the
+	/// roles of the slots faulted.
+	fn fault_slots(
+		id: TaskId,
+		task: &mut TaskOf<T>,
+		kind: OffenceKind,
+		now: BlockNumberFor<T>,
+		pick: impl Fn(&SlotState) -> bool,
+	) -> Vec<Role> {
+		let mut roles = Vec::new();
+		for slot in task.assignments.iter_mut().filter(|a| pick(&a.state)) {
+			slot.state = SlotState::Faulted(kind);
+			roles.push(slot.role);
+			Self::fault(id, &task.consumer, &slot.provider, kind, now);
+		}
+		roles
+	}
+
 	/// The reveal window closed: everyone who committed and did not reveal is reported, then
 	/// the task resolves with the reveals it has.
 	fn reveal_timeout(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
-		let consumer = task.consumer.clone();
-		for i in 0..task.assignments.len() {
-			let Some(slot) = task.assignments.get_mut(i) else { continue };
-			if matches!(slot.state, SlotState::Committed(_)) {
-				slot.state = SlotState::Faulted(OffenceKind::MissedReveal);
-				let provider = slot.provider.clone();
-				Self::fault(id, &consumer, &provider, OffenceKind::MissedReveal, now);
-			}
-		}
+		Self::fault_slots(id, task, OffenceKind::MissedReveal, now, |s| {
+			matches!(s, SlotState::Committed(_))
+		});
 		Self::resolve(id, task, now);
 	}
 
