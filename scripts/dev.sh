@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The main job: set up the machine, build, start a dev chain (Alice validating with real Aura
-# block production and GRANDPA finality) and show blocks being produced and finalized until
-# Ctrl-C, then stop everything it started.
+# block production and GRANDPA finality) and its two genesis providers' workers (stashes
+# //Alice//stash and //Bob//stash, operated by //Eve and //Ferdie, staked at genesis), submit
+# demo tasks with replication 2 through the `aipin` CLI, show them settle and their results
+# verify against the chain, then keep everything running until Ctrl-C, and stop it all.
 #
 # Usage: scripts/dev.sh [--fresh] [extra aipin-node flags]
-#   --fresh   wipe the dev chain's database first
-# Environment: AIPIN_RPC_PORT (default 9944), AIPIN_SKIP_SETUP=1 to skip scripts/setup.sh.
+#   --fresh   wipe the dev chain's database and the workers' journals first
+# Environment: AIPIN_RPC_PORT (default 9944), AIPIN_SKIP_SETUP=1 to skip scripts/setup.sh,
+#   AIPIN_DEMO_TASKS=0 to start the network without submitting demo tasks.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -19,9 +22,11 @@ if [ "${1:-}" = "--fresh" ]; then fresh=1; shift; fi
 
 rpc_port="${AIPIN_RPC_PORT:-9944}"
 base="$AIPIN_CACHE/dev-chain"
+workers="$AIPIN_CACHE/dev-workers"
 log="$AIPIN_CACHE/dev-node.log"
-if [ "$fresh" = 1 ]; then rm -rf "$base"; fi
-mkdir -p "$base"
+bin="$CARGO_TARGET_DIR/release"
+if [ "$fresh" = 1 ]; then rm -rf "$base" "$workers"; fi
+mkdir -p "$base" "$workers"
 
 # shellcheck source=lib.sh
 . "$here/lib.sh"
@@ -31,13 +36,77 @@ echo "==> starting aipin-node --dev (RPC ws://127.0.0.1:$rpc_port, log $log)"
 	--prometheus-port "${AIPIN_PROMETHEUS_PORT:-9615}" "$@" >"$log" 2>&1 &
 node_pid=$!
 aipin_track_pid "$node_pid"
-
 aipin_wait_for_block "$rpc_port" 1 120 "$node_pid" "$log"
-echo "==> dev chain is up. Connect a wallet to ws://127.0.0.1:$rpc_port. Ctrl-C stops it."
+
+export AIPIN_NODE="ws://127.0.0.1:$rpc_port"
+aipin() { "$bin/aipin" "$@"; }
+
+# A chain reused from an earlier run has a different genesis only if the runtime changed; the
+# workers refuse a journal of another chain, so start them clean in that case.
+genesis="$(aipin_rpc "$rpc_port" chain_getBlockHash '[0]' | tr -d '"')"
+if [ -f "$workers/genesis" ] && [ "$(cat "$workers/genesis")" != "$genesis" ]; then
+	echo "==> the dev chain is new: clearing the workers' journals"
+	rm -rf "$workers"/eve "$workers"/ferdie
+fi
+echo "$genesis" >"$workers/genesis"
+
+for w in eve:8101:Eve ferdie:8102:Ferdie; do
+	IFS=: read -r name port key <<<"$w"
+	echo "==> starting worker $name (operator //$key, results http://127.0.0.1:$port, log $workers/$name.log)"
+	AIPIN_OPERATOR_SURI="//$key" "$bin/aipin-worker" run --node "$AIPIN_NODE" \
+		--listen "127.0.0.1:$port" --data-dir "$workers/$name" >"$workers/$name.log" 2>&1 &
+	aipin_track_pid $!
+done
+
+# Alice is the dev chain's price feeder: keep the oracle's price fresh (it expires after an
+# hour), or nobody could buy credits on a chain left running.
+feed_price() { AIPIN_SURI=//Alice aipin bme price 500000000 >/dev/null; }
+feed_price
+echo "==> providers:"
+aipin providers
+
+if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
+	out="$workers/demo"
+	mkdir -p "$out"
+	echo "==> Alice buys credits and submits three demo tasks, replication 2"
+	AIPIN_SURI=//Alice aipin credits buy 100
+	demo() {
+		local name=$1
+		shift
+		AIPIN_SURI=//Alice aipin task submit "$@" -r 2 --out "$out/$name.bin" >"$out/$name.txt" 2>&1
+	}
+	demo gemm --kernel gemm-i8 --params 256,256,256 &
+	p1=$!
+	demo mlp --kernel mlp-q8 --params 64,256,4 &
+	p2=$!
+	demo hash --kernel hash-batch --params 1024,256 &
+	p3=$!
+	failed=0
+	for p in "$p1:gemm" "$p2:mlp" "$p3:hash"; do
+		if ! wait "${p%%:*}"; then failed=1; fi
+		echo "--- ${p#*:}"
+		cat "$out/${p#*:}.txt"
+	done
+	if [ "$failed" = 1 ]; then
+		echo "a demo task failed; worker logs: $workers/eve.log $workers/ferdie.log" >&2
+		exit 1
+	fi
+	echo "==> every demo result was downloaded and verified against its on-chain root ($out)"
+	aipin bme stats
+fi
+
+echo "==> dev network running: node ws://127.0.0.1:$rpc_port, workers :8101 :8102. Ctrl-C stops it."
+echo "    try: $bin/aipin task submit --kernel gemm-i8 --params 128,128,128 --suri //Alice"
+fed=$(date +%s)
 while kill -0 "$node_pid" 2>/dev/null; do
-	printf '%s  best #%s  finalized #%s\n' "$(date +%T)" \
-		"$(aipin_best "$rpc_port")" "$(aipin_finalized "$rpc_port")"
-	sleep 6
+	health=""
+	for port in 8101 8102; do
+		if curl -s -m 2 "http://127.0.0.1:$port/health" >/dev/null; then health+=" :$port up"; else health+=" :$port DOWN"; fi
+	done
+	printf '%s  best #%s  finalized #%s  workers%s\n' "$(date +%T)" \
+		"$(aipin_best "$rpc_port")" "$(aipin_finalized "$rpc_port")" "$health"
+	if [ $(($(date +%s) - fed)) -ge 1800 ]; then feed_price || true; fed=$(date +%s); fi
+	sleep 30
 done
 echo "aipin-node exited; last log lines:" >&2
 tail -20 "$log" >&2

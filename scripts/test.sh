@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: set-up, format and clippy checks, then the pallet and runtime unit tests and
-# the node's end-to-end tests (dev node + subxt transfer, four-validator local testnet,
-# chain-spec drift).
+# Runs every test: set-up, format and clippy checks, then the pallet, runtime and worker unit
+# tests, the node's tests (dev node, four-validator local testnet, chain-spec drift, escrow
+# lifecycle), the end-to-end tests with real workers and the `aipin` CLI (happy path with
+# epoch claims, dishonest provider slashed, worker and node crashes), and the external-client
+# test (@polkadot/api from npm, `node --test`).
 #
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -33,4 +35,6 @@ fi
 # One profile (release) for the node and every test, so dependencies compile once.
 echo "==> cargo test --release --workspace"
 cargo test --locked --release --workspace "$@"
+echo "==> external client (Node.js, @polkadot/api)"
+"$here/test-js.sh"
 echo "==> all tests passed in $(( $(date +%s) - t0 ))s"

@@ -57,6 +57,10 @@ pub struct Config {
 	/// Re-send a commit or reveal not seen on chain after this many finalized blocks.
 	#[serde(default = "default_resend")]
 	pub resend_after: u32,
+	/// Give up fetching an external input after this many seconds (retried next block while the
+	/// commit window lasts).
+	#[serde(default = "default_fetch_timeout")]
+	pub fetch_timeout_secs: u64,
 	/// TEST ONLY: corrupt every output (a dishonest provider, for the slashing tests).
 	#[serde(default)]
 	pub corrupt_results: bool,
@@ -76,6 +80,9 @@ fn default_heartbeat() -> u32 {
 }
 fn default_resend() -> u32 {
 	6
+}
+fn default_fetch_timeout() -> u64 {
+	30
 }
 
 impl Default for Config {

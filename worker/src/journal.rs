@@ -11,6 +11,11 @@ use std::{
 };
 
 const TASKS: TableDefinition<u64, &[u8]> = TableDefinition::new("tasks");
+/// Index of the tasks not yet `Done` or `Failed`: what the run loop checks each block, so its
+/// cost follows the work in flight, not the length of the history.
+const OPEN: TableDefinition<u64, ()> = TableDefinition::new("open");
+/// The genesis hash of the chain the journal's task ids belong to.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// Where a task stands for this worker.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -40,6 +45,13 @@ pub struct Entry {
 	pub stage: Stage,
 }
 
+impl Stage {
+	/// Whether the worker is finished with the task.
+	pub fn is_final(&self) -> bool {
+		matches!(self, Stage::Done { .. } | Stage::Failed { .. })
+	}
+}
+
 impl Entry {
 	/// A record for a task that could not be run.
 	pub fn failed(task: u64, kernel: u32, params: Vec<u32>, why: String) -> Self {
@@ -63,15 +75,52 @@ pub struct Journal {
 }
 
 impl Journal {
-	/// Opens (or creates) the journal in `dir`.
+	/// Opens (or creates) the journal in `dir`, rebuilding the index of unfinished tasks from
+	/// the records (so an index from an older version, or none, is never trusted).
 	pub fn open(dir: &Path) -> anyhow::Result<Self> {
 		let results = dir.join("results");
-		fs::create_dir_all(&results)?;
-		let db = redb::Database::create(dir.join("journal.redb"))?;
+		fs::create_dir_all(&results)
+			.map_err(|e| anyhow::anyhow!("creating {}: {e}", results.display()))?;
+		let path = dir.join("journal.redb");
+		let db = redb::Database::create(&path)
+			.map_err(|e| anyhow::anyhow!("opening the journal {}: {e}", path.display()))?;
 		let txn = db.begin_write()?;
-		txn.open_table(TASKS)?;
+		{
+			let tasks = txn.open_table(TASKS)?;
+			txn.delete_table(OPEN)?;
+			let mut open = txn.open_table(OPEN)?;
+			for row in tasks.iter()? {
+				let (k, v) = row?;
+				if !Entry::decode(&mut v.value())?.stage.is_final() {
+					open.insert(k.value(), ())?;
+				}
+			}
+		}
 		txn.commit()?;
 		Ok(Self { db, results })
+	}
+
+	/// Binds the journal to the chain with `genesis`, or checks that it is bound to it: task
+	/// ids of another chain (a wiped dev chain, say) must never be taken for these.
+	pub fn bind_chain(&self, genesis: [u8; 32]) -> anyhow::Result<()> {
+		let txn = self.db.begin_write()?;
+		{
+			let mut meta = txn.open_table(META)?;
+			let bound = meta.get("genesis")?.map(|v| v.value().to_vec());
+			match bound {
+				Some(g) if g != genesis => anyhow::bail!(
+					"this data directory's journal belongs to the chain with genesis 0x{}, but the 					 node serves 0x{}: use another --data-dir (or delete this one if that chain 					 is gone)",
+					hex::encode(g),
+					hex::encode(genesis)
+				),
+				Some(_) => {},
+				None => {
+					meta.insert("genesis", genesis.as_slice())?;
+				},
+			}
+		}
+		txn.commit()?;
+		Ok(())
 	}
 
 	pub fn get(&self, task: u64) -> anyhow::Result<Option<Entry>> {
@@ -87,9 +136,30 @@ impl Journal {
 		{
 			let mut table = txn.open_table(TASKS)?;
 			table.insert(entry.task, entry.encode().as_slice())?;
+			let mut open = txn.open_table(OPEN)?;
+			if entry.stage.is_final() {
+				open.remove(entry.task)?;
+			} else {
+				open.insert(entry.task, ())?;
+			}
 		}
 		txn.commit()?;
 		Ok(())
+	}
+
+	/// Entries the worker has not finished with, oldest task first.
+	pub fn unfinished(&self) -> anyhow::Result<Vec<Entry>> {
+		let txn = self.db.begin_read()?;
+		let open = txn.open_table(OPEN)?;
+		let tasks = txn.open_table(TASKS)?;
+		let mut out = Vec::new();
+		for row in open.iter()? {
+			let (k, _) = row?;
+			if let Some(v) = tasks.get(k.value())? {
+				out.push(Entry::decode(&mut v.value())?);
+			}
+		}
+		Ok(out)
 	}
 
 	pub fn all(&self) -> anyhow::Result<Vec<Entry>> {
@@ -152,7 +222,32 @@ mod tests {
 		assert_eq!(j.get(7).unwrap(), Some(e.clone()));
 		assert_eq!(j.get(8).unwrap(), None);
 		assert_eq!(j.load_output(7).unwrap(), vec![9; 24]);
-		assert_eq!(j.all().unwrap(), vec![e]);
+		assert_eq!(j.all().unwrap(), vec![e.clone()]);
+		assert_eq!(j.unfinished().unwrap(), vec![e.clone()]);
+		// Finishing a task takes it out of the index, durably.
+		let done = Entry { stage: Stage::Done { reason: "Completed".into(), accepted: true }, ..e };
+		j.put(&done).unwrap();
+		assert!(j.unfinished().unwrap().is_empty());
+		drop(j);
+		let j = Journal::open(&dir).unwrap();
+		assert!(j.unfinished().unwrap().is_empty());
+		assert_eq!(j.all().unwrap(), vec![done]);
+		let _ = fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_journal_serves_one_chain_only() {
+		let dir = std::env::temp_dir().join(format!("aipin-journal-chain-{}", std::process::id()));
+		let _ = fs::remove_dir_all(&dir);
+		{
+			let j = Journal::open(&dir).unwrap();
+			j.bind_chain([1; 32]).unwrap();
+			j.bind_chain([1; 32]).unwrap();
+		}
+		let j = Journal::open(&dir).unwrap();
+		j.bind_chain([1; 32]).unwrap();
+		let e = j.bind_chain([2; 32]).unwrap_err().to_string();
+		assert!(e.contains("belongs to the chain with genesis 0x0101"), "{e}");
 		let _ = fs::remove_dir_all(&dir);
 	}
 }

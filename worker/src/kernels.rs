@@ -8,7 +8,7 @@
 use crate::gpu::{Gpu, GpuError};
 
 /// A kernel the worker can run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
 	/// `gemm-i8 [m, n, k]`.
 	GemmI8,

@@ -9,7 +9,9 @@
 pub mod bench;
 pub mod chain;
 pub mod config;
+pub mod consumer;
 pub mod gpu;
+pub mod http;
 pub mod journal;
 pub mod kernels;
 pub mod merkle;

@@ -49,6 +49,9 @@ enum Command {
 		/// Device memory in MiB (default: a conservative 4096).
 		#[arg(long, default_value_t = 4096)]
 		vram_mib: u32,
+		/// Work units per second to advertise (default: measured now with a 512³ GEMM).
+		#[arg(long)]
+		throughput: Option<u64>,
 	},
 	/// Lists the GPU adapters wgpu sees (honours WGPU_BACKEND, WGPU_ADAPTER_NAME).
 	Devices,
@@ -147,7 +150,7 @@ fn main() -> anyhow::Result<()> {
 				}
 			})?;
 		},
-		Command::Register { stash_suri_file, stake, ask, endpoint, vram_mib } => {
+		Command::Register { stash_suri_file, stake, ask, endpoint, vram_mib, throughput } => {
 			let cfg = load(&cli)?;
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 			rt.block_on(run::register(
@@ -157,6 +160,7 @@ fn main() -> anyhow::Result<()> {
 				*ask,
 				endpoint,
 				*vram_mib,
+				*throughput,
 			))?;
 		},
 	}

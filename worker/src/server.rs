@@ -29,6 +29,11 @@ pub struct Metrics {
 	pub failures: AtomicU64,
 	pub reconnects: AtomicU64,
 	pub kernel_ms: AtomicU64,
+	/// Time from picking a task up to its result being stored: chain reads, input, kernel,
+	/// Merkle root, journal. `pipeline − kernel` is the worker's own overhead.
+	pub pipeline_us: AtomicU64,
+	/// Kernel time in microseconds (for small tasks, where milliseconds round to nothing).
+	pub kernel_us: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -77,6 +82,12 @@ async fn metrics_text(State(ctx): State<Ctx>) -> impl IntoResponse {
 		("aipin_worker_failures_total", "Task steps that failed", &m.failures),
 		("aipin_worker_reconnects_total", "Node reconnections", &m.reconnects),
 		("aipin_worker_kernel_milliseconds_total", "Time spent in kernels", &m.kernel_ms),
+		("aipin_worker_kernel_microseconds_total", "Time spent in kernels", &m.kernel_us),
+		(
+			"aipin_worker_pipeline_microseconds_total",
+			"Time from picking tasks up to storing their results",
+			&m.pipeline_us,
+		),
 	] {
 		out.push_str(&format!(
 			"# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",

@@ -1,229 +1,95 @@
-//! A dev node and two workers (the dev chain's genesis providers, operators Eve and Ferdie):
-//! a replicated GEMM submitted through subxt is computed on the GPU by both, committed,
-//! revealed and settled; the result each worker serves verifies against the on-chain root
-//! and equals the CPU reference.
+//! The happy path, end to end: a dev node and the two genesis providers' workers (operators
+//! Eve and Ferdie). Alice buys credits and submits a replicated GEMM with the `aipin` CLI; both
+//! workers compute it on the GPU, commit, reveal; it settles `Completed`; Alice is refunded the
+//! difference; the result downloaded through the CLI verifies against the on-chain root and
+//! equals the CPU reference; every chunk served with its proof verifies; and both providers
+//! are paid when they claim the finished epoch's rewards.
 
-use aipin_worker::{kernels, merkle, reference, seeded_input};
-use std::{
-	io::{Read, Write},
-	net::{TcpListener, TcpStream},
-	path::PathBuf,
-	process::{Child, Command, Stdio},
-	time::{Duration, Instant},
-};
-use subxt::{
-	dynamic::{self, Value},
-	ext::scale_decode::{self, DecodeAsType},
-	OnlineClient, SubstrateConfig,
-};
-use subxt_signer::sr25519::dev;
+mod common;
 
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use aipin_worker::{chain, kernels, merkle, reference, seeded_input};
+use common::*;
+use std::time::Duration;
 
-/// The node binary: `AIPIN_NODE_BIN`, or `aipin-node` in the target directory these tests
-/// were built in (`cargo test --workspace` builds it).
-fn node_bin() -> PathBuf {
-	if let Ok(p) = std::env::var("AIPIN_NODE_BIN") {
-		return p.into();
+fn ok_or_404(r: Result<Vec<u8>, aipin_worker::http::FetchError>) -> Option<Vec<u8>> {
+	match r {
+		Ok(b) => Some(b),
+		Err(aipin_worker::http::FetchError::Status { status: 404, .. }) => None,
+		Err(e) => panic!("{e}"),
 	}
-	let exe = std::env::current_exe().unwrap();
-	exe.parent().and_then(|deps| deps.parent()).unwrap().join("aipin-node")
-}
-
-/// A child process killed on drop, its output kept in a log file for failure reports.
-struct Proc {
-	child: Child,
-	log: PathBuf,
-}
-
-impl Proc {
-	fn start(name: &str, mut cmd: Command, dir: &std::path::Path) -> Self {
-		let log = dir.join(format!("{name}.log"));
-		let f = std::fs::File::create(&log).unwrap();
-		let child = cmd
-			.stdout(Stdio::from(f.try_clone().unwrap()))
-			.stderr(Stdio::from(f))
-			.spawn()
-			.unwrap_or_else(|e| panic!("starting {name}: {e}"));
-		Self { child, log }
-	}
-	fn tail(&self) -> String {
-		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-		text.lines()
-			.rev()
-			.take(30)
-			.collect::<Vec<_>>()
-			.into_iter()
-			.rev()
-			.collect::<Vec<_>>()
-			.join("\n")
-	}
-}
-
-impl Drop for Proc {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-	}
-}
-
-/// `GET http://127.0.0.1:{port}{path}` → (status, body).
-fn http_get(port: u16, path: &str) -> Option<(u16, Vec<u8>)> {
-	let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-	s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-	write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
-	let mut raw = Vec::new();
-	s.read_to_end(&mut raw).ok()?;
-	let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-	let head = String::from_utf8_lossy(&raw[..split]).to_string();
-	let status = head.split_whitespace().nth(1)?.parse().ok()?;
-	let mut body = raw[split + 4..].to_vec();
-	if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-		// De-chunk.
-		let mut out = Vec::new();
-		let mut rest = &body[..];
-		loop {
-			let eol = rest.windows(2).position(|w| w == b"\r\n")?;
-			let n =
-				usize::from_str_radix(std::str::from_utf8(&rest[..eol]).ok()?.trim(), 16).ok()?;
-			if n == 0 {
-				break;
-			}
-			out.extend_from_slice(&rest[eol + 2..eol + 2 + n]);
-			rest = &rest[eol + 2 + n + 2..];
-		}
-		body = out;
-	}
-	Some((status, body))
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct TaskSubmitted {
-	task: u64,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct TaskView {
-	phase: aipin_worker::chain::Phase,
-	result_root: Option<[u8; 32]>,
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn two_workers_settle_a_replicated_task_and_serve_verifiable_results() {
-	let dir = std::env::temp_dir().join(format!("aipin-e2e-{}", std::process::id()));
-	let _ = std::fs::remove_dir_all(&dir);
-	std::fs::create_dir_all(&dir).unwrap();
-	let rpc = free_port();
-	let mut cmd = Command::new(node_bin());
-	cmd.args(["--dev", "--sealing", "1000", "--rpc-port", &rpc.to_string(), "--base-path"])
-		.arg(dir.join("node"))
-		.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", free_port()), "--no-prometheus"]);
-	let node = Proc::start("node", cmd, &dir);
-	let url = format!("ws://127.0.0.1:{rpc}");
+async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
+	let mut net = Net::start("e2e-happy").await;
+	// Fifteen-block epochs, so the providers can claim within the test.
+	net.set_param("EpochLength", 15).await;
+	net.start_worker(WorkerSpec::new("eve", "//Eve"));
+	net.start_worker(WorkerSpec::new("ferdie", "//Ferdie"));
 
-	let started = Instant::now();
-	let api = loop {
-		if let Ok(api) = OnlineClient::<SubstrateConfig>::from_insecure_url(&url).await {
-			break api;
-		}
-		assert!(
-			started.elapsed() < Duration::from_secs(90),
-			"node never answered:\n{}",
-			node.tail()
-		);
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	};
+	// Clear errors before anything is signed.
+	let out = net.cli(None, &["credits", "buy", "10"]);
+	assert!(!out.status.success());
+	assert!(String::from_utf8_lossy(&out.stderr).contains("this command signs"));
+	let out = net.cli(Some("//Alice"), &["task", "submit", "--kernel", "nope", "--params", "1"]);
+	assert!(String::from_utf8_lossy(&out.stderr).contains("unknown kernel \"nope\""));
+	let out = net.cli(
+		Some("//Dave"),
+		&["task", "submit", "--kernel", "gemm-i8", "--params", "64,64,64", "--no-wait"],
+	);
+	assert!(String::from_utf8_lossy(&out.stderr).contains("not enough credits"), "{out:?}");
+	let out = std::process::Command::new(env!("CARGO_BIN_EXE_aipin"))
+		.args(["--node", "ws://127.0.0.1:1", "kernels"])
+		.output()
+		.unwrap();
+	assert!(!out.status.success());
+	assert!(
+		String::from_utf8_lossy(&out.stderr).contains("cannot reach the node at ws://127.0.0.1:1")
+	);
 
-	let mut workers = Vec::new();
-	let mut ports = Vec::new();
-	for (name, suri) in [("eve", "//Eve"), ("ferdie", "//Ferdie")] {
-		let port = free_port();
-		let mut cmd = Command::new(env!("CARGO_BIN_EXE_aipin-worker"));
-		cmd.args(["run", "--node", &url, "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-			.arg(dir.join(name))
-			.env("AIPIN_OPERATOR_SURI", suri)
-			.env("RUST_LOG", "info,aipin=debug");
-		workers.push(Proc::start(name, cmd, &dir));
-		ports.push(port);
-	}
+	let bought = net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);
+	let credits = bought["credits"].as_u64().unwrap() as u128;
+	assert_eq!(credits, 10 * 50_000, "10 AIP at $0.50 is 500,000 credits of $0.00001");
 
-	// Alice buys credits and submits a seeded 48×40×72 GEMM (not a multiple of the tiles),
-	// replication 2.
-	let alice = dev::alice();
-	let submit = |pallet: &'static str, call: &'static str, args: Vec<Value>| {
-		let api = api.clone();
-		let alice = alice.clone();
-		async move {
-			api.at_current_block()
-				.await
-				.unwrap()
-				.transactions()
-				.sign_and_submit_then_watch_default(
-					&dynamic::transaction(pallet, call, args),
-					&alice,
-				)
-				.await
-				.unwrap()
-				.wait_for_finalized_success()
-				.await
-				.unwrap_or_else(|e| panic!("{pallet}.{call}: {e}"))
-		}
-	};
-	submit("Bme", "buy_credits", vec![Value::u128(10_000_000_000_000), Value::u128(0)]).await;
+	// A seeded 48×40×72 GEMM (not a multiple of the tiles), replication 2.
 	let (m, n, k) = (48u32, 40u32, 72u32);
 	let seed = [77u8; 32];
-	let finalized = api.at_current_block().await.unwrap().block_number() as u128;
-	let events = submit(
-		"Escrow",
-		"submit_task",
-		vec![
-			Value::u128(1),
-			Value::unnamed_composite([
-				Value::u128(m as u128),
-				Value::u128(n as u128),
-				Value::u128(k as u128),
-			]),
-			Value::named_variant("Seeded", [("seed", Value::from_bytes(seed))]),
-			Value::u128(2),
-			Value::u128(10),
-			Value::u128(finalized + 300),
+	let submitted = net.cli_json(
+		Some("//Alice"),
+		&[
+			"task",
+			"submit",
+			"--kernel",
+			"gemm-i8",
+			"--params",
+			&format!("{m},{n},{k}"),
+			"--seed",
+			&hex::encode(seed),
+			"-r",
+			"2",
+			"--max-price",
+			"10",
+			"--no-wait",
 		],
-	)
-	.await;
-	let id = events
-		.iter()
-		.filter_map(Result::ok)
-		.find(|e| e.pallet_name() == "Escrow" && e.event_name() == "TaskSubmitted")
-		.unwrap()
-		.decode_fields_unchecked_as::<TaskSubmitted>()
-		.unwrap()
-		.task;
+	);
+	let id = submitted["task"].as_u64().unwrap();
+	let escrow = submitted["escrow"].as_u64().unwrap() as u128;
+	let work_units = submitted["work_units"].as_u64().unwrap() as u128;
+	assert_eq!(escrow, work_units * 10 * 2);
 
-	// Settlement.
-	let started = Instant::now();
-	let task = loop {
-		let at = api.at_current_block().await.unwrap();
-		let addr = dynamic::storage::<(u64,), TaskView>("Escrow", "Tasks");
-		let t = at.storage().fetch(addr, (id,)).await.unwrap().decode().unwrap();
-		if matches!(t.phase, aipin_worker::chain::Phase::Finished { .. }) {
-			break t;
-		}
-		assert!(
-			started.elapsed() < Duration::from_secs(150),
-			"task {id} not settled: {t:?}\n--- eve\n{}\n--- ferdie\n{}",
-			workers[0].tail(),
-			workers[1].tail()
-		);
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	};
-	let aipin_worker::chain::Phase::Finished { reason, .. } = task.phase else { unreachable!() };
-	assert_eq!(reason, aipin_worker::chain::Reason::Completed, "both workers agreed");
+	let settled = net.cli_json(None, &["task", "watch", &id.to_string(), "--timeout", "150"]);
+	assert_eq!(settled["outcome"], "Completed", "{settled}\n{}", net.logs());
+	// Both genesis providers ask 1 credit per work unit.
+	let paid = settled["paid"].as_u64().unwrap() as u128;
+	let refunded = settled["refunded"].as_u64().unwrap() as u128;
+	assert_eq!(paid, 2 * work_units);
+	assert_eq!(refunded, escrow - paid);
+	let balance = net.cli_json(Some("//Alice"), &["credits", "balance"]);
+	assert_eq!(balance["free"].as_u64().unwrap() as u128, credits - paid);
+	assert_eq!(balance["reserved"].as_u64().unwrap(), 0);
 
 	// The on-chain root is the root of the CPU reference's output.
+	let task = net.task(id).await.unwrap();
 	let params = [m, n, k];
 	let input =
 		seeded_input(&seed, kernels::input_bytes(kernels::Kind::GemmI8, &params).unwrap() as usize);
@@ -231,16 +97,26 @@ async fn two_workers_settle_a_replicated_task_and_serve_verifiable_results() {
 	let root = merkle::root(&expected);
 	assert_eq!(task.result_root, Some(root));
 
-	// Each worker serves the output, and every chunk verifies against the chain's root.
-	for port in ports {
-		let (status, body) =
-			http_get(port, &format!("/results/{id}")).expect("result server answers");
-		assert_eq!(status, 200);
-		assert_eq!(body, expected);
-		let chunks = merkle::chunk_count(body.len() as u64);
+	// The CLI downloads the result, verifies it against the chain, and writes it.
+	for name in ["eve", "ferdie"] {
+		let endpoint = format!("http://127.0.0.1:{}", net.port(name));
+		let file = format!("result-{name}.bin");
+		let d = net.cli_json(
+			None,
+			&["task", "result", &id.to_string(), "--endpoint", &endpoint, "--out", &file],
+		);
+		assert_eq!(d["root"], format!("0x{}", hex::encode(root)));
+		assert_eq!(std::fs::read(net.dir.join(&file)).unwrap(), expected);
+	}
+
+	// Every chunk each worker serves verifies with its proof; no traversal, 404s.
+	let t = Duration::from_secs(10);
+	for name in ["eve", "ferdie"] {
+		let base = format!("http://127.0.0.1:{}", net.port(name));
+		let chunks = merkle::chunk_count(expected.len() as u64);
 		for i in 0..chunks {
-			let (status, json) = http_get(port, &format!("/results/{id}/chunks/{i}")).unwrap();
-			assert_eq!(status, 200);
+			let url = format!("{base}/results/{id}/chunks/{i}");
+			let json = aipin_worker::http::get(&url, 1 << 20, t).await.unwrap();
 			let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
 			let data = hex::decode(v["data"].as_str().unwrap().trim_start_matches("0x")).unwrap();
 			let proof: Vec<[u8; 32]> = v["proof"]
@@ -256,15 +132,39 @@ async fn two_workers_settle_a_replicated_task_and_serve_verifiable_results() {
 				.collect();
 			assert!(merkle::verify(&root, chunks, i, &data, &proof), "chunk {i} verifies");
 		}
-		let (status, _) = http_get(port, "/results/999999").unwrap();
-		assert_eq!(status, 404);
-		let (status, _) = http_get(port, "/results/..%2f..%2fetc%2fpasswd").unwrap();
-		assert_ne!(status, 200, "no path traversal");
-		let (status, metrics) = http_get(port, "/metrics").unwrap();
-		assert_eq!(status, 200);
+		assert!(ok_or_404(
+			aipin_worker::http::get(&format!("{base}/results/999999"), 1024, t).await
+		)
+		.is_none());
+		let traversal =
+			aipin_worker::http::get(&format!("{base}/results/..%2f..%2fetc%2fpasswd"), 1 << 20, t)
+				.await;
+		assert!(traversal.is_err(), "no path traversal");
+		let metrics =
+			aipin_worker::http::get(&format!("{base}/metrics"), 1 << 20, t).await.unwrap();
 		assert!(String::from_utf8_lossy(&metrics).contains("aipin_worker_tasks_computed_total 1"));
 	}
-	drop(workers);
-	drop(node);
-	let _ = std::fs::remove_dir_all(&dir);
+
+	// Both providers are paid when the epoch of the work has closed and they claim.
+	for (uri, stash) in [("//Alice//stash", alice_stash()), ("//Bob//stash", bob_stash())] {
+		let started = std::time::Instant::now();
+		let claimable = loop {
+			let c: u128 =
+				chain::view(&net.api, None, "Bme", "claimable_rewards", (stash,)).await.unwrap();
+			if c > 0 {
+				break c;
+			}
+			assert!(started.elapsed() < Duration::from_secs(60), "no rewards for {uri}");
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		};
+		let before = net.free(stash).await;
+		let claim = net.cli_json(Some(uri), &["bme", "claim"]);
+		let claimed = claim["claimed"].as_u64().unwrap() as u128;
+		assert!(claimed >= claimable, "{uri}: claimed {claimed} < claimable {claimable}");
+		let after = net.free(stash).await;
+		// The claim's fee is far below the reward.
+		assert!(after > before, "{uri}: free balance {before} → {after}");
+		assert!(after + 1_000_000_000_000 >= before + claimed);
+	}
+	assert!(net.failed_extrinsics(1, net.block().await).await.is_empty(), "{}", net.logs());
 }

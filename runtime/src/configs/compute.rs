@@ -13,16 +13,27 @@ use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 parameter_types! {
+	/// Slashes wait a day for appeals.
+	///
+	/// A `storage` parameter: root (sudo on dev chains) may override it with
+	/// `System::set_storage` at key `twox_128(b":SlashDeferPeriod:")`; tests and demos on dev
+	/// chains shorten it so a slash lands in seconds. Only slashes reported afterwards use the
+	/// new period.
+	pub storage SlashDeferPeriod: BlockNumber = DAYS;
+	/// Rewards are minted per hour. A `storage` parameter like `SlashDeferPeriod` (key
+	/// `twox_128(b":EpochLength:")`); a new length applies from the epoch in progress.
+	pub storage EpochLength: BlockNumber = HOURS;
+}
+
+parameter_types! {
 	/// Smallest stake a provider registers with: 1,000 AIP.
 	pub const MinProviderStake: Balance = 1_000 * AIP;
 	/// Stake unbonds in 14 days (SPEC §3.1).
 	pub const UnbondingPeriod: BlockNumber = 14 * DAYS;
 	/// How long a task can stay in dispute before its verdict (escrow's windows, upper bound).
 	pub const DisputeWindow: BlockNumber = 6 * HOURS;
-	/// Slashes wait a day for appeals.
-	pub const SlashDeferPeriod: BlockNumber = DAYS;
 	/// The longest a fault can take to turn into an applied slash; unbonding must exceed it.
-	pub const MinUnbondingPeriod: BlockNumber = DisputeWindow::get() + SlashDeferPeriod::get();
+	pub MinUnbondingPeriod: BlockNumber = DisputeWindow::get() + SlashDeferPeriod::get();
 	/// Operators must send a heartbeat at least every 10 minutes.
 	pub const HeartbeatInterval: BlockNumber = 10 * MINUTES;
 	/// Reputation's distance from neutral halves every 7 days.
@@ -98,8 +109,6 @@ parameter_types! {
 	pub const PriceValidity: BlockNumber = HOURS;
 	/// A submission more than 50% away from the effective price is refused.
 	pub const MaxPriceDeviation: Perbill = Perbill::from_percent(50);
-	/// Rewards are minted per hour.
-	pub const EpochLength: BlockNumber = HOURS;
 	/// 1,000 AIP per hourly epoch at launch...
 	pub const InitialEmission: Balance = 1_000 * AIP;
 	/// ... halving about every year (1 − 0.5^(1/8766) per epoch ≈ 0.0079%).
