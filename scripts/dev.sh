@@ -75,10 +75,13 @@ if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
 		shift
 		AIPIN_SURI=//Alice aipin task submit "$@" -r 2 --out "$out/$name.bin" >"$out/$name.txt" 2>&1
 	}
+	# One signer: stagger the submissions so each reads the pool's next nonce after the last.
 	demo gemm --kernel gemm-i8 --params 256,256,256 &
 	p1=$!
+	sleep 3
 	demo mlp --kernel mlp-q8 --params 64,256,4 &
 	p2=$!
+	sleep 3
 	demo hash --kernel hash-batch --params 1024,256 &
 	p3=$!
 	failed=0

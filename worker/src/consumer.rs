@@ -21,11 +21,28 @@ use subxt_signer::sr25519::Keypair;
 /// Planck per AIP (12 decimals).
 pub const AIP: u128 = 1_000_000_000_000;
 
+type Rpc = subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<subxt::SubstrateConfig>>;
+
+/// A connection: the subxt client (what reads take, through `Deref`) and the legacy RPC
+/// methods (for the pool-aware nonce).
+pub struct Client {
+	pub api: Api,
+	rpc: Rpc,
+}
+
+impl std::ops::Deref for Client {
+	type Target = Api;
+	fn deref(&self) -> &Api {
+		&self.api
+	}
+}
+
 /// Connects to `url`, with an error that names the URL and the fix.
-pub async fn connect(url: &str) -> anyhow::Result<Api> {
+pub async fn connect(url: &str) -> anyhow::Result<Client> {
 	let connect = async {
 		let rpc = subxt::rpcs::RpcClient::from_insecure_url(url).await?;
-		Ok::<_, anyhow::Error>(Api::from_rpc_client(rpc).await?)
+		let api = Api::from_rpc_client(rpc.clone()).await?;
+		Ok::<_, anyhow::Error>(Client { api, rpc: Rpc::new(rpc) })
 	};
 	match tokio::time::timeout(Duration::from_secs(30), connect).await {
 		Ok(Ok(api)) => Ok(api),
@@ -71,18 +88,27 @@ pub fn ss58(id: &[u8; 32]) -> String {
 /// Signs `pallet.call(args)` with `signer`, waits until it is finalized, and returns its
 /// events; a failed dispatch comes back as an error naming the pallet error.
 pub async fn submit(
-	api: &Api,
+	api: &Client,
 	signer: &Keypair,
 	pallet: &str,
 	call: &str,
 	args: Vec<Value>,
 ) -> anyhow::Result<(u64, subxt::extrinsics::ExtrinsicEvents<subxt::SubstrateConfig>)> {
 	let tx = dynamic::transaction(pallet, call, args);
+	// The pool-aware next nonce, so that several submissions from one account in a row (or
+	// from several processes) do not collide on the nonce of the last finalized block.
+	let nonce = api
+		.rpc
+		.system_account_next_index(&signer.public_key().to_account_id())
+		.await
+		.map_err(|e| anyhow::anyhow!("reading the signer's nonce: {e}"))?;
+	let params =
+		subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new().nonce(nonce).build();
 	let progress = api
 		.at_current_block()
 		.await?
 		.transactions()
-		.sign_and_submit_then_watch_default(&tx, signer)
+		.sign_and_submit_then_watch(&tx, signer, params)
 		.await
 		.map_err(|e| anyhow::anyhow!("{pallet}.{call} was refused by the node: {e}"))?;
 	let in_block = progress
@@ -124,7 +150,7 @@ struct CreditsPurchased {
 
 /// Burns `tokens` planck for credits (at least `min_credits`).
 pub async fn buy_credits(
-	api: &Api,
+	api: &Client,
 	signer: &Keypair,
 	tokens: u128,
 	min_credits: u128,
@@ -315,7 +341,7 @@ struct TaskSubmittedEvent {
 
 /// Submits `t` signed by `signer`, after checking the quote and the signer's credits so the
 /// common mistakes get a clear error before anything is signed.
-pub async fn submit_task(api: &Api, signer: &Keypair, t: &NewTask) -> anyhow::Result<Submitted> {
+pub async fn submit_task(api: &Client, signer: &Keypair, t: &NewTask) -> anyhow::Result<Submitted> {
 	let q = quote(api, t.kernel, &t.params, t.replication, t.max_price).await?;
 	let given = match &t.input {
 		Input::Inline(b) => Some(b.len() as u64),
@@ -610,6 +636,12 @@ fn describe(c: &scale_value::Composite<()>) -> String {
 
 fn short(v: &scale_value::Value<()>) -> String {
 	use scale_value::{Composite, ValueDef};
+	// A newtype (an account id wraps its bytes): look inside.
+	if let ValueDef::Composite(Composite::Unnamed(items)) = &v.value {
+		if items.len() == 1 && matches!(items[0].value, ValueDef::Composite(_)) {
+			return short(&items[0]);
+		}
+	}
 	// 32-byte arrays are accounts or hashes: SS58-free short hex keeps lines readable.
 	if let ValueDef::Composite(Composite::Unnamed(items)) = &v.value {
 		let bytes: Option<Vec<u8>> = items

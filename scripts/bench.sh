@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Network benchmark: starts a dev node (real Aura block production, 6 s blocks; pass
+# `--sealing 1000` for instant-finality blocks every second) and the two genesis providers'
+# workers, then runs aipin-netbench: balance transfers per second and replicated tasks settled
+# per minute on the same node in the same run, submit → settled latency in blocks, the
+# workers' overhead against kernel time, and the runtime's weights of the lifecycle
+# extrinsics beside transfer_keep_alive. Prints a table. Also prints `aipin-worker bench`.
+#
+# Usage: scripts/bench.sh [aipin-node flags]   (env: TRANSFERS, TASKS, PARAMS to resize)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+. "$here/env.sh"
+[ -n "${AIPIN_SKIP_SETUP:-}" ] || "$here/setup.sh"
+"$here/build.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+bin="$CARGO_TARGET_DIR/release"
+dir="$(mktemp -d)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+echo "==> dev node (RPC $port, log $dir/node.log) $*"
+"$AIPIN_NODE_BIN" --dev --base-path "$dir/node" --rpc-port "$port" --no-mdns \
+	--listen-addr /ip4/127.0.0.1/tcp/0 --no-prometheus "$@" >"$dir/node.log" 2>&1 &
+node_pid=$!
+aipin_track_pid "$node_pid"
+aipin_wait_for_block "$port" 1 120 "$node_pid" "$dir/node.log"
+url="ws://127.0.0.1:$port"
+metrics=""
+for w in eve:Eve ferdie:Ferdie; do
+	IFS=: read -r name key <<<"$w"
+	wport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	AIPIN_OPERATOR_SURI="//$key" RUST_LOG=warn "$bin/aipin-worker" run --node "$url" \
+		--listen "127.0.0.1:$wport" --data-dir "$dir/$name" >"$dir/$name.log" 2>&1 &
+	aipin_track_pid $!
+	metrics+="${metrics:+,}http://127.0.0.1:$wport/metrics"
+done
+echo "==> aipin-netbench"
+"$bin/aipin-netbench" --node "$url" --metrics "$metrics" \
+	--transfers "${TRANSFERS:-2000}" --tasks "${TASKS:-64}" --params "${PARAMS:-256,256,256}"
+echo
+echo "==> aipin-worker bench (this device)"
+"$bin/aipin-worker" bench 2>/dev/null
+rm -rf "$dir"
