@@ -37,7 +37,7 @@ for w in eve:Eve ferdie:Ferdie; do
 done
 echo "==> aipin-netbench"
 "$bin/aipin-netbench" --node "$url" --metrics "$metrics" \
-	--transfers "${TRANSFERS:-2000}" --tasks "${TASKS:-64}" --params "${PARAMS:-256,256,256}"
+	--transfers "${TRANSFERS:-8000}" --tasks "${TASKS:-64}" --params "${PARAMS:-256,256,256}"
 echo
 echo "==> aipin-worker bench (this device)"
 "$bin/aipin-worker" bench 2>/dev/null

@@ -102,8 +102,9 @@ pub async fn submit(
 		.system_account_next_index(&signer.public_key().to_account_id())
 		.await
 		.map_err(|e| anyhow::anyhow!("reading the signer's nonce: {e}"))?;
-	let params =
-		subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new().nonce(nonce).build();
+	let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new()
+		.nonce(nonce)
+		.build();
 	let progress = api
 		.at_current_block()
 		.await?

@@ -259,15 +259,18 @@ impl Worker {
 	/// is recorded as failed (and logged) so the worker moves on.
 	async fn compute(&mut self, chain: &Chain, t: &OperatorTask) -> anyhow::Result<Entry> {
 		let picked_up = Instant::now();
-		let task =
-			chain.task(t.task).await?.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
+		// The three reads are independent: one round trip's latency, not three.
+		let (task, kernel_info, task_input) =
+			tokio::try_join!(chain.task(t.task), chain.kernel(t.kernel), chain.task_input(t.task))?;
+		let task = task.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
+		let reads = picked_up.elapsed();
 		let fail = |why: String| -> anyhow::Result<Entry> {
 			tracing::error!(target: "aipin::worker", task = t.task, "cannot run: {why}");
 			let e = Entry::failed(t.task, task.kernel, task.params.clone(), why);
 			self.journal.put(&e)?;
 			Ok(e)
 		};
-		let Some(info) = chain.kernel(task.kernel).await? else {
+		let Some(info) = kernel_info else {
 			return fail(format!("kernel {} is not registered", task.kernel));
 		};
 		let Some(kind) = kernels::by_hash(&info.spec.wgsl_hash) else {
@@ -277,7 +280,7 @@ impl Worker {
 				hex::encode(info.spec.wgsl_hash)
 			));
 		};
-		let input = match chain.task_input(t.task).await? {
+		let input = match task_input {
 			Some(TaskInput::Seeded { seed }) => seeded_input(&seed, task.input_bytes as usize),
 			Some(TaskInput::Inline(bytes)) => bytes,
 			Some(TaskInput::External { url, hash, size }) => {
@@ -288,6 +291,7 @@ impl Worker {
 			},
 			None => anyhow::bail!("task {} has no input on chain", t.task),
 		};
+		let input_ready = picked_up.elapsed();
 		let params = task.params.clone();
 		let corrupt = self.cfg.corrupt_results;
 		let ops = kernels::ops(kind, &params);
@@ -346,6 +350,15 @@ impl Worker {
 		tracing::info!(
 			target: "aipin::worker",
 			task = t.task, kernel = ?kind, ms = compute_ms, bytes = output.len(), "computed"
+		);
+		tracing::debug!(
+			target: "aipin::worker",
+			task = t.task,
+			"timing: chain reads {:.1} ms, input {:.1} ms, kernel {:.1} ms, root and journal {:.1} ms",
+			reads.as_secs_f64() * 1e3,
+			(input_ready - reads).as_secs_f64() * 1e3,
+			kernel_time.as_secs_f64() * 1e3,
+			(picked_up.elapsed() - input_ready - kernel_time).as_secs_f64() * 1e3,
 		);
 		Ok(e)
 	}
