@@ -46,6 +46,17 @@ pub struct Entry {
 }
 
 impl Stage {
+	/// The stage's name in metrics.
+	pub fn label(&self) -> &'static str {
+		match self {
+			Stage::Computed => "computed",
+			Stage::CommitSent { .. } => "committed",
+			Stage::RevealSent { .. } => "revealed",
+			Stage::Done { .. } => "done",
+			Stage::Failed { .. } => "failed",
+		}
+	}
+
 	/// Whether the worker is finished with the task.
 	pub fn is_final(&self) -> bool {
 		matches!(self, Stage::Done { .. } | Stage::Failed { .. })
@@ -72,6 +83,9 @@ impl Entry {
 pub struct Journal {
 	db: redb::Database,
 	results: PathBuf,
+	/// Tasks by stage label, counted on open and kept current by `put` (for `/metrics`,
+	/// which must not read the whole journal on every scrape).
+	counts: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 impl Journal {
@@ -84,6 +98,7 @@ impl Journal {
 		let path = dir.join("journal.redb");
 		let db = redb::Database::create(&path)
 			.map_err(|e| anyhow::anyhow!("opening the journal {}: {e}", path.display()))?;
+		let mut counts = std::collections::BTreeMap::new();
 		let txn = db.begin_write()?;
 		{
 			let tasks = txn.open_table(TASKS)?;
@@ -91,13 +106,15 @@ impl Journal {
 			let mut open = txn.open_table(OPEN)?;
 			for row in tasks.iter()? {
 				let (k, v) = row?;
-				if !Entry::decode(&mut v.value())?.stage.is_final() {
+				let stage = Entry::decode(&mut v.value())?.stage;
+				*counts.entry(stage.label()).or_default() += 1;
+				if !stage.is_final() {
 					open.insert(k.value(), ())?;
 				}
 			}
 		}
 		txn.commit()?;
-		Ok(Self { db, results })
+		Ok(Self { db, results, counts: std::sync::Mutex::new(counts) })
 	}
 
 	/// Binds the journal to the chain with `genesis`, or checks that it is bound to it: task
@@ -133,9 +150,13 @@ impl Journal {
 	/// Writes `entry`; returns once it is durable.
 	pub fn put(&self, entry: &Entry) -> anyhow::Result<()> {
 		let txn = self.db.begin_write()?;
+		let previous;
 		{
 			let mut table = txn.open_table(TASKS)?;
-			table.insert(entry.task, entry.encode().as_slice())?;
+			previous = table
+				.insert(entry.task, entry.encode().as_slice())?
+				.map(|old| Entry::decode(&mut old.value()).map(|e| e.stage.label()))
+				.transpose()?;
 			let mut open = txn.open_table(OPEN)?;
 			if entry.stage.is_final() {
 				open.remove(entry.task)?;
@@ -144,7 +165,18 @@ impl Journal {
 			}
 		}
 		txn.commit()?;
+		if let Ok(mut counts) = self.counts.lock() {
+			if let Some(old) = previous {
+				counts.entry(old).and_modify(|n| *n = n.saturating_sub(1));
+			}
+			*counts.entry(entry.stage.label()).or_default() += 1;
+		}
 		Ok(())
+	}
+
+	/// Tasks by stage label.
+	pub fn counts(&self) -> std::collections::BTreeMap<&'static str, u64> {
+		self.counts.lock().map(|c| c.clone()).unwrap_or_default()
 	}
 
 	/// Entries the worker has not finished with, oldest task first.
@@ -231,6 +263,8 @@ mod tests {
 		drop(j);
 		let j = Journal::open(&dir).unwrap();
 		assert!(j.unfinished().unwrap().is_empty());
+		assert_eq!(j.counts().get("done"), Some(&1));
+		assert_eq!(j.counts().get("committed").copied().unwrap_or(0), 0);
 		assert_eq!(j.all().unwrap(), vec![done]);
 		let _ = fs::remove_dir_all(&dir);
 	}

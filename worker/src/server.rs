@@ -61,17 +61,7 @@ async fn health(State(ctx): State<Ctx>) -> impl IntoResponse {
 
 async fn metrics_text(State(ctx): State<Ctx>) -> impl IntoResponse {
 	let m = &ctx.metrics;
-	let mut by_stage = std::collections::BTreeMap::<&str, u64>::new();
-	for e in ctx.journal.all().unwrap_or_default() {
-		let s = match e.stage {
-			Stage::Computed => "computed",
-			Stage::CommitSent { .. } => "committed",
-			Stage::RevealSent { .. } => "revealed",
-			Stage::Done { .. } => "done",
-			Stage::Failed { .. } => "failed",
-		};
-		*by_stage.entry(s).or_default() += 1;
-	}
+	let by_stage = ctx.journal.counts();
 	let mut out = String::new();
 	for (name, help, v) in [
 		("aipin_worker_finalized_block", "Last finalized block seen", &m.best_block),
