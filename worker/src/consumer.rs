@@ -635,6 +635,35 @@ fn describe(c: &scale_value::Composite<()>) -> String {
 	}
 }
 
+/// Field `name` of a composite with named fields (an event's fields, say).
+pub fn field<'a>(
+	c: &'a scale_value::Composite<()>,
+	name: &str,
+) -> Option<&'a scale_value::Value<()>> {
+	match c {
+		scale_value::Composite::Named(fs) => fs.iter().find(|(n, _)| n == name).map(|(_, v)| v),
+		_ => None,
+	}
+}
+
+/// The 32 bytes of an account id or hash, however deeply wrapped (`AccountId32([u8; 32])`
+/// decodes as a composite in a composite), or `None` if `v` is not exactly 32 bytes.
+pub fn bytes32(v: &scale_value::Value<()>) -> Option<[u8; 32]> {
+	fn walk(v: &scale_value::Value<()>, out: &mut Vec<u8>) -> Option<()> {
+		match &v.value {
+			scale_value::ValueDef::Composite(c) => c.values().try_for_each(|v| walk(v, out)),
+			scale_value::ValueDef::Primitive(scale_value::Primitive::U128(b)) => {
+				out.push(u8::try_from(*b).ok()?);
+				(out.len() <= 32).then_some(())
+			},
+			_ => None,
+		}
+	}
+	let mut out = Vec::with_capacity(32);
+	walk(v, &mut out)?;
+	out.try_into().ok()
+}
+
 fn short(v: &scale_value::Value<()>) -> String {
 	use scale_value::{Composite, ValueDef};
 	// A newtype (an account id wraps its bytes): look inside.
@@ -644,17 +673,10 @@ fn short(v: &scale_value::Value<()>) -> String {
 		}
 	}
 	// 32-byte arrays are accounts or hashes: SS58-free short hex keeps lines readable.
+	if let Some(b) = bytes32(v) {
+		return format!("0x{}…", hex::encode(&b[..4]));
+	}
 	if let ValueDef::Composite(Composite::Unnamed(items)) = &v.value {
-		let bytes: Option<Vec<u8>> = items
-			.iter()
-			.map(|i| match i.value {
-				ValueDef::Primitive(scale_value::Primitive::U128(b)) if b < 256 => Some(b as u8),
-				_ => None,
-			})
-			.collect();
-		if let Some(b) = bytes.filter(|b| b.len() == 32) {
-			return format!("0x{}…", hex::encode(&b[..4]));
-		}
 		if items.iter().all(|i| matches!(i.value, ValueDef::Composite(_))) && !items.is_empty() {
 			return format!("[{}]", items.iter().map(short).collect::<Vec<_>>().join(", "));
 		}

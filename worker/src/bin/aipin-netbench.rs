@@ -12,7 +12,7 @@
 //!
 //! `scripts/bench.sh` starts a dev node and two workers and runs this; it prints a table.
 
-use aipin_worker::consumer;
+use aipin_worker::consumer::{self, bytes32, field};
 use clap::Parser;
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -99,25 +99,6 @@ async fn blast(
 async fn timestamp(api: &Api, n: u64) -> anyhow::Result<u64> {
 	let at = api.at_block(n).await?;
 	Ok(at.storage().fetch(dynamic::storage::<(), u64>("Timestamp", "Now"), ()).await?.decode()?)
-}
-
-fn account_of(v: &scale_value::Value<()>) -> Vec<u8> {
-	fn walk(v: &scale_value::Value<()>, out: &mut Vec<u8>) {
-		match &v.value {
-			scale_value::ValueDef::Composite(c) => c.values().for_each(|v| walk(v, out)),
-			_ => out.extend(v.as_u128().map(|b| b as u8)),
-		}
-	}
-	let mut out = Vec::new();
-	walk(v, &mut out);
-	out
-}
-
-fn field<'a>(c: &'a scale_value::Composite<()>, name: &str) -> Option<&'a scale_value::Value<()>> {
-	match c {
-		scale_value::Composite::Named(fs) => fs.iter().find(|(n, _)| n == name).map(|(_, v)| v),
-		_ => None,
-	}
 }
 
 /// Follows finalized blocks from `from`, calling `on` with each block's number and events,
@@ -236,13 +217,13 @@ async fn main() -> anyhow::Result<()> {
 	for r in subxt::ext::futures::future::join_all(sends).await {
 		send_secs = send_secs.max(r?.as_secs_f64());
 	}
-	let ids: Vec<Vec<u8>> = senders.iter().map(|k| k.public_key().0.to_vec()).collect();
+	let ids: Vec<[u8; 32]> = senders.iter().map(|k| k.public_key().0).collect();
 	let (mut first, mut last, mut seen) = (u64::MAX, 0u64, 0u32);
 	let mut per_block: BTreeMap<u64, u32> = BTreeMap::new();
 	follow(&api, start, Duration::from_secs(args.timeout), |n, pallet, name, c| {
 		if pallet == "Balances"
 			&& name == "Transfer"
-			&& field(c, "from").map(account_of).is_some_and(|a| ids.contains(&a))
+			&& field(c, "from").and_then(bytes32).is_some_and(|a| ids.contains(&a))
 		{
 			seen += 1;
 			*per_block.entry(n).or_default() += 1;
@@ -295,7 +276,7 @@ async fn main() -> anyhow::Result<()> {
 	for (c, calls) in consumers.iter().zip(per) {
 		blast(&api, c, calls).await?;
 	}
-	let ours: Vec<Vec<u8>> = consumers.iter().map(|c| c.public_key().0.to_vec()).collect();
+	let ours: Vec<[u8; 32]> = consumers.iter().map(|c| c.public_key().0).collect();
 	let mut submitted: BTreeMap<u64, u64> = BTreeMap::new();
 	let mut finished: BTreeMap<u64, (u64, String)> = BTreeMap::new();
 	let mut last_report = Instant::now();
@@ -306,7 +287,7 @@ async fn main() -> anyhow::Result<()> {
 		let task = field(c, "task").and_then(|v| v.as_u128()).map(|t| t as u64);
 		match (name, task) {
 			("TaskSubmitted", Some(t))
-				if field(c, "consumer").map(account_of).is_some_and(|a| ours.contains(&a)) =>
+				if field(c, "consumer").and_then(bytes32).is_some_and(|a| ours.contains(&a)) =>
 			{
 				submitted.insert(t, n);
 			},

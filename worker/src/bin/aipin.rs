@@ -369,7 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				.filter_map(|e| {
 					e.decode_fields_unchecked_as::<subxt::ext::scale_value::Composite<()>>().ok()
 				})
-				.filter_map(|c| c.into_values().find_map(|v| v.as_u128()))
+				.filter_map(|c| consumer::field(&c, "amount").and_then(|v| v.as_u128()))
 				.sum();
 			let v = serde_json::json!({ "block": block, "account": consumer::ss58(&who), "claimed": minted });
 			emit(json, &v, || format!("claimed {} (block {block})", fmt_aip(minted)))?;

@@ -421,26 +421,10 @@ pub fn stash(uri: &str) -> [u8; 32] {
 
 /// A field of an event by name, as u128.
 pub fn field_u128(c: &subxt::ext::scale_value::Composite<()>, name: &str) -> Option<u128> {
-	match c {
-		subxt::ext::scale_value::Composite::Named(fs) => {
-			fs.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.as_u128())
-		},
-		_ => None,
-	}
+	aipin_worker::consumer::field(c, name).and_then(|v| v.as_u128())
 }
 
 /// A 32-byte field (an account, however deeply wrapped) of an event by name.
 pub fn field_account(c: &subxt::ext::scale_value::Composite<()>, name: &str) -> Option<[u8; 32]> {
-	use subxt::ext::scale_value::{Composite, Value, ValueDef};
-	fn bytes(v: &Value<()>, out: &mut Vec<u8>) {
-		match &v.value {
-			ValueDef::Composite(c) => c.values().for_each(|v| bytes(v, out)),
-			_ => out.extend(v.as_u128().map(|b| b as u8)),
-		}
-	}
-	let Composite::Named(fs) = c else { return None };
-	let (_, v) = fs.iter().find(|(n, _)| n == name)?;
-	let mut out = Vec::new();
-	bytes(v, &mut out);
-	out.try_into().ok()
+	aipin_worker::consumer::field(c, name).and_then(aipin_worker::consumer::bytes32)
 }
