@@ -18,7 +18,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 bin="$CARGO_TARGET_DIR/release"
 dir="$(mktemp -d)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(aipin_free_port)
 echo "==> dev node (RPC $port, log $dir/node.log) $*"
 "$AIPIN_NODE_BIN" --dev --base-path "$dir/node" --rpc-port "$port" --no-mdns \
 	--listen-addr /ip4/127.0.0.1/tcp/0 --no-prometheus "$@" >"$dir/node.log" 2>&1 &
@@ -29,7 +29,7 @@ url="ws://127.0.0.1:$port"
 metrics=""
 for w in eve:Eve ferdie:Ferdie; do
 	IFS=: read -r name key <<<"$w"
-	wport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	wport=$(aipin_free_port)
 	AIPIN_OPERATOR_SURI="//$key" RUST_LOG=warn "$bin/aipin-worker" run --node "$url" \
 		--listen "127.0.0.1:$wport" --data-dir "$dir/$name" >"$dir/$name.log" 2>&1 &
 	aipin_track_pid $!

@@ -18,6 +18,11 @@ aipin_stop_all() {
 trap 'aipin_stop_all' EXIT
 trap 'echo; echo "stopping..."; exit 130' INT TERM
 
+# aipin_free_port -> prints a TCP port on 127.0.0.1 that is free right now
+aipin_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # aipin_rpc PORT METHOD [PARAMS_JSON] -> prints the JSON result (empty on failure)
 aipin_rpc() {
 	curl -s -m 5 -H 'Content-Type: application/json' \

@@ -18,7 +18,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 fi
 
 dir="$(mktemp -d)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(aipin_free_port)
 "$AIPIN_NODE_BIN" --dev --sealing 1000 --base-path "$dir" --rpc-port "$port" \
 	--listen-addr /ip4/127.0.0.1/tcp/0 --no-prometheus >"$dir/node.log" 2>&1 &
 aipin_track_pid $!

@@ -5,8 +5,6 @@
 //! ids, properties, authorities, endowments, sudo — must match. Regenerate with
 //! `scripts/export-chain-specs.sh` after changing a preset.
 
-mod common;
-
 use std::{path::PathBuf, process::Command};
 
 use serde_json::Value;
@@ -17,7 +15,7 @@ fn repo_root() -> PathBuf {
 
 /// The spec the node exports for `chain`, with the code blob removed.
 fn exported(chain: &str) -> Value {
-	let out = Command::new(common::node_bin())
+	let out = Command::new(aipin_test_harness::bin("aipin-node"))
 		.args(["export-chain-spec", "--chain", chain])
 		.output()
 		.expect("run aipin-node export-chain-spec");

@@ -1,62 +1,50 @@
 //! End-to-end smoke tests of a single dev node: it produces and finalizes blocks, and accepts a
 //! signed balance transfer built by an unmodified generic client (subxt, from metadata).
 
-mod common;
-
 use std::time::Duration;
 
-use common::{best_number, finalized_number, Node, NodeConfig};
-use subxt::{
-	dynamic,
-	ext::scale_decode::{self, DecodeAsType},
-	OnlineClient, SubstrateConfig,
-};
+use aipin_client::{calls, reads, AccountId, Client};
+use aipin_test_harness::{best_number, finalized_number, Node, NodeConfig};
+use codec::Decode;
 use subxt_signer::sr25519::dev;
 
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountInfo {
-	data: AccountData,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct AccountData {
-	free: u128,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
+/// `Balances.Transfer`.
+#[derive(Debug, Decode)]
 struct Transfer {
+	_from: AccountId,
+	_to: AccountId,
 	amount: u128,
 }
 
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
+impl aipin_client::events::ChainEvent for Transfer {
+	const PALLET: &'static str = "Balances";
+	const NAME: &'static str = "Transfer";
+	const FIELDS: &'static [&'static str] = &["from", "to", "amount"];
+}
+
+/// `TransactionPayment.TransactionFeePaid`.
+#[derive(Debug, Decode)]
 struct TransactionFeePaid {
+	_who: AccountId,
 	actual_fee: u128,
 	tip: u128,
 }
 
-async fn free_balance(
-	api: &OnlineClient<SubstrateConfig>,
-	at: subxt::utils::H256,
-	who: [u8; 32],
-) -> u128 {
-	let at = api.at_block(at).await.expect("state at block");
-	let addr = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
-	let value = at.storage().fetch(addr, (who,)).await.expect("System.Account");
-	value.decode().expect("decode AccountInfo").data.free
+impl aipin_client::events::ChainEvent for TransactionFeePaid {
+	const PALLET: &'static str = "TransactionPayment";
+	const NAME: &'static str = "TransactionFeePaid";
+	const FIELDS: &'static [&'static str] = &["who", "actual_fee", "tip"];
+}
+
+async fn free_balance(client: &Client, at: subxt::utils::H256, who: &AccountId) -> u128 {
+	let at = client.at(at).await.expect("state at block");
+	reads::account(&at, who).await.expect("System.Account").data.free
 }
 
 /// Starts a node with `args`, waits for block #1, sends 1 AIP from Alice to Bob with subxt and
 /// checks the transfer is included, finalized, and moved exactly the right amounts.
 async fn transfer_is_included_finalized_and_exact(args: &[&str], first_block_on_its_own: bool) {
-	let node = Node::start(NodeConfig {
-		name: "smoke".into(),
-		args: args.iter().map(|s| s.to_string()).collect(),
-		p2p_port: None,
-	});
+	let node = Node::start(NodeConfig::new("smoke", args));
 
 	// A lone dev node answers /health but its readiness probe fails with 0 peers: wait for
 	// block #1 over RPC instead.
@@ -72,51 +60,32 @@ async fn transfer_is_included_finalized_and_exact(args: &[&str], first_block_on_
 		.await;
 	}
 
-	let api = OnlineClient::<SubstrateConfig>::from_insecure_url(node.ws_url())
-		.await
-		.expect("subxt connects to the node");
+	let client = Client::connect(&node.ws_url()).await.expect("the client connects to the node");
 
 	let alice = dev::alice();
-	let bob = dev::bob();
-	let alice_id: [u8; 32] = alice.public_key().0;
-	let bob_id: [u8; 32] = bob.public_key().0;
+	let alice_id = aipin_client::account_of(&alice);
+	let bob_id = aipin_client::account_of(&dev::bob());
 	let amount: u128 = 1_000_000_000_000; // 1 AIP
 
-	let before = api.at_current_block().await.expect("finalized block");
-	let before_hash = before.block_hash();
-	let alice_before = free_balance(&api, before_hash, alice_id).await;
-	let bob_before = free_balance(&api, before_hash, bob_id).await;
+	let before_hash = client.finalized().await.expect("finalized block").block_hash();
+	let alice_before = free_balance(&client, before_hash, &alice_id).await;
+	let bob_before = free_balance(&client, before_hash, &bob_id).await;
 	assert!(alice_before > amount, "Alice is endowed in the dev preset");
 
-	let tx = dynamic::transaction(
-		"Balances",
-		"transfer_keep_alive",
-		(bob.public_key().to_address::<()>(), amount),
-	);
-	let events = before
-		.transactions()
-		.sign_and_submit_then_watch_default(&tx, &alice)
-		.await
-		.expect("transaction accepted by the pool")
-		.wait_for_finalized_success()
+	let included = client
+		.submit(&alice, &calls::balances::transfer_keep_alive(&bob_id, amount))
 		.await
 		.expect("transaction finalized and successful");
-
-	let transfer = events
-		.iter()
-		.filter_map(Result::ok)
-		.find(|e| e.pallet_name() == "Balances" && e.event_name() == "Transfer")
-		.expect("a Balances.Transfer event")
-		.decode_fields_unchecked_as::<Transfer>()
-		.expect("decode Transfer");
+	let md = client.at(included.hash).await.expect("its block").metadata();
+	let transfer = aipin_client::events::find::<Transfer>(included.events.iter(), &md)
+		.expect("decode Transfer")
+		.pop()
+		.expect("a Balances.Transfer event");
 	assert_eq!(transfer.amount, amount);
-	let fee = events
-		.iter()
-		.filter_map(Result::ok)
-		.find(|e| e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid")
-		.expect("a TransactionFeePaid event")
-		.decode_fields_unchecked_as::<TransactionFeePaid>()
-		.expect("decode TransactionFeePaid");
+	let fee = aipin_client::events::find::<TransactionFeePaid>(included.events.iter(), &md)
+		.expect("decode TransactionFeePaid")
+		.pop()
+		.expect("a TransactionFeePaid event");
 	assert!(fee.actual_fee > 0, "signed transactions pay a fee");
 	assert_eq!(fee.tip, 0);
 
@@ -124,9 +93,9 @@ async fn transfer_is_included_finalized_and_exact(args: &[&str], first_block_on_
 	let finalized = finalized_number(&node).await.expect("finalized head");
 	assert!(finalized >= 1);
 
-	let after = api.at_current_block().await.expect("finalized block").block_hash();
-	let alice_after = free_balance(&api, after, alice_id).await;
-	let bob_after = free_balance(&api, after, bob_id).await;
+	let after = client.finalized().await.expect("finalized block").block_hash();
+	let alice_after = free_balance(&client, after, &alice_id).await;
+	let bob_after = free_balance(&client, after, &bob_id).await;
 	assert_eq!(bob_after, bob_before + amount, "Bob receives exactly the amount");
 	assert_eq!(
 		alice_after,

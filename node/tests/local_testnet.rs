@@ -2,19 +2,17 @@
 //! produced and finalized, and keep being finalized after one validator dies (GRANDPA needs
 //! more than two thirds of the voters: 3 of 4).
 
-mod common;
-
 use std::{process::Command, time::Duration};
 
-use common::{
-	best_number, finalized_number, free_port, node_bin, wait_until, Node, NodeConfig, TempDir,
+use aipin_test_harness::{
+	best_number, bin, finalized_number, free_port, wait_until, Node, NodeConfig, TempDir,
 };
 
 /// The libp2p peer id of an ed25519 node key, as the node itself computes it.
 fn peer_id(node_key_hex: &str, scratch: &TempDir) -> String {
 	let file = scratch.path().join(format!("{node_key_hex}.key"));
 	std::fs::write(&file, node_key_hex).expect("write node key");
-	let out = Command::new(node_bin())
+	let out = Command::new(bin("aipin-node"))
 		.args(["key", "inspect-node-key", "--file"])
 		.arg(&file)
 		.output()

@@ -77,7 +77,7 @@ pub fn genesis(
 		sudo: SudoConfig { key: Some(root.clone()) },
 		staking: StakingConfig { providers },
 		bme: BmeConfig { feeders: vec![root.clone()], initial_price: INITIAL_PRICE_NANO_USD },
-		escrow: EscrowConfig { kernels: crate::kernels::builtin() },
+		escrow: EscrowConfig { kernels: aipin_kernels::builtin() },
 	})
 }
 

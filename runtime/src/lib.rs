@@ -25,15 +25,10 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
-pub mod kernels;
 
 // The FRAME macros below expand to code that names `Vec` unqualified.
 use alloc::vec::Vec;
-use sp_runtime::{
-	generic, impl_opaque_keys,
-	traits::{BlakeTwo256, IdentifyAccount, Verify},
-	MultiAddress, MultiSignature,
-};
+use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress};
 use sp_version::RuntimeVersion;
 
 pub use frame_system::Call as SystemCall;
@@ -42,38 +37,11 @@ pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;
 
-/// Block number.
-pub type BlockNumber = u32;
-/// Signature of a transaction: sr25519, ed25519 or ecdsa.
-pub type Signature = MultiSignature;
-/// Account id: the public key of the signing scheme (32 bytes).
-pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
-/// Balance of an account, in planck (10^-12 AIP).
-pub type Balance = u128;
-/// Transaction index of an account.
-pub type Nonce = u32;
-/// Hash type of blocks and tries.
-pub type Hash = sp_core::H256;
-
-/// Token units. `AIP` has 12 decimals.
-pub mod units {
-	use super::Balance;
-
-	/// One AIP.
-	pub const AIP: Balance = 1_000_000_000_000;
-	/// 10^-3 AIP.
-	pub const MILLI_AIP: Balance = AIP / 1_000;
-	/// 10^-6 AIP.
-	pub const MICRO_AIP: Balance = MILLI_AIP / 1_000;
-	/// Token symbol, as shown in the chain-spec properties.
-	pub const TOKEN_SYMBOL: &str = "AIP";
-	/// Token decimals, as shown in the chain-spec properties.
-	pub const TOKEN_DECIMALS: u8 = 12;
-	/// SS58 address prefix (42: the generic Substrate prefix, for dev and test chains).
-	pub const SS58_PREFIX: u16 = 42;
-	/// The smallest balance an account may hold.
-	pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_AIP;
-}
+/// The chain's basic types and token units are defined once, in `aipin-primitives`.
+pub use aipin_primitives::{
+	chain::{AccountId, Balance, BlockNumber, Hash, Nonce, Signature},
+	units,
+};
 
 /// Block time. Aura slots are this long; the fast dev-seal mode keeps the same spacing in
 /// timestamps so that the runtime's time arithmetic behaves the same under both.

@@ -3,9 +3,10 @@
 
 use crate::{
 	gpu::{Gpu, GpuError},
-	kernels::{ops, Kernels, Kind},
-	reference, seeded_input,
+	kernels::Kernels,
 };
+use aipin_kernels::Kernel;
+use aipin_primitives::seeded_input;
 use std::time::{Duration, Instant};
 
 /// The peak microbenchmark: chains of independent int32 multiply-adds in registers.
@@ -63,17 +64,6 @@ impl Row {
 	}
 }
 
-/// The registry's work units for a task (see `aipin_runtime::kernels`).
-pub fn work_units(kind: Kind, p: &[u32]) -> u64 {
-	let p: Vec<u64> = p.iter().map(|&x| x as u64).collect();
-	match (kind, &p[..]) {
-		(Kind::GemmI8, [m, n, k]) => (2 * m * n * k).div_ceil(1_000_000),
-		(Kind::MlpQ8, [b, w, l]) => (2 * b * w * w * l).div_ceil(1_000_000),
-		(Kind::HashBatch, [c, len]) => (c * len + 64 * c).div_ceil(64_000),
-		_ => 0,
-	}
-}
-
 /// Int32 multiply-add peak of the device, in GOPS.
 pub fn peak_gops(gpu: &Gpu) -> Result<f64, GpuError> {
 	let pipeline = gpu.pipeline("peak", PEAK_WGSL)?;
@@ -101,13 +91,13 @@ pub fn peak_gops(gpu: &Gpu) -> Result<f64, GpuError> {
 pub fn measure(
 	gpu: &Gpu,
 	kernels: &Kernels,
-	kind: Kind,
-	name: &str,
+	kind: Kernel,
 	params: &[u32],
 	repeat: u32,
 	with_cpu: bool,
 ) -> anyhow::Result<Row> {
-	let len = crate::kernels::input_bytes(kind, params).unwrap_or(0) as usize;
+	let name = kind.name();
+	let len = kind.input_bytes(params) as usize;
 	let input = seeded_input(&[0xA1; 32], len);
 	let mut best = Duration::MAX;
 	let mut out = Vec::new();
@@ -118,7 +108,7 @@ pub fn measure(
 	}
 	let cpu = if with_cpu {
 		let start = Instant::now();
-		let expected = reference::run(kind, params, &input);
+		let expected = kind.reference(params, &input)?;
 		let t = start.elapsed();
 		anyhow::ensure!(
 			expected == out,
@@ -131,8 +121,8 @@ pub fn measure(
 	Ok(Row {
 		kernel: name.to_string(),
 		params: params.to_vec(),
-		ops: ops(kind, params),
-		work_units: work_units(kind, params),
+		ops: kind.ops(params),
+		work_units: kind.work_units(params),
 		gpu: best,
 		cpu,
 	})
@@ -149,14 +139,14 @@ pub fn standard(gpu: &Gpu, kernels: &Kernels, quick: bool) -> anyhow::Result<(f6
 	let mut rows = Vec::new();
 	for p in gemm {
 		tracing::info!(target: "aipin::bench", "gemm-i8 {p:?}");
-		rows.push(measure(gpu, kernels, Kind::GemmI8, "gemm-i8", p, 3, true)?);
+		rows.push(measure(gpu, kernels, Kernel::GemmI8, p, 3, true)?);
 	}
 	let mlp: [u32; 3] = if quick { [64, 256, 2] } else { [256, 1024, 4] };
 	tracing::info!(target: "aipin::bench", "mlp-q8 {mlp:?}");
-	rows.push(measure(gpu, kernels, Kind::MlpQ8, "mlp-q8", &mlp, 3, true)?);
+	rows.push(measure(gpu, kernels, Kernel::MlpQ8, &mlp, 3, true)?);
 	let hash: [u32; 2] = if quick { [4096, 256] } else { [65_536, 1024] };
 	tracing::info!(target: "aipin::bench", "hash-batch {hash:?}");
-	rows.push(measure(gpu, kernels, Kind::HashBatch, "hash-batch", &hash, 3, true)?);
+	rows.push(measure(gpu, kernels, Kernel::HashBatch, &hash, 3, true)?);
 	Ok((peak, rows))
 }
 

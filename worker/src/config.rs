@@ -2,35 +2,12 @@
 //! flags (clap). Secrets (the operator's secret URI) come from a file or an environment
 //! variable and are wrapped so they never reach logs.
 
+use aipin_client::{
+	keys::{self, Secret},
+	Keypair,
+};
 use serde::Deserialize;
-use std::{fmt, net::SocketAddr, path::PathBuf};
-
-/// A secret string: `Debug` and `Display` print `***`.
-#[derive(Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-	pub fn new(s: String) -> Self {
-		Self(s)
-	}
-	/// The secret itself; only for handing to the key derivation.
-	pub fn expose(&self) -> &str {
-		&self.0
-	}
-}
-
-impl fmt::Debug for Secret {
-	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-		f.write_str("Secret(***)")
-	}
-}
-
-impl fmt::Display for Secret {
-	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-		f.write_str("***")
-	}
-}
+use std::{net::SocketAddr, path::PathBuf};
 
 /// The settings `run` needs.
 #[derive(Clone, Debug, Deserialize)]
@@ -120,19 +97,14 @@ impl Config {
 		Ok(cfg)
 	}
 
-	/// The operator secret: from `operator_suri_file` if set, else `operator_suri`.
-	pub fn operator_secret(&self) -> anyhow::Result<Secret> {
-		if let Some(path) = &self.operator_suri_file {
-			let text = std::fs::read_to_string(path).map_err(|e| {
-				anyhow::anyhow!("reading the operator secret file {}: {e}", path.display())
-			})?;
-			return Ok(Secret::new(text.trim().to_string()));
-		}
-		self.operator_suri.clone().ok_or_else(|| {
-			anyhow::anyhow!(
-				"no operator key: set operator_suri_file in the config, AIPIN_OPERATOR_SURI_FILE, or AIPIN_OPERATOR_SURI"
-			)
-		})
+	/// The operator key: from `operator_suri_file` if set, else `operator_suri`.
+	pub fn operator_key(&self) -> anyhow::Result<Keypair> {
+		Ok(keys::load(
+			self.operator_suri_file.as_deref(),
+			self.operator_suri.as_ref(),
+			"operator",
+			"set operator_suri_file in the config, AIPIN_OPERATOR_SURI_FILE, or AIPIN_OPERATOR_SURI",
+		)?)
 	}
 }
 
@@ -145,15 +117,15 @@ mod tests {
 		let cfg: Config = toml::from_str("operator_suri = \"//Eve\"").unwrap();
 		let shown = format!("{cfg:?}");
 		assert!(!shown.contains("Eve"), "{shown}");
-		assert_eq!(cfg.operator_secret().unwrap().expose(), "//Eve");
-		assert_eq!(format!("{}", cfg.operator_secret().unwrap()), "***");
+		let eve = subxt_signer::sr25519::dev::eve().public_key().0;
+		assert_eq!(cfg.operator_key().unwrap().public_key().0, eve);
 	}
 
 	#[test]
 	fn defaults_and_unknown_keys() {
 		let cfg = Config::default();
 		assert_eq!(cfg.node, "ws://127.0.0.1:9944");
-		assert!(cfg.operator_secret().is_err());
+		assert!(cfg.operator_key().is_err());
 		assert!(toml::from_str::<Config>("nod = \"x\"").is_err(), "typos are errors");
 	}
 
@@ -166,7 +138,8 @@ mod tests {
 			path.display().to_string()
 		))
 		.unwrap();
-		assert_eq!(cfg.operator_secret().unwrap().expose(), "//Ferdie");
+		let ferdie = subxt_signer::sr25519::dev::ferdie().public_key().0;
+		assert_eq!(cfg.operator_key().unwrap().public_key().0, ferdie);
 		let _ = std::fs::remove_file(path);
 	}
 }

@@ -1,116 +1,21 @@
-//! The compute kernels: shaders shipped in `worker/shaders/`, their on-chain identity (WGSL
-//! hash) and the host side that lays out inputs, dispatches and reads results back.
+//! The host side of the kernels of `aipin-kernels`: each kernel's WGSL compiled once per GPU
+//! context, its input laid out as the shader's header describes, dispatched, and its output
+//! read back in the registry's format.
 //!
-//! Input and output formats are the ones the runtime's kernel registry documents
-//! (`aipin_runtime::kernels`): what a consumer uploads is exactly what [`Kernels::run`] takes,
-//! and what it returns is exactly what the result root covers.
+//! What a consumer uploads is exactly what [`Kernels::run`] takes, and what it returns is
+//! exactly what the result root covers; the formats are documented in each kernel's module of
+//! `aipin-kernels`.
 
 use crate::gpu::{Gpu, GpuError};
+use aipin_kernels::{gemm_i8, hash_batch, mlp_q8, InputError, Kernel};
 
-/// A kernel the worker can run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-	/// `gemm-i8 [m, n, k]`.
-	GemmI8,
-	/// `mlp-q8 [batch, width, layers]`.
-	MlpQ8,
-	/// `hash-batch [count, len]`.
-	HashBatch,
-}
-
-/// A shipped shader and its identity.
-pub struct Shader {
-	pub kind: Kind,
-	/// Name in the registry.
-	pub name: &'static str,
-	/// The WGSL source.
-	pub source: &'static str,
-}
-
-/// Every shader the worker ships.
-pub const SHADERS: [Shader; 3] = [
-	Shader { kind: Kind::GemmI8, name: "gemm-i8", source: include_str!("../shaders/gemm_i8.wgsl") },
-	Shader { kind: Kind::MlpQ8, name: "mlp-q8", source: include_str!("../shaders/mlp_q8.wgsl") },
-	Shader {
-		kind: Kind::HashBatch,
-		name: "hash-batch",
-		source: include_str!("../shaders/hash_batch.wgsl"),
-	},
-];
-
-impl Shader {
-	/// `blake2_256` of the source: what the chain's kernel registry records.
-	pub fn hash(&self) -> [u8; 32] {
-		use blake2::{digest::consts::U32, Blake2b, Digest};
-		Blake2b::<U32>::digest(self.source.as_bytes()).into()
-	}
-}
-
-/// The shipped kernel whose source hashes to `wgsl_hash`, if any.
-pub fn by_hash(wgsl_hash: &[u8; 32]) -> Option<Kind> {
-	SHADERS.iter().find(|s| &s.hash() == wgsl_hash).map(|s| s.kind)
-}
-
-/// Why a task's input cannot be run.
+/// Why a task cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
-	#[error("{kernel} takes {expected} parameters, got {got}")]
-	Params { kernel: &'static str, expected: usize, got: usize },
-	#[error("a parameter is zero or too large: {0:?}")]
-	ParamRange(Vec<u32>),
-	#[error("input is {got} bytes; the parameters need {expected}")]
-	InputSize { expected: u64, got: u64 },
+	#[error("{0}")]
+	Input(InputError),
 	#[error(transparent)]
 	Gpu(#[from] GpuError),
-}
-
-/// Bytes of input each kernel needs, per the registry's formula.
-pub fn input_bytes(kind: Kind, p: &[u32]) -> Option<u64> {
-	let p: Vec<u64> = p.iter().map(|&x| x as u64).collect();
-	match (kind, &p[..]) {
-		(Kind::GemmI8, [m, n, k]) => Some(m * k + k * n),
-		(Kind::MlpQ8, [b, w, l]) => Some(b * w + l * (w * w + 4 * w + 8)),
-		(Kind::HashBatch, [c, len]) => Some(c * len),
-		_ => None,
-	}
-}
-
-/// Bytes of output each kernel produces.
-pub fn output_bytes(kind: Kind, p: &[u32]) -> Option<u64> {
-	let p: Vec<u64> = p.iter().map(|&x| x as u64).collect();
-	match (kind, &p[..]) {
-		(Kind::GemmI8, [m, n, _]) => Some(4 * m * n),
-		(Kind::MlpQ8, [b, w, _]) => Some(b * w),
-		(Kind::HashBatch, [c, _]) => Some(32 * c),
-		_ => None,
-	}
-}
-
-/// Operations a task performs (multiply-adds count two), for throughput figures.
-pub fn ops(kind: Kind, p: &[u32]) -> u64 {
-	let p: Vec<u64> = p.iter().map(|&x| x as u64).collect();
-	match (kind, &p[..]) {
-		(Kind::GemmI8, [m, n, k]) => 2 * m * n * k,
-		(Kind::MlpQ8, [b, w, l]) => 2 * b * w * w * l,
-		// One BLAKE2s compression is 10 rounds × 8 G × ~14 32-bit operations.
-		(Kind::HashBatch, [c, len]) => c * (*len).div_ceil(64).max(1) * 1_120,
-		_ => 0,
-	}
-}
-
-fn check(kind: Kind, name: &'static str, p: &[u32], input: &[u8]) -> Result<(), KernelError> {
-	let expected_params = 3 - usize::from(kind == Kind::HashBatch);
-	if p.len() != expected_params {
-		return Err(KernelError::Params { kernel: name, expected: expected_params, got: p.len() });
-	}
-	if p.contains(&0) {
-		return Err(KernelError::ParamRange(p.to_vec()));
-	}
-	let expected = input_bytes(kind, p).ok_or(KernelError::ParamRange(p.to_vec()))?;
-	if input.len() as u64 != expected {
-		return Err(KernelError::InputSize { expected, got: input.len() as u64 });
-	}
-	Ok(())
 }
 
 /// Rows of `cols` int8 values packed into vec4<u32> words: each row zero-padded to a multiple
@@ -139,39 +44,36 @@ pub struct Kernels {
 }
 
 impl Kernels {
-	/// Compiles every shipped shader.
+	/// Compiles every built-in kernel.
 	pub fn new(gpu: &Gpu) -> Result<Self, GpuError> {
 		Ok(Self {
-			gemm: gpu.pipeline("gemm-i8", SHADERS[0].source)?,
-			mlp: gpu.pipeline("mlp-q8", SHADERS[1].source)?,
-			hash: gpu.pipeline("hash-batch", SHADERS[2].source)?,
+			gemm: gpu.pipeline(gemm_i8::NAME, gemm_i8::WGSL)?,
+			mlp: gpu.pipeline(mlp_q8::NAME, mlp_q8::WGSL)?,
+			hash: gpu.pipeline(hash_batch::NAME, hash_batch::WGSL)?,
 		})
 	}
 
-	/// Runs `kind` on `input` (registry format), returning the output (registry format).
+	/// Runs `kind` on `input` (registry format), returning the output (registry format). The
+	/// parameters and input size are checked with the kernel's registry formulas first.
 	pub fn run(
 		&self,
 		gpu: &Gpu,
-		kind: Kind,
+		kind: Kernel,
 		p: &[u32],
 		input: &[u8],
 	) -> Result<Vec<u8>, KernelError> {
+		kind.check(p, input.len() as u64).map_err(KernelError::Input)?;
 		match kind {
-			Kind::GemmI8 => {
-				check(kind, "gemm-i8", p, input)?;
-				let (m, n, k) = (p[0] as usize, p[1] as usize, p[2] as usize);
-				let (a, b) = input.split_at(m * k);
-				let out =
-					self.gemm(gpu, m, n, k, bytemuck::cast_slice(a), bytemuck::cast_slice(b))?;
+			Kernel::GemmI8 => {
+				let (m, n, k) = gemm_i8::dims(p);
+				let (a, b) = gemm_i8::operands(p, input);
+				let out = self.gemm(gpu, m, n, k, &a, &b)?;
 				Ok(out.iter().flat_map(|v| v.to_le_bytes()).collect())
 			},
-			Kind::MlpQ8 => {
-				check(kind, "mlp-q8", p, input)?;
-				Ok(self.mlp(gpu, p[0] as usize, p[1] as usize, p[2] as usize, input)?)
-			},
-			Kind::HashBatch => {
-				check(kind, "hash-batch", p, input)?;
-				Ok(self.hash_batch(gpu, p[0] as usize, p[1] as usize, input)?)
+			Kernel::MlpQ8 => Ok(self.mlp(gpu, p, input)?),
+			Kernel::HashBatch => {
+				let (count, len) = hash_batch::dims(p);
+				Ok(self.hash_batch(gpu, count, len, input)?)
 			},
 		}
 	}
@@ -203,33 +105,21 @@ impl Kernels {
 		Ok(bytemuck::cast_slice::<u8, i32>(&bytes).to_vec())
 	}
 
-	/// The MLP stack on `input` (registry layout); returns batch × width int8 (as bytes).
-	pub fn mlp(
-		&self,
-		gpu: &Gpu,
-		batch: usize,
-		width: usize,
-		layers: usize,
-		input: &[u8],
-	) -> Result<Vec<u8>, GpuError> {
-		let (x0, mut rest) = input.split_at(batch * width);
+	/// The MLP stack on checked registry-layout `input`; returns batch × width int8.
+	pub fn mlp(&self, gpu: &Gpu, p: &[u32], input: &[u8]) -> Result<Vec<u8>, GpuError> {
+		let (batch, width, layers) = mlp_q8::dims(p);
+		let (x0, stack) = mlp_q8::layout(p, input);
 		let (px, w16) = pack_rows(batch, width, |r, c| x0[r * width + c]);
 		let mut weights: Vec<u8> = Vec::new();
 		let mut biases: Vec<i32> = Vec::new();
 		let mut layer_params = Vec::new();
-		for _ in 0..layers {
-			let (w, r) = rest.split_at(width * width);
-			let (b, r) = r.split_at(4 * width);
-			let (mult, r) = r.split_at(4);
-			let (shift, r) = r.split_at(4);
-			rest = r;
+		for layer in &stack {
 			let w_off = (weights.len() / 16) as u32;
 			let b_off = biases.len() as u32;
-			let (pw, _) = pack_rows(width, width, |j, i| w[j * width + i]);
+			let (pw, _) = pack_rows(width, width, |j, i| layer.weights[j * width + i]);
 			weights.extend_from_slice(&pw);
-			biases.extend(b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])));
-			let mult = u32::from_le_bytes([mult[0], mult[1], mult[2], mult[3]]);
-			let shift = u32::from_le_bytes([shift[0], shift[1], shift[2], shift[3]]);
+			biases.extend((0..width).map(|j| layer.bias(j)));
+			let (mult, shift) = (layer.mult, layer.shift);
 			layer_params.push([batch as u32, width as u32, w16, shift, mult, w_off, b_off, 0]);
 		}
 		let act_bytes = (batch * w16 as usize * 16) as u64;

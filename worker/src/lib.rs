@@ -1,27 +1,22 @@
 //! # aipin-worker
 //!
-//! The AiPIN provider worker: one wgpu context ([`gpu::Gpu`]), the deterministic integer
-//! kernels shipped in `shaders/` ([`kernels::Kernels`]) with their plain-Rust CPU references
-//! ([`reference`]) and benchmark ([`bench`]); result roots and proofs ([`merkle`]); the chain
-//! client ([`chain`]), durable journal ([`journal`]), daemon loop ([`run`]) and result server
-//! ([`server`]).
+//! The AiPIN provider daemon, and nothing else:
+//! - [`gpu`]: one wgpu context (adapter choice, device-lost and error capture);
+//! - [`kernels`]: the host side of each kernel of `aipin-kernels` (layout, dispatch, read-back);
+//! - [`bench`]: throughput on this device against the CPU reference;
+//! - [`journal`]: the durable record written before every step;
+//! - [`daemon`]: the state machine that follows the chain, computes, commits and reveals;
+//! - [`register`]: registering the provider with a measured throughput;
+//! - [`server`]: results with Merkle proofs, health and metrics.
+//!
+//! The chain's types, the client, keys and HTTP come from `aipin-primitives` and
+//! `aipin-client`; kernels' WGSL, formulas and CPU references from `aipin-kernels`.
 
 pub mod bench;
-pub mod chain;
 pub mod config;
-pub mod consumer;
+pub mod daemon;
 pub mod gpu;
-pub mod http;
 pub mod journal;
 pub mod kernels;
-pub mod merkle;
-pub mod reference;
-pub mod run;
+pub mod register;
 pub mod server;
-
-/// The input of a seeded task: stream 0 of [`aipin_primitives::seeded_stream`], `len` bytes.
-pub fn seeded_input(seed: &[u8; 32], len: usize) -> Vec<u8> {
-	let mut out = vec![0u8; len];
-	aipin_primitives::seeded_stream(seed, 0, &mut out);
-	out
-}

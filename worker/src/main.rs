@@ -1,6 +1,6 @@
 //! `aipin-worker`: the AiPIN provider daemon and operator tool.
 
-use aipin_worker::{bench, config::Config, gpu, journal, kernels, run, server};
+use aipin_worker::{bench, config::Config, daemon, gpu, journal, kernels, register, server};
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, sync::Arc};
 
@@ -104,8 +104,8 @@ fn main() -> anyhow::Result<()> {
 			print!("{}", bench::table(&gpu, peak, &rows));
 		},
 		Command::Kernels => {
-			for s in kernels::SHADERS.iter() {
-				println!("{:<11} 0x{}", s.name, hex::encode(s.hash()));
+			for k in aipin_kernels::Kernel::ALL {
+				println!("{:<11} 0x{}", k.name(), hex::encode(k.wgsl_hash()));
 			}
 		},
 		Command::Status => {
@@ -140,7 +140,7 @@ fn main() -> anyhow::Result<()> {
 						tracing::error!(target: "aipin::worker", "result server stopped: {e}");
 					}
 				});
-				let worker = run::Worker::new(cfg, journal, metrics);
+				let worker = daemon::Worker::new(cfg, journal, metrics);
 				tokio::select! {
 					r = worker.run() => r,
 					_ = tokio::signal::ctrl_c() => {
@@ -153,14 +153,16 @@ fn main() -> anyhow::Result<()> {
 		Command::Register { stash_suri_file, stake, ask, endpoint, vram_mib, throughput } => {
 			let cfg = load(&cli)?;
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-			rt.block_on(run::register(
+			rt.block_on(register::register(
 				&cfg,
-				stash_suri_file.as_deref(),
-				*stake,
-				*ask,
-				endpoint,
-				*vram_mib,
-				*throughput,
+				register::Registration {
+					stash_file: stash_suri_file.as_deref(),
+					stake: *stake,
+					ask: *ask,
+					endpoint,
+					vram_mib: *vram_mib,
+					throughput: *throughput,
+				},
 			))?;
 		},
 	}

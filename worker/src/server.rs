@@ -2,10 +2,7 @@
 //! Prometheus `/metrics` for operators. Read-only; task ids are numbers (no paths from
 //! requests reach the file system); responses are bounded by what the journal holds.
 
-use crate::{
-	journal::{Journal, Stage},
-	merkle,
-};
+use crate::journal::{Journal, Stage};
 use axum::{
 	extract::{Path, State},
 	http::{header, StatusCode},
@@ -133,8 +130,8 @@ async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) ->
 		Ok(x) => x,
 		Err(r) => return *r,
 	};
-	let chunks = merkle::chunk_count(bytes.len() as u64);
-	let Some(proof) = merkle::proof(&bytes, index) else {
+	let chunks = aipin_primitives::result::chunk_count(bytes.len() as u64);
+	let Some(proof) = aipin_primitives::result::proof(&bytes, index) else {
 		return not_found(format!("task {task} has {chunks} chunks; no chunk {index}"));
 	};
 	let start = index as usize * aipin_primitives::RESULT_CHUNK_SIZE;

@@ -5,23 +5,23 @@
 //! equals the CPU reference; every chunk served with its proof verifies; and both providers
 //! are paid when they claim the finished epoch's rewards.
 
-mod common;
-
-use aipin_worker::{chain, kernels, merkle, reference, seeded_input};
-use common::*;
+use aipin_client::{http, reads, verify};
+use aipin_kernels::Kernel;
+use aipin_primitives::seeded_input;
+use aipin_test_harness::*;
 use std::time::Duration;
 
-fn ok_or_404(r: Result<Vec<u8>, aipin_worker::http::FetchError>) -> Option<Vec<u8>> {
+fn ok_or_404(r: Result<Vec<u8>, http::FetchError>) -> Option<Vec<u8>> {
 	match r {
 		Ok(b) => Some(b),
-		Err(aipin_worker::http::FetchError::Status { status: 404, .. }) => None,
+		Err(http::FetchError::Status { status: 404, .. }) => None,
 		Err(e) => panic!("{e}"),
 	}
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
-	let mut net = Net::start("e2e-happy").await;
+	let mut net = DevNet::start("e2e-happy").await;
 	// Fifteen-block epochs, so the providers can claim within the test.
 	net.set_param("EpochLength", 15).await;
 	net.start_worker(WorkerSpec::new("eve", "//Eve"));
@@ -38,7 +38,7 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 		&["task", "submit", "--kernel", "gemm-i8", "--params", "64,64,64", "--no-wait"],
 	);
 	assert!(String::from_utf8_lossy(&out.stderr).contains("not enough credits"), "{out:?}");
-	let out = std::process::Command::new(env!("CARGO_BIN_EXE_aipin"))
+	let out = std::process::Command::new(bin("aipin"))
 		.args(["--node", "ws://127.0.0.1:1", "kernels"])
 		.output()
 		.unwrap();
@@ -91,10 +91,9 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	// The on-chain root is the root of the CPU reference's output.
 	let task = net.task(id).await.unwrap();
 	let params = [m, n, k];
-	let input =
-		seeded_input(&seed, kernels::input_bytes(kernels::Kind::GemmI8, &params).unwrap() as usize);
-	let expected = reference::run(kernels::Kind::GemmI8, &params, &input);
-	let root = merkle::root(&expected);
+	let input = seeded_input(&seed, Kernel::GemmI8.input_bytes(&params) as usize);
+	let expected = Kernel::GemmI8.reference(&params, &input).unwrap();
+	let root = verify::root(&expected);
 	assert_eq!(task.result_root, Some(root));
 
 	// The CLI downloads the result, verifies it against the chain, and writes it.
@@ -106,17 +105,17 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 			&["task", "result", &id.to_string(), "--endpoint", &endpoint, "--out", &file],
 		);
 		assert_eq!(d["root"], format!("0x{}", hex::encode(root)));
-		assert_eq!(std::fs::read(net.dir.join(&file)).unwrap(), expected);
+		assert_eq!(std::fs::read(net.dir.path().join(&file)).unwrap(), expected);
 	}
 
 	// Every chunk each worker serves verifies with its proof; no traversal, 404s.
 	let t = Duration::from_secs(10);
 	for name in ["eve", "ferdie"] {
 		let base = format!("http://127.0.0.1:{}", net.port(name));
-		let chunks = merkle::chunk_count(expected.len() as u64);
+		let chunks = verify::chunk_count(expected.len() as u64);
 		for i in 0..chunks {
 			let url = format!("{base}/results/{id}/chunks/{i}");
-			let json = aipin_worker::http::get(&url, 1 << 20, t).await.unwrap();
+			let json = http::get(&url, 1 << 20, t).await.unwrap();
 			let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
 			let data = hex::decode(v["data"].as_str().unwrap().trim_start_matches("0x")).unwrap();
 			let proof: Vec<[u8; 32]> = v["proof"]
@@ -130,18 +129,13 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 						.unwrap()
 				})
 				.collect();
-			assert!(merkle::verify(&root, chunks, i, &data, &proof), "chunk {i} verifies");
+			assert!(verify::verify(&root, chunks, i, &data, &proof), "chunk {i} verifies");
 		}
-		assert!(ok_or_404(
-			aipin_worker::http::get(&format!("{base}/results/999999"), 1024, t).await
-		)
-		.is_none());
+		assert!(ok_or_404(http::get(&format!("{base}/results/999999"), 1024, t).await).is_none());
 		let traversal =
-			aipin_worker::http::get(&format!("{base}/results/..%2f..%2fetc%2fpasswd"), 1 << 20, t)
-				.await;
+			http::get(&format!("{base}/results/..%2f..%2fetc%2fpasswd"), 1 << 20, t).await;
 		assert!(traversal.is_err(), "no path traversal");
-		let metrics =
-			aipin_worker::http::get(&format!("{base}/metrics"), 1 << 20, t).await.unwrap();
+		let metrics = http::get(&format!("{base}/metrics"), 1 << 20, t).await.unwrap();
 		assert!(String::from_utf8_lossy(&metrics).contains("aipin_worker_tasks_computed_total 1"));
 	}
 
@@ -149,19 +143,19 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	for (uri, stash) in [("//Alice//stash", alice_stash()), ("//Bob//stash", bob_stash())] {
 		let started = std::time::Instant::now();
 		let claimable = loop {
-			let c: u128 =
-				chain::view(&net.api, None, "Bme", "claimable_rewards", (stash,)).await.unwrap();
+			let at = net.client.finalized().await.unwrap();
+			let c = reads::claimable_rewards(&at, &stash).await.unwrap();
 			if c > 0 {
 				break c;
 			}
 			assert!(started.elapsed() < Duration::from_secs(60), "no rewards for {uri}");
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		};
-		let before = net.free(stash).await;
+		let before = net.free(&stash).await;
 		let claim = net.cli_json(Some(uri), &["bme", "claim"]);
 		let claimed = claim["claimed"].as_u64().unwrap() as u128;
 		assert!(claimed >= claimable, "{uri}: claimed {claimed} < claimable {claimable}");
-		let after = net.free(stash).await;
+		let after = net.free(&stash).await;
 		// The claim's fee is far below the reward.
 		assert!(after > before, "{uri}: free balance {before} → {after}");
 		assert!(after + 1_000_000_000_000 >= before + claimed);

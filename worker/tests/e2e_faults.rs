@@ -3,9 +3,9 @@
 //! majority's root is accepted and both honest providers are paid; the dishonest one is faulted
 //! for a wrong result and its stake is slashed — only once the deferral period has passed.
 
-mod common;
-
-use common::*;
+use aipin_client::events::{escrow::ProviderPaid, slashing::SlashApplied};
+use aipin_primitives::{OffenceKind, SlotState};
+use aipin_test_harness::*;
 use std::{
 	process::Command,
 	time::{Duration, Instant},
@@ -13,7 +13,7 @@ use std::{
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dishonest_minority_loses_and_is_slashed_after_the_deferral() {
-	let mut net = Net::start("e2e-faults").await;
+	let mut net = DevNet::start("e2e-faults").await;
 	const DEFER: u64 = 12;
 	net.set_param("SlashDeferPeriod", DEFER as u32).await;
 
@@ -24,14 +24,14 @@ async fn a_dishonest_minority_loses_and_is_slashed_after_the_deferral() {
 		.args(["register", "--node", &net.url, "--stake", "10000", "--ask", "1"])
 		.args(["--endpoint", &format!("http://127.0.0.1:{}", mallory.port)])
 		.args(["--throughput", "1000", "--data-dir"])
-		.arg(net.dir.join("charlie"))
+		.arg(net.dir.path().join("charlie"))
 		.env("AIPIN_OPERATOR_SURI", "//Charlie")
 		.env("AIPIN_STASH_SURI", "//Charlie//stash")
 		.output()
 		.unwrap();
 	assert!(out.status.success(), "register: {}", String::from_utf8_lossy(&out.stderr));
 	let charlie = stash("//Charlie//stash");
-	let stake = net.stake(charlie).await;
+	let stake = net.stake(&charlie).await;
 	assert_eq!(stake, 10_000 * 1_000_000_000_000);
 	let providers = net.cli_json(None, &["providers"]);
 	assert_eq!(providers.as_array().unwrap().len(), 3, "{providers}");
@@ -55,35 +55,35 @@ async fn a_dishonest_minority_loses_and_is_slashed_after_the_deferral() {
 	let task = net.task(id).await.unwrap();
 	let root = task.result_root.expect("an accepted root");
 	for honest in [alice_stash(), bob_stash()] {
-		assert_eq!(task.slot_of(honest), Some(Slot::Revealed(root)));
+		assert_eq!(task.state_of(&honest), Some(SlotState::Revealed(root)));
 	}
 	assert_eq!(
-		task.slot_of(charlie),
-		Some(Slot::Faulted(aipin_worker::chain::Offence::WrongResult)),
+		task.state_of(&charlie),
+		Some(SlotState::Faulted(OffenceKind::WrongResult)),
 		"{task:?}"
 	);
-	let paid_to: Vec<[u8; 32]> = net
-		.events(settled_at, settled_at, "Escrow", "ProviderPaid")
+	let paid_to: Vec<_> = net
+		.events::<ProviderPaid>(settled_at, settled_at)
 		.await
-		.iter()
-		.filter_map(|e| field_account(e, "provider"))
+		.into_iter()
+		.map(|(_, e)| e.provider)
 		.collect();
 	assert!(paid_to.contains(&alice_stash()) && paid_to.contains(&bob_stash()));
 	assert!(!paid_to.contains(&charlie));
 
 	// Reported at settlement, applied DEFER blocks later: not before.
-	assert_eq!(net.stake(charlie).await, stake, "no slash before the deferral");
+	assert_eq!(net.stake(&charlie).await, stake, "no slash before the deferral");
 	let started = Instant::now();
-	while net.stake(charlie).await == stake {
+	while net.stake(&charlie).await == stake {
 		assert!(started.elapsed() < Duration::from_secs(60), "never slashed\n{}", net.logs());
 		tokio::time::sleep(Duration::from_millis(300)).await;
 	}
 	let now = net.block().await;
 	assert!(now >= settled_at + DEFER, "slashed at {now}, settled at {settled_at}");
 	// WrongResult slashes 10% of the stake.
-	assert_eq!(net.stake(charlie).await, stake - stake / 10);
-	let applied = net.events(settled_at, now, "Slashing", "SlashApplied").await;
+	assert_eq!(net.stake(&charlie).await, stake - stake / 10);
+	let applied = net.events::<SlashApplied>(settled_at, now).await;
 	assert_eq!(applied.len(), 1, "{applied:?}");
 	// The honest stakes are untouched.
-	assert_eq!(net.stake(alice_stash()).await, 10_000 * 1_000_000_000_000);
+	assert_eq!(net.stake(&alice_stash()).await, 10_000 * 1_000_000_000_000);
 }

@@ -3,16 +3,19 @@
 //! reveals from its journal without sending anything twice, and the workers reconnect to the
 //! restarted node.
 
-mod common;
-
-use common::*;
+use aipin_client::{
+	events::escrow::{ResultCommitted, ResultRevealed},
+	http,
+};
+use aipin_primitives::{Phase, SlotState, TerminalReason};
+use aipin_test_harness::*;
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(120);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_killed_between_commit_and_reveal_reveals_after_restart() {
-	let mut net = Net::start("e2e-worker-crash").await;
+	let mut net = DevNet::start("e2e-worker-crash").await;
 	// Only Eve at first: the task stays in its commit phase after her commitment.
 	net.start_worker(WorkerSpec::new("eve", "//Eve"));
 	net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);
@@ -23,7 +26,7 @@ async fn a_worker_killed_between_commit_and_reveal_reveals_after_restart() {
 	let id = submitted["task"].as_u64().unwrap();
 	let first = net.block().await;
 	net.wait_task(id, T, "Eve's commitment", |t| {
-		matches!(t.slot_of(alice_stash()), Some(Slot::Committed(_)))
+		matches!(t.state_of(&alice_stash()), Some(SlotState::Committed(_)))
 	})
 	.await;
 	net.kill_worker("eve");
@@ -33,17 +36,17 @@ async fn a_worker_killed_between_commit_and_reveal_reveals_after_restart() {
 	net.wait_task(id, T, "the reveal phase", |t| matches!(t.phase, Phase::Reveal { .. })).await;
 	net.restart_worker("eve");
 	let task = net.finished(id, T).await;
-	assert_eq!(task.reason(), Some(Reason::Completed), "{task:?}\n{}", net.logs());
+	assert_eq!(task.terminal_reason(), Some(TerminalReason::Completed), "{task:?}\n{}", net.logs());
 	let root = task.result_root.unwrap();
-	assert_eq!(task.slot_of(alice_stash()), Some(Slot::Revealed(root)));
+	assert_eq!(task.state_of(&alice_stash()), Some(SlotState::Revealed(root)));
 
 	// Exactly one commitment and one reveal from Eve's provider; nothing refused.
 	let last = net.block().await;
-	let from_eve = |evs: Vec<subxt::ext::scale_value::Composite<()>>| {
-		evs.iter().filter(|e| field_account(e, "provider") == Some(alice_stash())).count()
-	};
-	assert_eq!(from_eve(net.events(first, last, "Escrow", "ResultCommitted").await), 1);
-	assert_eq!(from_eve(net.events(first, last, "Escrow", "ResultRevealed").await), 1);
+	let eve = alice_stash();
+	let commits = net.events::<ResultCommitted>(first, last).await;
+	assert_eq!(commits.iter().filter(|(_, e)| e.provider == eve).count(), 1);
+	let reveals = net.events::<ResultRevealed>(first, last).await;
+	assert_eq!(reveals.iter().filter(|(_, e)| e.provider == eve).count(), 1);
 	let failed = net.failed_extrinsics(first, last).await;
 	assert!(failed.is_empty(), "{failed:?}\n{}", net.logs());
 
@@ -55,7 +58,7 @@ async fn a_worker_killed_between_commit_and_reveal_reveals_after_restart() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn workers_reconnect_to_a_restarted_node_and_finish_the_task() {
-	let mut net = Net::start("e2e-node-crash").await;
+	let mut net = DevNet::start("e2e-node-crash").await;
 	net.start_worker(WorkerSpec::new("eve", "//Eve"));
 	net.start_worker(WorkerSpec::new("ferdie", "//Ferdie"));
 	net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);
@@ -68,12 +71,12 @@ async fn workers_reconnect_to_a_restarted_node_and_finish_the_task() {
 
 	net.restart_node().await;
 	let task = net.finished(id, T).await;
-	assert_eq!(task.reason(), Some(Reason::Completed), "{task:?}\n{}", net.logs());
+	assert_eq!(task.terminal_reason(), Some(TerminalReason::Completed), "{task:?}\n{}", net.logs());
 
 	// Both workers noticed the outage and reconnected.
 	for name in ["eve", "ferdie"] {
 		let url = format!("http://127.0.0.1:{}/metrics", net.port(name));
-		let m = aipin_worker::http::get(&url, 1 << 20, Duration::from_secs(10)).await.unwrap();
+		let m = http::get(&url, 1 << 20, Duration::from_secs(10)).await.unwrap();
 		let m = String::from_utf8_lossy(&m).to_string();
 		let reconnects: u64 = m
 			.lines()

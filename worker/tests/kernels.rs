@@ -2,11 +2,9 @@
 //! of the tile sizes, on whatever adapter wgpu picks (lavapipe in CI). No adapter is a failure,
 //! not a skip.
 
-use aipin_worker::{
-	gpu::Gpu,
-	kernels::{self, Kernels, Kind},
-	reference, seeded_input,
-};
+use aipin_kernels::{gemm_i8, Kernel};
+use aipin_primitives::seeded_input;
+use aipin_worker::{gpu::Gpu, kernels::Kernels};
 use std::sync::OnceLock;
 
 fn ctx() -> &'static (Gpu, Kernels) {
@@ -18,13 +16,13 @@ fn ctx() -> &'static (Gpu, Kernels) {
 	})
 }
 
-fn agree(kind: Kind, params: &[u32], seed: u8) {
+fn agree(kind: Kernel, params: &[u32], seed: u8) {
 	let (gpu, k) = ctx();
-	let len = kernels::input_bytes(kind, params).unwrap() as usize;
+	let len = kind.input_bytes(params) as usize;
 	let input = seeded_input(&[seed; 32], len);
 	let got = k.run(gpu, kind, params, &input).expect("kernel runs");
-	let want = reference::run(kind, params, &input);
-	assert_eq!(got.len() as u64, kernels::output_bytes(kind, params).unwrap());
+	let want = kind.reference(params, &input).unwrap();
+	assert_eq!(got.len() as u64, kind.output_bytes(params));
 	assert!(got == want, "{kind:?} {params:?}: GPU differs from the CPU reference");
 }
 
@@ -42,7 +40,7 @@ fn gemm_matches_reference() {
 	.iter()
 	.enumerate()
 	{
-		agree(Kind::GemmI8, p, i as u8);
+		agree(Kernel::GemmI8, p, i as u8);
 	}
 }
 
@@ -55,13 +53,13 @@ fn gemm_extremes() {
 	let b = vec![-128i8; kk * n];
 	let got = k.gemm(gpu, m, n, kk, &a, &b).unwrap();
 	assert!(got.iter().all(|&v| v == 300 * 16384));
-	assert_eq!(got, reference::gemm(m, n, kk, &a, &b));
+	assert_eq!(got, gemm_i8::gemm(m, n, kk, &a, &b));
 }
 
 #[test]
 fn mlp_matches_reference() {
 	for (i, p) in [[1, 1, 1], [5, 17, 3], [33, 64, 2], [8, 100, 4]].iter().enumerate() {
-		agree(Kind::MlpQ8, p, 50 + i as u8);
+		agree(Kernel::MlpQ8, p, 50 + i as u8);
 	}
 }
 
@@ -82,8 +80,8 @@ fn mlp_with_sensible_quantization_keeps_signal() {
 		input[off + 4..off + 8].copy_from_slice(&6u32.to_le_bytes());
 		off += 8;
 	}
-	let got = k.run(gpu, Kind::MlpQ8, &[b as u32, w as u32, l as u32], &input).unwrap();
-	assert_eq!(got, reference::run(Kind::MlpQ8, &[b as u32, w as u32, l as u32], &input));
+	let got = k.run(gpu, Kernel::MlpQ8, &[b as u32, w as u32, l as u32], &input).unwrap();
+	assert_eq!(got, Kernel::MlpQ8.reference(&[b as u32, w as u32, l as u32], &input).unwrap());
 	let distinct: std::collections::BTreeSet<u8> = got.iter().copied().collect();
 	assert!(distinct.len() > 3, "outputs carry signal: {distinct:?}");
 }
@@ -93,36 +91,17 @@ fn hash_batch_matches_reference() {
 	for (i, p) in
 		[[1, 1], [3, 63], [5, 64], [7, 65], [2, 129], [100, 1000], [130, 3]].iter().enumerate()
 	{
-		agree(Kind::HashBatch, p, 100 + i as u8);
+		agree(Kernel::HashBatch, p, 100 + i as u8);
 	}
 }
 
 #[test]
 fn bad_input_is_an_error_not_a_crash() {
 	let (gpu, k) = ctx();
-	assert!(k.run(gpu, Kind::GemmI8, &[2, 2], &[0; 8]).is_err());
-	assert!(k.run(gpu, Kind::GemmI8, &[2, 2, 2], &[0; 7]).is_err());
-	assert!(k.run(gpu, Kind::GemmI8, &[0, 2, 2], &[]).is_err());
-	assert!(k.run(gpu, Kind::HashBatch, &[2, 2], &[0; 5]).is_err());
+	assert!(k.run(gpu, Kernel::GemmI8, &[2, 2], &[0; 8]).is_err());
+	assert!(k.run(gpu, Kernel::GemmI8, &[2, 2, 2], &[0; 7]).is_err());
+	assert!(k.run(gpu, Kernel::GemmI8, &[0, 2, 2], &[]).is_err());
+	assert!(k.run(gpu, Kernel::HashBatch, &[2, 2], &[0; 5]).is_err());
 	// The context still works afterwards.
-	agree(Kind::GemmI8, &[2, 3, 4], 1);
-}
-
-#[test]
-fn shipped_shader_hashes_are_the_ones_the_chain_registers() {
-	// The checked-in dev chain spec carries the registry the dev runtime builds at genesis.
-	let spec: serde_json::Value = serde_json::from_str(include_str!("../../chain-spec/dev.json"))
-		.expect("chain-spec/dev.json parses");
-	let text = spec.to_string();
-	for s in kernels::SHADERS.iter() {
-		let hash = s.hash();
-		let as_json_array = serde_json::to_string(&hash.to_vec()).unwrap();
-		let as_hex = format!("0x{}", hex::encode(hash));
-		assert!(
-			text.contains(&as_json_array) || text.contains(&as_hex),
-			"{}'s hash {as_hex} is not in chain-spec/dev.json: re-export the chain specs",
-			s.name
-		);
-		assert_eq!(kernels::by_hash(&hash), Some(s.kind));
-	}
+	agree(Kernel::GemmI8, &[2, 3, 4], 1);
 }

@@ -7,9 +7,12 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod credit_impls;
+mod epoch_impls;
 mod impls;
 #[cfg(test)]
 mod mock;
+mod oracle_impls;
 #[cfg(test)]
 mod tests;
 pub mod types;

@@ -1,11 +1,9 @@
 //! Types stored by the BME pallet.
 
+pub use aipin_primitives::bme::{BmeStats, EpochIndex};
 use aipin_primitives::Credits;
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-
-/// Epochs are numbered from 0 at genesis.
-pub type EpochIndex = u32;
 
 /// A feeder's latest price.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
@@ -14,25 +12,6 @@ pub struct PriceSubmission<BlockNumber> {
 	pub price: u128,
 	/// Block it was submitted in.
 	pub at: BlockNumber,
-}
-
-/// Running totals, for explorers and the `try_state` invariants.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct BmeStats<Balance> {
-	/// Tokens burned by `buy_credits`.
-	pub burned_for_credits: Balance,
-	/// Stake burned by slashing.
-	pub burned_by_slashing: Balance,
-	/// Transaction fees and dust burned.
-	pub burned_fees: Balance,
-	/// Tokens minted as rewards.
-	pub minted: Balance,
-	/// Credits ever issued by `buy_credits`.
-	pub credits_issued: Credits,
-	/// Credits ever spent on work.
-	pub credits_spent: Credits,
-	/// Credits that exist now (free + reserved).
-	pub credits_outstanding: Credits,
 }
 
 /// What is being accumulated for the epoch in progress.

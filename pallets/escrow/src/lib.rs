@@ -7,12 +7,17 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod dispatchable_impls;
+mod hook_impls;
 mod impls;
 #[cfg(test)]
 mod mock;
+mod settlement;
 #[cfg(test)]
 mod tests;
+mod try_state;
 pub mod types;
+mod view_impls;
 pub mod weights;
 
 pub use types::*;

@@ -220,7 +220,9 @@ impl crate::BenchmarkHelper<AccountId> for Helper {
 	}
 }
 
-/// The test GEMM kernel: `[m, n, k]` up to 64 each, `ceil(2·m·n·k / 1000)` work units.
+/// The test GEMM kernel: `[m, n, k]` up to 64 each, `ceil(2·m·n·k / 1000)` work units. It is
+/// deliberately not `aipin_kernels::gemm_i8` (whose mega-op work units would round every test
+/// size to 1): these tests need work units that vary with the parameters.
 pub const GEMM: KernelId = 1;
 /// A kernel that is not deterministic (so cannot be replicated).
 pub const FLOATY: KernelId = 2;
@@ -229,11 +231,11 @@ pub const CONSUMER: AccountId = 1;
 pub const ENDOWMENT: Balance = 100 * MIN_STAKE;
 
 pub fn term(coef: u64, factors: &[u8]) -> Term {
-	Term { coef, factors: BoundedVec::truncate_from(factors.to_vec()) }
+	Term::new(coef, factors)
 }
 
 pub fn formula(terms: Vec<Term>, divisor: u64) -> Formula {
-	Formula { terms: BoundedVec::truncate_from(terms), divisor }
+	Formula::new(terms, divisor)
 }
 
 pub fn gemm_spec() -> KernelSpec {

@@ -7,10 +7,14 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod dispatchable_impls;
+mod hook_impls;
+mod impls;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+mod try_state;
 pub mod weights;
 
 pub use weights::WeightInfo;
@@ -24,18 +28,14 @@ pub type SlashId = u64;
 pub mod pallet {
 	use super::*;
 	use aipin_primitives::{
-		Offence, OffenceKind, OnStakeBurned, ProviderRegistry, ReportOffence, SlashOutcome, TaskId,
+		Offence, OffenceKind, OnStakeBurned, ProviderRegistry, SlashOutcome, TaskId,
 	};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{tokens::Balance as BalanceT, EnsureOrigin},
-		weights::WeightMeter,
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::{
-		traits::{Saturating, Zero},
-		Perbill,
-	};
+	use sp_runtime::Perbill;
 
 	/// Where a slash record stands.
 	#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
@@ -279,221 +279,6 @@ pub mod pallet {
 			T::Registry::unjail(&stash, frame_system::Pallet::<T>::block_number())?;
 			Self::deposit_event(Event::ProviderUnjailed { provider: stash });
 			Ok(())
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// The fraction slashed for an offence kind.
-		pub fn fraction(kind: OffenceKind) -> Perbill {
-			match kind {
-				OffenceKind::WrongResult => T::WrongResultSlash::get(),
-				OffenceKind::InvalidReveal => T::InvalidRevealSlash::get(),
-				OffenceKind::MissedCommit => T::MissedCommitSlash::get(),
-				OffenceKind::MissedReveal => T::MissedRevealSlash::get(),
-				OffenceKind::FailedCanary => T::FailedCanarySlash::get(),
-			}
-		}
-
-		/// Records an offence: computes the amount from today's slashable stake, schedules the
-		/// slash, and jails a repeat offender.
-		pub fn do_report(offence: Offence<T::AccountId>, now: BlockNumberFor<T>) -> DispatchResult {
-			let key = (offence.kind, offence.task, offence.provider.clone());
-			ensure!(!Reported::<T>::contains_key(&key), Error::<T>::AlreadyReported);
-			ensure!(
-				Slashes::<T>::count() < T::MaxSlashRecords::get(),
-				Error::<T>::TooManySlashRecords
-			);
-
-			let stake = T::Registry::slashable_stake(&offence.provider);
-			let amount = Self::fraction(offence.kind) * stake;
-			let apply_at = now.saturating_add(T::SlashDeferPeriod::get());
-			let slash_id = NextSlashId::<T>::get();
-			NextSlashId::<T>::put(slash_id.saturating_add(1));
-			Reported::<T>::insert(&key, slash_id);
-			Slashes::<T>::insert(
-				slash_id,
-				SlashRecord {
-					offence: offence.clone(),
-					amount,
-					reported_at: now,
-					apply_at,
-					status: SlashStatus::Pending,
-				},
-			);
-			Self::deposit_event(Event::OffenceReported {
-				slash_id,
-				provider: offence.provider.clone(),
-				kind: offence.kind,
-				task: offence.task,
-				amount,
-				apply_at,
-			});
-
-			// Jail a provider that keeps offending.
-			// Offences at blocks `b` with `now - b < JailWindow` count (also near genesis).
-			let window = T::JailWindow::get();
-			let mut recent = RecentOffences::<T>::get(&offence.provider);
-			recent.retain(|b| now.saturating_sub(*b) < window);
-			if recent.try_push(now).is_err() || recent.len() as u32 >= T::JailThreshold::get() {
-				let until = now.saturating_add(T::JailDuration::get());
-				match T::Registry::jail(&offence.provider, until) {
-					Ok(()) => Self::deposit_event(Event::ProviderJailed {
-						provider: offence.provider.clone(),
-						until,
-					}),
-					Err(e) => {
-						log::warn!(target: LOG_TARGET, "could not jail {:?}: {e:?}", offence.provider)
-					},
-				}
-				recent = BoundedVec::new();
-			}
-			if recent.is_empty() {
-				RecentOffences::<T>::remove(&offence.provider);
-			} else {
-				RecentOffences::<T>::insert(&offence.provider, recent);
-			}
-			Ok(())
-		}
-
-		fn do_cancel(slash_id: SlashId) -> DispatchResult {
-			Slashes::<T>::try_mutate(slash_id, |rec| -> DispatchResult {
-				let rec = rec.as_mut().ok_or(Error::<T>::SlashNotFound)?;
-				ensure!(rec.status == SlashStatus::Pending, Error::<T>::SlashNotPending);
-				rec.status = SlashStatus::Cancelled;
-				Self::deposit_event(Event::SlashCancelled {
-					slash_id,
-					provider: rec.offence.provider.clone(),
-				});
-				Ok(())
-			})
-		}
-
-		/// Applies due slashes in report order, at most `MaxSlashesPerBlock`.
-		pub(crate) fn apply_due(now: BlockNumberFor<T>) -> Weight {
-			let mut cursor = ApplyCursor::<T>::get();
-			let end = NextSlashId::<T>::get();
-			let mut applied = 0u32;
-			let mut skipped = 0u32;
-			let max = T::MaxSlashesPerBlock::get();
-			while cursor < end && applied < max && skipped < max {
-				let Some(mut rec) = Slashes::<T>::get(cursor) else {
-					// Pruned already (cannot happen before application; defensive).
-					cursor = cursor.saturating_add(1);
-					skipped += 1;
-					continue;
-				};
-				if rec.status != SlashStatus::Pending {
-					cursor = cursor.saturating_add(1);
-					skipped += 1;
-					continue;
-				}
-				if rec.apply_at > now {
-					break;
-				}
-				let provider = rec.offence.provider.clone();
-				// `slash` takes at most what the provider still holds.
-				match T::Registry::slash(
-					&provider,
-					rec.amount,
-					rec.offence.beneficiary.as_ref(),
-					T::RewardFraction::get(),
-				) {
-					Ok(outcome) => {
-						if !outcome.burned.is_zero() {
-							T::OnBurned::on_stake_burned(outcome.burned);
-						}
-						rec.status = SlashStatus::Applied(outcome);
-						Self::deposit_event(Event::SlashApplied {
-							slash_id: cursor,
-							provider,
-							slashed: outcome.slashed,
-							rewarded: outcome.rewarded,
-							burned: outcome.burned,
-						});
-					},
-					Err(e) => {
-						log::warn!(target: LOG_TARGET, "slash {cursor} of {provider:?} failed: {e:?}");
-						rec.status = SlashStatus::Applied(SlashOutcome::default());
-						Self::deposit_event(Event::SlashFailed { slash_id: cursor, provider });
-					},
-				}
-				Slashes::<T>::insert(cursor, rec);
-				cursor = cursor.saturating_add(1);
-				applied += 1;
-			}
-			ApplyCursor::<T>::put(cursor);
-			T::WeightInfo::apply_slashes(applied)
-				.saturating_add(T::WeightInfo::skip_records(skipped))
-		}
-
-		/// Prunes records older than `RecordRetention` while `remaining` weight lasts.
-		pub(crate) fn prune(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let mut meter = WeightMeter::with_limit(remaining);
-			let per_item = T::WeightInfo::prune_record();
-			if meter.try_consume(T::DbWeight::get().reads(2)).is_err() {
-				return Weight::zero();
-			}
-			let mut cursor = PruneCursor::<T>::get();
-			let apply_cursor = ApplyCursor::<T>::get();
-			// Never prune a record the apply cursor has not passed.
-			while cursor < apply_cursor && meter.can_consume(per_item) {
-				match Slashes::<T>::get(cursor) {
-					Some(rec)
-						if rec.reported_at.saturating_add(T::RecordRetention::get()) > now =>
-					{
-						break
-					},
-					Some(rec) => {
-						meter.consume(per_item);
-						let o = rec.offence;
-						Reported::<T>::remove((o.kind, o.task, o.provider));
-						Slashes::<T>::remove(cursor);
-					},
-					None => meter.consume(T::DbWeight::get().reads(1)),
-				}
-				cursor = cursor.saturating_add(1);
-			}
-			PruneCursor::<T>::put(cursor);
-			meter.consumed()
-		}
-
-		/// The pallet's invariants:
-		/// - cursors are ordered: prune ≤ apply ≤ next id;
-		/// - every record below the prune cursor is gone; every record at or above it that the
-		///   apply cursor passed is applied or cancelled;
-		/// - each record is findable through `Reported`, and `Reported` has no other entries;
-		/// - the record count is within `MaxSlashRecords`.
-		#[cfg(any(feature = "try-runtime", feature = "std", test))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let (prune, apply, next) =
-				(PruneCursor::<T>::get(), ApplyCursor::<T>::get(), NextSlashId::<T>::get());
-			ensure!(prune <= apply && apply <= next, "cursors out of order");
-			let mut count = 0u32;
-			for (id, rec) in Slashes::<T>::iter() {
-				count += 1;
-				ensure!(id >= prune && id < next, "record outside the live range");
-				if id < apply {
-					ensure!(
-						rec.status != SlashStatus::Pending,
-						"the apply cursor passed a pending record"
-					);
-				}
-				let o = &rec.offence;
-				ensure!(
-					Reported::<T>::get((o.kind, o.task, o.provider.clone())) == Some(id),
-					"record missing from Reported"
-				);
-			}
-			ensure!(count == Slashes::<T>::count(), "record counter is off");
-			ensure!(count <= T::MaxSlashRecords::get(), "too many records");
-			ensure!(Reported::<T>::iter().count() as u32 == count, "stale Reported entries");
-			Ok(())
-		}
-	}
-
-	impl<T: Config> ReportOffence<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
-		fn report(offence: Offence<T::AccountId>, at: BlockNumberFor<T>) -> DispatchResult {
-			Self::do_report(offence, at)
 		}
 	}
 }

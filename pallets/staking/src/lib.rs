@@ -7,11 +7,14 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod dispatchable_impls;
 mod impls;
 #[cfg(test)]
 mod mock;
+mod registry_impls;
 #[cfg(test)]
 mod tests;
+mod try_state;
 pub mod types;
 pub mod weights;
 

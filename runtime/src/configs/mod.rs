@@ -1,7 +1,13 @@
 //! `Config` implementations of the runtime's pallets.
 
-mod compute;
-pub use compute::*;
+mod bme;
+mod escrow;
+mod slashing;
+mod staking;
+pub use bme::*;
+pub use escrow::*;
+pub use slashing::*;
+pub use staking::*;
 
 use crate::{
 	time::SLOT_DURATION, units::*, AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash,

@@ -1,0 +1,460 @@
+//! `aipin`: the AiPIN consumer CLI. Buys credits, submits tasks and follows them to
+//! settlement, downloads and verifies results, reads kernels, providers and the BME state.
+//! Human output by default; `--json` prints one JSON document per command on stdout.
+//!
+//! A thin user of `aipin-client`: it builds without the GPU stack.
+
+mod market;
+mod output;
+mod task;
+
+use aipin_client::{
+	calls, events,
+	keys::{self, Secret},
+	reads,
+	units::{fmt_aip, parse_account, parse_aip, ss58},
+	Client, Keypair,
+};
+use aipin_primitives::TaskInput;
+use clap::{Parser, Subcommand};
+use output::{emit, write_file};
+use std::{path::PathBuf, time::Duration};
+use task::NewTask;
+
+#[derive(Parser)]
+#[command(name = "aipin", version, about = "AiPIN consumer CLI: credits, tasks, verified results")]
+struct Cli {
+	/// Node WebSocket URL.
+	#[arg(long, global = true, env = "AIPIN_NODE", default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// Secret URI of the signing account (`//Alice` on dev chains, or a mnemonic). Prefer
+	/// `--suri-file`: command lines are visible to other users of the machine.
+	#[arg(long, global = true, env = "AIPIN_SURI", hide_env_values = true)]
+	suri: Option<String>,
+	/// File holding the signing account's secret URI.
+	#[arg(long, global = true, env = "AIPIN_SURI_FILE")]
+	suri_file: Option<PathBuf>,
+	/// Print JSON (one document on stdout) instead of text.
+	#[arg(long, global = true)]
+	json: bool,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Compute credits: buy them by burning AIP, or show a balance.
+	#[command(subcommand)]
+	Credits(CreditsCmd),
+	/// Tasks: submit, show, watch, download results, cancel.
+	#[command(subcommand)]
+	Task(TaskCmd),
+	/// The kernels the chain registers.
+	Kernels,
+	/// The registered providers.
+	Providers,
+	/// Burn-and-mint equilibrium state; price feeding; reward claims.
+	#[command(subcommand)]
+	Bme(BmeCmd),
+}
+
+#[derive(Subcommand)]
+enum CreditsCmd {
+	/// Burns AIP for credits at the oracle's price.
+	Buy {
+		/// AIP to burn (e.g. 100 or 0.5).
+		aip: String,
+		/// Fail unless at least this many credits result (slippage guard).
+		#[arg(long, default_value_t = 0)]
+		min_credits: u128,
+	},
+	/// Free and reserved credits of an account (default: the signer).
+	Balance { account: Option<String> },
+}
+
+#[derive(Subcommand)]
+enum TaskCmd {
+	/// Submits a task and follows it to settlement.
+	Submit {
+		/// Kernel id or name (gemm-i8, mlp-q8, hash-batch on dev chains).
+		#[arg(long)]
+		kernel: String,
+		/// Kernel parameters, comma-separated (gemm-i8: m,n,k).
+		#[arg(long, value_delimiter = ',', required = true)]
+		params: Vec<u32>,
+		/// Input generated from this 32-byte hex seed (the cheapest input on chain).
+		#[arg(long, conflicts_with_all = ["input", "url"])]
+		seed: Option<String>,
+		/// Input bytes from this file, carried on chain (up to 64 KiB).
+		#[arg(long, conflicts_with = "url")]
+		input: Option<PathBuf>,
+		/// Input fetched by providers from this http(s) URL; the CLI reads it once to declare
+		/// its hash and size.
+		#[arg(long)]
+		url: Option<String>,
+		/// Independent providers that must agree.
+		#[arg(long, short = 'r', default_value_t = 2)]
+		replication: u8,
+		/// Highest price, credits per work unit.
+		#[arg(long, default_value_t = 10)]
+		max_price: u128,
+		/// Deadline, in blocks from now.
+		#[arg(long, default_value_t = 600)]
+		deadline: u32,
+		/// Return once submitted instead of following the task.
+		#[arg(long)]
+		no_wait: bool,
+		/// Download and verify the result into this file once settled.
+		#[arg(long)]
+		out: Option<PathBuf>,
+		/// Give up following after this many seconds.
+		#[arg(long, default_value_t = 900)]
+		timeout: u64,
+	},
+	/// Shows a task as the chain has it.
+	Show { task: u64 },
+	/// Follows a task until it finishes.
+	Watch {
+		task: u64,
+		#[arg(long, default_value_t = 900)]
+		timeout: u64,
+	},
+	/// Downloads a task's output from a provider, verifies it against the on-chain root, and
+	/// writes it.
+	Result {
+		task: u64,
+		/// Output file (default: task-<id>.bin).
+		#[arg(long)]
+		out: Option<PathBuf>,
+		/// Try this result server first (default: the endpoints of the agreeing providers).
+		#[arg(long)]
+		endpoint: Option<String>,
+	},
+	/// Cancels a task no provider has committed to yet; the escrow is refunded.
+	Cancel { task: u64 },
+}
+
+#[derive(Subcommand)]
+enum BmeCmd {
+	/// Burned, minted, credits, epoch, price, issuance.
+	Stats,
+	/// Submits a price (nano-USD per AIP) as an oracle feeder.
+	Price { nano_usd: u128 },
+	/// Claims the signer's (a provider stash's) rewards from finished epochs.
+	Claim,
+}
+
+fn signer(cli: &Cli) -> anyhow::Result<Keypair> {
+	let inline = cli.suri.clone().map(Secret::new);
+	Ok(keys::load(
+		cli.suri_file.as_deref(),
+		inline.as_ref(),
+		"signing",
+		"this command signs: pass --suri-file FILE or set AIPIN_SURI (//Alice on dev chains)",
+	)?)
+}
+
+/// Most bytes a task's input may have inline (the runtime's `MaxInlineInput`).
+const MAX_INLINE: usize = 64 * 1024;
+/// Most bytes the CLI reads from `--url` to declare an external input.
+const MAX_EXTERNAL: u64 = 256 << 20;
+
+async fn submit_input(
+	seed: Option<String>,
+	input: Option<PathBuf>,
+	url: Option<String>,
+) -> anyhow::Result<reads::Input> {
+	Ok(match (seed, input, url) {
+		(Some(hex_seed), None, None) => {
+			let bytes = hex::decode(hex_seed.trim_start_matches("0x"))
+				.map_err(|_| anyhow::anyhow!("--seed: not hex"))?;
+			let seed = bytes.try_into().map_err(|_| anyhow::anyhow!("--seed: not 32 bytes"))?;
+			TaskInput::Seeded { seed }
+		},
+		(None, Some(path), None) => {
+			let bytes = std::fs::read(&path)
+				.map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+			anyhow::ensure!(
+				bytes.len() <= MAX_INLINE,
+				"{} is {} bytes; inline inputs are at most 64 KiB: serve it over http(s) and \
+				 pass --url",
+				path.display(),
+				bytes.len()
+			);
+			TaskInput::Inline(bytes.try_into().expect("unbounded"))
+		},
+		(None, None, Some(url)) => {
+			let bytes =
+				aipin_client::http::get(&url, MAX_EXTERNAL, Duration::from_secs(120)).await?;
+			TaskInput::External {
+				hash: sp_crypto_hashing::blake2_256(&bytes),
+				size: bytes.len() as u64,
+				url: url.into_bytes().try_into().expect("unbounded"),
+			}
+		},
+		(None, None, None) => {
+			let mut seed = [0u8; 32];
+			getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+			TaskInput::Seeded { seed }
+		},
+		_ => anyhow::bail!("give one of --seed, --input, --url"),
+	})
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+	let json = cli.json;
+	let api = Client::connect(&cli.node).await?;
+	match &cli.command {
+		Command::Credits(CreditsCmd::Buy { aip, min_credits }) => {
+			let tokens = parse_aip(aip)?;
+			let key = signer(&cli)?;
+			let p = market::buy_credits(&api, &key, tokens, *min_credits).await?;
+			emit(json, &p, || {
+				format!(
+					"burned {} for {} credits at ${:.4}/AIP (block {}); free credits: {}",
+					fmt_aip(p.tokens),
+					p.credits,
+					p.price as f64 / 1e9,
+					p.block,
+					p.free_credits
+				)
+			})?;
+		},
+		Command::Credits(CreditsCmd::Balance { account: who }) => {
+			let id = match who {
+				Some(a) => parse_account(a)?,
+				None => aipin_client::account_of(&signer(&cli)?),
+			};
+			let (free, reserved) = reads::credits_of(&api.finalized().await?, &id).await?;
+			let v = serde_json::json!({ "account": ss58(&id), "free": free, "reserved": reserved });
+			emit(json, &v, || {
+				format!("{}: {free} credits free, {reserved} held in escrow", ss58(&id))
+			})?;
+		},
+		Command::Kernels => {
+			let ks = market::kernels(&api).await?;
+			emit(json, &ks, || {
+				ks.iter()
+					.map(|k| {
+						format!(
+							"{:>3}  {:<11} v{}  max params {:?}  {}{}",
+							k.id,
+							k.name,
+							k.version,
+							k.max_params,
+							k.wgsl_hash,
+							if k.deprecated { "  (deprecated)" } else { "" }
+						)
+					})
+					.collect::<Vec<_>>()
+					.join("\n")
+			})?;
+		},
+		Command::Providers => {
+			let ps = market::providers(&api).await?;
+			emit(json, &ps, || {
+				if ps.is_empty() {
+					return "no providers registered".into();
+				}
+				ps.iter()
+					.map(|p| {
+						format!(
+							"{}  {}  stake {}  ask {}  kernels {:?}  {} wu/s  reputation {:.1}%  \
+							 {}{}",
+							p.stash,
+							p.status,
+							fmt_aip(p.stake),
+							p.ask_price,
+							p.kernels,
+							p.throughput,
+							p.reputation_ppm as f64 / 1e4,
+							p.endpoint,
+							p.jailed_until
+								.map(|b| format!("  JAILED until {b}"))
+								.unwrap_or_default()
+						)
+					})
+					.collect::<Vec<_>>()
+					.join("\n")
+			})?;
+		},
+		Command::Bme(BmeCmd::Stats) => {
+			let s = market::bme_stats(&api).await?;
+			emit(json, &s, || {
+				format!(
+					"epoch {}  price {}\nburned: {} for credits, {} by slashing, {} fees\nminted: {}\n\
+					 credits: {} issued, {} spent, {} outstanding\ntotal issuance: {}",
+					s.epoch,
+					s.price.map_or("none (oracle stale or halted)".into(), |p| format!(
+						"${:.4}/AIP",
+						p as f64 / 1e9
+					)),
+					fmt_aip(s.totals.burned_for_credits),
+					fmt_aip(s.totals.burned_by_slashing),
+					fmt_aip(s.totals.burned_fees),
+					fmt_aip(s.totals.minted),
+					s.totals.credits_issued,
+					s.totals.credits_spent,
+					s.totals.credits_outstanding,
+					fmt_aip(s.total_issuance)
+				)
+			})?;
+		},
+		Command::Bme(BmeCmd::Price { nano_usd }) => {
+			let key = signer(&cli)?;
+			let block = api.submit(&key, &calls::bme::submit_price(*nano_usd)).await?.block;
+			let v = serde_json::json!({ "block": block, "price": nano_usd });
+			emit(json, &v, || {
+				format!("price ${:.4}/AIP submitted (block {block})", *nano_usd as f64 / 1e9)
+			})?;
+		},
+		Command::Bme(BmeCmd::Claim) => {
+			let key = signer(&cli)?;
+			let who = aipin_client::account_of(&key);
+			let included = api.submit(&key, &calls::bme::claim_rewards()).await?;
+			let block = included.block;
+			let md = api.at(included.hash).await?.metadata();
+			let minted: u128 =
+				events::find::<events::bme::RewardsClaimed>(included.events.iter(), &md)?
+					.iter()
+					.map(|e| e.amount)
+					.sum();
+			let v = serde_json::json!({ "block": block, "account": ss58(&who), "claimed": minted });
+			emit(json, &v, || format!("claimed {} (block {block})", fmt_aip(minted)))?;
+		},
+		Command::Task(TaskCmd::Submit {
+			kernel,
+			params,
+			seed,
+			input,
+			url,
+			replication,
+			max_price,
+			deadline,
+			no_wait,
+			out,
+			timeout,
+		}) => {
+			let key = signer(&cli)?;
+			let k = market::resolve_kernel(&api, kernel).await?;
+			let input = submit_input(seed.clone(), input.clone(), url.clone()).await?;
+			let t = NewTask {
+				kernel: k.id,
+				params: params.clone(),
+				input,
+				replication: *replication,
+				max_price: *max_price,
+				deadline_in: *deadline,
+			};
+			let s = task::submit(&api, &key, &t).await?;
+			if !json {
+				eprintln!(
+					"task {} submitted in block {}: {} {:?}, r = {}, {} work units, {} credits \
+					 escrowed, deadline block {}",
+					s.task,
+					s.block,
+					k.name,
+					t.params,
+					t.replication,
+					s.work_units,
+					s.escrow,
+					s.deadline
+				);
+			}
+			if *no_wait {
+				return emit(json, &s, || format!("{}", s.task));
+			}
+			let settled = task::watch(&api, s.task, Duration::from_secs(*timeout), |b, line| {
+				if !json {
+					eprintln!("  block {b}: {line}");
+				}
+			})
+			.await?;
+			let download = match out {
+				Some(path) if settled.result_root.is_some() => {
+					let (d, bytes) = task::fetch_result(&api, s.task, None).await?;
+					write_file(path, &bytes)?;
+					Some(d)
+				},
+				_ => None,
+			};
+			let v = serde_json::json!({ "submitted": s, "settled": settled, "download": download });
+			emit(json, &v, || {
+				let mut line = format!(
+					"task {} finished in block {}: {}; paid {} credits, refunded {}",
+					s.task, settled.block, settled.outcome, settled.paid, settled.refunded
+				);
+				if let Some(r) = &settled.result_root {
+					line.push_str(&format!("\nresult root {r}"));
+				}
+				if let (Some(d), Some(path)) = (&download, out) {
+					line.push_str(&format!(
+						"\nverified {} bytes ({} chunks) from {} against the on-chain root → {}",
+						d.bytes,
+						d.chunks,
+						d.endpoint,
+						path.display()
+					));
+				}
+				line
+			})?;
+		},
+		Command::Task(TaskCmd::Show { task }) => {
+			let t = task::show(&api, *task).await?.ok_or_else(|| {
+				anyhow::anyhow!("task {task} is unknown (never submitted, or pruned)")
+			})?;
+			emit(json, &t, || t.describe())?;
+		},
+		Command::Task(TaskCmd::Watch { task, timeout }) => {
+			let s = task::watch(&api, *task, Duration::from_secs(*timeout), |b, line| {
+				if !json {
+					eprintln!("  block {b}: {line}");
+				}
+			})
+			.await?;
+			emit(json, &s, || {
+				format!(
+					"task {} finished in block {}: {}; paid {}, refunded {}",
+					s.task, s.block, s.outcome, s.paid, s.refunded
+				)
+			})?;
+		},
+		Command::Task(TaskCmd::Result { task, out, endpoint }) => {
+			let (d, bytes) = task::fetch_result(&api, *task, endpoint.as_deref()).await?;
+			let path = out.clone().unwrap_or_else(|| PathBuf::from(format!("task-{task}.bin")));
+			write_file(&path, &bytes)?;
+			emit(json, &d, || {
+				format!(
+					"verified {} bytes ({} chunks) from {} against the on-chain root {} → {}",
+					d.bytes,
+					d.chunks,
+					d.endpoint,
+					d.root,
+					path.display()
+				)
+			})?;
+		},
+		Command::Task(TaskCmd::Cancel { task }) => {
+			let key = signer(&cli)?;
+			let block = api.submit(&key, &calls::escrow::cancel_task(*task)).await?.block;
+			let v = serde_json::json!({ "task": task, "block": block });
+			emit(json, &v, || format!("task {task} cancelled (block {block}); escrow refunded"))?;
+		},
+	}
+	Ok(())
+}
+
+fn main() {
+	let cli = Cli::parse();
+	let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+		Ok(rt) => rt,
+		Err(e) => {
+			eprintln!("error: {e}");
+			std::process::exit(1);
+		},
+	};
+	if let Err(e) = rt.block_on(run(cli)) {
+		eprintln!("error: {e:#}");
+		std::process::exit(1);
+	}
+}

@@ -1,0 +1,207 @@
+//! Typed reads: storage items and view functions, decoded into the chain's own types.
+//!
+//! Every function reads at the block `at` it is given ([`crate::Client::finalized`] for the
+//! latest finalized state), so several reads can see one consistent state.
+
+use crate::{calls::arg, view, At, Error, Result, Unbounded};
+use aipin_primitives::{
+	bme::{BmeStats, EpochIndex},
+	AccountId, Balance, BlockNumber, Credits, KernelId, KernelInfo, Nonce, OperatorTask,
+	ProviderInfo, ProviderRisk, Quote, TaskId, TaskInfo, TaskInput,
+};
+use codec::{Decode, Encode};
+use sp_runtime::DispatchError;
+use subxt::utils::Static;
+
+/// A task as the escrow pallet stores it.
+pub type Task = TaskInfo<AccountId, BlockNumber, Unbounded>;
+/// A task's input as the escrow pallet stores it.
+pub type Input = TaskInput<Unbounded, Unbounded>;
+/// A provider as the staking pallet stores it.
+pub type Provider = ProviderInfo<AccountId, Balance, BlockNumber, Unbounded, Unbounded, Unbounded>;
+/// An account as `frame_system` stores it.
+pub type AccountInfo = frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>;
+
+/// Storage item `pallet.entry` at `key`.
+async fn get<K: Encode + Decode + Clone, V: Decode>(
+	at: &At,
+	pallet: &str,
+	entry: &str,
+	key: &K,
+) -> Result<Option<V>> {
+	let addr = subxt::dynamic::storage::<(Static<K>,), Static<V>>(pallet, entry);
+	match at.storage().try_fetch(addr, (Static(key.clone()),)).await? {
+		Some(v) => Ok(Some(v.decode()?.0)),
+		None => Ok(None),
+	}
+}
+
+/// Storage value `pallet.entry` (no key), or its default.
+async fn value<V: Decode>(at: &At, pallet: &str, entry: &str) -> Result<V> {
+	let addr = subxt::dynamic::storage::<(), Static<V>>(pallet, entry);
+	Ok(at.storage().fetch(addr, ()).await?.decode()?.0)
+}
+
+/// Every entry of map `pallet.entry` whose key is stored in the clear (`Twox64Concat`,
+/// `Blake2_128Concat`).
+async fn all<K: Encode + Decode, V: Decode>(
+	at: &At,
+	pallet: &str,
+	entry: &str,
+) -> Result<Vec<(K, V)>> {
+	let addr = subxt::dynamic::storage::<(Static<K>,), Static<V>>(pallet, entry);
+	let mut entries = at.storage().iter(addr, ()).await?;
+	let mut out = Vec::new();
+	while let Some(kv) = entries.next().await {
+		let kv = kv?;
+		let (key,) = kv.key()?.decode()?;
+		out.push((key.0, kv.value().decode()?.0));
+	}
+	Ok(out)
+}
+
+/// Task `id`, unless unknown or pruned.
+pub async fn task(at: &At, id: TaskId) -> Result<Option<Task>> {
+	get(at, "Escrow", "Tasks", &id).await
+}
+
+/// The input of unfinished task `id`.
+pub async fn task_input(at: &At, id: TaskId) -> Result<Option<Input>> {
+	view(at, "Escrow", "task_input", vec![arg(&id)]).await
+}
+
+/// The tasks `operator` must act on, with what to do and by when.
+pub async fn operator_tasks(
+	at: &At,
+	operator: &AccountId,
+) -> Result<Vec<OperatorTask<BlockNumber>>> {
+	view(at, "Escrow", "operator_tasks", vec![arg(operator)]).await
+}
+
+/// Kernel `id` of the registry.
+pub async fn kernel(at: &At, id: KernelId) -> Result<Option<KernelInfo>> {
+	get(at, "Escrow", "Kernels", &id).await
+}
+
+/// Every registered kernel, by id.
+pub async fn kernels(at: &At) -> Result<Vec<(KernelId, KernelInfo)>> {
+	let mut all = all::<KernelId, KernelInfo>(at, "Escrow", "Kernels").await?;
+	all.sort_by_key(|(id, _)| *id);
+	Ok(all)
+}
+
+/// What a task would cost, or the pallet error that refuses it (named from the metadata).
+pub async fn quote(
+	at: &At,
+	kernel: KernelId,
+	params: &[u32],
+	replication: u8,
+	max_price: Credits,
+) -> Result<Result<Quote, String>> {
+	let args = vec![arg(&kernel), arg(params), arg(&replication), arg(&max_price)];
+	let q: core::result::Result<Quote, DispatchError> = view(at, "Escrow", "quote", args).await?;
+	Ok(q.map_err(|e| dispatch_error(at, &e)))
+}
+
+/// A provider's (stash) tasks in flight and its next deadline.
+pub async fn provider_risk(at: &At, stash: &AccountId) -> Result<ProviderRisk<BlockNumber>> {
+	view(at, "Escrow", "provider_risk", vec![arg(stash)]).await
+}
+
+/// Provider `stash`.
+pub async fn provider(at: &At, stash: &AccountId) -> Result<Option<Provider>> {
+	get(at, "Staking", "Providers", stash).await
+}
+
+/// Every registered provider, by stash.
+pub async fn providers(at: &At) -> Result<Vec<(AccountId, Provider)>> {
+	let mut all = all::<AccountId, Provider>(at, "Staking", "Providers").await?;
+	all.sort_by(|a, b| a.0.cmp(&b.0));
+	Ok(all)
+}
+
+/// The stash whose operator key is `operator`.
+pub async fn stash_of(at: &At, operator: &AccountId) -> Result<Option<AccountId>> {
+	get(at, "Staking", "Operators", operator).await
+}
+
+/// Free and reserved credits of `who`.
+pub async fn credits_of(at: &At, who: &AccountId) -> Result<(Credits, Credits)> {
+	view(at, "Bme", "credits_of", vec![arg(who)]).await
+}
+
+/// What provider `stash` can claim now, in planck.
+pub async fn claimable_rewards(at: &At, stash: &AccountId) -> Result<Balance> {
+	view(at, "Bme", "claimable_rewards", vec![arg(stash)]).await
+}
+
+/// The BME counters, the current epoch and the effective price (nano-USD per AIP), if fresh.
+pub async fn bme_stats(at: &At) -> Result<(BmeStats<Balance>, EpochIndex, Option<u128>)> {
+	view(at, "Bme", "bme_stats", Vec::new()).await
+}
+
+/// Total issuance of AIP, in planck.
+pub async fn total_issuance(at: &At) -> Result<Balance> {
+	value(at, "Balances", "TotalIssuance").await
+}
+
+/// Account `who` (nonce and balances); the default for an account that does not exist.
+pub async fn account(at: &At, who: &AccountId) -> Result<AccountInfo> {
+	Ok(get(at, "System", "Account", who).await?.unwrap_or_default())
+}
+
+/// A dispatch error in words: `Pallet.Error` for module errors (names from the metadata).
+pub fn dispatch_error(at: &At, e: &DispatchError) -> String {
+	if let DispatchError::Module(m) = e {
+		let md = at.metadata_ref();
+		if let Some(p) = md.pallet_by_error_index(m.index) {
+			if let Some(v) = p.error_variant_by_index(m.error[0]) {
+				return format!("{}.{}", p.name(), v.name);
+			}
+		}
+	}
+	format!("{e:?}")
+}
+
+impl From<DispatchError> for Error {
+	fn from(e: DispatchError) -> Self {
+		Error::Runtime(format!("{e:?}"))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use scale_info::TypeInfo;
+	use subxt::Metadata;
+
+	fn metadata() -> Metadata {
+		let prefixed = aipin_runtime::Runtime::metadata();
+		Metadata::decode(&mut &prefixed.encode()[..]).expect("the runtime's metadata decodes")
+	}
+
+	/// The path (`aipin_primitives::task::TaskInfo`, ...) of the type stored at `pallet.entry`
+	/// is the path of the type this client decodes it as.
+	fn stores<T: TypeInfo + 'static>(md: &Metadata, pallet: &str, entry: &str) {
+		let e = md
+			.pallet_by_name(pallet)
+			.and_then(|p| p.storage())
+			.and_then(|s| s.entry_by_name(entry))
+			.unwrap_or_else(|| panic!("no storage {pallet}.{entry}"));
+		let stored = md.types().resolve(e.value_ty()).expect("type in registry");
+		let ours = T::type_info();
+		assert_eq!(stored.path.segments, ours.path.segments, "{pallet}.{entry}");
+		assert!(!ours.path.segments.is_empty() || stored.path.segments.is_empty());
+	}
+
+	#[test]
+	fn storage_reads_decode_the_runtimes_own_types() {
+		let md = metadata();
+		stores::<Task>(&md, "Escrow", "Tasks");
+		stores::<Input>(&md, "Escrow", "TaskInputs");
+		stores::<KernelInfo>(&md, "Escrow", "Kernels");
+		stores::<Provider>(&md, "Staking", "Providers");
+		stores::<AccountId>(&md, "Staking", "Operators");
+		stores::<AccountInfo>(&md, "System", "Account");
+	}
+}

@@ -1,0 +1,298 @@
+//! The bodies of the escrow pallet's calls: kernel registration, submission (with quotes),
+//! cancellation, commit and reveal.
+
+use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo, LOG_TARGET};
+use aipin_primitives::{
+	result_commitment, ComputeCredits, Credits, KernelId, Offence, OffenceKind, ProviderRegistry,
+	ReportOffence, TaskId, TaskOutcome,
+};
+use alloc::vec::Vec;
+use frame_support::{pallet_prelude::*, traits::Get};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{One, Saturating};
+
+impl<T: Config> Pallet<T> {
+	/// Checks a kernel spec for consistency.
+	pub fn validate_kernel(spec: &KernelSpec) -> Result<(), Error<T>> {
+		let n = spec.max_params.len();
+		ensure!(!spec.name.is_empty() && n > 0, Error::<T>::InvalidKernelSpec);
+		ensure!(spec.max_params.iter().all(|&m| m > 0), Error::<T>::InvalidKernelSpec);
+		let ones: Vec<u32> = alloc::vec![1; n];
+		for f in [&spec.work_units, &spec.input_bytes, &spec.output_bytes] {
+			ensure!(f.divisor > 0 && f.indices_below(n), Error::<T>::InvalidKernelSpec);
+			// Formulas grow with every parameter, so no overflow at the maxima means none at all.
+			ensure!(f.eval(&spec.max_params).is_some(), Error::<T>::InvalidKernelSpec);
+		}
+		ensure!(spec.work_units.eval(&ones).unwrap_or(0) > 0, Error::<T>::InvalidKernelSpec);
+		ensure!(spec.output_bytes.eval(&ones).unwrap_or(0) > 0, Error::<T>::InvalidKernelSpec);
+		Ok(())
+	}
+
+	pub(crate) fn do_register_kernel(id: KernelId, spec: KernelSpec) -> DispatchResult {
+		ensure!(!Kernels::<T>::contains_key(id), Error::<T>::KernelExists);
+		Self::validate_kernel(&spec)?;
+		let (version, wgsl_hash) = (spec.version, spec.wgsl_hash);
+		Kernels::<T>::insert(id, KernelInfo { spec, deprecated: false });
+		Self::deposit_event(Event::KernelRegistered { kernel: id, version, wgsl_hash });
+		Ok(())
+	}
+
+	/// Prices a task and checks it against the kernel, as `submit_task` would.
+	pub fn do_quote(
+		kernel: KernelId,
+		params: &[u32],
+		replication: u8,
+		max_price: Credits,
+	) -> Result<Quote, DispatchError> {
+		let info = Kernels::<T>::get(kernel).ok_or(Error::<T>::UnknownKernel)?;
+		ensure!(!info.deprecated, Error::<T>::KernelDeprecated);
+		let spec = &info.spec;
+		ensure!(params.len() == spec.max_params.len(), Error::<T>::WrongParamCount);
+		ensure!(
+			params.iter().zip(spec.max_params.iter()).all(|(&p, &max)| p >= 1 && p <= max),
+			Error::<T>::ParamOutOfRange
+		);
+		ensure!(
+			replication >= 1 && replication as u32 <= T::MaxReplication::get(),
+			Error::<T>::InvalidReplication
+		);
+		ensure!(replication == 1 || spec.deterministic, Error::<T>::ReplicationNeedsDeterminism);
+		ensure!(max_price > 0, Error::<T>::ZeroPrice);
+		let work_units = spec.work_units.eval(params).ok_or(Error::<T>::Overflow)?;
+		let input_bytes = spec.input_bytes.eval(params).ok_or(Error::<T>::Overflow)?;
+		let output_bytes = spec.output_bytes.eval(params).ok_or(Error::<T>::Overflow)?;
+		ensure!(input_bytes <= T::MaxInputBytes::get(), Error::<T>::InputTooLarge);
+		let escrow = (work_units as u128)
+			.checked_mul(max_price)
+			.and_then(|c| c.checked_mul(replication as u128))
+			.ok_or(Error::<T>::Overflow)?;
+		Ok(Quote { work_units, escrow, input_bytes, output_bytes })
+	}
+
+	/// First block at which a task due at `deadline` can no longer be assigned.
+	pub(crate) fn queue_expiry(deadline: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		deadline
+			.saturating_sub(T::CommitWindow::get())
+			.saturating_sub(T::RevealWindow::get())
+			.saturating_add(One::one())
+	}
+
+	/// Whether a fresh commit and reveal round started at `now` ends by `deadline`.
+	pub(crate) fn round_fits(now: BlockNumberFor<T>, deadline: BlockNumberFor<T>) -> bool {
+		now.saturating_add(T::CommitWindow::get()).saturating_add(T::RevealWindow::get())
+			<= deadline
+	}
+
+	pub(crate) fn do_submit(
+		consumer: T::AccountId,
+		kernel: KernelId,
+		params: Params,
+		input: TaskInputOf<T>,
+		replication: u8,
+		max_price: Credits,
+		deadline: BlockNumberFor<T>,
+	) -> Result<TaskId, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let quote = Self::do_quote(kernel, &params, replication, max_price)?;
+		// Assignment happens at `now + 1` at the earliest, then a full round must fit.
+		ensure!(
+			Self::round_fits(now.saturating_add(One::one()), deadline),
+			Error::<T>::DeadlineTooSoon
+		);
+		ensure!(
+			deadline <= now.saturating_add(T::MaxTaskLifetime::get()),
+			Error::<T>::DeadlineTooFar
+		);
+		match &input {
+			TaskInput::Inline(bytes) => {
+				ensure!(bytes.len() as u64 == quote.input_bytes, Error::<T>::InputSizeMismatch)
+			},
+			TaskInput::Seeded { .. } => {},
+			TaskInput::External { url, size, .. } => {
+				ensure!(*size == quote.input_bytes, Error::<T>::InputSizeMismatch);
+				let url = url.as_slice();
+				let rest = url
+					.strip_prefix(b"https://")
+					.or_else(|| url.strip_prefix(b"http://"))
+					.ok_or(Error::<T>::InvalidUrl)?;
+				ensure!(
+					!rest.is_empty() && url.iter().all(|b| b.is_ascii_graphic()),
+					Error::<T>::InvalidUrl
+				);
+			},
+		}
+		let open = OpenTasks::<T>::get(&consumer);
+		ensure!(open < T::MaxOpenTasksPerConsumer::get(), Error::<T>::TooManyOpenTasks);
+		let mut queue = Queue::<T>::get();
+		ensure!(!queue.is_full(), Error::<T>::QueueFull);
+		ensure!(
+			T::Credits::free_credits(&consumer) >= quote.escrow,
+			Error::<T>::InsufficientCredits
+		);
+		let total =
+			TotalEscrowed::<T>::get().checked_add(quote.escrow).ok_or(Error::<T>::Overflow)?;
+
+		// Checks done; from here on nothing fails.
+		T::Credits::reserve(&consumer, quote.escrow)
+			.map_err(|_| Error::<T>::InsufficientCredits)?;
+		let id = NextTaskId::<T>::get();
+		NextTaskId::<T>::put(id.saturating_add(1));
+		let expires = Self::queue_expiry(deadline);
+		let task = TaskOf::<T> {
+			consumer: consumer.clone(),
+			kernel,
+			params,
+			replication,
+			max_price,
+			work_units: quote.work_units,
+			input_bytes: quote.input_bytes,
+			output_bytes: quote.output_bytes,
+			escrow: quote.escrow,
+			submitted_at: now,
+			deadline,
+			phase: Phase::Queued { expires },
+			assignments: BoundedVec::new(),
+			result_root: None,
+		};
+		Tasks::<T>::insert(id, task);
+		TaskInputs::<T>::insert(id, input);
+		OpenTasks::<T>::insert(&consumer, open.saturating_add(1));
+		// Cannot fail: checked not full above.
+		let _ = queue.try_push(id);
+		Queue::<T>::put(queue);
+		Timeouts::<T>::insert(expires, id, ());
+		TotalEscrowed::<T>::put(total);
+		Self::deposit_event(Event::TaskSubmitted {
+			task: id,
+			consumer,
+			kernel,
+			work_units: quote.work_units,
+			replication,
+			escrow: quote.escrow,
+			deadline,
+		});
+		Ok(id)
+	}
+
+	pub(crate) fn do_cancel(who: T::AccountId, id: TaskId) -> Result<u32, DispatchError> {
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		ensure!(task.consumer == who, Error::<T>::NotConsumer);
+		match task.phase {
+			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
+			Phase::Reveal { .. } => return Err(Error::<T>::TooLateToCancel.into()),
+			Phase::Commit { .. } if task.any_commitment() => {
+				return Err(Error::<T>::TooLateToCancel.into())
+			},
+			Phase::Queued { .. } | Phase::Commit { .. } => {},
+		}
+		let slots = task.assignments.len() as u32;
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::finish(id, &mut task, TerminalReason::Cancelled, now, 0);
+		Tasks::<T>::insert(id, task);
+		Ok(slots)
+	}
+
+	pub(crate) fn do_commit(
+		operator: T::AccountId,
+		id: TaskId,
+		commitment: [u8; 32],
+	) -> Result<u32, DispatchError> {
+		let stash = T::Registry::stash_of(&operator).ok_or(Error::<T>::NotOperator)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let ends = match task.phase {
+			Phase::Commit { ends } => ends,
+			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
+			_ => return Err(Error::<T>::NotCommitPhase.into()),
+		};
+		ensure!(now < ends, Error::<T>::CommitWindowClosed);
+		let i = task.live_slot(&stash).ok_or(Error::<T>::NotAssigned)?;
+		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
+		ensure!(slot.state == SlotState::Assigned, Error::<T>::AlreadyCommitted);
+		slot.state = SlotState::Committed(commitment);
+		Self::deposit_event(Event::ResultCommitted { task: id, provider: stash });
+		if !task.assignments.iter().any(|a| a.state == SlotState::Assigned) {
+			Self::start_reveal(id, &mut task, now);
+		}
+		let slots = task.assignments.len() as u32;
+		Tasks::<T>::insert(id, task);
+		Ok(slots)
+	}
+
+	pub(crate) fn start_reveal(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
+		let reveal_ends = now.saturating_add(T::RevealWindow::get());
+		task.phase = Phase::Reveal { ends: reveal_ends };
+		Timeouts::<T>::insert(reveal_ends, id, ());
+		Self::deposit_event(Event::RevealStarted { task: id, reveal_ends });
+	}
+
+	pub(crate) fn do_reveal(
+		operator: T::AccountId,
+		id: TaskId,
+		result_root: [u8; 32],
+		salt: [u8; 32],
+	) -> Result<Weight, DispatchError> {
+		let stash = T::Registry::stash_of(&operator).ok_or(Error::<T>::NotOperator)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let ends = match task.phase {
+			Phase::Reveal { ends } => ends,
+			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
+			_ => return Err(Error::<T>::NotRevealPhase.into()),
+		};
+		ensure!(now < ends, Error::<T>::RevealWindowClosed);
+		let i = task.live_slot(&stash).ok_or(Error::<T>::NotAssigned)?;
+		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
+		let committed = match slot.state {
+			SlotState::Committed(c) => c,
+			SlotState::Assigned => return Err(Error::<T>::NotCommitted.into()),
+			SlotState::Revealed(_) => return Err(Error::<T>::AlreadyRevealed.into()),
+			SlotState::Faulted(_) => return Err(Error::<T>::NotAssigned.into()),
+		};
+		if result_commitment(id, &stash, &result_root, &salt) == committed {
+			slot.state = SlotState::Revealed(result_root);
+			Self::deposit_event(Event::ResultRevealed { task: id, provider: stash, result_root });
+		} else {
+			slot.state = SlotState::Faulted(OffenceKind::InvalidReveal);
+			Self::fault(id, &task.consumer, &stash, OffenceKind::InvalidReveal, now);
+		}
+		let r = task.replication as u32;
+		let weight = if task.assignments.iter().any(|a| matches!(a.state, SlotState::Committed(_)))
+		{
+			T::WeightInfo::reveal_result(1)
+		} else {
+			match Self::resolve(id, &mut task, now) {
+				Resolution::Finished => T::WeightInfo::reveal_result(r),
+				Resolution::Tiebreak => T::WeightInfo::reveal_with_tiebreak(r),
+			}
+		};
+		Tasks::<T>::insert(id, task);
+		Ok(weight)
+	}
+
+	/// Reports `provider`'s `kind` offence in task `id` and lowers its reputation.
+	pub(crate) fn fault(
+		id: TaskId,
+		consumer: &T::AccountId,
+		provider: &T::AccountId,
+		kind: OffenceKind,
+		now: BlockNumberFor<T>,
+	) {
+		let offence = Offence {
+			kind,
+			provider: provider.clone(),
+			task: id,
+			beneficiary: Some(consumer.clone()),
+		};
+		if let Err(e) = T::Offences::report(offence, now) {
+			// The verdict stands (reputation, exclusion); only the slash could not be queued.
+			log::warn!(target: LOG_TARGET, "task {id}: reporting {kind:?} failed: {e:?}");
+		}
+		T::Registry::record_outcome(provider, TaskOutcome::ProviderFault, now);
+		Self::deposit_event(Event::ProviderFaulted {
+			task: id,
+			provider: provider.clone(),
+			offence: kind,
+		});
+	}
+}

@@ -1,0 +1,268 @@
+//! What the escrow pallet's hooks do: assignment in `on_initialize`, timeouts with
+//! replacement, and pruning in `on_idle`.
+
+use crate::{pallet::*, types::*, weights::WeightInfo};
+use aipin_primitives::{OffenceKind, ProviderRegistry, Requirements, TaskId};
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{Get, Randomness},
+	weights::WeightMeter,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{One, Saturating};
+
+impl<T: Config> Pallet<T> {
+	/// A 32-byte seed for draw `attempt` of assignment round `round` of task `id`.
+	pub(crate) fn seed(id: TaskId, round: u32, attempt: u32) -> [u8; 32] {
+		let subject = (b"aipin/escrow/assign", id, round, attempt).encode();
+		let (random, _) = T::Randomness::random(&subject);
+		sp_io::hashing::blake2_256(&random.encode())
+	}
+
+	/// Picks `count` providers for `task` that it has not had yet and that have room, or
+	/// `None` if there are not that many.
+	pub(crate) fn pick(
+		id: TaskId,
+		task: &TaskOf<T>,
+		count: u32,
+		now: BlockNumberFor<T>,
+	) -> Option<Vec<T::AccountId>> {
+		let kernel = Kernels::<T>::get(task.kernel)?;
+		let req = Requirements {
+			kernel: task.kernel,
+			min_vram_mib: kernel.spec.min_vram_mib,
+			max_price: task.max_price,
+		};
+		let mut exclude: Vec<T::AccountId> =
+			task.assignments.iter().map(|a| a.provider.clone()).collect();
+		let mut chosen: Vec<T::AccountId> = Vec::new();
+		let round = task.assignments.len() as u32;
+		// A second draw replaces providers that were picked but had no room.
+		for attempt in 0..2u32 {
+			let need = count.saturating_sub(chosen.len() as u32);
+			if need == 0 {
+				break;
+			}
+			let seed = Self::seed(id, round, attempt);
+			for candidate in T::Registry::select(&req, need, &exclude, seed, now) {
+				if ProviderLoad::<T>::get(&candidate) < T::MaxTasksPerProvider::get() {
+					chosen.push(candidate.clone());
+				}
+				exclude.push(candidate);
+			}
+		}
+		(chosen.len() as u32 == count).then_some(chosen)
+	}
+
+	/// Adds `providers` to `task` in `role` and opens a commit window.
+	pub(crate) fn add_providers(
+		id: TaskId,
+		task: &mut TaskOf<T>,
+		providers: &[T::AccountId],
+		role: Role,
+		now: BlockNumberFor<T>,
+	) -> BlockNumberFor<T> {
+		for p in providers {
+			let ask = T::Registry::ask_price(p).unwrap_or(task.max_price).min(task.max_price);
+			// Cannot fail: callers never exceed the bound (checked in `pick`'s callers).
+			let _ = task.assignments.try_push(Assignment {
+				provider: p.clone(),
+				ask,
+				role,
+				state: SlotState::Assigned,
+			});
+			if !ProviderTasks::<T>::contains_key(p, id) {
+				ProviderTasks::<T>::insert(p, id, ());
+				ProviderLoad::<T>::mutate(p, |l| *l = l.saturating_add(1));
+			}
+		}
+		let ends = now.saturating_add(T::CommitWindow::get());
+		task.phase = Phase::Commit { ends };
+		Timeouts::<T>::insert(ends, id, ());
+		ends
+	}
+
+	/// Tries to assign queued task `id`. Returns whether it left the queue (assigned, or
+	/// gone) and its replication (for weights).
+	pub(crate) fn try_assign(id: TaskId, now: BlockNumberFor<T>) -> (bool, u32) {
+		let Some(mut task) = Tasks::<T>::get(id) else { return (true, 0) };
+		let r = task.replication as u32;
+		match task.phase {
+			Phase::Queued { expires } if now < expires => {},
+			Phase::Queued { .. } => return (false, r), // its timeout expires it
+			_ => return (true, r),
+		}
+		let Some(providers) = Self::pick(id, &task, r, now) else { return (false, r) };
+		let commit_ends = Self::add_providers(id, &mut task, &providers, Role::Replica, now);
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::TaskAssigned { task: id, providers, commit_ends });
+		(true, r)
+	}
+
+	/// `on_initialize`: tries up to `MaxAssignmentsPerBlock` queued tasks, oldest first;
+	/// those still without providers go to the back of the queue.
+	pub(crate) fn assign_queued(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = T::DbWeight::get().reads(1);
+		let mut queue = Queue::<T>::get();
+		if queue.is_empty() {
+			return weight;
+		}
+		let attempts = T::MaxAssignmentsPerBlock::get().min(queue.len() as u32);
+		for _ in 0..attempts {
+			let id = queue.remove(0);
+			let (left, r) = Self::try_assign(id, now);
+			weight.saturating_accrue(T::WeightInfo::assign(r.max(1)));
+			if !left {
+				// Cannot fail: one was just removed.
+				let _ = queue.try_push(id);
+			}
+		}
+		Queue::<T>::put(queue);
+		weight.saturating_add(T::DbWeight::get().writes(1))
+	}
+
+	/// `on_initialize`: handles up to `MaxTimeoutsPerBlock` closed windows, oldest first.
+	pub(crate) fn handle_timeouts(now: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		let mut weight = db.reads_writes(1, 1);
+		let mut cursor = TimeoutCursor::<T>::get();
+		let max = T::MaxTimeoutsPerBlock::get();
+		let (mut handled, mut steps) = (0u32, 0u32);
+		// Empty blocks are stepped over cheaply, but boundedly too.
+		let max_steps = max.saturating_mul(4);
+		while cursor <= now && handled < max && steps < max_steps {
+			steps = steps.saturating_add(1);
+			match Timeouts::<T>::iter_key_prefix(cursor).next() {
+				Some(id) => {
+					Timeouts::<T>::remove(cursor, id);
+					handled = handled.saturating_add(1);
+					weight.saturating_accrue(Self::handle_timeout(id, now));
+				},
+				None => {
+					cursor = cursor.saturating_add(One::one());
+					weight.saturating_accrue(db.reads(1));
+				},
+			}
+		}
+		TimeoutCursor::<T>::put(cursor);
+		weight
+	}
+
+	/// Acts on task `id` if one of its windows has closed by `now`.
+	pub(crate) fn handle_timeout(id: TaskId, now: BlockNumberFor<T>) -> Weight {
+		let Some(mut task) = Tasks::<T>::get(id) else { return T::DbWeight::get().reads(1) };
+		let r = task.replication as u32;
+		let weight = match task.phase {
+			Phase::Queued { expires } if now >= expires => {
+				Self::finish(id, &mut task, TerminalReason::ExpiredNoProvider, now, 0);
+				T::WeightInfo::expire_queued(T::MaxQueueLen::get())
+			},
+			Phase::Commit { ends } if now >= ends => {
+				Self::commit_timeout(id, &mut task, now);
+				T::WeightInfo::commit_timeout(r)
+			},
+			Phase::Reveal { ends } if now >= ends => {
+				Self::reveal_timeout(id, &mut task, now);
+				T::WeightInfo::reveal_timeout(r)
+			},
+			// A stale entry: the task moved on before the window closed.
+			_ => return T::DbWeight::get().reads(1),
+		};
+		Tasks::<T>::insert(id, task);
+		weight
+	}
+
+	/// The commit window closed: everyone who did not commit is reported; replicas are
+	/// replaced once each if a round still fits before the deadline, else the task fails.
+	pub(crate) fn commit_timeout(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
+		let faulted = Self::fault_slots(id, task, OffenceKind::MissedCommit, now, |s| {
+			*s == SlotState::Assigned
+		});
+		let missing = faulted.len() as u32;
+		let tiebreaker_missed = faulted.contains(&Role::TieBreaker);
+		if tiebreaker_missed {
+			// The replicas have revealed already; a new tie-breaker could copy them.
+			Self::finish(id, task, TerminalReason::FailedProviderFault, now, 0);
+			return;
+		}
+		let r = task.replication as u32;
+		let budget_left = task.replica_slots().saturating_add(missing) <= r.saturating_mul(2);
+		if missing > 0 && budget_left && Self::round_fits(now, task.deadline) {
+			if let Some(picked) = Self::pick(id, task, missing, now) {
+				let commit_ends = Self::add_providers(id, task, &picked, Role::Replica, now);
+				Self::deposit_event(Event::ProvidersReplaced {
+					task: id,
+					providers: picked,
+					commit_ends,
+				});
+				return;
+			}
+		}
+		if missing == 0 {
+			// Everyone committed in the window's last block; reveal as usual.
+			Self::start_reveal(id, task, now);
+			return;
+		}
+		Self::finish(id, task, TerminalReason::FailedProviderFault, now, 0);
+	}
+
+	/// Faults (and reports) every slot whose state `pick` selects, with `kind`; returns the
+	/// roles of the slots faulted.
+	pub(crate) fn fault_slots(
+		id: TaskId,
+		task: &mut TaskOf<T>,
+		kind: OffenceKind,
+		now: BlockNumberFor<T>,
+		pick: impl Fn(&SlotState) -> bool,
+	) -> Vec<Role> {
+		let mut roles = Vec::new();
+		for slot in task.assignments.iter_mut().filter(|a| pick(&a.state)) {
+			slot.state = SlotState::Faulted(kind);
+			roles.push(slot.role);
+			Self::fault(id, &task.consumer, &slot.provider, kind, now);
+		}
+		roles
+	}
+
+	/// The reveal window closed: everyone who committed and did not reveal is reported, then
+	/// the task resolves with the reveals it has.
+	pub(crate) fn reveal_timeout(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
+		Self::fault_slots(id, task, OffenceKind::MissedReveal, now, |s| {
+			matches!(s, SlotState::Committed(_))
+		});
+		Self::resolve(id, task, now);
+	}
+
+	/// `on_idle`: removes tasks finished `RetentionPeriod` ago, as far as `remaining` allows.
+	pub(crate) fn prune(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let mut meter = WeightMeter::with_limit(remaining);
+		if meter.try_consume(db.reads_writes(1, 1)).is_err() {
+			return Weight::zero();
+		}
+		let retention = T::RetentionPeriod::get();
+		let mut cursor = PruneCursor::<T>::get();
+		while cursor.saturating_add(retention) <= now {
+			match Retired::<T>::iter_key_prefix(cursor).next() {
+				Some(id) => {
+					if meter.try_consume(T::WeightInfo::prune_task()).is_err() {
+						break;
+					}
+					Retired::<T>::remove(cursor, id);
+					Tasks::<T>::remove(id);
+					Self::deposit_event(Event::TaskPruned { task: id });
+				},
+				None => {
+					if meter.try_consume(db.reads(1)).is_err() {
+						break;
+					}
+					cursor = cursor.saturating_add(One::one());
+				},
+			}
+		}
+		PruneCursor::<T>::put(cursor);
+		meter.consumed()
+	}
+}

@@ -1,0 +1,174 @@
+//! Resolution and settlement: majority, tie-break, payment, refunds, faults.
+
+use crate::{pallet::*, types::*, LOG_TARGET};
+use aipin_primitives::{
+	ComputeCredits, Credits, OffenceKind, ProviderRegistry, TaskId, TaskOutcome,
+};
+use alloc::vec::Vec;
+use frame_system::pallet_prelude::BlockNumberFor;
+
+/// What resolving a task led to (for weight accounting).
+pub(crate) enum Resolution {
+	/// The task finished.
+	Finished,
+	/// A tie-breaker was assigned; the task goes on.
+	Tiebreak,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Decides a task once nobody is left to reveal (see the crate docs for the rules).
+	pub(crate) fn resolve(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) -> Resolution {
+		let r = task.replication as u32;
+		let mut tally: Vec<([u8; 32], u32)> = Vec::new();
+		for a in task.assignments.iter().filter(|a| a.role == Role::Replica) {
+			if let SlotState::Revealed(root) = a.state {
+				match tally.iter_mut().find(|(x, _)| *x == root) {
+					Some((_, n)) => *n = n.saturating_add(1),
+					None => tally.push((root, 1)),
+				}
+			}
+		}
+		let tiebreaker =
+			task.assignments.iter().find(|a| a.role == Role::TieBreaker).map(|a| a.state);
+		match tiebreaker {
+			None => {
+				let best = tally.iter().max_by_key(|(_, n)| *n).copied();
+				if let Some((root, n)) = best.filter(|(_, n)| n.saturating_mul(2) > r) {
+					let clean = tally.len() == 1
+						&& n == r && task
+						.assignments
+						.iter()
+						.all(|a| !matches!(a.state, SlotState::Faulted(_)));
+					let reason = if clean {
+						TerminalReason::Completed
+					} else {
+						TerminalReason::ResolvedByMajority
+					};
+					Self::settle(id, task, root, reason, now);
+					return Resolution::Finished;
+				}
+				if tally.is_empty() {
+					Self::finish(id, task, TerminalReason::FailedProviderFault, now, 0);
+					return Resolution::Finished;
+				}
+				if r >= 2 && Self::round_fits(now, task.deadline) {
+					if let Some(picked) = Self::pick(id, task, 1, now) {
+						let commit_ends =
+							Self::add_providers(id, task, &picked, Role::TieBreaker, now);
+						if let Some(provider) = picked.into_iter().next() {
+							Self::deposit_event(Event::TiebreakerAssigned {
+								task: id,
+								provider,
+								commit_ends,
+							});
+						}
+						return Resolution::Tiebreak;
+					}
+				}
+				Self::finish(id, task, TerminalReason::FailedNoConsensus, now, 0);
+			},
+			Some(SlotState::Revealed(root)) if tally.iter().any(|(x, _)| *x == root) => {
+				Self::settle(id, task, root, TerminalReason::ResolvedByTiebreak, now);
+			},
+			Some(SlotState::Revealed(_)) => {
+				Self::finish(id, task, TerminalReason::FailedNoConsensus, now, 0);
+			},
+			Some(_) => {
+				Self::finish(id, task, TerminalReason::FailedProviderFault, now, 0);
+			},
+		}
+		Resolution::Finished
+	}
+
+	/// Accepts `root`: pays everyone who revealed it, reports everyone who revealed another,
+	/// refunds the rest and finishes the task.
+	pub(crate) fn settle(
+		id: TaskId,
+		task: &mut TaskOf<T>,
+		root: [u8; 32],
+		reason: TerminalReason,
+		now: BlockNumberFor<T>,
+	) {
+		let mut paid: Credits = 0;
+		let consumer = task.consumer.clone();
+		for i in 0..task.assignments.len() {
+			let Some(a) = task.assignments.get(i).cloned() else { continue };
+			match a.state {
+				SlotState::Revealed(x) if x == root => {
+					let amount = a.ask.saturating_mul(task.work_units as u128).min(task.escrow);
+					if amount > 0 {
+						match T::Credits::spend(&consumer, amount, &a.provider) {
+							Ok(()) => {
+								task.escrow = task.escrow.saturating_sub(amount);
+								paid = paid.saturating_add(amount);
+								Self::deposit_event(Event::ProviderPaid {
+									task: id,
+									provider: a.provider.clone(),
+									credits: amount,
+								});
+							},
+							Err(e) => log::error!(
+								target: LOG_TARGET,
+								"task {id}: paying {amount} credits failed: {e:?}"
+							),
+						}
+					}
+					T::Registry::record_outcome(&a.provider, TaskOutcome::Success, now);
+				},
+				SlotState::Revealed(_) => {
+					if let Some(slot) = task.assignments.get_mut(i) {
+						slot.state = SlotState::Faulted(OffenceKind::WrongResult);
+					}
+					Self::fault(id, &consumer, &a.provider, OffenceKind::WrongResult, now);
+				},
+				_ => {},
+			}
+		}
+		task.result_root = Some(root);
+		Self::finish(id, task, reason, now, paid);
+	}
+
+	/// Ends a task: refunds what is left in escrow, frees its providers and consumer slot,
+	/// drops its input and schedules its pruning.
+	pub(crate) fn finish(
+		id: TaskId,
+		task: &mut TaskOf<T>,
+		reason: TerminalReason,
+		now: BlockNumberFor<T>,
+		paid: Credits,
+	) {
+		let was_queued = matches!(task.phase, Phase::Queued { .. });
+		let left = core::mem::take(&mut task.escrow);
+		let refunded = if left > 0 { T::Credits::release(&task.consumer, left) } else { 0 };
+		if refunded != left {
+			log::error!(target: LOG_TARGET, "task {id}: refunded {refunded} of {left} credits");
+		}
+		// Whatever the task held — paid out (`paid`) or refunded (`left`) — leaves the total.
+		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(left.saturating_add(paid)));
+		task.phase = Phase::Finished { reason, at: now };
+		for a in task.assignments.iter() {
+			if ProviderTasks::<T>::take(&a.provider, id).is_some() {
+				ProviderLoad::<T>::mutate_exists(&a.provider, |l| {
+					let n = l.unwrap_or(0).saturating_sub(1);
+					*l = (n > 0).then_some(n);
+				});
+			}
+		}
+		OpenTasks::<T>::mutate_exists(&task.consumer, |o| {
+			let n = o.unwrap_or(0).saturating_sub(1);
+			*o = (n > 0).then_some(n);
+		});
+		TaskInputs::<T>::remove(id);
+		if was_queued {
+			Queue::<T>::mutate(|q| q.retain(|x| *x != id));
+		}
+		Retired::<T>::insert(now, id, ());
+		Self::deposit_event(Event::TaskFinished {
+			task: id,
+			reason,
+			result_root: task.result_root,
+			paid,
+			refunded,
+		});
+	}
+}

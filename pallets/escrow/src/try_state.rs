@@ -1,0 +1,77 @@
+//! The escrow pallet's invariants, checked by `try_state` after every test.
+
+use crate::{pallet::*, types::*};
+use aipin_primitives::{Credits, ProviderRegistry, TaskId};
+use alloc::vec::Vec;
+use frame_support::pallet_prelude::*;
+
+impl<T: Config> Pallet<T> {
+	/// Checks the pallet's invariants:
+	/// - `TotalEscrowed` equals the sum of unfinished tasks' escrow; finished tasks hold none;
+	/// - every unfinished task's providers are indexed in `ProviderTasks`, `ProviderLoad`
+	///   counts them, and every live slot's provider is registered;
+	/// - `OpenTasks` counts each consumer's unfinished tasks; inputs exist exactly for them;
+	/// - the queue holds exactly the queued tasks, once each; queued tasks have no providers;
+	/// - live replica slots never exceed the replication.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut escrow: Credits = 0;
+		let mut open: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut queued: Vec<TaskId> = Vec::new();
+		for (id, task) in Tasks::<T>::iter() {
+			if let Phase::Finished { at, .. } = task.phase {
+				ensure!(task.escrow == 0, "a finished task holds escrow");
+				ensure!(!TaskInputs::<T>::contains_key(id), "a finished task keeps its input");
+				ensure!(Retired::<T>::contains_key(at, id), "a finished task is not retired");
+				continue;
+			}
+			escrow = escrow.checked_add(task.escrow).ok_or("escrow sum overflows")?;
+			*open.entry(task.consumer.clone()).or_default() += 1;
+			ensure!(TaskInputs::<T>::contains_key(id), "an unfinished task lost its input");
+			let mut seen: Vec<&T::AccountId> = Vec::new();
+			for a in task.assignments.iter() {
+				if !seen.contains(&&a.provider) {
+					seen.push(&a.provider);
+					ensure!(
+						ProviderTasks::<T>::contains_key(&a.provider, id),
+						"an assigned provider is not indexed"
+					);
+					*load.entry(a.provider.clone()).or_default() += 1;
+				}
+				if !matches!(a.state, SlotState::Faulted(_)) {
+					ensure!(
+						T::Registry::ask_price(&a.provider).is_some(),
+						"a task references a missing provider"
+					);
+				}
+			}
+			let live_replicas = task
+				.assignments
+				.iter()
+				.filter(|a| a.role == Role::Replica && !matches!(a.state, SlotState::Faulted(_)))
+				.count();
+			ensure!(live_replicas <= task.replication as usize, "too many live replicas");
+			if matches!(task.phase, Phase::Queued { .. }) {
+				ensure!(task.assignments.is_empty(), "a queued task has providers");
+				queued.push(id);
+			}
+		}
+		ensure!(escrow == TotalEscrowed::<T>::get(), "TotalEscrowed != Σ open tasks' escrow");
+		let open_stored: BTreeMap<T::AccountId, u32> = OpenTasks::<T>::iter().collect();
+		ensure!(open == open_stored, "OpenTasks does not count unfinished tasks");
+		let load_stored: BTreeMap<T::AccountId, u32> = ProviderLoad::<T>::iter().collect();
+		ensure!(load == load_stored, "ProviderLoad does not count indexed tasks");
+		let indexed = ProviderTasks::<T>::iter_keys().count();
+		ensure!(indexed == load.values().sum::<u32>() as usize, "stale ProviderTasks entries");
+		ensure!(
+			TaskInputs::<T>::iter_keys().count() == open.values().sum::<u32>() as usize,
+			"inputs of finished tasks kept"
+		);
+		let mut queue = Queue::<T>::get().into_inner();
+		queue.sort_unstable();
+		queued.sort_unstable();
+		ensure!(queue == queued, "the queue does not hold exactly the queued tasks");
+		Ok(())
+	}
+}

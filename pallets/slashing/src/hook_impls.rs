@@ -1,0 +1,96 @@
+//! What the slashing pallet's hooks do: apply due slashes (`on_initialize`) and prune old
+//! records (`on_idle`), both bounded.
+
+use crate::*;
+use aipin_primitives::{OnStakeBurned, ProviderRegistry, SlashOutcome};
+use frame_support::{pallet_prelude::*, weights::WeightMeter};
+use frame_system::pallet_prelude::*;
+use sp_runtime::traits::{Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// Applies due slashes in report order, at most `MaxSlashesPerBlock`.
+	pub(crate) fn apply_due(now: BlockNumberFor<T>) -> Weight {
+		let mut cursor = ApplyCursor::<T>::get();
+		let end = NextSlashId::<T>::get();
+		let mut applied = 0u32;
+		let mut skipped = 0u32;
+		let max = T::MaxSlashesPerBlock::get();
+		while cursor < end && applied < max && skipped < max {
+			let Some(mut rec) = Slashes::<T>::get(cursor) else {
+				// Pruned already (cannot happen before application; defensive).
+				cursor = cursor.saturating_add(1);
+				skipped += 1;
+				continue;
+			};
+			if rec.status != SlashStatus::Pending {
+				cursor = cursor.saturating_add(1);
+				skipped += 1;
+				continue;
+			}
+			if rec.apply_at > now {
+				break;
+			}
+			let provider = rec.offence.provider.clone();
+			// `slash` takes at most what the provider still holds.
+			match T::Registry::slash(
+				&provider,
+				rec.amount,
+				rec.offence.beneficiary.as_ref(),
+				T::RewardFraction::get(),
+			) {
+				Ok(outcome) => {
+					if !outcome.burned.is_zero() {
+						T::OnBurned::on_stake_burned(outcome.burned);
+					}
+					rec.status = SlashStatus::Applied(outcome);
+					Self::deposit_event(Event::SlashApplied {
+						slash_id: cursor,
+						provider,
+						slashed: outcome.slashed,
+						rewarded: outcome.rewarded,
+						burned: outcome.burned,
+					});
+				},
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "slash {cursor} of {provider:?} failed: {e:?}");
+					rec.status = SlashStatus::Applied(SlashOutcome::default());
+					Self::deposit_event(Event::SlashFailed { slash_id: cursor, provider });
+				},
+			}
+			Slashes::<T>::insert(cursor, rec);
+			cursor = cursor.saturating_add(1);
+			applied += 1;
+		}
+		ApplyCursor::<T>::put(cursor);
+		T::WeightInfo::apply_slashes(applied).saturating_add(T::WeightInfo::skip_records(skipped))
+	}
+
+	/// Prunes records older than `RecordRetention` while `remaining` weight lasts.
+	pub(crate) fn prune(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let mut meter = WeightMeter::with_limit(remaining);
+		let per_item = T::WeightInfo::prune_record();
+		if meter.try_consume(T::DbWeight::get().reads(2)).is_err() {
+			return Weight::zero();
+		}
+		let mut cursor = PruneCursor::<T>::get();
+		let apply_cursor = ApplyCursor::<T>::get();
+		// Never prune a record the apply cursor has not passed.
+		while cursor < apply_cursor && meter.can_consume(per_item) {
+			match Slashes::<T>::get(cursor) {
+				Some(rec) if rec.reported_at.saturating_add(T::RecordRetention::get()) > now => {
+					break
+				},
+				Some(rec) => {
+					meter.consume(per_item);
+					let o = rec.offence;
+					Reported::<T>::remove((o.kind, o.task, o.provider));
+					Slashes::<T>::remove(cursor);
+				},
+				None => meter.consume(T::DbWeight::get().reads(1)),
+			}
+			cursor = cursor.saturating_add(1);
+		}
+		PruneCursor::<T>::put(cursor);
+		meter.consumed()
+	}
+}

@@ -1,0 +1,148 @@
+//! Compute credits as the escrow pallet uses them (implemented by the BME pallet).
+
+use crate::Credits;
+use frame_support::pallet_prelude::{DispatchError, DispatchResult};
+
+/// Compute credits as the escrow pallet uses them: reserved when a task is funded, released on
+/// refund, spent when a provider is paid (the provider's epoch work grows by what it earned).
+pub trait ComputeCredits<AccountId> {
+	/// Credits `who` can spend (not reserved).
+	fn free_credits(who: &AccountId) -> Credits;
+	/// Moves `amount` of `who`'s credits into escrow.
+	fn reserve(who: &AccountId, amount: Credits) -> DispatchResult;
+	/// Returns up to `amount` of `who`'s escrowed credits; returns what was released.
+	fn release(who: &AccountId, amount: Credits) -> Credits;
+	/// Spends `amount` of `who`'s escrowed credits on work done by `provider`: the credits are
+	/// consumed and counted as `provider`'s work in the current epoch.
+	fn spend(who: &AccountId, amount: Credits, provider: &AccountId) -> DispatchResult;
+}
+
+/// No credits exist: nothing can be reserved or spent.
+impl<AccountId> ComputeCredits<AccountId> for () {
+	fn free_credits(_: &AccountId) -> Credits {
+		0
+	}
+	fn reserve(_: &AccountId, _: Credits) -> DispatchResult {
+		Err(DispatchError::Other("no compute credits"))
+	}
+	fn release(_: &AccountId, _: Credits) -> Credits {
+		0
+	}
+	fn spend(_: &AccountId, _: Credits, _: &AccountId) -> DispatchResult {
+		Err(DispatchError::Other("no compute credits"))
+	}
+}
+
+/// In-memory test doubles (feature `test-utils`). State is per thread, so parallel tests do not
+/// see each other; call `reset` at the start of a test that reuses a thread.
+#[cfg(any(test, feature = "test-utils"))]
+pub mod mock {
+	use super::*;
+	use codec::Encode;
+	use std::{cell::RefCell, collections::BTreeMap, vec::Vec};
+
+	#[derive(Clone, Copy, Default)]
+	struct Account {
+		free: Credits,
+		reserved: Credits,
+	}
+
+	std::thread_local! {
+		static ACCOUNTS: RefCell<BTreeMap<Vec<u8>, Account>> =
+			const { RefCell::new(BTreeMap::new()) };
+		static EARNED: RefCell<BTreeMap<Vec<u8>, Credits>> =
+			const { RefCell::new(BTreeMap::new()) };
+	}
+
+	/// A [`ComputeCredits`] ledger in memory: free and reserved credits per account, and what
+	/// each provider earned.
+	pub struct MockCredits;
+
+	impl MockCredits {
+		/// Forgets every balance.
+		pub fn reset() {
+			ACCOUNTS.with(|a| a.borrow_mut().clear());
+			EARNED.with(|e| e.borrow_mut().clear());
+		}
+		/// Gives `who` `amount` more free credits.
+		pub fn mint<A: Encode>(who: &A, amount: Credits) {
+			ACCOUNTS.with(|a| {
+				let mut a = a.borrow_mut();
+				let acc = a.entry(who.encode()).or_default();
+				acc.free = acc.free.saturating_add(amount);
+			});
+		}
+		/// Credits of `who` held in escrow.
+		pub fn reserved<A: Encode>(who: &A) -> Credits {
+			ACCOUNTS.with(|a| a.borrow().get(&who.encode()).map_or(0, |acc| acc.reserved))
+		}
+		/// Credits `provider` earned.
+		pub fn earned<A: Encode>(provider: &A) -> Credits {
+			EARNED.with(|e| e.borrow().get(&provider.encode()).copied().unwrap_or(0))
+		}
+	}
+
+	impl<A: Encode> ComputeCredits<A> for MockCredits {
+		fn free_credits(who: &A) -> Credits {
+			ACCOUNTS.with(|a| a.borrow().get(&who.encode()).map_or(0, |acc| acc.free))
+		}
+		fn reserve(who: &A, amount: Credits) -> DispatchResult {
+			ACCOUNTS.with(|a| {
+				let mut a = a.borrow_mut();
+				let acc = a.entry(who.encode()).or_default();
+				acc.free = acc
+					.free
+					.checked_sub(amount)
+					.ok_or(DispatchError::Other("not enough credits"))?;
+				acc.reserved = acc.reserved.saturating_add(amount);
+				Ok(())
+			})
+		}
+		fn release(who: &A, amount: Credits) -> Credits {
+			ACCOUNTS.with(|a| {
+				let mut a = a.borrow_mut();
+				let acc = a.entry(who.encode()).or_default();
+				let released = amount.min(acc.reserved);
+				acc.reserved -= released;
+				acc.free = acc.free.saturating_add(released);
+				released
+			})
+		}
+		fn spend(who: &A, amount: Credits, provider: &A) -> DispatchResult {
+			ACCOUNTS.with(|a| {
+				let mut a = a.borrow_mut();
+				let acc = a.entry(who.encode()).or_default();
+				acc.reserved = acc
+					.reserved
+					.checked_sub(amount)
+					.ok_or(DispatchError::Other("not enough escrowed"))?;
+				Ok::<_, DispatchError>(())
+			})?;
+			EARNED.with(|e| {
+				let mut e = e.borrow_mut();
+				let earned = e.entry(provider.encode()).or_default();
+				*earned = earned.saturating_add(amount);
+			});
+			Ok(())
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::{mock::*, *};
+
+	#[test]
+	fn mock_credits_reserve_release_and_spend() {
+		MockCredits::reset();
+		MockCredits::mint(&1u64, 100);
+		assert!(MockCredits::reserve(&1u64, 101).is_err());
+		assert!(MockCredits::reserve(&1u64, 60).is_ok());
+		assert_eq!(<MockCredits as ComputeCredits<u64>>::free_credits(&1), 40);
+		assert!(MockCredits::spend(&1u64, 20, &9u64).is_ok());
+		assert_eq!(MockCredits::earned(&9u64), 20);
+		assert_eq!(MockCredits::release(&1u64, 100), 40, "only what is escrowed comes back");
+		assert_eq!(<MockCredits as ComputeCredits<u64>>::free_credits(&1), 80);
+		assert!(<() as ComputeCredits<u64>>::reserve(&1, 1).is_err());
+	}
+}

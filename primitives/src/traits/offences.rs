@@ -1,0 +1,129 @@
+//! Offence reports (escrow → slashing) and burned stake (slashing → BME).
+
+use crate::Offence;
+use frame_support::pallet_prelude::DispatchResult;
+
+/// Receives offences established by another pallet (the escrow pallet's verdicts).
+pub trait ReportOffence<AccountId, BlockNumber> {
+	/// Reports `offence`, which happened at block `at`. Errors if it was reported before.
+	fn report(offence: Offence<AccountId>, at: BlockNumber) -> DispatchResult;
+}
+
+impl<AccountId, BlockNumber> ReportOffence<AccountId, BlockNumber> for () {
+	fn report(_: Offence<AccountId>, _: BlockNumber) -> DispatchResult {
+		Ok(())
+	}
+}
+
+/// Told when slashed stake is burned, so burn-and-mint accounting can count it.
+pub trait OnStakeBurned<Balance> {
+	/// `amount` of stake left total issuance.
+	fn on_stake_burned(amount: Balance);
+}
+
+impl<Balance> OnStakeBurned<Balance> for () {
+	fn on_stake_burned(_: Balance) {}
+}
+
+/// In-memory test doubles (feature `test-utils`). State is per thread, so parallel tests do not
+/// see each other; call `reset` at the start of a test that reuses a thread.
+#[cfg(any(test, feature = "test-utils"))]
+pub mod mock {
+	use super::*;
+	use codec::{Decode, Encode};
+	use frame_support::pallet_prelude::DispatchError;
+	use std::{cell::RefCell, vec::Vec};
+
+	std::thread_local! {
+		static REPORTED: RefCell<Vec<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
+		static BURNED: RefCell<u128> = const { RefCell::new(0) };
+	}
+
+	/// A [`ReportOffence`] that records every offence and refuses a repeated one, as the
+	/// slashing pallet does.
+	pub struct MockOffences;
+
+	impl MockOffences {
+		/// Forgets every report.
+		pub fn reset() {
+			REPORTED.with(|r| r.borrow_mut().clear());
+		}
+		/// The offences reported so far, with the block each was reported at.
+		pub fn reported<A: Decode, N: Decode>() -> Vec<(Offence<A>, N)> {
+			REPORTED.with(|r| {
+				r.borrow()
+					.iter()
+					.filter_map(|(o, at)| {
+						Some((
+							Offence::<A>::decode(&mut &o[..]).ok()?,
+							N::decode(&mut &at[..]).ok()?,
+						))
+					})
+					.collect()
+			})
+		}
+	}
+
+	impl<A: Encode + Decode, N: Encode> ReportOffence<A, N> for MockOffences {
+		fn report(offence: Offence<A>, at: N) -> DispatchResult {
+			let key = (offence.kind, &offence.provider, offence.task).encode();
+			REPORTED.with(|r| {
+				let mut r = r.borrow_mut();
+				let seen = r.iter().any(|(o, _)| {
+					Offence::<A>::decode(&mut &o[..])
+						.is_ok_and(|p| (p.kind, &p.provider, p.task).encode() == key)
+				});
+				if seen {
+					return Err(DispatchError::Other("offence already reported"));
+				}
+				r.push((offence.encode(), at.encode()));
+				Ok(())
+			})
+		}
+	}
+
+	/// An [`OnStakeBurned`] that adds up what was burned.
+	pub struct MockBurns;
+
+	impl MockBurns {
+		/// Total burned so far (and resets nothing).
+		pub fn total() -> u128 {
+			BURNED.with(|b| *b.borrow())
+		}
+		/// Sets the total back to zero.
+		pub fn reset() {
+			BURNED.with(|b| *b.borrow_mut() = 0);
+		}
+	}
+
+	impl<B: sp_runtime::traits::UniqueSaturatedInto<u128>> OnStakeBurned<B> for MockBurns {
+		fn on_stake_burned(amount: B) {
+			BURNED.with(|b| {
+				let mut b = b.borrow_mut();
+				*b = b.saturating_add(amount.unique_saturated_into());
+			});
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::{mock::*, *};
+	use crate::OffenceKind;
+
+	#[test]
+	fn mock_offences_refuse_a_repeated_offence() {
+		MockOffences::reset();
+		let o =
+			Offence { kind: OffenceKind::WrongResult, provider: 7u64, task: 3, beneficiary: None };
+		assert!(MockOffences::report(o.clone(), 10u64).is_ok());
+		assert!(MockOffences::report(o.clone(), 11u64).is_err());
+		let other = Offence { kind: OffenceKind::MissedReveal, ..o };
+		assert!(MockOffences::report(other, 12u64).is_ok());
+		assert_eq!(MockOffences::reported::<u64, u64>().len(), 2);
+		MockBurns::reset();
+		<MockBurns as OnStakeBurned<u128>>::on_stake_burned(5);
+		<MockBurns as OnStakeBurned<u128>>::on_stake_burned(6);
+		assert_eq!(MockBurns::total(), 11);
+	}
+}

@@ -1,0 +1,192 @@
+//! The crash-recovery rule: what to do next for a task, from what the journal recorded and
+//! what the chain shows. Pure, so every step of a crash can be tested.
+
+use crate::journal::Stage;
+use aipin_primitives::{BlockNumber, Phase, SlotState};
+
+/// What the worker does next for one task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+	/// Fetch the input and run the kernel.
+	Compute,
+	/// Record `CommitSent`, then send `commit_result`.
+	Commit,
+	/// Record `RevealSent`, then send `reveal_result`.
+	Reveal,
+	/// Nothing now: waiting for a window, for the chain to include what was sent, or done.
+	Wait,
+	/// The chain holds our commitment but the journal lost the root and salt (a deleted data
+	/// directory): the reveal cannot be made.
+	Lost,
+}
+
+/// The step for a task given what the journal says (`stage`, `None` if never seen) and what
+/// the chain says (`phase`, our `slot`) at finalized block `now`.
+///
+/// This is the whole crash-recovery rule: the chain is the truth for what was *included*, the
+/// journal for what was *computed and sent*. A step recorded but not included is sent again
+/// (with the same root and salt) once `resend_after` blocks have passed; one the chain has seen
+/// is never sent again because the slot has moved on.
+pub fn decide(
+	stage: Option<&Stage>,
+	phase: Phase<BlockNumber>,
+	slot: SlotState,
+	now: u32,
+	resend_after: u32,
+) -> Action {
+	let due = |at: u32| now >= at.saturating_add(resend_after);
+	match (phase, slot) {
+		(Phase::Commit { ends }, SlotState::Assigned) if now < ends => match stage {
+			None => Action::Compute,
+			Some(Stage::Computed) => Action::Commit,
+			Some(Stage::CommitSent { at }) if due(*at) => Action::Commit,
+			_ => Action::Wait,
+		},
+		(Phase::Reveal { ends }, SlotState::Committed(_)) if now < ends => match stage {
+			None => Action::Lost,
+			Some(Stage::Computed | Stage::CommitSent { .. }) => Action::Reveal,
+			Some(Stage::RevealSent { at }) if due(*at) => Action::Reveal,
+			_ => Action::Wait,
+		},
+		_ => Action::Wait,
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::journal::{Entry, Journal};
+
+	const RESEND: u32 = 6;
+	const COMMIT: Phase<BlockNumber> = Phase::Commit { ends: 120 };
+	const REVEAL: Phase<BlockNumber> = Phase::Reveal { ends: 130 };
+
+	fn journal(name: &str) -> (std::path::PathBuf, Journal) {
+		let dir = std::env::temp_dir().join(format!("aipin-run-{name}-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		let j = Journal::open(&dir).unwrap();
+		(dir, j)
+	}
+
+	/// "Crashes" by dropping the journal and opens it again, as a restarted worker does.
+	fn restart(dir: &std::path::Path, j: Journal) -> Journal {
+		drop(j);
+		Journal::open(dir).unwrap()
+	}
+
+	fn computed(task: u64) -> Entry {
+		Entry {
+			task,
+			kernel: 1,
+			params: vec![4, 4, 4],
+			root: [task as u8; 32],
+			salt: [0xa5; 32],
+			output_len: 64,
+			compute_ms: 3,
+			stage: Stage::Computed,
+		}
+	}
+
+	fn stage(j: &Journal, task: u64) -> Option<Stage> {
+		j.get(task).unwrap().map(|e| e.stage)
+	}
+
+	#[test]
+	fn a_crash_before_the_result_is_recorded_recomputes() {
+		let (dir, j) = journal("compute");
+		// The output file may already be written; without its record the task is redone.
+		j.store_output(1, &[1; 64]).unwrap();
+		let j = restart(&dir, j);
+		assert_eq!(
+			decide(stage(&j, 1).as_ref(), COMMIT, SlotState::Assigned, 100, RESEND),
+			Action::Compute
+		);
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_crash_after_computing_commits_the_same_result() {
+		let (dir, j) = journal("computed");
+		let e = computed(2);
+		j.put(&e).unwrap();
+		let j = restart(&dir, j);
+		let again = j.get(2).unwrap().unwrap();
+		assert_eq!(
+			decide(Some(&again.stage), COMMIT, SlotState::Assigned, 101, RESEND),
+			Action::Commit
+		);
+		// The commitment after the restart is the one the worker would have sent before it.
+		let stash = [9u8; 32];
+		assert_eq!(
+			aipin_primitives::result_commitment(2, &stash, &again.root, &again.salt),
+			aipin_primitives::result_commitment(2, &stash, &e.root, &e.salt)
+		);
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_commit_recorded_but_never_included_is_resent_once_due_and_only_then() {
+		let (dir, j) = journal("commit-lost");
+		j.put(&Entry { stage: Stage::CommitSent { at: 100 }, ..computed(3) }).unwrap();
+		let j = restart(&dir, j);
+		let s = stage(&j, 3);
+		// The chain still shows the slot as assigned: the transaction may yet be included.
+		for now in 100..100 + RESEND {
+			assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, now, RESEND), Action::Wait);
+		}
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 106, RESEND), Action::Commit);
+		// Not after the window closed.
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 120, RESEND), Action::Wait);
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_commit_the_chain_included_is_never_sent_again_and_the_reveal_follows() {
+		let (dir, j) = journal("commit-in");
+		j.put(&Entry { stage: Stage::CommitSent { at: 100 }, ..computed(4) }).unwrap();
+		let j = restart(&dir, j);
+		let s = stage(&j, 4);
+		let committed = SlotState::Committed([1; 32]);
+		// Others have not committed yet: nothing to do, however long it takes.
+		for now in 100..120 {
+			assert_eq!(decide(s.as_ref(), COMMIT, committed, now, RESEND), Action::Wait);
+		}
+		// The reveal window opens: reveal at once.
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 121, RESEND), Action::Reveal);
+		// Even a worker that crashed right after computing (the commit record lost) reveals.
+		assert_eq!(decide(Some(&Stage::Computed), REVEAL, committed, 121, RESEND), Action::Reveal);
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_reveal_recorded_is_resent_only_while_the_chain_lacks_it() {
+		let (dir, j) = journal("reveal");
+		j.put(&Entry { stage: Stage::RevealSent { at: 121 }, ..computed(5) }).unwrap();
+		let j = restart(&dir, j);
+		let s = stage(&j, 5);
+		let committed = SlotState::Committed([1; 32]);
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 126, RESEND), Action::Wait);
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 127, RESEND), Action::Reveal);
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 130, RESEND), Action::Wait, "closed");
+		// Included: done with it.
+		let revealed = SlotState::Revealed([5; 32]);
+		assert_eq!(decide(s.as_ref(), REVEAL, revealed, 127, RESEND), Action::Wait);
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_lost_journal_is_reported_failed_tasks_are_left_and_finished_phases_ignored() {
+		let committed = SlotState::Committed([1; 32]);
+		assert_eq!(decide(None, REVEAL, committed, 121, RESEND), Action::Lost);
+		let failed = Stage::Failed { why: "bad input".into() };
+		assert_eq!(decide(Some(&failed), COMMIT, SlotState::Assigned, 100, RESEND), Action::Wait);
+		let finished =
+			Phase::Finished { reason: aipin_primitives::TerminalReason::Completed, at: 131 };
+		for s in [None, Some(Stage::Computed), Some(Stage::RevealSent { at: 1 })] {
+			assert_eq!(decide(s.as_ref(), finished, committed, 140, RESEND), Action::Wait);
+		}
+		// A faulted slot (the window passed while the worker was down) gets nothing more.
+		let faulted = SlotState::Faulted(aipin_primitives::OffenceKind::MissedCommit);
+		assert_eq!(decide(Some(&Stage::Computed), COMMIT, faulted, 100, RESEND), Action::Wait);
+	}
+}

@@ -1,0 +1,198 @@
+//! `aipin-worker run`: the provider daemon. It follows finalized blocks, does the tasks
+//! assigned to this operator, commits and reveals, records everything in the journal first,
+//! and survives restarts and disconnects.
+//!
+//! - [`decide`]: the crash-recovery rule, a pure function of journal stage and chain state.
+//! - `compute`: fetching a task's input, running its kernel, storing the result.
+//! - this file: the connection loop and the per-block step that carries out `decide`.
+
+mod compute;
+mod decide;
+
+pub use decide::{decide, Action};
+
+use crate::{
+	config::Config,
+	gpu::Gpu,
+	journal::{Journal, Stage},
+	kernels::Kernels,
+	server::Metrics,
+};
+use aipin_client::{account_of, calls, reads, units::ss58, AccountId, Client, Keypair};
+use aipin_kernels::Kernel;
+use aipin_primitives::{result_commitment, BlockNumber, OperatorTask, Phase};
+use std::{
+	sync::{atomic::Ordering, Arc, Mutex},
+	time::Duration,
+};
+
+/// An error no reconnection can mend: the worker stops with it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Fatal(String);
+
+/// Everything a running worker holds.
+pub struct Worker {
+	pub cfg: Config,
+	pub journal: Arc<Journal>,
+	pub metrics: Arc<Metrics>,
+	gpu: Mutex<Option<(Gpu, Kernels)>>,
+	stash: Option<AccountId>,
+	last_heartbeat: Option<u64>,
+	/// Operations per second each kernel last ran at, for progress estimates.
+	rates: std::collections::HashMap<Kernel, f64>,
+}
+
+impl Worker {
+	pub fn new(cfg: Config, journal: Arc<Journal>, metrics: Arc<Metrics>) -> Self {
+		Self {
+			cfg,
+			journal,
+			metrics,
+			gpu: Mutex::new(None),
+			stash: None,
+			last_heartbeat: None,
+			rates: Default::default(),
+		}
+	}
+
+	/// Runs until the process is stopped: reconnects with backoff whenever the node goes away,
+	/// rebuilding pending work from chain state and the journal each time.
+	pub async fn run(mut self) -> anyhow::Result<()> {
+		let key = self.cfg.operator_key()?;
+		let mut backoff = Duration::from_secs(1);
+		loop {
+			match self.session(key.clone()).await {
+				Ok(()) => tracing::warn!(target: "aipin::worker", "finalized-block stream ended"),
+				Err(e) if e.is::<Fatal>() => return Err(e),
+				Err(e) => tracing::warn!(target: "aipin::worker", "node connection: {e:#}"),
+			}
+			self.metrics.reconnects.fetch_add(1, Ordering::Relaxed);
+			tracing::info!(target: "aipin::worker", "reconnecting to {} in {backoff:?}", self.cfg.node);
+			tokio::time::sleep(backoff).await;
+			backoff = (backoff * 2).min(Duration::from_secs(30));
+		}
+	}
+
+	/// One connection's worth of work.
+	async fn session(&mut self, key: Keypair) -> anyhow::Result<()> {
+		let client = Client::connect(&self.cfg.node).await?;
+		self.journal.bind_chain(client.genesis_hash()).map_err(|e| Fatal(format!("{e:#}")))?;
+		let operator = account_of(&key);
+		let stash =
+			reads::stash_of(&client.finalized().await?, &operator).await?.ok_or_else(|| {
+				anyhow::anyhow!(
+				"operator {} is not registered to any provider (run `aipin-worker register` first)",
+				ss58(&operator)
+			)
+			})?;
+		self.stash = Some(stash.clone());
+		tracing::info!(
+			target: "aipin::worker",
+			node = %self.cfg.node, stash = %ss58(&stash), "connected; following finalized blocks"
+		);
+		let mut blocks = client.api().stream_blocks().await?;
+		while let Some(block) = blocks.next().await {
+			let block = block?;
+			let number = block.number();
+			self.metrics.best_block.store(number, Ordering::Relaxed);
+			if let Err(e) = self.tick(&client, &key, block.hash(), number).await {
+				// Errors from one block do not stop the worker; the next block retries.
+				tracing::warn!(target: "aipin::worker", block = number, "{e:#}");
+			}
+		}
+		Ok(())
+	}
+
+	async fn tick(
+		&mut self,
+		client: &Client,
+		key: &Keypair,
+		hash: subxt::utils::H256,
+		number: u64,
+	) -> anyhow::Result<()> {
+		if self.last_heartbeat.is_none_or(|h| number >= h + self.cfg.heartbeat_every as u64) {
+			match client.send(key, &calls::staking::heartbeat()).await {
+				Ok(()) => {
+					self.last_heartbeat = Some(number);
+					tracing::debug!(target: "aipin::worker", block = number, "heartbeat sent");
+				},
+				Err(e) => tracing::warn!(target: "aipin::worker", "heartbeat: {e:#}"),
+			}
+		}
+		let tasks = reads::operator_tasks(&client.at(hash).await?, &account_of(key)).await?;
+		let live: Vec<u64> = tasks.iter().map(|t| t.task).collect();
+		for t in tasks {
+			if let Err(e) = self.step(client, key, &t, number as u32).await {
+				self.metrics.failures.fetch_add(1, Ordering::Relaxed);
+				tracing::warn!(target: "aipin::worker", task = t.task, "{e:#}");
+			}
+		}
+		// Tasks that left our list have finished: record how.
+		for e in self.journal.unfinished()? {
+			if live.contains(&e.task) {
+				continue;
+			}
+			let mut e = e;
+			let (reason, accepted) = match reads::task(&client.finalized().await?, e.task).await? {
+				Some(task) => match task.phase {
+					Phase::Finished { reason, .. } => {
+						(format!("{reason:?}"), task.result_root == Some(e.root))
+					},
+					_ => continue, // still running (our slot was replaced or faulted)
+				},
+				None => ("pruned".to_string(), false),
+			};
+			tracing::info!(target: "aipin::worker", task = e.task, %reason, accepted, "task finished");
+			self.metrics.settled.fetch_add(1, Ordering::Relaxed);
+			e.stage = Stage::Done { reason, accepted };
+			self.journal.put(&e)?;
+		}
+		Ok(())
+	}
+
+	/// Moves one task forward.
+	async fn step(
+		&mut self,
+		client: &Client,
+		key: &Keypair,
+		t: &OperatorTask<BlockNumber>,
+		now: u32,
+	) -> anyhow::Result<()> {
+		let stash = self.stash.clone().ok_or_else(|| anyhow::anyhow!("no stash"))?;
+		let mut entry = self.journal.get(t.task)?;
+		let mut action =
+			decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, self.cfg.resend_after);
+		if action == Action::Compute {
+			let e = self.compute(client, t).await?;
+			action = decide(Some(&e.stage), t.phase, t.slot, now, self.cfg.resend_after);
+			entry = Some(e);
+		}
+		let (call, stage, counter, done) = match (action, entry) {
+			(Action::Commit, Some(e)) => {
+				let c = result_commitment(t.task, &stash, &e.root, &e.salt);
+				let call = calls::escrow::commit_result(t.task, c);
+				let metrics = &self.metrics.commits;
+				(call, (e, Stage::CommitSent { at: now }), metrics, "committed")
+			},
+			(Action::Reveal, Some(e)) => {
+				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
+				let metrics = &self.metrics.reveals;
+				(call, (e, Stage::RevealSent { at: now }), metrics, "revealed")
+			},
+			(Action::Lost, _) => {
+				anyhow::bail!("committed on chain but missing from the journal: cannot reveal")
+			},
+			_ => return Ok(()),
+		};
+		let (mut e, stage) = stage;
+		// Record first: a crash after this line and before the chain sees the step is healed by
+		// the resend rule with the same root and salt, never by a second, different commitment.
+		e.stage = stage;
+		self.journal.put(&e)?;
+		client.send(key, &call).await?;
+		counter.fetch_add(1, Ordering::Relaxed);
+		tracing::info!(target: "aipin::worker", task = t.task, root = %hex::encode(e.root), "{done}");
+		Ok(())
+	}
+}
