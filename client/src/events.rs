@@ -167,7 +167,9 @@ mod tests {
 
 	fn metadata() -> Metadata {
 		use codec::Encode;
-		let prefixed = aipin_runtime::Runtime::metadata();
+		// Reading the metadata calls host functions: it needs externalities.
+		let prefixed =
+			sp_io::TestExternalities::default().execute_with(aipin_runtime::Runtime::metadata);
 		Metadata::decode(&mut &prefixed.encode()[..]).expect("the runtime's metadata decodes")
 	}
 

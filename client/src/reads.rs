@@ -176,7 +176,9 @@ mod tests {
 	use subxt::Metadata;
 
 	fn metadata() -> Metadata {
-		let prefixed = aipin_runtime::Runtime::metadata();
+		// Reading the metadata calls host functions: it needs externalities.
+		let prefixed =
+			sp_io::TestExternalities::default().execute_with(aipin_runtime::Runtime::metadata);
 		Metadata::decode(&mut &prefixed.encode()[..]).expect("the runtime's metadata decodes")
 	}
 

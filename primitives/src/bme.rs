@@ -8,20 +8,9 @@ use scale_info::TypeInfo;
 pub type EpochIndex = u32;
 
 /// Running totals, for explorers and the `try_state` invariants.
-#[derive(
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-	serde::Serialize,
-	serde::Deserialize,
-)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct BmeStats<Balance> {
 	/// Tokens burned by `buy_credits`.
 	pub burned_for_credits: Balance,

@@ -22,19 +22,9 @@ pub const MAX_KERNEL_NAME: u32 = 32;
 pub type Params = BoundedVec<u32, ConstU32<MAX_PARAMS>>;
 
 /// `coef × Π params[f] for f in factors`.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Serialize,
-	Deserialize,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Term {
 	/// Constant factor.
 	pub coef: u64,
@@ -46,19 +36,9 @@ pub struct Term {
 ///
 /// Work units of a GEMM `[m, n, k]` in millions of operations: one term `2·m·n·k`, divisor
 /// 1,000,000. Input bytes of the same GEMM: `m·k + k·n`, divisor 1.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Serialize,
-	Deserialize,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Formula {
 	/// Summed terms.
 	pub terms: BoundedVec<Term, ConstU32<MAX_TERMS>>,
@@ -106,19 +86,9 @@ impl Formula {
 }
 
 /// A kernel as governance registers it.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Serialize,
-	Deserialize,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct KernelSpec {
 	/// Human-readable name, e.g. `gemm-i8`.
 	pub name: BoundedVec<u8, ConstU32<MAX_KERNEL_NAME>>,

@@ -9,20 +9,9 @@ use scale_info::TypeInfo;
 
 /// What kind of device a provider computes on. Informational (consumers may filter on it);
 /// eligibility is decided by VRAM, kernels and price.
-#[derive(
-	Clone,
-	Copy,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	PartialEq,
-	Eq,
-	serde::Serialize,
-	serde::Deserialize,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceClass {
 	/// A CPU or software device (e.g. Mesa lavapipe). Useful for testing; slow.
 	Cpu,
@@ -51,17 +40,8 @@ pub const REPUTATION_MAX: u32 = 1_000_000;
 pub const REPUTATION_NEUTRAL: u32 = 500_000;
 
 /// What a provider offers. Set at registration and by `update_profile`.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
 #[scale_info(skip_type_params(MaxKernels))]
 pub struct ProviderProfile<MaxKernels: Get<u32>> {
 	/// What kind of device computes.
@@ -86,18 +66,8 @@ pub struct UnlockChunk<Balance, BlockNumber> {
 }
 
 /// Whether a provider takes new work.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ProviderStatus {
 	/// Takes new assignments (if otherwise eligible).
 	Active,
@@ -115,9 +85,8 @@ pub struct Reputation<BlockNumber> {
 }
 
 /// Everything the chain knows about a provider, keyed by its stash account.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
-)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
 #[scale_info(skip_type_params(MaxKernels, MaxEndpointLen, MaxChunks))]
 pub struct ProviderInfo<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,

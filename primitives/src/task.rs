@@ -12,18 +12,8 @@ pub type TaskId = u64;
 /// How a finished task went for one provider, as the escrow pallet judged it. Only
 /// `ProviderFault` touches reputation downwards; outcomes that were not the provider's fault
 /// (cancelled, expired with no provider, ...) are not reported at all.
-#[derive(
-	Clone,
-	Copy,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	PartialEq,
-	Eq,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskOutcome {
 	/// The provider's result was accepted.
 	Success,
@@ -32,17 +22,8 @@ pub enum TaskOutcome {
 }
 
 /// Where a task's input comes from.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
 #[scale_info(skip_type_params(MaxInline, MaxUrl))]
 pub enum TaskInput<
 	MaxInline: frame_support::traits::Get<u32>,
@@ -95,18 +76,8 @@ pub enum Phase<BlockNumber> {
 
 /// Why a task ended. Only [`TerminalReason::is_provider_fault`] reasons came with slashes or
 /// reputation losses.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum TerminalReason {
 	/// Every reveal agreed; the result is accepted.
 	Completed,

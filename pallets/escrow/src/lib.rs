@@ -59,7 +59,7 @@ pub mod pallet {
 		frame_support::CloneNoBound,
 		frame_support::PartialEqNoBound,
 		frame_support::EqNoBound,
-		frame_support::DebugNoBound,
+		frame_support::DebugNoBound
 	)]
 	pub struct MaxAssignmentsOf<T>(core::marker::PhantomData<T>);
 	impl<T: Config> Get<u32> for MaxAssignmentsOf<T> {

@@ -2,7 +2,7 @@
 //! this pallet.
 
 use crate::{self as pallet_compute_slashing, *};
-use aipin_primitives::{DeviceClass, OnStakeBurned};
+use aipin_primitives::DeviceClass;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
@@ -10,7 +10,6 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, Perbill};
-use std::cell::RefCell;
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -74,22 +73,8 @@ impl pallet_compute_staking::Config for Test {
 	type WeightInfo = ();
 }
 
-thread_local! {
-	static BURNED: RefCell<Balance> = const { RefCell::new(0) };
-}
-
 /// Stands in for the BME pallet: adds up the burned stake it is told about.
-pub struct CountBurned;
-impl CountBurned {
-	pub fn total() -> Balance {
-		BURNED.with(|b| *b.borrow())
-	}
-}
-impl OnStakeBurned<Balance> for CountBurned {
-	fn on_stake_burned(amount: Balance) {
-		BURNED.with(|b| *b.borrow_mut() += amount);
-	}
-}
+pub use aipin_primitives::traits::offences::mock::MockBurns as CountBurned;
 
 parameter_types! {
 	pub const WrongResult: Perbill = Perbill::from_percent(10);
@@ -171,7 +156,7 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(t);
 		ext.execute_with(|| {
 			System::set_block_number(1);
-			BURNED.with(|b| *b.borrow_mut() = 0);
+			CountBurned::reset();
 		});
 		ext
 	}

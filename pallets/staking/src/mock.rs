@@ -1,14 +1,14 @@
 //! A test runtime: frame-system, balances and this pallet.
 
 use crate::{self as pallet_compute_staking, *};
-use aipin_primitives::{DeviceClass, InFlightTasks, KernelId};
+pub use aipin_primitives::traits::registry::mock::MockInFlight;
+use aipin_primitives::{DeviceClass, KernelId};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
 	BoundedVec,
 };
 use sp_runtime::{BuildStorage, Perbill};
-use std::cell::RefCell;
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -44,23 +44,6 @@ pub const MIN_STAKE: Balance = 1_000;
 pub const UNBONDING: BlockNumber = 100;
 pub const HEARTBEAT: BlockNumber = 10;
 pub const HALF_LIFE: BlockNumber = 50;
-
-thread_local! {
-	static IN_FLIGHT: RefCell<u32> = const { RefCell::new(0) };
-}
-
-/// Tests set how many tasks "the escrow pallet" says a provider has in flight.
-pub struct MockInFlight;
-impl MockInFlight {
-	pub fn set(n: u32) {
-		IN_FLIGHT.with(|v| *v.borrow_mut() = n);
-	}
-}
-impl InFlightTasks<AccountId> for MockInFlight {
-	fn in_flight(_: &AccountId) -> u32 {
-		IN_FLIGHT.with(|v| *v.borrow())
-	}
-}
 
 parameter_types! {
 	pub const SuccessGain: Perbill = Perbill::from_percent(10);
@@ -144,7 +127,7 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(t);
 		ext.execute_with(|| {
 			System::set_block_number(1);
-			MockInFlight::set(0);
+			MockInFlight::reset();
 		});
 		ext
 	}

@@ -104,9 +104,9 @@ fn full_exit_drain_unbond_withdraw_deregister() {
 		register(1, 5_000);
 		assert_noop!(Staking::deregister(RuntimeOrigin::signed(1)), Error::<Test>::NotDraining);
 		assert_ok!(Staking::drain(RuntimeOrigin::signed(1)));
-		MockInFlight::set(1);
+		MockInFlight::set(&1u64, 1);
 		assert_noop!(Staking::deregister(RuntimeOrigin::signed(1)), Error::<Test>::TasksInFlight);
-		MockInFlight::set(0);
+		MockInFlight::set(&1u64, 0);
 		assert_noop!(Staking::deregister(RuntimeOrigin::signed(1)), Error::<Test>::StakeRemaining);
 		assert_ok!(Staking::unbond(RuntimeOrigin::signed(1), 5_000));
 		assert_noop!(Staking::deregister(RuntimeOrigin::signed(1)), Error::<Test>::StakeRemaining);
