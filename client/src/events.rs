@@ -141,12 +141,12 @@ pub mod slashing {
 	chain_events! { "Slashing";
 		/// An offence was reported; its slash waits until `apply_at`.
 		OffenceReported {
-			slash_id: u32, provider: AccountId, kind: OffenceKind, task: TaskId, amount: Balance,
+			slash_id: u64, provider: AccountId, kind: OffenceKind, task: TaskId, amount: Balance,
 			apply_at: BlockNumber,
 		}
 		/// A deferred slash was applied.
 		SlashApplied {
-			slash_id: u32, provider: AccountId, slashed: Balance, rewarded: Balance, burned: Balance,
+			slash_id: u64, provider: AccountId, slashed: Balance, rewarded: Balance, burned: Balance,
 		}
 	}
 }
