@@ -313,12 +313,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			let who = aipin_client::account_of(&key);
 			let included = api.submit(&key, &calls::bme::claim_rewards()).await?;
 			let block = included.block;
-			let md = api.at(included.hash).await?.metadata();
 			let minted: u128 =
-				events::find::<events::bme::RewardsClaimed>(included.events.iter(), &md)?
-					.iter()
-					.map(|e| e.amount)
-					.sum();
+				included.find::<events::bme::RewardsClaimed>()?.iter().map(|e| e.amount).sum();
 			let v = serde_json::json!({ "block": block, "account": ss58(&who), "claimed": minted });
 			emit(json, &v, || format!("claimed {} (block {block})", fmt_aip(minted)))?;
 		},

@@ -27,12 +27,11 @@ pub async fn buy_credits(
 	min_credits: Credits,
 ) -> anyhow::Result<Purchase> {
 	let included = client.submit(signer, &calls::bme::buy_credits(tokens, min_credits)).await?;
-	let at = client.at(included.hash).await?;
-	let e =
-		events::find::<events::bme::CreditsPurchased>(included.events.iter(), at.metadata_ref())?
-			.pop()
-			.ok_or_else(|| anyhow::anyhow!("no CreditsPurchased event"))?;
-	let (free, _) = reads::credits_of(&at, &aipin_client::account_of(signer)).await?;
+	let e = included
+		.find::<events::bme::CreditsPurchased>()?
+		.pop()
+		.ok_or_else(|| anyhow::anyhow!("no CreditsPurchased event"))?;
+	let (free, _) = reads::credits_of(&included.at, &aipin_client::account_of(signer)).await?;
 	Ok(Purchase {
 		block: included.block,
 		tokens: e.tokens,

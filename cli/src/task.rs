@@ -77,8 +77,8 @@ pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::R
 		u32::try_from(deadline).map_err(|_| anyhow::anyhow!("deadline past u32 blocks"))?,
 	);
 	let included = client.submit(signer, &call).await?;
-	let md = client.at(included.hash).await?.metadata();
-	let e = events::find::<events::escrow::TaskSubmitted>(included.events.iter(), &md)?
+	let e = included
+		.find::<events::escrow::TaskSubmitted>()?
 		.pop()
 		.ok_or_else(|| anyhow::anyhow!("no TaskSubmitted event"))?;
 	Ok(Submitted {

@@ -34,6 +34,15 @@ pub struct Included {
 	pub hash: H256,
 	/// Its events.
 	pub events: ExtrinsicEvents<SubstrateConfig>,
+	/// The chain at that block (its metadata decodes the events).
+	pub at: At,
+}
+
+impl Included {
+	/// Every event `E` the transaction emitted.
+	pub fn find<E: crate::events::ChainEvent>(&self) -> Result<Vec<E>> {
+		crate::events::find(self.events.iter(), self.at.metadata_ref())
+	}
 }
 
 /// A connection to one node.
@@ -231,7 +240,7 @@ impl Client {
 			.wait_for_success()
 			.await
 			.map_err(|e| Error::Failed { call: call.name(), why: e.to_string() })?;
-		let block = self.at(hash).await?.block_number();
-		Ok(Included { block, hash, events })
+		let at = self.at(hash).await?;
+		Ok(Included { block: at.block_number(), hash, events, at })
 	}
 }

@@ -45,7 +45,8 @@ pub fn decode_checked<E: ChainEvent>(mut bytes: &[u8], md: &Metadata) -> Result<
 	let e =
 		E::decode(&mut bytes).map_err(|e| Error::Decode { what: what(), why: e.to_string() })?;
 	if !bytes.is_empty() {
-		return Err(Error::Decode { what: what(), why: format!("{} bytes left over", bytes.len()) });
+		let why = format!("{} bytes left over", bytes.len());
+		return Err(Error::Decode { what: what(), why });
 	}
 	Ok(e)
 }
@@ -161,6 +162,26 @@ pub mod staking {
 	}
 }
 
+/// Events of the balances pallet.
+pub mod balances {
+	use aipin_primitives::{AccountId, Balance};
+
+	chain_events! { "Balances";
+		/// A transfer.
+		Transfer { from: AccountId, to: AccountId, amount: Balance }
+	}
+}
+
+/// Events of the transaction-payment pallet.
+pub mod transaction_payment {
+	use aipin_primitives::{AccountId, Balance};
+
+	chain_events! { "TransactionPayment";
+		/// A signed transaction paid its fee.
+		TransactionFeePaid { who: AccountId, actual_fee: Balance, tip: Balance }
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -177,7 +198,15 @@ mod tests {
 	#[test]
 	fn every_known_event_matches_the_runtime() {
 		let md = metadata();
-		let all = [escrow::known(), bme::known(), slashing::known(), staking::known()].concat();
+		let all = [
+			escrow::known(),
+			bme::known(),
+			slashing::known(),
+			staking::known(),
+			balances::known(),
+			transaction_payment::known(),
+		]
+		.concat();
 		for (pallet, name, fields) in all {
 			let variant = md
 				.pallet_by_name(pallet)

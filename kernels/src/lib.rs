@@ -17,7 +17,7 @@
 
 extern crate alloc;
 
-use aipin_primitives::{Formula, KernelId, KernelSpec, Term};
+use aipin_primitives::{Formula, KernelId, KernelSpec};
 use alloc::vec::Vec;
 use frame_support::BoundedVec;
 
@@ -197,16 +197,6 @@ impl Kernel {
 /// The built-in kernels with their genesis ids, as the dev and local chains register them.
 pub fn builtin() -> Vec<(KernelId, KernelSpec)> {
 	Kernel::ALL.iter().map(|k| (k.id(), k.spec())).collect()
-}
-
-/// `coef × Π params[f]`, a term of a [`Formula`].
-pub(crate) fn term(coef: u64, factors: &[u8]) -> Term {
-	Term::new(coef, factors)
-}
-
-/// `ceil(Σ terms / divisor)`.
-pub(crate) fn formula(terms: Vec<Term>, divisor: u64) -> Formula {
-	Formula::new(terms, divisor)
 }
 
 /// A version-1, deterministic registry entry for a built-in kernel.

@@ -3,38 +3,13 @@
 
 use std::time::Duration;
 
-use aipin_client::{calls, reads, AccountId, Client};
+use aipin_client::{
+	calls,
+	events::{balances::Transfer, transaction_payment::TransactionFeePaid},
+	reads, AccountId, Client,
+};
 use aipin_test_harness::{best_number, finalized_number, Node, NodeConfig};
-use codec::Decode;
 use subxt_signer::sr25519::dev;
-
-/// `Balances.Transfer`.
-#[derive(Debug, Decode)]
-struct Transfer {
-	_from: AccountId,
-	_to: AccountId,
-	amount: u128,
-}
-
-impl aipin_client::events::ChainEvent for Transfer {
-	const PALLET: &'static str = "Balances";
-	const NAME: &'static str = "Transfer";
-	const FIELDS: &'static [&'static str] = &["from", "to", "amount"];
-}
-
-/// `TransactionPayment.TransactionFeePaid`.
-#[derive(Debug, Decode)]
-struct TransactionFeePaid {
-	_who: AccountId,
-	actual_fee: u128,
-	tip: u128,
-}
-
-impl aipin_client::events::ChainEvent for TransactionFeePaid {
-	const PALLET: &'static str = "TransactionPayment";
-	const NAME: &'static str = "TransactionFeePaid";
-	const FIELDS: &'static [&'static str] = &["who", "actual_fee", "tip"];
-}
 
 async fn free_balance(client: &Client, at: subxt::utils::H256, who: &AccountId) -> u128 {
 	let at = client.at(at).await.expect("state at block");
@@ -76,13 +51,14 @@ async fn transfer_is_included_finalized_and_exact(args: &[&str], first_block_on_
 		.submit(&alice, &calls::balances::transfer_keep_alive(&bob_id, amount))
 		.await
 		.expect("transaction finalized and successful");
-	let md = client.at(included.hash).await.expect("its block").metadata();
-	let transfer = aipin_client::events::find::<Transfer>(included.events.iter(), &md)
+	let transfer = included
+		.find::<Transfer>()
 		.expect("decode Transfer")
 		.pop()
 		.expect("a Balances.Transfer event");
 	assert_eq!(transfer.amount, amount);
-	let fee = aipin_client::events::find::<TransactionFeePaid>(included.events.iter(), &md)
+	let fee = included
+		.find::<TransactionFeePaid>()
 		.expect("decode TransactionFeePaid")
 		.pop()
 		.expect("a TransactionFeePaid event");

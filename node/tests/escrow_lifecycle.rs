@@ -69,8 +69,8 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 	let input = TaskInput::Seeded { seed: [5u8; 32] };
 	let call = calls::escrow::submit_task(1, &[64, 64, 64], &input, 2, 10, now + 1_000);
 	let included = submit(&client, &alice, call).await;
-	let md = client.at(included.hash).await.expect("its block").metadata();
-	let submitted = events::find::<events::escrow::TaskSubmitted>(included.events.iter(), &md)
+	let submitted = included
+		.find::<events::escrow::TaskSubmitted>()
 		.expect("TaskSubmitted decodes")
 		.pop()
 		.expect("TaskSubmitted");

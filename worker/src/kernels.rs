@@ -12,8 +12,8 @@ use aipin_kernels::{gemm_i8, hash_batch, mlp_q8, InputError, Kernel};
 /// Why a task cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum KernelError {
-	#[error("{0}")]
-	Input(InputError),
+	#[error(transparent)]
+	Input(#[from] InputError),
 	#[error(transparent)]
 	Gpu(#[from] GpuError),
 }
@@ -62,7 +62,7 @@ impl Kernels {
 		p: &[u32],
 		input: &[u8],
 	) -> Result<Vec<u8>, KernelError> {
-		kind.check(p, input.len() as u64).map_err(KernelError::Input)?;
+		kind.check(p, input.len() as u64)?;
 		match kind {
 			Kernel::GemmI8 => {
 				let (m, n, k) = gemm_i8::dims(p);

@@ -7,8 +7,7 @@
 //! - Arithmetic: i32 accumulation, wrapping exactly as WGSL's i32 does (it cannot overflow
 //!   within the bounds: |a·b| ≤ 2¹⁴ and k ≤ 2¹², so |C| ≤ 2²⁶).
 
-use crate::{formula, term};
-use aipin_primitives::{KernelId, KernelSpec};
+use aipin_primitives::{Formula, KernelId, KernelSpec, Term};
 use alloc::{vec, vec::Vec};
 
 /// Genesis id on the dev and local chains.
@@ -24,9 +23,9 @@ pub fn spec() -> KernelSpec {
 		NAME,
 		WGSL,
 		vec![4096, 4096, 4096],
-		formula(vec![term(2, &[0, 1, 2])], 1_000_000),
-		formula(vec![term(1, &[0, 2]), term(1, &[2, 1])], 1),
-		formula(vec![term(4, &[0, 1])], 1),
+		Formula::new(vec![Term::new(2, &[0, 1, 2])], 1_000_000),
+		Formula::new(vec![Term::new(1, &[0, 2]), Term::new(1, &[2, 1])], 1),
+		Formula::new(vec![Term::new(4, &[0, 1])], 1),
 		512,
 	)
 }

@@ -6,8 +6,7 @@
 //! - Work units: `count·(len + 64) / 64,000`, rounded up (about a thousand compressions).
 //!   Bounds 2²⁰ messages of at most 2¹⁶ bytes.
 
-use crate::{formula, term};
-use aipin_primitives::{KernelId, KernelSpec};
+use aipin_primitives::{Formula, KernelId, KernelSpec, Term};
 use alloc::{vec, vec::Vec};
 
 /// Genesis id on the dev and local chains.
@@ -23,9 +22,9 @@ pub fn spec() -> KernelSpec {
 		NAME,
 		WGSL,
 		vec![1 << 20, 1 << 16],
-		formula(vec![term(1, &[0, 1]), term(64, &[0])], 64_000),
-		formula(vec![term(1, &[0, 1])], 1),
-		formula(vec![term(32, &[0])], 1),
+		Formula::new(vec![Term::new(1, &[0, 1]), Term::new(64, &[0])], 64_000),
+		Formula::new(vec![Term::new(1, &[0, 1])], 1),
+		Formula::new(vec![Term::new(32, &[0])], 1),
 		256,
 	)
 }

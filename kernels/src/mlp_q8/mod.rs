@@ -9,8 +9,8 @@
 //!   shift), `out = clamp(q, 0, 127)`.
 //! - Work units: `2·batch·width²·layers / 10⁶`, rounded up. Bounds 1024, 4096, 16.
 
-use crate::{formula, le_u32, term};
-use aipin_primitives::{KernelId, KernelSpec};
+use crate::le_u32;
+use aipin_primitives::{Formula, KernelId, KernelSpec, Term};
 use alloc::{vec, vec::Vec};
 
 /// Genesis id on the dev and local chains.
@@ -26,9 +26,17 @@ pub fn spec() -> KernelSpec {
 		NAME,
 		WGSL,
 		vec![1024, 4096, 16],
-		formula(vec![term(2, &[0, 1, 1, 2])], 1_000_000),
-		formula(vec![term(1, &[0, 1]), term(1, &[2, 1, 1]), term(4, &[2, 1]), term(8, &[2])], 1),
-		formula(vec![term(1, &[0, 1])], 1),
+		Formula::new(vec![Term::new(2, &[0, 1, 1, 2])], 1_000_000),
+		Formula::new(
+			vec![
+				Term::new(1, &[0, 1]),
+				Term::new(1, &[2, 1, 1]),
+				Term::new(4, &[2, 1]),
+				Term::new(8, &[2]),
+			],
+			1,
+		),
+		Formula::new(vec![Term::new(1, &[0, 1])], 1),
 		512,
 	)
 }

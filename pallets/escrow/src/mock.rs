@@ -230,23 +230,15 @@ pub const OPERATOR_OFFSET: AccountId = 100_000;
 pub const CONSUMER: AccountId = 1;
 pub const ENDOWMENT: Balance = 100 * MIN_STAKE;
 
-pub fn term(coef: u64, factors: &[u8]) -> Term {
-	Term::new(coef, factors)
-}
-
-pub fn formula(terms: Vec<Term>, divisor: u64) -> Formula {
-	Formula::new(terms, divisor)
-}
-
 pub fn gemm_spec() -> KernelSpec {
 	KernelSpec {
 		name: BoundedVec::truncate_from(b"gemm-i8".to_vec()),
 		version: 1,
 		wgsl_hash: [7; 32],
 		max_params: BoundedVec::truncate_from(vec![64, 64, 64]),
-		work_units: formula(vec![term(2, &[0, 1, 2])], 1_000),
-		input_bytes: formula(vec![term(1, &[0, 2]), term(1, &[2, 1])], 1),
-		output_bytes: formula(vec![term(4, &[0, 1])], 1),
+		work_units: Formula::new(vec![Term::new(2, &[0, 1, 2])], 1_000),
+		input_bytes: Formula::new(vec![Term::new(1, &[0, 2]), Term::new(1, &[2, 1])], 1),
+		output_bytes: Formula::new(vec![Term::new(4, &[0, 1])], 1),
 		min_vram_mib: 1_024,
 		deterministic: true,
 	}
@@ -258,9 +250,9 @@ pub fn floaty_spec() -> KernelSpec {
 		version: 1,
 		wgsl_hash: [8; 32],
 		max_params: BoundedVec::truncate_from(vec![1_000]),
-		work_units: formula(vec![term(1, &[0])], 1),
-		input_bytes: formula(vec![term(4, &[0])], 1),
-		output_bytes: formula(vec![term(4, &[0])], 1),
+		work_units: Formula::new(vec![Term::new(1, &[0])], 1),
+		input_bytes: Formula::new(vec![Term::new(4, &[0])], 1),
+		output_bytes: Formula::new(vec![Term::new(4, &[0])], 1),
 		min_vram_mib: 0,
 		deterministic: false,
 	}

@@ -14,7 +14,7 @@
 
 use aipin_client::{
 	calls::{self, Call},
-	events::{self, ChainEvent},
+	events::{self, balances::Transfer, ChainEvent},
 	reads, AccountId, Client, Keypair,
 };
 use aipin_primitives::{units::AIP, TaskInput};
@@ -106,22 +106,6 @@ async fn follow(
 		anyhow::ensure!(started.elapsed() < timeout, "timed out at block {from}");
 		tokio::time::sleep(Duration::from_millis(250)).await;
 	}
-}
-
-/// `Balances.Transfer`, the one balances event this benchmark reads.
-#[derive(codec::Decode)]
-struct Transfer {
-	from: AccountId,
-	#[allow(dead_code)]
-	to: AccountId,
-	#[allow(dead_code)]
-	amount: u128,
-}
-
-impl ChainEvent for Transfer {
-	const PALLET: &'static str = "Balances";
-	const NAME: &'static str = "Transfer";
-	const FIELDS: &'static [&'static str] = &["from", "to", "amount"];
 }
 
 /// Sum of each named counter over the workers' metrics endpoints.

@@ -37,13 +37,13 @@ fn register_kernel_errors() {
 			bad(|s| s.max_params = Default::default()),
 			bad(|s| s.max_params[1] = 0),
 			bad(|s| s.work_units.divisor = 0),
-			bad(|s| s.input_bytes = formula(vec![term(1, &[3])], 1)),
-			bad(|s| s.output_bytes = formula(vec![term(0, &[0])], 1)),
-			bad(|s| s.work_units = formula(vec![term(0, &[0])], 1)),
+			bad(|s| s.input_bytes = Formula::new(vec![Term::new(1, &[3])], 1)),
+			bad(|s| s.output_bytes = Formula::new(vec![Term::new(0, &[0])], 1)),
+			bad(|s| s.work_units = Formula::new(vec![Term::new(0, &[0])], 1)),
 			// Overflows u64 at the maxima.
 			bad(|s| {
 				s.max_params = params(&[u32::MAX, u32::MAX, u32::MAX]);
-				s.work_units = formula(vec![term(u64::MAX, &[0, 1, 2])], 1);
+				s.work_units = Formula::new(vec![Term::new(u64::MAX, &[0, 1, 2])], 1);
 			}),
 		] {
 			assert_noop!(
@@ -96,12 +96,12 @@ fn deprecation_stops_new_tasks_not_running_ones() {
 
 #[test]
 fn formulas_round_up_and_reject_bad_indices() {
-	let f = formula(vec![term(2, &[0, 1, 2])], 1_000);
+	let f = Formula::new(vec![Term::new(2, &[0, 1, 2])], 1_000);
 	assert_eq!(f.eval(&[8, 8, 8]), Some(2)); // 1024 / 1000 rounds up
 	assert_eq!(f.eval(&[10, 10, 5]), Some(1));
 	assert_eq!(f.eval(&[8, 8]), None);
-	let squares = formula(vec![term(1, &[0, 0]), term(3, &[])], 1);
+	let squares = Formula::new(vec![Term::new(1, &[0, 0]), Term::new(3, &[])], 1);
 	assert_eq!(squares.eval(&[7]), Some(52));
-	assert_eq!(formula(vec![], 0).eval(&[1]), None);
-	assert_eq!(formula(vec![term(u64::MAX, &[0])], 1).eval(&[2]), None);
+	assert_eq!(Formula::new(vec![], 0).eval(&[1]), None);
+	assert_eq!(Formula::new(vec![Term::new(u64::MAX, &[0])], 1).eval(&[2]), None);
 }
