@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod config_preludes;
 mod credit_impls;
 mod epoch_impls;
 mod impls;
@@ -54,18 +55,21 @@ pub mod pallet {
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config {
 		/// The native token: burned for credits, minted as rewards.
+		#[pallet::no_default]
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
 			+ Balanced<Self::AccountId>;
 
 		/// Manages the feeder set.
+		#[pallet::no_default_bounds]
 		type OracleOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Planck per whole token (10^12 for AIP).
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type TokenUnit: Get<BalanceOf<Self>>;
 
 		/// USD value of one credit, in nano-USD (10,000 = $0.00001).
@@ -78,6 +82,7 @@ pub mod pallet {
 
 		/// A submission older than this many blocks no longer counts.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type PriceValidity: Get<BlockNumberFor<Self>>;
 
 		/// A submission further than this from the effective price is refused (zero: no
@@ -87,10 +92,12 @@ pub mod pallet {
 
 		/// Blocks per epoch.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type EpochLength: Get<BlockNumberFor<Self>>;
 
 		/// Scheduled emission of epoch 0.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type InitialEmission: Get<BalanceOf<Self>>;
 
 		/// Share by which the scheduled emission falls each epoch.
@@ -99,10 +106,12 @@ pub mod pallet {
 
 		/// Total scheduled emission never exceeds this (zero: no cap).
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MaxScheduledEmission: Get<BalanceOf<Self>>;
 
 		/// Burned tokens re-minted per epoch at most, on top of the schedule (HIP-20 style).
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type NetEmissionCap: Get<BalanceOf<Self>>;
 
 		/// Share of an epoch's emission paid for work; the rest pays availability.
@@ -111,6 +120,7 @@ pub mod pallet {
 
 		/// Largest heartbeat gap that still counts as responsive (the staking pallet's).
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type HeartbeatInterval: Get<BlockNumberFor<Self>>;
 
 		/// Epochs a provider may have awaiting a claim; older ones are settled into its

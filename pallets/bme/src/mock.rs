@@ -3,9 +3,8 @@
 use crate::{self as pallet_bme, *};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64},
+	traits::{ConstU128, ConstU64},
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, Perbill};
 
 pub type AccountId = u64;
@@ -51,16 +50,12 @@ parameter_types! {
 	pub static MaxScheduledEmission: Balance = 0;
 	pub static NetEmissionCap: Balance = 100 * UNIT;
 	pub static MaxPriceDeviation: Perbill = Perbill::from_percent(50);
-	pub const WorkShare: Perbill = Perbill::from_percent(80);
-	pub const TokenUnit: Balance = UNIT;
 }
 
+#[derive_impl(pallet_bme::config_preludes::TestDefaultConfig)]
 impl Config for Test {
 	type Currency = Balances;
-	type OracleOrigin = EnsureRoot<AccountId>;
-	type TokenUnit = TokenUnit;
-	type CreditValueNanoUsd = ConstU128<10_000>;
-	type MaxFeeders = ConstU32<8>;
+	type TokenUnit = ConstU128<UNIT>;
 	type PriceValidity = ConstU64<VALIDITY>;
 	type MaxPriceDeviation = MaxPriceDeviation;
 	type EpochLength = ConstU64<EPOCH>;
@@ -68,11 +63,7 @@ impl Config for Test {
 	type EmissionDecay = EmissionDecay;
 	type MaxScheduledEmission = MaxScheduledEmission;
 	type NetEmissionCap = NetEmissionCap;
-	type WorkShare = WorkShare;
 	type HeartbeatInterval = ConstU64<HEARTBEAT>;
-	type MaxUnclaimedEpochs = ConstU32<4>;
-	type HistoryDepth = ConstU32<3>;
-	type WeightInfo = ();
 }
 
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;

@@ -35,7 +35,7 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, RuntimeDbWeight, Weight}};
 
 /// What `pallet_bme` needs to know about the cost of its dispatchables and hooks.
 pub trait WeightInfo {
@@ -49,25 +49,25 @@ pub trait WeightInfo {
 	fn prune_epoch() -> Weight;
 }
 
-/// Measured weights, priced with the runtime's `DbWeight`.
-pub struct SubstrateWeight<T>(PhantomData<T>);
-impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+/// Measured weights, priced with the database weights `D`.
+pub struct WeightsWith<D>(PhantomData<D>);
+impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `f` ranges over `[0, 15]`.
 	fn add_feeder(f: u32, ) -> Weight {
 		// Proof size, measured `135`, estimated `1998`.
 		Weight::from_parts(25_437_922, 1998)
 			.saturating_add(Weight::from_parts(462_939, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	/// `f` ranges over `[1, 16]`.
 	fn remove_feeder(f: u32, ) -> Weight {
 		// Proof size, measured `173`, estimated `1998`.
 		Weight::from_parts(33_596_665, 1998)
 			.saturating_add(Weight::from_parts(9_246_029, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(f.into())))
+			.saturating_add(D::get().writes(3))
 			.saturating_add(Weight::from_parts(0, 2395).saturating_mul(f.into()))
 	}
 	/// `f` ranges over `[1, 16]`.
@@ -75,26 +75,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `173`, estimated `1998`.
 		Weight::from_parts(36_165_224, 1998)
 			.saturating_add(Weight::from_parts(9_151_054, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(f.into())))
+			.saturating_add(D::get().writes(2))
 			.saturating_add(Weight::from_parts(0, 2395).saturating_mul(f.into()))
 	}
 	fn buy_credits() -> Weight {
 		// Proof size, measured `287`, estimated `3593`.
 		Weight::from_parts(94_285_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(D::get().reads(5))
+			.saturating_add(D::get().writes(4))
 	}
 	/// `e` ranges over `[1, 167]`.
 	fn claim_rewards(e: u32, ) -> Weight {
 		// Proof size, measured `583`, estimated `4187`.
 		Weight::from_parts(114_376_634, 4187)
 			.saturating_add(Weight::from_parts(45_065_891, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(e.into())))
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().reads((3_u64).saturating_mul(e.into())))
+			.saturating_add(D::get().writes(4))
+			.saturating_add(D::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 2627).saturating_mul(e.into()))
 	}
 	/// `f` ranges over `[1, 16]`.
@@ -102,79 +102,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `213`, estimated `1998`.
 		Weight::from_parts(39_586_036, 1998)
 			.saturating_add(Weight::from_parts(9_594_360, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(D::get().reads(2))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(f.into())))
+			.saturating_add(D::get().writes(2))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(f.into()))
 	}
 	fn close_epoch() -> Weight {
 		// Proof size, measured `147`, estimated `1537`.
 		Weight::from_parts(31_670_000, 1537)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(D::get().reads(5))
+			.saturating_add(D::get().writes(5))
 	}
 	fn prune_epoch() -> Weight {
 		// Proof size, measured `1477`, estimated `3617`.
 		Weight::from_parts(60_708_000, 3617)
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(D::get().reads(3))
+			.saturating_add(D::get().writes(2))
 	}
 }
 
+/// Measured weights, priced with the runtime's `DbWeight`.
+pub type SubstrateWeight<T> = WeightsWith<<T as frame_system::Config>::DbWeight>;
+
 /// The same measurements priced with ParityDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn add_feeder(f: u32, ) -> Weight {
-		Weight::from_parts(25_437_922, 1998)
-			.saturating_add(Weight::from_parts(462_939, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn remove_feeder(f: u32, ) -> Weight {
-		Weight::from_parts(33_596_665, 1998)
-			.saturating_add(Weight::from_parts(9_246_029, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(f.into())))
-			.saturating_add(ParityDbWeight::get().writes(3))
-			.saturating_add(Weight::from_parts(0, 2395).saturating_mul(f.into()))
-	}
-	fn submit_price(f: u32, ) -> Weight {
-		Weight::from_parts(36_165_224, 1998)
-			.saturating_add(Weight::from_parts(9_151_054, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(f.into())))
-			.saturating_add(ParityDbWeight::get().writes(2))
-			.saturating_add(Weight::from_parts(0, 2395).saturating_mul(f.into()))
-	}
-	fn buy_credits() -> Weight {
-		Weight::from_parts(94_285_000, 3593)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(4))
-	}
-	fn claim_rewards(e: u32, ) -> Weight {
-		Weight::from_parts(114_376_634, 4187)
-			.saturating_add(Weight::from_parts(45_065_891, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 2627).saturating_mul(e.into()))
-	}
-	fn refresh_price(f: u32, ) -> Weight {
-		Weight::from_parts(39_586_036, 1998)
-			.saturating_add(Weight::from_parts(9_594_360, 0).saturating_mul(f.into()))
-			.saturating_add(ParityDbWeight::get().reads(2))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(f.into())))
-			.saturating_add(ParityDbWeight::get().writes(2))
-			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(f.into()))
-	}
-	fn close_epoch() -> Weight {
-		Weight::from_parts(31_670_000, 1537)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(5))
-	}
-	fn prune_epoch() -> Weight {
-		Weight::from_parts(60_708_000, 3617)
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(2))
-	}
+	fn add_feeder(f: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::add_feeder(f, ) }
+	fn remove_feeder(f: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::remove_feeder(f, ) }
+	fn submit_price(f: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::submit_price(f, ) }
+	fn buy_credits() -> Weight { WeightsWith::<ParityDbWeight>::buy_credits() }
+	fn claim_rewards(e: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::claim_rewards(e, ) }
+	fn refresh_price(f: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::refresh_price(f, ) }
+	fn close_epoch() -> Weight { WeightsWith::<ParityDbWeight>::close_epoch() }
+	fn prune_epoch() -> Weight { WeightsWith::<ParityDbWeight>::prune_epoch() }
 }

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod config_preludes;
 mod dispatchable_impls;
 mod hook_impls;
 mod impls;
@@ -77,24 +78,30 @@ pub mod pallet {
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config {
 		/// Balance of provider stake (only to name the registry's type).
+		#[pallet::no_default_bounds]
 		type Balance: BalanceT;
 
 		/// Providers: eligibility, selection, asks, operator keys, reputation.
+		#[pallet::no_default_bounds]
 		type Registry: ProviderRegistry<Self::AccountId, Self::Balance, BlockNumberFor<Self>>;
 
 		/// Compute credits: reserved at submission, spent on providers, released as refunds.
+		#[pallet::no_default_bounds]
 		type Credits: ComputeCredits<Self::AccountId>;
 
 		/// Where verdicts against providers go (the slashing pallet).
+		#[pallet::no_default_bounds]
 		type Offences: ReportOffence<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Randomness for assignment. See the crate docs for its limits on an Aura chain.
+		#[pallet::no_default]
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// May register and deprecate kernels.
+		#[pallet::no_default_bounds]
 		type KernelOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Largest replication a task may ask for.
@@ -126,16 +133,20 @@ pub mod pallet {
 		type MaxTimeoutsPerBlock: Get<u32>;
 		/// Blocks assigned providers have to commit.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type CommitWindow: Get<BlockNumberFor<Self>>;
 		/// Blocks committed providers have to reveal.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type RevealWindow: Get<BlockNumberFor<Self>>;
 		/// Longest a task may live (deadline − submission). Bounds how long a fault can take
 		/// to become a verdict, which the staking pallet's unbonding period must exceed.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MaxTaskLifetime: Get<BlockNumberFor<Self>>;
 		/// Blocks a finished task stays in storage before `on_idle` prunes it.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Weights of this pallet, from its benchmarks.
@@ -143,6 +154,7 @@ pub mod pallet {
 
 		/// Creates providers and funds consumers for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId>;
 	}
 

@@ -10,7 +10,6 @@ use frame_support::{
 	traits::{ConstU128, ConstU32, ConstU64, Randomness},
 	BoundedVec,
 };
-use frame_system::EnsureRoot;
 use sp_core::H256;
 use sp_runtime::{BuildStorage, Perbill};
 
@@ -55,11 +54,10 @@ pub const RETENTION: BlockNumber = 20;
 pub const DEFER: BlockNumber = 10;
 
 parameter_types! {
-	pub const Gain: Perbill = Perbill::from_percent(10);
-	pub const Loss: Perbill = Perbill::from_percent(20);
 	pub static HeartbeatInterval: BlockNumber = 1_000;
 }
 
+#[derive_impl(pallet_compute_staking::config_preludes::TestDefaultConfig)]
 impl pallet_compute_staking::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -68,47 +66,28 @@ impl pallet_compute_staking::Config for Test {
 	type MinProviderStake = ConstU128<MIN_STAKE>;
 	type UnbondingPeriod = ConstU64<500>;
 	type MinUnbondingPeriod = ConstU64<{ LIFETIME + DEFER }>;
-	type MaxUnlockingChunks = ConstU32<4>;
-	type MaxKernelsPerProvider = ConstU32<4>;
-	type MaxProvidersPerKernel = ConstU32<1_000>;
-	type MaxEndpointLen = ConstU32<64>;
 	type HeartbeatInterval = HeartbeatInterval;
 	type ReputationHalfLife = ConstU64<1_000>;
-	type SuccessReputationGain = Gain;
-	type FaultReputationLoss = Loss;
 	type SelectionCandidates = ConstU32<8>;
 	type MaxSelectionDraws = ConstU32<32>;
-	type WeightInfo = ();
 }
 
 parameter_types! {
-	pub const WrongResult: Perbill = Perbill::from_percent(10);
 	pub const InvalidReveal: Perbill = Perbill::from_percent(10);
-	pub const MissedCommit: Perbill = Perbill::from_percent(1);
-	pub const MissedReveal: Perbill = Perbill::from_percent(2);
 	pub const FailedCanary: Perbill = Perbill::from_percent(20);
-	pub const Reward: Perbill = Perbill::from_percent(50);
 }
 
+#[derive_impl(pallet_compute_slashing::config_preludes::TestDefaultConfig)]
 impl pallet_compute_slashing::Config for Test {
 	type Balance = Balance;
 	type Registry = Staking;
 	type OnBurned = Bme;
-	type CancelOrigin = EnsureRoot<AccountId>;
-	type WrongResultSlash = WrongResult;
 	type InvalidRevealSlash = InvalidReveal;
-	type MissedCommitSlash = MissedCommit;
-	type MissedRevealSlash = MissedReveal;
 	type FailedCanarySlash = FailedCanary;
 	type SlashDeferPeriod = ConstU64<DEFER>;
-	type RewardFraction = Reward;
-	type JailThreshold = ConstU32<3>;
-	type JailWindow = ConstU64<100>;
 	type JailDuration = ConstU64<50>;
-	type MaxSlashesPerBlock = ConstU32<16>;
 	type MaxSlashRecords = ConstU32<100_000>;
 	type RecordRetention = ConstU64<200>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
 }
@@ -118,31 +97,18 @@ pub const PRICE: u128 = 500_000_000;
 pub const FEEDER: AccountId = 9_999;
 
 parameter_types! {
-	pub const InitialEmission: Balance = 1_000 * UNIT;
 	pub const EmissionDecay: Perbill = Perbill::from_percent(1);
-	pub const MaxPriceDeviation: Perbill = Perbill::from_percent(50);
-	pub const WorkShare: Perbill = Perbill::from_percent(80);
-	pub const TokenUnit: Balance = UNIT;
 }
 
+#[derive_impl(pallet_bme::config_preludes::TestDefaultConfig)]
 impl pallet_bme::Config for Test {
 	type Currency = Balances;
-	type OracleOrigin = EnsureRoot<AccountId>;
-	type TokenUnit = TokenUnit;
-	type CreditValueNanoUsd = ConstU128<10_000>;
-	type MaxFeeders = ConstU32<4>;
+	type TokenUnit = ConstU128<UNIT>;
 	type PriceValidity = ConstU64<100_000>;
-	type MaxPriceDeviation = MaxPriceDeviation;
-	type EpochLength = ConstU64<10>;
-	type InitialEmission = InitialEmission;
 	type EmissionDecay = EmissionDecay;
-	type MaxScheduledEmission = ConstU128<0>;
-	type NetEmissionCap = ConstU128<{ 100 * UNIT }>;
-	type WorkShare = WorkShare;
 	type HeartbeatInterval = ConstU64<1_000>;
 	type MaxUnclaimedEpochs = ConstU32<8>;
 	type HistoryDepth = ConstU32<4>;
-	type WeightInfo = ();
 }
 
 /// Randomness from the block number and the parent hash, like the runtime's; tests can add a
@@ -167,17 +133,13 @@ parameter_types! {
 	pub static MaxTimeoutsPerBlock: u32 = 16;
 }
 
+#[derive_impl(pallet_task_escrow::config_preludes::TestDefaultConfig)]
 impl Config for Test {
 	type Balance = Balance;
 	type Registry = Staking;
 	type Credits = Bme;
 	type Offences = Slashing;
 	type Randomness = TestRandomness;
-	type KernelOrigin = EnsureRoot<AccountId>;
-	type MaxReplication = ConstU32<5>;
-	type MaxInlineInput = ConstU32<4_096>;
-	type MaxUrlLen = ConstU32<64>;
-	type MaxInputBytes = ConstU64<{ 1 << 20 }>;
 	type MaxOpenTasksPerConsumer = MaxOpenTasksPerConsumer;
 	type MaxTasksPerProvider = MaxTasksPerProvider;
 	type MaxQueueLen = MaxQueueLen;
@@ -187,7 +149,6 @@ impl Config for Test {
 	type RevealWindow = ConstU64<REVEAL>;
 	type MaxTaskLifetime = ConstU64<LIFETIME>;
 	type RetentionPeriod = ConstU64<RETENTION>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
 }

@@ -35,7 +35,7 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, RuntimeDbWeight, Weight}};
 
 /// What `pallet_task_escrow` needs to know about the cost of its dispatchables and hooks.
 pub trait WeightInfo {
@@ -53,38 +53,38 @@ pub trait WeightInfo {
 	fn prune_task() -> Weight;
 }
 
-/// Measured weights, priced with the runtime's `DbWeight`.
-pub struct SubstrateWeight<T>(PhantomData<T>);
-impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+/// Measured weights, priced with the database weights `D`.
+pub struct WeightsWith<D>(PhantomData<D>);
+impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	fn register_kernel() -> Weight {
 		// Proof size, measured `144`, estimated `3768`.
 		Weight::from_parts(38_433_000, 3768)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	fn deprecate_kernel() -> Weight {
 		// Proof size, measured `269`, estimated `3768`.
 		Weight::from_parts(37_984_000, 3768)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	/// `b` ranges over `[1, 65536]`.
 	fn submit_task(b: u32, ) -> Weight {
 		// Proof size, measured `1953`, estimated `9679`.
 		Weight::from_parts(150_053_111, 9679)
 			.saturating_add(Weight::from_parts(1_489, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(D::get().reads(9))
+			.saturating_add(D::get().writes(10))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn cancel_task(r: u32, ) -> Weight {
 		// Proof size, measured `820`, estimated `4557`.
 		Weight::from_parts(83_130_684, 4557)
 			.saturating_add(Weight::from_parts(24_436_534, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads(5))
+			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes(7))
+			.saturating_add(D::get().writes((2_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(r.into()))
 	}
 	/// `s` ranges over `[1, 5]`.
@@ -92,18 +92,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `1027`, estimated `4557`.
 		Weight::from_parts(97_745_608, 4557)
 			.saturating_add(Weight::from_parts(2_767_901, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(D::get().reads(3))
+			.saturating_add(D::get().writes(2))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_result(r: u32, ) -> Weight {
 		// Proof size, measured `1475`, estimated `4557`.
 		Weight::from_parts(170_461_261, 4557)
 			.saturating_add(Weight::from_parts(102_716_678, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads(8))
+			.saturating_add(D::get().reads((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes(8))
+			.saturating_add(D::get().writes((6_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[2, 5]`.
@@ -111,9 +111,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `1768`, estimated `7642`.
 		Weight::from_parts(218_387_117, 7642)
 			.saturating_add(Weight::from_parts(12_501_747, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(D::get().reads(10))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 2531).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[1, 5]`.
@@ -121,10 +121,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `1119`, estimated `4557`.
 		Weight::from_parts(115_093_253, 4557)
 			.saturating_add(Weight::from_parts(43_409_244, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads(4))
+			.saturating_add(D::get().reads((4_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes(2))
+			.saturating_add(D::get().writes((2_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
 	}
 	/// `q` ranges over `[1, 64]`.
@@ -132,18 +132,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `995`, estimated `9679`.
 		Weight::from_parts(98_679_734, 9679)
 			.saturating_add(Weight::from_parts(110_723, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().writes(8))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn commit_timeout(r: u32, ) -> Weight {
 		// Proof size, measured `1238`, estimated `4557`.
 		Weight::from_parts(142_747_867, 4557)
 			.saturating_add(Weight::from_parts(135_699_603, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().reads((9_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes(4))
+			.saturating_add(D::get().writes((6_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 6652).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[1, 5]`.
@@ -151,106 +151,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `1189`, estimated `4557`.
 		Weight::from_parts(124_829_282, 4557)
 			.saturating_add(Weight::from_parts(98_089_751, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(9))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads(7))
+			.saturating_add(D::get().reads((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes(9))
+			.saturating_add(D::get().writes((6_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
 	}
 	fn prune_task() -> Weight {
 		// Proof size, measured `343`, estimated `5996`.
 		Weight::from_parts(67_768_000, 5996)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(D::get().reads(5))
+			.saturating_add(D::get().writes(4))
 	}
 }
 
+/// Measured weights, priced with the runtime's `DbWeight`.
+pub type SubstrateWeight<T> = WeightsWith<<T as frame_system::Config>::DbWeight>;
+
 /// The same measurements priced with ParityDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn register_kernel() -> Weight {
-		Weight::from_parts(38_433_000, 3768)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn deprecate_kernel() -> Weight {
-		Weight::from_parts(37_984_000, 3768)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn submit_task(b: u32, ) -> Weight {
-		Weight::from_parts(150_053_111, 9679)
-			.saturating_add(Weight::from_parts(1_489, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
-			.saturating_add(ParityDbWeight::get().writes(10))
-	}
-	fn cancel_task(r: u32, ) -> Weight {
-		Weight::from_parts(83_130_684, 4557)
-			.saturating_add(Weight::from_parts(24_436_534, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(7))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(r.into()))
-	}
-	fn commit_result(s: u32, ) -> Weight {
-		Weight::from_parts(97_745_608, 4557)
-			.saturating_add(Weight::from_parts(2_767_901, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(2))
-	}
-	fn reveal_result(r: u32, ) -> Weight {
-		Weight::from_parts(170_461_261, 4557)
-			.saturating_add(Weight::from_parts(102_716_678, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(8))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(8))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
-	}
-	fn reveal_with_tiebreak(r: u32, ) -> Weight {
-		Weight::from_parts(218_387_117, 7642)
-			.saturating_add(Weight::from_parts(12_501_747, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(10))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
-			.saturating_add(Weight::from_parts(0, 2531).saturating_mul(r.into()))
-	}
-	fn assign(r: u32, ) -> Weight {
-		Weight::from_parts(115_093_253, 4557)
-			.saturating_add(Weight::from_parts(43_409_244, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(2))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
-	}
-	fn expire_queued(q: u32, ) -> Weight {
-		Weight::from_parts(98_679_734, 9679)
-			.saturating_add(Weight::from_parts(110_723, 0).saturating_mul(q.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().writes(8))
-	}
-	fn commit_timeout(r: u32, ) -> Weight {
-		Weight::from_parts(142_747_867, 4557)
-			.saturating_add(Weight::from_parts(135_699_603, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 6652).saturating_mul(r.into()))
-	}
-	fn reveal_timeout(r: u32, ) -> Weight {
-		Weight::from_parts(124_829_282, 4557)
-			.saturating_add(Weight::from_parts(98_089_751, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(9))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
-	}
-	fn prune_task() -> Weight {
-		Weight::from_parts(67_768_000, 5996)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(4))
-	}
+	fn register_kernel() -> Weight { WeightsWith::<ParityDbWeight>::register_kernel() }
+	fn deprecate_kernel() -> Weight { WeightsWith::<ParityDbWeight>::deprecate_kernel() }
+	fn submit_task(b: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::submit_task(b, ) }
+	fn cancel_task(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::cancel_task(r, ) }
+	fn commit_result(s: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::commit_result(s, ) }
+	fn reveal_result(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::reveal_result(r, ) }
+	fn reveal_with_tiebreak(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::reveal_with_tiebreak(r, ) }
+	fn assign(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::assign(r, ) }
+	fn expire_queued(q: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::expire_queued(q, ) }
+	fn commit_timeout(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::commit_timeout(r, ) }
+	fn reveal_timeout(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::reveal_timeout(r, ) }
+	fn prune_task() -> Weight { WeightsWith::<ParityDbWeight>::prune_task() }
 }

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod config_preludes;
 mod dispatchable_impls;
 mod hook_impls;
 mod impls;
@@ -73,18 +74,22 @@ pub mod pallet {
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
 
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config {
 		/// Balance of stake.
+		#[pallet::no_default_bounds]
 		type Balance: BalanceT;
 
 		/// The provider registry (the staking pallet): slashable stake, slash, jail.
+		#[pallet::no_default]
 		type Registry: ProviderRegistry<Self::AccountId, Self::Balance, BlockNumberFor<Self>>;
 
 		/// Told about burned stake (the BME pallet counts it).
+		#[pallet::no_default_bounds]
 		type OnBurned: OnStakeBurned<Self::Balance>;
 
 		/// May cancel a pending slash (appeal).
+		#[pallet::no_default_bounds]
 		type CancelOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Fraction slashed for a wrong (minority) result.
@@ -105,6 +110,7 @@ pub mod pallet {
 
 		/// Blocks between a report and its application, during which it can be cancelled.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type SlashDeferPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Share of a slash paid to the offence's beneficiary; the rest is burned.
@@ -116,9 +122,11 @@ pub mod pallet {
 		type JailThreshold: Get<u32>;
 		/// Window, in blocks, over which offences are counted for jailing.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type JailWindow: Get<BlockNumberFor<Self>>;
 		/// Blocks a jailed provider must wait before `unjail`.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type JailDuration: Get<BlockNumberFor<Self>>;
 
 		/// Slashes applied per block at most.
@@ -129,6 +137,7 @@ pub mod pallet {
 		type MaxSlashRecords: Get<u32>;
 		/// Blocks a record is kept after its report (and its offence refused if reported again).
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type RecordRetention: Get<BlockNumberFor<Self>>;
 
 		/// Weights of this pallet, from its benchmarks.
@@ -136,6 +145,7 @@ pub mod pallet {
 
 		/// Creates providers with stake for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
+		#[pallet::no_default]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 

@@ -5,11 +5,10 @@ use crate::{self as pallet_compute_slashing, *};
 use aipin_primitives::DeviceClass;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64},
+	traits::{ConstU128, ConstU64},
 	BoundedVec,
 };
-use frame_system::EnsureRoot;
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -46,64 +45,32 @@ pub const JAIL_WINDOW: BlockNumber = 100;
 pub const JAIL_DURATION: BlockNumber = 30;
 
 parameter_types! {
-	pub const Gain: Perbill = Perbill::from_percent(10);
-	pub const Loss: Perbill = Perbill::from_percent(20);
 	pub static MaxSlashesPerBlock: u32 = 3;
 	pub static MaxSlashRecords: u32 = 1_000;
 }
 
+#[derive_impl(pallet_compute_staking::config_preludes::TestDefaultConfig)]
 impl pallet_compute_staking::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type InFlight = ();
-	type OnHeartbeat = ();
-	type MinProviderStake = ConstU128<1_000>;
 	type UnbondingPeriod = ConstU64<200>;
 	type MinUnbondingPeriod = ConstU64<{ DEFER + 20 }>;
-	type MaxUnlockingChunks = ConstU32<4>;
-	type MaxKernelsPerProvider = ConstU32<4>;
-	type MaxProvidersPerKernel = ConstU32<1_000>;
-	type MaxEndpointLen = ConstU32<64>;
-	type HeartbeatInterval = ConstU64<10>;
-	type ReputationHalfLife = ConstU64<100>;
-	type SuccessReputationGain = Gain;
-	type FaultReputationLoss = Loss;
-	type SelectionCandidates = ConstU32<8>;
-	type MaxSelectionDraws = ConstU32<16>;
-	type WeightInfo = ();
 }
 
 /// Stands in for the BME pallet: adds up the burned stake it is told about.
 pub use aipin_primitives::traits::offences::mock::MockBurns as CountBurned;
 
-parameter_types! {
-	pub const WrongResult: Perbill = Perbill::from_percent(10);
-	pub const InvalidReveal: Perbill = Perbill::from_percent(20);
-	pub const MissedCommit: Perbill = Perbill::from_percent(1);
-	pub const MissedReveal: Perbill = Perbill::from_percent(2);
-	pub const FailedCanary: Perbill = Perbill::from_percent(30);
-	pub const Reward: Perbill = Perbill::from_percent(50);
-}
-
+#[derive_impl(pallet_compute_slashing::config_preludes::TestDefaultConfig)]
 impl Config for Test {
 	type Balance = Balance;
 	type Registry = Staking;
 	type OnBurned = CountBurned;
-	type CancelOrigin = EnsureRoot<AccountId>;
-	type WrongResultSlash = WrongResult;
-	type InvalidRevealSlash = InvalidReveal;
-	type MissedCommitSlash = MissedCommit;
-	type MissedRevealSlash = MissedReveal;
-	type FailedCanarySlash = FailedCanary;
 	type SlashDeferPeriod = ConstU64<DEFER>;
-	type RewardFraction = Reward;
-	type JailThreshold = ConstU32<3>;
 	type JailWindow = ConstU64<JAIL_WINDOW>;
 	type JailDuration = ConstU64<JAIL_DURATION>;
 	type MaxSlashesPerBlock = MaxSlashesPerBlock;
 	type MaxSlashRecords = MaxSlashRecords;
 	type RecordRetention = ConstU64<RETENTION>;
-	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
 }

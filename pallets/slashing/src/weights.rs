@@ -35,7 +35,7 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, RuntimeDbWeight, Weight}};
 
 /// What `pallet_compute_slashing` needs to know about the cost of its dispatchables and hooks.
 pub trait WeightInfo {
@@ -47,36 +47,36 @@ pub trait WeightInfo {
 	fn prune_record() -> Weight;
 }
 
-/// Measured weights, priced with the runtime's `DbWeight`.
-pub struct SubstrateWeight<T>(PhantomData<T>);
-impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+/// Measured weights, priced with the database weights `D`.
+pub struct WeightsWith<D>(PhantomData<D>);
+impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	fn cancel_slash() -> Weight {
 		// Proof size, measured `241`, estimated `3628`.
 		Weight::from_parts(43_292_000, 3628)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	fn unjail() -> Weight {
 		// Proof size, measured `545`, estimated `4316`.
 		Weight::from_parts(58_169_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	fn report_offence() -> Weight {
 		// Proof size, measured `885`, estimated `4316`.
 		Weight::from_parts(112_212_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().writes(6))
 	}
 	/// `n` ranges over `[0, 16]`.
 	fn apply_slashes(n: u32, ) -> Weight {
 		// Proof size, measured `768`, estimated `3593`.
 		Weight::from_parts(146_166_610, 3593)
 			.saturating_add(Weight::from_parts(186_984_005, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().reads(4))
+			.saturating_add(D::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes(3))
+			.saturating_add(D::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(n.into()))
 	}
 	/// `n` ranges over `[0, 16]`.
@@ -84,56 +84,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size, measured `118`, estimated `1493`.
 		Weight::from_parts(11_170_600, 1493)
 			.saturating_add(Weight::from_parts(6_985_045, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(2))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes(1))
 			.saturating_add(Weight::from_parts(0, 2638).saturating_mul(n.into()))
 	}
 	fn prune_record() -> Weight {
 		// Proof size, measured `295`, estimated `3628`.
 		Weight::from_parts(34_674_000, 3628)
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(D::get().reads(4))
+			.saturating_add(D::get().writes(4))
 	}
 }
 
+/// Measured weights, priced with the runtime's `DbWeight`.
+pub type SubstrateWeight<T> = WeightsWith<<T as frame_system::Config>::DbWeight>;
+
 /// The same measurements priced with ParityDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn cancel_slash() -> Weight {
-		Weight::from_parts(43_292_000, 3628)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn unjail() -> Weight {
-		Weight::from_parts(58_169_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn report_offence() -> Weight {
-		Weight::from_parts(112_212_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().writes(6))
-	}
-	fn apply_slashes(n: u32, ) -> Weight {
-		Weight::from_parts(146_166_610, 3593)
-			.saturating_add(Weight::from_parts(186_984_005, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(3))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(n.into()))
-	}
-	fn skip_records(n: u32, ) -> Weight {
-		Weight::from_parts(11_170_600, 1493)
-			.saturating_add(Weight::from_parts(6_985_045, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(2))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(1))
-			.saturating_add(Weight::from_parts(0, 2638).saturating_mul(n.into()))
-	}
-	fn prune_record() -> Weight {
-		Weight::from_parts(34_674_000, 3628)
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(4))
-	}
+	fn cancel_slash() -> Weight { WeightsWith::<ParityDbWeight>::cancel_slash() }
+	fn unjail() -> Weight { WeightsWith::<ParityDbWeight>::unjail() }
+	fn report_offence() -> Weight { WeightsWith::<ParityDbWeight>::report_offence() }
+	fn apply_slashes(n: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::apply_slashes(n, ) }
+	fn skip_records(n: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::skip_records(n, ) }
+	fn prune_record() -> Weight { WeightsWith::<ParityDbWeight>::prune_record() }
 }

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod config_preludes;
 mod dispatchable_impls;
 mod impls;
 #[cfg(test)]
@@ -65,33 +66,39 @@ pub mod pallet {
 		ProviderStake,
 	}
 
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	pub trait Config: frame_system::Config {
 		/// The currency stake is held in.
+		#[pallet::no_default]
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
 		/// The runtime's hold reasons, which include this pallet's.
+		#[pallet::no_default]
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// Work a provider has in flight; it cannot deregister while this is non-zero.
 		type InFlight: InFlightTasks<Self::AccountId>;
 
 		/// Told about every heartbeat (the BME pallet pays availability rewards from it).
+		#[pallet::no_default_bounds]
 		type OnHeartbeat: HeartbeatObserver<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
 		/// Smallest stake a provider may register with, or keep bonded while bonded at all.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MinProviderStake: Get<BalanceOf<Self>>;
 
 		/// Blocks between `unbond` and `withdraw_unbonded`.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
 
 		/// `UnbondingPeriod` must exceed this: the longest time between a fault and its slash
 		/// (the escrow dispute window plus the slash-deferral period).
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MinUnbondingPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Unlocking chunks a provider may have at once.
@@ -112,10 +119,12 @@ pub mod pallet {
 
 		/// A provider whose last heartbeat is older than this many blocks is unresponsive.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type HeartbeatInterval: Get<BlockNumberFor<Self>>;
 
 		/// Blocks for a reputation's distance from neutral to halve.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type ReputationHalfLife: Get<BlockNumberFor<Self>>;
 
 		/// Share of the distance to the maximum a success adds to reputation.

@@ -3,12 +3,8 @@
 use crate::{self as pallet_compute_staking, *};
 pub use aipin_primitives::traits::registry::mock::MockInFlight;
 use aipin_primitives::{DeviceClass, KernelId};
-use frame_support::{
-	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64},
-	BoundedVec,
-};
-use sp_runtime::{BuildStorage, Perbill};
+use frame_support::{derive_impl, parameter_types, traits::ConstU64, BoundedVec};
+use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -46,30 +42,19 @@ pub const HEARTBEAT: BlockNumber = 10;
 pub const HALF_LIFE: BlockNumber = 50;
 
 parameter_types! {
-	pub const SuccessGain: Perbill = Perbill::from_percent(10);
-	pub const FaultLoss: Perbill = Perbill::from_percent(20);
 	pub static MaxProvidersPerKernel: u32 = 20_000;
 }
 
+#[derive_impl(pallet_compute_staking::config_preludes::TestDefaultConfig)]
 impl Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type InFlight = MockInFlight;
-	type OnHeartbeat = ();
 	type MinProviderStake = ConstU128<MIN_STAKE>;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
-	type MinUnbondingPeriod = ConstU64<50>;
-	type MaxUnlockingChunks = ConstU32<4>;
-	type MaxKernelsPerProvider = ConstU32<8>;
 	type MaxProvidersPerKernel = MaxProvidersPerKernel;
-	type MaxEndpointLen = ConstU32<128>;
 	type HeartbeatInterval = ConstU64<HEARTBEAT>;
 	type ReputationHalfLife = ConstU64<HALF_LIFE>;
-	type SuccessReputationGain = SuccessGain;
-	type FaultReputationLoss = FaultLoss;
-	type SelectionCandidates = ConstU32<16>;
-	type MaxSelectionDraws = ConstU32<64>;
-	type WeightInfo = ();
 }
 
 /// Accounts 1..=20 (stashes) and 101..=120 (operators) start with this much.

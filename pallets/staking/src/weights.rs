@@ -35,7 +35,7 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
+use frame_support::{traits::Get, weights::{constants::ParityDbWeight, RuntimeDbWeight, Weight}};
 
 /// What `pallet_compute_staking` needs to know about the cost of its dispatchables and hooks.
 pub trait WeightInfo {
@@ -52,47 +52,47 @@ pub trait WeightInfo {
 	fn deregister(k: u32, ) -> Weight;
 }
 
-/// Measured weights, priced with the runtime's `DbWeight`.
-pub struct SubstrateWeight<T>(PhantomData<T>);
-impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+/// Measured weights, priced with the database weights `D`.
+pub struct WeightsWith<D>(PhantomData<D>);
+impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `k` ranges over `[1, 32]`.
 	fn register_provider(k: u32, ) -> Weight {
 		// Proof size, measured `863`, estimated `7642`.
 		Weight::from_parts(193_547_596, 7642)
 			.saturating_add(Weight::from_parts(21_647_030, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(D::get().reads(7))
+			.saturating_add(D::get().reads((2_u64).saturating_mul(k.into())))
+			.saturating_add(D::get().writes(5))
+			.saturating_add(D::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
 	}
 	fn bond_extra() -> Weight {
 		// Proof size, measured `1007`, estimated `4316`.
 		Weight::from_parts(160_313_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(D::get().reads(3))
+			.saturating_add(D::get().writes(3))
 	}
 	fn unbond() -> Weight {
 		// Proof size, measured `1077`, estimated `4316`.
 		Weight::from_parts(53_271_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	/// `c` ranges over `[1, 16]`.
 	fn rebond(c: u32, ) -> Weight {
 		// Proof size, measured `777`, estimated `4316`.
 		Weight::from_parts(51_372_259, 4316)
 			.saturating_add(Weight::from_parts(95_281, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	/// `c` ranges over `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Proof size, measured `1007`, estimated `4316`.
 		Weight::from_parts(131_829_009, 4316)
 			.saturating_add(Weight::from_parts(659_795, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(D::get().reads(3))
+			.saturating_add(D::get().writes(3))
 	}
 	/// `o` ranges over `[1, 32]`.
 	/// `n` ranges over `[1, 32]`.
@@ -101,125 +101,66 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(715_132_000, 4316)
 			.saturating_add(Weight::from_parts(10_797_162, 0).saturating_mul(o.into()))
 			.saturating_add(Weight::from_parts(13_689_131, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(o.into())))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(o.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().reads((2_u64).saturating_mul(o.into())))
+			.saturating_add(D::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes(1))
+			.saturating_add(D::get().writes((3_u64).saturating_mul(o.into())))
+			.saturating_add(D::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(o.into()))
 	}
 	fn set_operator() -> Weight {
 		// Proof size, measured `865`, estimated `7642`.
 		Weight::from_parts(81_136_000, 7642)
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(D::get().reads(3))
+			.saturating_add(D::get().writes(3))
 	}
 	fn heartbeat() -> Weight {
 		// Proof size, measured `1061`, estimated `4316`.
 		Weight::from_parts(90_543_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().writes(4))
 	}
 	fn drain() -> Weight {
 		// Proof size, measured `777`, estimated `4316`.
 		Weight::from_parts(45_737_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	fn resume() -> Weight {
 		// Proof size, measured `777`, estimated `4316`.
 		Weight::from_parts(34_600_000, 4316)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().writes(1))
 	}
 	/// `k` ranges over `[1, 32]`.
 	fn deregister(k: u32, ) -> Weight {
 		// Proof size, measured `1348`, estimated `4316`.
 		Weight::from_parts(68_080_449, 4316)
 			.saturating_add(Weight::from_parts(33_619_574, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(k.into())))
+			.saturating_add(D::get().reads(4))
+			.saturating_add(D::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(D::get().writes(5))
+			.saturating_add(D::get().writes((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
 	}
 }
 
+/// Measured weights, priced with the runtime's `DbWeight`.
+pub type SubstrateWeight<T> = WeightsWith<<T as frame_system::Config>::DbWeight>;
+
 /// The same measurements priced with ParityDB's weights, for tests and mocks.
 impl WeightInfo for () {
-	fn register_provider(k: u32, ) -> Weight {
-		Weight::from_parts(193_547_596, 7642)
-			.saturating_add(Weight::from_parts(21_647_030, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(5))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
-	}
-	fn bond_extra() -> Weight {
-		Weight::from_parts(160_313_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(3))
-	}
-	fn unbond() -> Weight {
-		Weight::from_parts(53_271_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn rebond(c: u32, ) -> Weight {
-		Weight::from_parts(51_372_259, 4316)
-			.saturating_add(Weight::from_parts(95_281, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn withdraw_unbonded(c: u32, ) -> Weight {
-		Weight::from_parts(131_829_009, 4316)
-			.saturating_add(Weight::from_parts(659_795, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(3))
-	}
-	fn update_profile(o: u32, n: u32, ) -> Weight {
-		Weight::from_parts(715_132_000, 4316)
-			.saturating_add(Weight::from_parts(10_797_162, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(13_689_131, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(o.into())))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(1))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(o.into())))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(o.into()))
-	}
-	fn set_operator() -> Weight {
-		Weight::from_parts(81_136_000, 7642)
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(3))
-	}
-	fn heartbeat() -> Weight {
-		Weight::from_parts(90_543_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().writes(4))
-	}
-	fn drain() -> Weight {
-		Weight::from_parts(45_737_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn resume() -> Weight {
-		Weight::from_parts(34_600_000, 4316)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
-	}
-	fn deregister(k: u32, ) -> Weight {
-		Weight::from_parts(68_080_449, 4316)
-			.saturating_add(Weight::from_parts(33_619_574, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(5))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
-	}
+	fn register_provider(k: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::register_provider(k, ) }
+	fn bond_extra() -> Weight { WeightsWith::<ParityDbWeight>::bond_extra() }
+	fn unbond() -> Weight { WeightsWith::<ParityDbWeight>::unbond() }
+	fn rebond(c: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::rebond(c, ) }
+	fn withdraw_unbonded(c: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::withdraw_unbonded(c, ) }
+	fn update_profile(o: u32, n: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::update_profile(o, n, ) }
+	fn set_operator() -> Weight { WeightsWith::<ParityDbWeight>::set_operator() }
+	fn heartbeat() -> Weight { WeightsWith::<ParityDbWeight>::heartbeat() }
+	fn drain() -> Weight { WeightsWith::<ParityDbWeight>::drain() }
+	fn resume() -> Weight { WeightsWith::<ParityDbWeight>::resume() }
+	fn deregister(k: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::deregister(k, ) }
 }
