@@ -5,6 +5,7 @@
 use aipin_client::{
 	calls,
 	events::{self, escrow::TaskFinished, ChainEvent},
+	http::FetchError,
 	reads::{self, Input},
 	units::{hex0x, ss58},
 	verify, AccountId, Client, Keypair,
@@ -342,28 +343,41 @@ pub async fn fetch_result(
 		}
 	}
 	anyhow::ensure!(!candidates.is_empty(), "no provider endpoint holds task {id}'s result");
-	let mut errors = Vec::new();
-	for (provider, base) in candidates {
-		let url = format!("{base}/results/{id}");
-		match aipin_client::http::get(&url, t.output_bytes, Duration::from_secs(120)).await {
-			Ok(bytes) if verify::matches_root(&bytes, &root) => {
-				let download = Download {
-					task: id,
-					provider,
-					endpoint: base,
-					bytes: bytes.len() as u64,
-					chunks: verify::chunk_count(bytes.len() as u64),
-					root: hex0x(&root),
-				};
-				return Ok((download, bytes));
-			},
-			Ok(bytes) => errors.push(format!(
-				"{url}: {} bytes whose root {} is not the on-chain root",
-				bytes.len(),
-				hex0x(&verify::root(&bytes))
-			)),
-			Err(e) => errors.push(e.to_string()),
+	// A worker serves a result only once it has seen the task settle in a finalized block, so
+	// right after settlement it may still answer 404 (withheld) for a block or two: retry
+	// those, and only those, for a while.
+	let deadline = std::time::Instant::now() + Duration::from_secs(30);
+	loop {
+		let mut errors = Vec::new();
+		let mut withheld = false;
+		for (provider, base) in &candidates {
+			let url = format!("{base}/results/{id}");
+			match aipin_client::http::get(&url, t.output_bytes, Duration::from_secs(120)).await {
+				Ok(bytes) if verify::matches_root(&bytes, &root) => {
+					let download = Download {
+						task: id,
+						provider: provider.clone(),
+						endpoint: base.clone(),
+						bytes: bytes.len() as u64,
+						chunks: verify::chunk_count(bytes.len() as u64),
+						root: hex0x(&root),
+					};
+					return Ok((download, bytes));
+				},
+				Ok(bytes) => errors.push(format!(
+					"{url}: {} bytes whose root {} is not the on-chain root",
+					bytes.len(),
+					hex0x(&verify::root(&bytes))
+				)),
+				Err(e) => {
+					withheld |= matches!(e, FetchError::Status { status: 404, .. });
+					errors.push(e.to_string())
+				},
+			}
 		}
+		if !withheld || std::time::Instant::now() >= deadline {
+			anyhow::bail!("no verified copy of task {id}'s result:\n  {}", errors.join("\n  "))
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
 	}
-	anyhow::bail!("no verified copy of task {id}'s result:\n  {}", errors.join("\n  "))
 }

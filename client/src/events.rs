@@ -137,17 +137,18 @@ pub mod bme {
 
 /// Events of the slashing pallet.
 pub mod slashing {
-	use aipin_primitives::{AccountId, Balance, BlockNumber, OffenceKind, TaskId};
+	use aipin_primitives::{AccountId, Balance, BlockNumber, OffenceKind, SlashId, TaskId};
 
 	chain_events! { "Slashing";
 		/// An offence was reported; its slash waits until `apply_at`.
 		OffenceReported {
-			slash_id: u64, provider: AccountId, kind: OffenceKind, task: TaskId, amount: Balance,
-			apply_at: BlockNumber,
+			slash_id: SlashId, provider: AccountId, kind: OffenceKind, task: TaskId,
+			amount: Balance, apply_at: BlockNumber,
 		}
 		/// A deferred slash was applied.
 		SlashApplied {
-			slash_id: u64, provider: AccountId, slashed: Balance, rewarded: Balance, burned: Balance,
+			slash_id: SlashId, provider: AccountId, slashed: Balance, rewarded: Balance,
+			burned: Balance,
 		}
 	}
 }

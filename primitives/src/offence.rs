@@ -5,6 +5,9 @@ use crate::TaskId;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
+/// Identifier of a slash record, in report order.
+pub type SlashId = u64;
+
 /// The offences a provider can commit. Each has its own slash fraction.
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,6 +1,12 @@
 //! The worker's HTTP server: results and per-chunk Merkle proofs for consumers, `/health` and
 //! Prometheus `/metrics` for operators. Read-only; task ids are numbers (no paths from
 //! requests reach the file system); responses are bounded by what the journal holds.
+//!
+//! A result, and its root, are served only once the task has finished on chain with this
+//! worker's root (journal stage `Done { accepted: true }`, recorded from a finalized block).
+//! Before that, every request is a 404 that says the result is withheld: provider endpoints
+//! and assignments are public, so a result served during the commit or reveal window could be
+//! copied by a lazy replica, or taken by a consumer who then cancels for a refund.
 
 use crate::journal::{Journal, Stage};
 use axum::{
@@ -92,11 +98,16 @@ fn not_found(what: String) -> Response {
 	(StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": what }))).into_response()
 }
 
-/// The stored output of `task`, if this worker computed it.
+/// The stored output of `task`, if this worker computed it and the chain settled the task
+/// with its root.
 fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Box<Response>> {
 	let entry = match ctx.journal.get(task) {
-		Ok(Some(e)) if !matches!(e.stage, Stage::Failed { .. }) => e,
-		Ok(_) => return Err(Box::new(not_found(format!("no result for task {task}")))),
+		Ok(Some(e)) if matches!(e.stage, Stage::Done { accepted: true, .. }) => e,
+		Ok(Some(e)) if !e.stage.is_final() => {
+			let why = format!("the result of task {task} is withheld until the task settles");
+			return Err(Box::new(not_found(why)));
+		},
+		Ok(_) => return Err(Box::new(not_found(format!("no accepted result for task {task}")))),
 		Err(e) => {
 			let response = (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
 			return Err(Box::new(response));
@@ -145,4 +156,80 @@ async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) ->
 		"proof": proof.iter().map(|h| format!("0x{}", hex::encode(h))).collect::<Vec<_>>(),
 	}))
 	.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::journal::Entry;
+	use aipin_client::http::{self, FetchError};
+	use std::time::Duration;
+
+	/// A served journal holding task 1's 10 KiB output at `stage`.
+	async fn serve(name: &str, stage: Stage) -> (String, Arc<Journal>) {
+		let dir = std::env::temp_dir().join(format!("aipin-server-{name}-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		let journal = Arc::new(Journal::open(&dir).unwrap());
+		let output: Vec<u8> = (0..10_240u32).map(|i| (i * 7) as u8).collect();
+		journal.store_output(1, &output).unwrap();
+		let root = aipin_primitives::result::root(&output);
+		let entry = Entry {
+			task: 1,
+			kernel: 1,
+			params: vec![],
+			root,
+			salt: [1; 32],
+			output_len: output.len() as u64,
+			compute_ms: 1,
+			stage,
+		};
+		journal.put(&entry).unwrap();
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let base = format!("http://{}", listener.local_addr().unwrap());
+		let app = router(journal.clone(), Arc::new(Metrics::default()));
+		tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+		(base, journal)
+	}
+
+	async fn status(url: &str) -> Result<Vec<u8>, u16> {
+		match http::get(url, 1 << 20, Duration::from_secs(10)).await {
+			Ok(body) => Ok(body),
+			Err(FetchError::Status { status, .. }) => Err(status),
+			Err(e) => panic!("{e}"),
+		}
+	}
+
+	#[tokio::test]
+	async fn nothing_is_served_before_the_chain_settles_the_task_with_our_root() {
+		let unsettled = [
+			Stage::Computed,
+			Stage::CommitSent { at: 5 },
+			Stage::RevealSent { at: 9 },
+			Stage::Done { reason: "Completed".into(), accepted: false },
+			Stage::Failed { why: "bad input".into() },
+		];
+		for (i, stage) in unsettled.into_iter().enumerate() {
+			let (base, _) = serve(&format!("withheld-{i}"), stage.clone()).await;
+			// Neither the output, nor a chunk, nor the root in either's metadata.
+			assert_eq!(status(&format!("{base}/results/1")).await, Err(404), "{stage:?}");
+			assert_eq!(status(&format!("{base}/results/1/chunks/0")).await, Err(404), "{stage:?}");
+		}
+	}
+
+	#[tokio::test]
+	async fn a_settled_result_is_served_and_verifies() {
+		let (base, journal) = serve("settled", Stage::RevealSent { at: 9 }).await;
+		assert_eq!(status(&format!("{base}/results/1")).await, Err(404));
+		let mut e = journal.get(1).unwrap().unwrap();
+		e.stage = Stage::Done { reason: "Completed".into(), accepted: true };
+		journal.put(&e).unwrap();
+		let body = status(&format!("{base}/results/1")).await.unwrap();
+		assert!(aipin_client::verify::matches_root(&body, &e.root));
+		let chunk = status(&format!("{base}/results/1/chunks/2")).await.unwrap();
+		let v: serde_json::Value = serde_json::from_slice(&chunk).unwrap();
+		assert_eq!(v["chunks"], 3);
+		assert_eq!(v["root"], format!("0x{}", hex::encode(e.root)));
+		assert_eq!(status(&format!("{base}/results/1/chunks/3")).await, Err(404));
+		assert_eq!(status(&format!("{base}/results/2")).await, Err(404));
+	}
 }

@@ -7,7 +7,7 @@
 
 use aipin_client::{http, reads, verify};
 use aipin_kernels::Kernel;
-use aipin_primitives::seeded_input;
+use aipin_primitives::{seeded_input, Phase};
 use aipin_test_harness::*;
 use std::time::Duration;
 
@@ -16,6 +16,15 @@ fn ok_or_404(r: Result<Vec<u8>, http::FetchError>) -> Option<Vec<u8>> {
 		Ok(b) => Some(b),
 		Err(http::FetchError::Status { status: 404, .. }) => None,
 		Err(e) => panic!("{e}"),
+	}
+}
+
+fn phase_name<B>(phase: &Phase<B>) -> &'static str {
+	match phase {
+		Phase::Queued { .. } => "queued",
+		Phase::Commit { .. } => "commit",
+		Phase::Reveal { .. } => "reveal",
+		Phase::Finished { .. } => "finished",
 	}
 }
 
@@ -76,6 +85,46 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	let escrow = submitted["escrow"].as_u64().unwrap() as u128;
 	let work_units = submitted["work_units"].as_u64().unwrap() as u128;
 	assert_eq!(escrow, work_units * 10 * 2);
+
+	// While the task runs, neither worker serves its result or root (a partner could copy
+	// it, a consumer could take it and cancel): every GET is a 404 until the chain has
+	// settled the task, and anything served is the settled result.
+	let bases: Vec<String> =
+		["eve", "ferdie"].iter().map(|w| format!("http://127.0.0.1:{}", net.port(w))).collect();
+	let t = Duration::from_secs(10);
+	let mut withheld_in = std::collections::BTreeSet::new();
+	let started = std::time::Instant::now();
+	loop {
+		let before = net.task(id).await.expect("the task exists");
+		if matches!(before.phase, Phase::Finished { .. }) {
+			break;
+		}
+		for base in &bases {
+			for url in [format!("{base}/results/{id}"), format!("{base}/results/{id}/chunks/0")] {
+				if ok_or_404(http::get(&url, 1 << 20, t).await).is_none() {
+					withheld_in.insert(phase_name(&before.phase));
+				} else {
+					let after = net.task(id).await.expect("the task exists");
+					assert!(
+						matches!(after.phase, Phase::Finished { .. })
+							&& after.result_root.is_some(),
+						"{url} was served before the task settled: {:?}",
+						after.phase
+					);
+				}
+			}
+		}
+		assert!(
+			started.elapsed() < Duration::from_secs(150),
+			"task {id} did not settle\n{}",
+			net.logs()
+		);
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	assert!(
+		withheld_in.contains("reveal"),
+		"a GET during the reveal window (roots committed, outputs computed) was refused; saw {withheld_in:?}"
+	);
 
 	let settled = net.cli_json(None, &["task", "watch", &id.to_string(), "--timeout", "150"]);
 	assert_eq!(settled["outcome"], "Completed", "{settled}\n{}", net.logs());

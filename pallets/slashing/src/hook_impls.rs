@@ -2,7 +2,7 @@
 //! records (`on_idle`), both bounded.
 
 use crate::*;
-use aipin_primitives::{OnStakeBurned, ProviderRegistry, SlashOutcome};
+use aipin_primitives::{Offence, OnStakeBurned, ProviderRegistry, SlashOutcome};
 use frame_support::{pallet_prelude::*, weights::WeightMeter};
 use frame_system::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
@@ -30,39 +30,48 @@ impl<T: Config> Pallet<T> {
 			if rec.apply_at > now {
 				break;
 			}
-			let provider = rec.offence.provider.clone();
-			// `slash` takes at most what the provider still holds.
-			match T::Registry::slash(
-				&provider,
-				rec.amount,
-				rec.offence.beneficiary.as_ref(),
-				T::RewardFraction::get(),
-			) {
-				Ok(outcome) => {
-					if !outcome.burned.is_zero() {
-						T::OnBurned::on_stake_burned(outcome.burned);
-					}
-					rec.status = SlashStatus::Applied(outcome);
-					Self::deposit_event(Event::SlashApplied {
-						slash_id: cursor,
-						provider,
-						slashed: outcome.slashed,
-						rewarded: outcome.rewarded,
-						burned: outcome.burned,
-					});
-				},
-				Err(e) => {
-					log::warn!(target: LOG_TARGET, "slash {cursor} of {provider:?} failed: {e:?}");
-					rec.status = SlashStatus::Applied(SlashOutcome::default());
-					Self::deposit_event(Event::SlashFailed { slash_id: cursor, provider });
-				},
-			}
+			rec.status = Self::apply_slash(cursor, &rec.offence, rec.amount);
 			Slashes::<T>::insert(cursor, rec);
 			cursor = cursor.saturating_add(1);
 			applied += 1;
 		}
 		ApplyCursor::<T>::put(cursor);
 		T::WeightInfo::apply_slashes(applied).saturating_add(T::WeightInfo::skip_records(skipped))
+	}
+
+	/// Slashes `amount` (at most what the provider still holds) for `offence`, pays the
+	/// beneficiary its share, reports the burn, and says how it went.
+	pub(crate) fn apply_slash(
+		slash_id: SlashId,
+		offence: &Offence<T::AccountId>,
+		amount: T::Balance,
+	) -> SlashStatus<T::Balance> {
+		let provider = offence.provider.clone();
+		match T::Registry::slash(
+			&provider,
+			amount,
+			offence.beneficiary.as_ref(),
+			T::RewardFraction::get(),
+		) {
+			Ok(outcome) => {
+				if !outcome.burned.is_zero() {
+					T::OnBurned::on_stake_burned(outcome.burned);
+				}
+				Self::deposit_event(Event::SlashApplied {
+					slash_id,
+					provider,
+					slashed: outcome.slashed,
+					rewarded: outcome.rewarded,
+					burned: outcome.burned,
+				});
+				SlashStatus::Applied(outcome)
+			},
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "slash {slash_id} of {provider:?} failed: {e:?}");
+				Self::deposit_event(Event::SlashFailed { slash_id, provider });
+				SlashStatus::Applied(SlashOutcome::default())
+			},
+		}
 	}
 
 	/// Prunes records older than `RecordRetention` while `remaining` weight lasts.

@@ -22,8 +22,7 @@ pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::compute-slashing";
 
-/// Identifier of a slash record, in report order.
-pub type SlashId = u64;
+pub use aipin_primitives::SlashId;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -225,8 +224,6 @@ pub mod pallet {
 		SlashNotFound,
 		/// The slash was applied or cancelled already.
 		SlashNotPending,
-		/// `MaxSlashRecords` records are kept; none can be added until some are pruned.
-		TooManySlashRecords,
 	}
 
 	#[pallet::hooks]

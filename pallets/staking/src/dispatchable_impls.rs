@@ -263,8 +263,15 @@ impl<T: Config> Pallet<T> {
 		let (previous, stake) =
 			Providers::<T>::try_mutate(&stash, |info| -> Result<_, DispatchError> {
 				let info = info.as_mut().ok_or(Error::<T>::NotProvider)?;
+				// Availability is paid for being ready to take work: a draining, jailed or
+				// under-staked provider's heartbeat keeps it responsive, but is reported with
+				// no stake, and the BME pallet pays an epoch's availability on the least stake
+				// reported in it.
+				let ready = info.status == ProviderStatus::Active
+					&& !Self::is_jailed(info, now)
+					&& info.active >= T::MinProviderStake::get();
 				let previous = core::mem::replace(&mut info.last_heartbeat, now);
-				Ok((previous, info.active))
+				Ok((previous, if ready { info.active } else { Zero::zero() }))
 			})?;
 		T::OnHeartbeat::on_heartbeat(&stash, stake, previous, now);
 		Self::deposit_event(Event::HeartbeatReceived { stash });

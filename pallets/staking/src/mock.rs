@@ -1,7 +1,7 @@
 //! A test runtime: frame-system, balances and this pallet.
 
 use crate::{self as pallet_compute_staking, *};
-pub use aipin_primitives::traits::registry::mock::MockInFlight;
+pub use aipin_primitives::traits::{heartbeat::mock::MockHeartbeats, registry::mock::MockInFlight};
 use aipin_primitives::{DeviceClass, KernelId};
 use frame_support::{derive_impl, parameter_types, traits::ConstU64, BoundedVec};
 use sp_runtime::BuildStorage;
@@ -50,6 +50,7 @@ impl Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type InFlight = MockInFlight;
+	type OnHeartbeat = MockHeartbeats;
 	type MinProviderStake = ConstU128<MIN_STAKE>;
 	type UnbondingPeriod = ConstU64<UNBONDING>;
 	type MaxProvidersPerKernel = MaxProvidersPerKernel;
@@ -113,6 +114,7 @@ impl ExtBuilder {
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			MockInFlight::reset();
+			MockHeartbeats::reset();
 		});
 		ext
 	}

@@ -121,6 +121,28 @@ fn a_heartbeat_gap_forfeits_availability() {
 	});
 }
 
+/// The staking pallet reports a draining or jailed provider's heartbeats with no stake: one
+/// such heartbeat in an epoch forfeits that epoch's availability share (the least stake seen
+/// is what counts), and the next epoch pays again once it is back.
+#[test]
+fn a_heartbeat_sent_while_not_ready_for_work_forfeits_the_epochs_availability() {
+	ExtBuilder::default().build_and_execute(|| {
+		heartbeats(8, 5_000 * UNIT, 0, 1, 4);
+		heartbeats(8, 0, 4, 4 + HEARTBEAT, 4 + HEARTBEAT); // drained for one beat
+		heartbeats(8, 5_000 * UNIT, 4 + HEARTBEAT, 4 + 2 * HEARTBEAT, 2 * EPOCH - 1);
+		heartbeats(9, 5_000 * UNIT, 0, 1, 2 * EPOCH - 1);
+		advance_to(2 * EPOCH);
+		let first = Epochs::<Test>::get(0).unwrap();
+		assert_eq!(crate::Pallet::<Test>::reward_of(&8, 0).availability, 0);
+		assert_eq!(crate::Pallet::<Test>::reward_of(&9, 0).availability, first.availability_pool);
+		let second = Epochs::<Test>::get(1).unwrap();
+		assert_eq!(
+			crate::Pallet::<Test>::reward_of(&8, 1).availability,
+			second.availability_pool / 2
+		);
+	});
+}
+
 #[test]
 fn a_provider_that_joins_mid_epoch_earns_availability_from_the_next() {
 	ExtBuilder::default().build_and_execute(|| {

@@ -1,5 +1,5 @@
 use crate::{mock::*, Error, Event, Reported, SlashRecord, SlashStatus, Slashes};
-use aipin_primitives::{Offence, OffenceKind, ReportOffence};
+use aipin_primitives::{Offence, OffenceKind, ProviderRegistry, ReportOffence};
 use frame_support::{assert_noop, assert_ok};
 
 fn offence(kind: OffenceKind, provider: u64, task: u64, beneficiary: Option<u64>) -> Offence<u64> {
@@ -73,17 +73,35 @@ fn the_same_offence_is_never_reported_twice() {
 	});
 }
 
+/// Records are bounded, but the bound never disables punishment: a provider that fills the
+/// record store with its own offences (say, sybils that miss commits on purpose) and then
+/// cheats is still slashed, at once, and still jailed.
 #[test]
-fn records_are_bounded() {
+fn at_the_record_bound_offences_are_slashed_at_once_and_still_jail() {
 	ExtBuilder::build_and_execute(|| {
 		MaxSlashRecords::set(2);
 		register(1, 10_000);
+		register(2, 10_000);
 		assert_ok!(Slashing::report(offence(OffenceKind::MissedCommit, 1, 1, None), 1));
 		assert_ok!(Slashing::report(offence(OffenceKind::MissedCommit, 1, 2, None), 1));
-		assert_noop!(
-			Slashing::report(offence(OffenceKind::MissedCommit, 1, 3, None), 1),
-			Error::<Test>::TooManySlashRecords
-		);
+		assert_eq!(Slashes::<Test>::count(), 2);
+		// Full: provider 2's wrong result is slashed in the same block, beneficiary paid.
+		let before = <Staking as ProviderRegistry<_, _, _>>::slashable_stake(&2);
+		assert_ok!(Slashing::report(offence(OffenceKind::WrongResult, 2, 3, Some(9)), 1));
+		assert_eq!(Slashes::<Test>::count(), 2, "no record beyond the bound");
+		let taken = Slashing::fraction(OffenceKind::WrongResult) * before;
+		assert_eq!(<Staking as ProviderRegistry<_, _, _>>::slashable_stake(&2), before - taken);
+		assert!(slashing_events().iter().any(|e| matches!(
+			e,
+			Event::SlashApplied { slash_id: 2, provider: 2, slashed, .. } if *slashed == taken
+		)));
+		// Provider 1's third offence in the window jails it, record or not.
+		assert_ok!(Slashing::report(offence(OffenceKind::MissedCommit, 1, 4, None), 1));
+		assert!(slashing_events()
+			.iter()
+			.any(|e| matches!(e, Event::ProviderJailed { provider: 1, .. })));
+		let jailed = pallet_compute_staking::Providers::<Test>::get(1).unwrap().jailed_until;
+		assert!(jailed.is_some_and(|until| until > 1));
 	});
 }
 

@@ -1,5 +1,6 @@
 use crate::{mock::*, Error, Event, KernelProviderCount, Operators, ProviderStatus, Providers};
 use aipin_primitives::{ProviderRegistry, Requirements};
+use codec::Encode;
 use frame_support::{assert_noop, assert_ok};
 
 const REQ: Requirements = Requirements { kernel: 1, min_vram_mib: 1, max_price: 100 };
@@ -15,6 +16,31 @@ fn heartbeat_is_sent_by_the_operator_and_keeps_the_provider_responsive() {
 		assert_eq!(Providers::<Test>::get(1).unwrap().last_heartbeat, 1 + HEARTBEAT);
 		assert!(Staking::is_eligible(&1, &REQ, 1 + 2 * HEARTBEAT));
 		assert_eq!(staking_events().last(), Some(&Event::HeartbeatReceived { stash: 1 }));
+	});
+}
+
+/// Availability rewards are for being ready to take work. A provider that drains or is jailed
+/// keeps heartbeating to stay responsive, but those heartbeats report no stake (and the BME
+/// pallet pays an epoch's availability on the least stake reported in it).
+#[test]
+fn a_draining_or_jailed_providers_heartbeat_reports_no_stake() {
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, 5_000);
+		let beat = |now: BlockNumber| {
+			run_to_block(now);
+			assert_ok!(Staking::heartbeat(RuntimeOrigin::signed(op(1))));
+			let (stash, stake, previous, at) = MockHeartbeats::seen().pop().unwrap();
+			assert_eq!((stash, at), (1u64.encode(), now));
+			(stake, previous)
+		};
+		assert_eq!(beat(3), (5_000, 1), "active: its stake");
+		assert_ok!(Staking::drain(RuntimeOrigin::signed(1)));
+		assert_eq!(beat(5), (0, 3), "draining: none");
+		assert_ok!(Staking::resume(RuntimeOrigin::signed(1)));
+		assert_eq!(beat(7), (5_000, 5));
+		assert_ok!(<Staking as ProviderRegistry<_, _, _>>::jail(&1, 12));
+		assert_eq!(beat(9), (0, 7), "jailed: none");
+		assert_eq!(beat(12), (5_000, 9), "the jail is over at 12");
 	});
 }
 
