@@ -15,6 +15,8 @@ export CARGO_TARGET_DIR="$AIPIN_CACHE/target-bench"
 echo "==> clippy (pallets)"
 cargo clippy --locked "${crates[@]}" --all-targets -- -D warnings
 cargo clippy --locked "${crates[@]}" --all-targets --features runtime-benchmarks -- -D warnings
+# The cross-pallet flow tests (no benchmarks of their own).
+cargo clippy --locked -p aipin-pallet-flows --all-targets -- -D warnings
 echo "==> clippy (client, CLI, worker, tools, test harness)"
 # The client's tests read the runtime's metadata: its lib targets are linted, its tests run in
 # the release test pass.

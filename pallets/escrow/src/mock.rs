@@ -1,20 +1,26 @@
-//! A test runtime with the whole compute stack: balances, provider staking (registry),
-//! slashing (offences), BME (credits) and this pallet, wired through their traits exactly as
-//! in `aipin-runtime`.
+//! A test runtime with this pallet alone: frame-system and the escrow, with the primitives'
+//! in-memory mocks for providers (`MockRegistry`), credits (`MockCredits`) and offences
+//! (`MockOffences`). The flows through the real staking, slashing and BME pallets are tested
+//! in `aipin-pallet-flows`.
 
 use crate::{self as pallet_task_escrow, *};
-use aipin_primitives::{result_commitment, Credits, DeviceClass, KernelId, TaskId};
+use aipin_primitives::{
+	result_commitment,
+	traits::{
+		credits::mock::MockCredits, offences::mock::MockOffences, registry::mock::MockRegistry,
+	},
+	Credits, KernelId, OffenceKind, TaskId,
+};
 use codec::Encode;
 use frame_support::{
-	assert_ok, derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64, Randomness},
+	assert_ok, derive_impl,
+	traits::{ConstU64, Randomness},
 	BoundedVec,
 };
 use sp_core::H256;
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
-pub type Balance = u128;
 pub type BlockNumber = u64;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -22,10 +28,6 @@ type Block = frame_system::mocking::MockBlock<Test>;
 frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
-		Balances: pallet_balances,
-		Staking: pallet_compute_staking,
-		Slashing: pallet_compute_slashing,
-		Bme: pallet_bme,
 		Escrow: pallet_task_escrow,
 	}
 );
@@ -33,137 +35,38 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
-	type AccountData = pallet_balances::AccountData<Balance>;
 }
 
-#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
-impl pallet_balances::Config for Test {
-	type Balance = Balance;
-	type AccountStore = System;
-	type ExistentialDeposit = ConstU128<1>;
-	type RuntimeHoldReason = RuntimeHoldReason;
-}
-
-/// Planck per token.
-pub const UNIT: Balance = 1_000_000_000_000;
-pub const MIN_STAKE: Balance = 1_000 * UNIT;
 pub const COMMIT: BlockNumber = 5;
 pub const REVEAL: BlockNumber = 5;
-pub const LIFETIME: BlockNumber = 100;
 pub const RETENTION: BlockNumber = 20;
-pub const DEFER: BlockNumber = 10;
 
-parameter_types! {
-	pub static HeartbeatInterval: BlockNumber = 1_000;
-}
-
-#[derive_impl(pallet_compute_staking::config_preludes::TestDefaultConfig)]
-impl pallet_compute_staking::Config for Test {
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type InFlight = Escrow;
-	type OnHeartbeat = Bme;
-	type MinProviderStake = ConstU128<MIN_STAKE>;
-	type UnbondingPeriod = ConstU64<500>;
-	type MinUnbondingPeriod = ConstU64<{ LIFETIME + DEFER }>;
-	type HeartbeatInterval = HeartbeatInterval;
-	type ReputationHalfLife = ConstU64<1_000>;
-	type SelectionCandidates = ConstU32<8>;
-	type MaxSelectionDraws = ConstU32<32>;
-}
-
-parameter_types! {
-	pub const InvalidReveal: Perbill = Perbill::from_percent(10);
-	pub const FailedCanary: Perbill = Perbill::from_percent(20);
-}
-
-#[derive_impl(pallet_compute_slashing::config_preludes::TestDefaultConfig)]
-impl pallet_compute_slashing::Config for Test {
-	type Balance = Balance;
-	type Registry = Staking;
-	type OnBurned = Bme;
-	type InvalidRevealSlash = InvalidReveal;
-	type FailedCanarySlash = FailedCanary;
-	type SlashDeferPeriod = ConstU64<DEFER>;
-	type JailDuration = ConstU64<50>;
-	type MaxSlashRecords = ConstU32<100_000>;
-	type RecordRetention = ConstU64<200>;
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = Helper;
-}
-
-/// $0.50 per AIP.
-pub const PRICE: u128 = 500_000_000;
-pub const FEEDER: AccountId = 9_999;
-
-parameter_types! {
-	pub const EmissionDecay: Perbill = Perbill::from_percent(1);
-}
-
-#[derive_impl(pallet_bme::config_preludes::TestDefaultConfig)]
-impl pallet_bme::Config for Test {
-	type Currency = Balances;
-	type TokenUnit = ConstU128<UNIT>;
-	type PriceValidity = ConstU64<100_000>;
-	type EmissionDecay = EmissionDecay;
-	type HeartbeatInterval = ConstU64<1_000>;
-	type MaxUnclaimedEpochs = ConstU32<8>;
-	type HistoryDepth = ConstU32<4>;
-}
-
-/// Randomness from the block number and the parent hash, like the runtime's; tests can add a
-/// salt to vary draws between otherwise identical runs.
+/// Randomness from the block number and the parent hash, like the runtime's.
 pub struct TestRandomness;
-parameter_types! {
-	pub static RandomSalt: u64 = 0;
-}
 impl Randomness<H256, BlockNumber> for TestRandomness {
 	fn random(subject: &[u8]) -> (H256, BlockNumber) {
 		let now = System::block_number();
-		let data = (subject, now, System::parent_hash(), RandomSalt::get()).encode();
+		let data = (subject, now, System::parent_hash()).encode();
 		(H256(sp_io::hashing::blake2_256(&data)), now.saturating_sub(1))
 	}
 }
 
-parameter_types! {
-	pub static MaxOpenTasksPerConsumer: u32 = 16;
-	pub static MaxTasksPerProvider: u32 = 16;
-	pub static MaxQueueLen: u32 = 64;
-	pub static MaxAssignmentsPerBlock: u32 = 8;
-	pub static MaxTimeoutsPerBlock: u32 = 16;
-}
-
 #[derive_impl(pallet_task_escrow::config_preludes::TestDefaultConfig)]
 impl Config for Test {
-	type Balance = Balance;
-	type Registry = Staking;
-	type Credits = Bme;
-	type Offences = Slashing;
+	type Registry = MockRegistry;
+	type Credits = MockCredits;
+	type Offences = MockOffences;
 	type Randomness = TestRandomness;
-	type MaxOpenTasksPerConsumer = MaxOpenTasksPerConsumer;
-	type MaxTasksPerProvider = MaxTasksPerProvider;
-	type MaxQueueLen = MaxQueueLen;
-	type MaxAssignmentsPerBlock = MaxAssignmentsPerBlock;
-	type MaxTimeoutsPerBlock = MaxTimeoutsPerBlock;
 	type CommitWindow = ConstU64<COMMIT>;
 	type RevealWindow = ConstU64<REVEAL>;
-	type MaxTaskLifetime = ConstU64<LIFETIME>;
 	type RetentionPeriod = ConstU64<RETENTION>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Helper;
 }
 
-/// Creates providers and credits for the benchmarks.
+/// Registers mock providers and mints credits for the benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct Helper;
-#[cfg(feature = "runtime-benchmarks")]
-impl pallet_compute_slashing::BenchmarkHelper<AccountId> for Helper {
-	fn provider(index: u32) -> AccountId {
-		let stash = 50_000 + index as AccountId;
-		register(stash, GEMM, 10);
-		stash
-	}
-}
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for Helper {
 	fn provider(index: u32, kernel: KernelId, ask: Credits) -> AccountId {
@@ -175,21 +78,17 @@ impl crate::BenchmarkHelper<AccountId> for Helper {
 		provider + OPERATOR_OFFSET
 	}
 	fn fund_credits(who: &AccountId, amount: Credits) {
-		use frame_support::traits::fungible::Mutate;
-		Balances::set_balance(who, amount.div_ceil(50_000) * UNIT + UNIT);
-		buy_credits(*who, amount);
+		MockCredits::mint(who, amount);
 	}
 }
 
-/// The test GEMM kernel: `[m, n, k]` up to 64 each, `ceil(2·m·n·k / 1000)` work units. It is
-/// deliberately not `aipin_kernels::gemm_i8` (whose mega-op work units would round every test
-/// size to 1): these tests need work units that vary with the parameters.
+/// The test GEMM kernel: `[m, n, k]` up to 64 each, `ceil(2·m·n·k / 1000)` work units (not
+/// `aipin_kernels::gemm_i8`, whose mega-op work units would round every test size to 1).
 pub const GEMM: KernelId = 1;
 /// A kernel that is not deterministic (so cannot be replicated).
 pub const FLOATY: KernelId = 2;
 pub const OPERATOR_OFFSET: AccountId = 100_000;
 pub const CONSUMER: AccountId = 1;
-pub const ENDOWMENT: Balance = 100 * MIN_STAKE;
 
 pub fn gemm_spec() -> KernelSpec {
 	KernelSpec {
@@ -219,34 +118,10 @@ pub fn floaty_spec() -> KernelSpec {
 	}
 }
 
-/// Registers provider `stash` (operator `stash + OPERATOR_OFFSET`) for `kernel` with `ask`.
+/// Registers mock provider `stash` (operator `stash + OPERATOR_OFFSET`, 8 GiB) for `kernel`
+/// with `ask`.
 pub fn register(stash: AccountId, kernel: KernelId, ask: Credits) {
-	use frame_support::traits::fungible::{Inspect, Mutate};
-	// Test accounts are endowed at genesis (BME checks issuance); benchmark ones are not.
-	if Balances::balance(&stash) == 0 {
-		Balances::set_balance(&stash, 100 * MIN_STAKE);
-	}
-	pallet_compute_staking::Pallet::<Test>::do_register(
-		stash,
-		MIN_STAKE,
-		pallet_compute_staking::ProviderProfile {
-			device_class: DeviceClass::ConsumerGpu,
-			vram_mib: 8_192,
-			throughput: 1_000,
-			kernels: BoundedVec::truncate_from(vec![kernel]),
-			ask_price: ask,
-		},
-		stash + OPERATOR_OFFSET,
-		BoundedVec::truncate_from(b"http://127.0.0.1:8080".to_vec()),
-	)
-	.expect("test provider registers");
-}
-
-/// Buys at least `credits` credits for `who` through the BME pallet's extrinsic.
-pub fn buy_credits(who: AccountId, credits: Credits) {
-	// 1 AIP buys 50,000 credits at $0.50 and $0.00001 per credit.
-	let tokens = credits.div_ceil(50_000) * UNIT;
-	assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(who), tokens, credits));
+	MockRegistry::add(&stash, &(stash + OPERATOR_OFFSET), 10_000, ask, &[kernel], 8_192);
 }
 
 pub struct ExtBuilder {
@@ -268,19 +143,6 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-		pallet_balances::GenesisConfig::<Test> {
-			balances: (1..=20)
-				.chain(1_000..1_100)
-				.chain([FEEDER])
-				.map(|a| (a, ENDOWMENT))
-				.collect(),
-			..Default::default()
-		}
-		.assimilate_storage(&mut t)
-		.unwrap();
-		pallet_bme::GenesisConfig::<Test> { feeders: vec![FEEDER], initial_price: PRICE }
-			.assimilate_storage(&mut t)
-			.unwrap();
 		pallet_task_escrow::GenesisConfig::<Test> {
 			kernels: vec![(GEMM, gemm_spec()), (FLOATY, floaty_spec())],
 			_config: Default::default(),
@@ -290,26 +152,24 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(t);
 		ext.execute_with(|| {
 			System::set_block_number(1);
-			RandomSalt::set(0);
+			MockRegistry::reset();
+			MockCredits::reset();
+			MockOffences::reset();
 			for (stash, ask) in &self.providers {
 				register(*stash, GEMM, *ask);
 			}
-			buy_credits(CONSUMER, 10_000_000);
+			MockCredits::mint(&CONSUMER, 10_000_000);
 		});
 		ext
 	}
 
-	/// Builds, runs `test`, then checks every pallet's invariants.
+	/// Builds, runs `test`, then checks the pallet's invariants and that the mock ledger holds
+	/// in reserve exactly what the escrow says it holds.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
 		self.build().execute_with(|| {
 			test();
 			Escrow::do_try_state().expect("escrow invariants hold after the test");
-			Staking::do_try_state().expect("staking invariants hold after the test");
-			Slashing::do_try_state().expect("slashing invariants hold after the test");
-			Bme::do_try_state().expect("BME invariants hold after the test");
-			// Escrow and BME agree on what is reserved.
-			let reserved: Credits = pallet_bme::ReservedCredits::<Test>::iter_values().sum();
-			assert_eq!(reserved, TotalEscrowed::<Test>::get(), "BME reserves what escrow holds");
+			assert_eq!(MockCredits::reserved(&CONSUMER), TotalEscrowed::<Test>::get());
 		});
 	}
 }
@@ -340,11 +200,6 @@ pub fn escrow_events() -> Vec<Event<Test>> {
 		.collect()
 }
 
-/// `(free, reserved)` credits of `who`.
-pub fn credits(who: AccountId) -> (Credits, Credits) {
-	(pallet_bme::Credits_::<Test>::get(who), pallet_bme::ReservedCredits::<Test>::get(who))
-}
-
 /// Params of a GEMM: `[m, n, k]`.
 pub fn params(p: &[u32]) -> Params {
 	BoundedVec::truncate_from(p.to_vec())
@@ -357,18 +212,14 @@ pub fn seeded() -> TaskInputOf<Test> {
 /// Submits a seeded 8×8×8 GEMM (2 work units) with `replication`, max price 10, deadline
 /// `now + 50`; returns its id.
 pub fn submit(replication: u8) -> TaskId {
-	submit_as(CONSUMER, replication, 10)
-}
-
-pub fn submit_as(consumer: AccountId, replication: u8, max_price: Credits) -> TaskId {
 	let id = NextTaskId::<Test>::get();
 	assert_ok!(Escrow::submit_task(
-		RuntimeOrigin::signed(consumer),
+		RuntimeOrigin::signed(CONSUMER),
 		GEMM,
 		params(&[8, 8, 8]),
 		seeded(),
 		replication,
-		max_price,
+		10,
 		now() + 50,
 	));
 	id
@@ -417,15 +268,11 @@ pub fn finished_reason(id: TaskId) -> Option<TerminalReason> {
 	}
 }
 
-/// Pending slashes of `provider`, by offence kind.
-pub fn offences_of(provider: AccountId) -> Vec<aipin_primitives::OffenceKind> {
-	pallet_compute_slashing::Slashes::<Test>::iter_values()
-		.filter(|r| r.offence.provider == provider)
-		.map(|r| r.offence.kind)
+/// Offences reported against `provider`, by kind.
+pub fn offences_of(provider: AccountId) -> Vec<OffenceKind> {
+	MockOffences::reported::<AccountId, BlockNumber>()
+		.into_iter()
+		.filter(|(o, _)| o.provider == provider)
+		.map(|(o, _)| o.kind)
 		.collect()
-}
-
-/// Work credited to `provider` in the BME pallet, over the epochs still stored.
-pub fn work_of(provider: AccountId) -> Credits {
-	pallet_bme::Work::<Test>::iter().filter(|(_, p, _)| *p == provider).map(|(_, _, w)| w).sum()
 }

@@ -33,26 +33,23 @@ impl<AccountId> ComputeCredits<AccountId> for () {
 	}
 }
 
-/// In-memory test doubles (feature `test-utils`). State is per thread, so parallel tests do not
-/// see each other; call `reset` at the start of a test that reuses a thread.
+/// Test doubles (feature `test-utils`). Their state lives in the externalities' storage (see
+/// `traits::mock_store`): use them inside `TestExternalities`, each of which starts them empty.
 #[cfg(any(test, feature = "test-utils"))]
 pub mod mock {
 	use super::*;
-	use codec::Encode;
-	use std::{cell::RefCell, collections::BTreeMap, vec::Vec};
+	use crate::traits::mock_store::Stored;
+	use codec::{Decode, Encode};
+	use std::{collections::BTreeMap, vec::Vec};
 
-	#[derive(Clone, Copy, Default)]
+	#[derive(Clone, Copy, Default, Encode, Decode)]
 	struct Account {
 		free: Credits,
 		reserved: Credits,
 	}
 
-	std::thread_local! {
-		static ACCOUNTS: RefCell<BTreeMap<Vec<u8>, Account>> =
-			const { RefCell::new(BTreeMap::new()) };
-		static EARNED: RefCell<BTreeMap<Vec<u8>, Credits>> =
-			const { RefCell::new(BTreeMap::new()) };
-	}
+	static ACCOUNTS: Stored<BTreeMap<Vec<u8>, Account>> = Stored::new(b":aipin:mock:accounts");
+	static EARNED: Stored<BTreeMap<Vec<u8>, Credits>> = Stored::new(b":aipin:mock:earned");
 
 	/// A [`ComputeCredits`] ledger in memory: free and reserved credits per account, and what
 	/// each provider earned.
@@ -134,15 +131,17 @@ mod tests {
 
 	#[test]
 	fn mock_credits_reserve_release_and_spend() {
-		MockCredits::reset();
-		MockCredits::mint(&1u64, 100);
-		assert!(MockCredits::reserve(&1u64, 101).is_err());
-		assert!(MockCredits::reserve(&1u64, 60).is_ok());
-		assert_eq!(<MockCredits as ComputeCredits<u64>>::free_credits(&1), 40);
-		assert!(MockCredits::spend(&1u64, 20, &9u64).is_ok());
-		assert_eq!(MockCredits::earned(&9u64), 20);
-		assert_eq!(MockCredits::release(&1u64, 100), 40, "only what is escrowed comes back");
-		assert_eq!(<MockCredits as ComputeCredits<u64>>::free_credits(&1), 80);
-		assert!(<() as ComputeCredits<u64>>::reserve(&1, 1).is_err());
+		sp_io::TestExternalities::default().execute_with(|| {
+			MockCredits::reset();
+			MockCredits::mint(&1u64, 100);
+			assert!(MockCredits::reserve(&1u64, 101).is_err());
+			assert!(MockCredits::reserve(&1u64, 60).is_ok());
+			assert_eq!(<MockCredits as ComputeCredits<u64>>::free_credits(&1), 40);
+			assert!(MockCredits::spend(&1u64, 20, &9u64).is_ok());
+			assert_eq!(MockCredits::earned(&9u64), 20);
+			assert_eq!(MockCredits::release(&1u64, 100), 40, "only what is escrowed comes back");
+			assert_eq!(<MockCredits as ComputeCredits<u64>>::free_credits(&1), 80);
+			assert!(<() as ComputeCredits<u64>>::reserve(&1, 1).is_err());
+		});
 	}
 }

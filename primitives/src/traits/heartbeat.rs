@@ -12,18 +12,17 @@ impl<AccountId, Balance, BlockNumber> HeartbeatObserver<AccountId, Balance, Bloc
 	fn on_heartbeat(_: &AccountId, _: Balance, _: BlockNumber, _: BlockNumber) {}
 }
 
-/// In-memory test doubles (feature `test-utils`). State is per thread, so parallel tests do not
-/// see each other; call `reset` at the start of a test that reuses a thread.
+/// Test doubles (feature `test-utils`). Their state lives in the externalities' storage (see
+/// `traits::mock_store`): use them inside `TestExternalities`, each of which starts them empty.
 #[cfg(any(test, feature = "test-utils"))]
 pub mod mock {
 	use super::*;
+	use crate::traits::mock_store::Stored;
 	use codec::Encode;
 	use sp_runtime::traits::UniqueSaturatedInto;
-	use std::{cell::RefCell, vec::Vec};
+	use std::vec::Vec;
 
-	std::thread_local! {
-		static BEATS: RefCell<Vec<(Vec<u8>, u128, u64, u64)>> = const { RefCell::new(Vec::new()) };
-	}
+	static BEATS: Stored<Vec<(Vec<u8>, u128, u64, u64)>> = Stored::new(b":aipin:mock:beats");
 
 	/// A [`HeartbeatObserver`] that records every heartbeat as `(stash, stake, previous, now)`.
 	pub struct MockHeartbeats;

@@ -25,19 +25,18 @@ impl<Balance> OnStakeBurned<Balance> for () {
 	fn on_stake_burned(_: Balance) {}
 }
 
-/// In-memory test doubles (feature `test-utils`). State is per thread, so parallel tests do not
-/// see each other; call `reset` at the start of a test that reuses a thread.
+/// Test doubles (feature `test-utils`). Their state lives in the externalities' storage (see
+/// `traits::mock_store`): use them inside `TestExternalities`, each of which starts them empty.
 #[cfg(any(test, feature = "test-utils"))]
 pub mod mock {
 	use super::*;
+	use crate::traits::mock_store::Stored;
 	use codec::{Decode, Encode};
 	use frame_support::pallet_prelude::DispatchError;
-	use std::{cell::RefCell, vec::Vec};
+	use std::vec::Vec;
 
-	std::thread_local! {
-		static REPORTED: RefCell<Vec<(Vec<u8>, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
-		static BURNED: RefCell<u128> = const { RefCell::new(0) };
-	}
+	static REPORTED: Stored<Vec<(Vec<u8>, Vec<u8>)>> = Stored::new(b":aipin:mock:reported");
+	static BURNED: Stored<u128> = Stored::new(b":aipin:mock:burned");
 
 	/// A [`ReportOffence`] that records every offence and refuses a repeated one, as the
 	/// slashing pallet does.
@@ -113,17 +112,23 @@ mod tests {
 
 	#[test]
 	fn mock_offences_refuse_a_repeated_offence() {
-		MockOffences::reset();
-		let o =
-			Offence { kind: OffenceKind::WrongResult, provider: 7u64, task: 3, beneficiary: None };
-		assert!(MockOffences::report(o.clone(), 10u64).is_ok());
-		assert!(MockOffences::report(o.clone(), 11u64).is_err());
-		let other = Offence { kind: OffenceKind::MissedReveal, ..o };
-		assert!(MockOffences::report(other, 12u64).is_ok());
-		assert_eq!(MockOffences::reported::<u64, u64>().len(), 2);
-		MockBurns::reset();
-		<MockBurns as OnStakeBurned<u128>>::on_stake_burned(5);
-		<MockBurns as OnStakeBurned<u128>>::on_stake_burned(6);
-		assert_eq!(MockBurns::total(), 11);
+		sp_io::TestExternalities::default().execute_with(|| {
+			MockOffences::reset();
+			let o = Offence {
+				kind: OffenceKind::WrongResult,
+				provider: 7u64,
+				task: 3,
+				beneficiary: None,
+			};
+			assert!(MockOffences::report(o.clone(), 10u64).is_ok());
+			assert!(MockOffences::report(o.clone(), 11u64).is_err());
+			let other = Offence { kind: OffenceKind::MissedReveal, ..o };
+			assert!(MockOffences::report(other, 12u64).is_ok());
+			assert_eq!(MockOffences::reported::<u64, u64>().len(), 2);
+			MockBurns::reset();
+			<MockBurns as OnStakeBurned<u128>>::on_stake_burned(5);
+			<MockBurns as OnStakeBurned<u128>>::on_stake_burned(6);
+			assert_eq!(MockBurns::total(), 11);
+		});
 	}
 }

@@ -104,18 +104,18 @@ impl<AccountId> InFlightTasks<AccountId> for () {
 	}
 }
 
-/// In-memory test doubles (feature `test-utils`). State is per thread, so parallel tests do not
-/// see each other; call `reset` at the start of a test that reuses a thread.
+/// Test doubles (feature `test-utils`). Their state lives in the externalities' storage (see
+/// `traits::mock_store`): use them inside `TestExternalities`, each of which starts them empty.
 #[cfg(any(test, feature = "test-utils"))]
 pub mod mock {
 	use super::*;
-	use crate::KernelId;
+	use crate::{traits::mock_store::Stored, KernelId};
 	use codec::{Decode, Encode};
 	use sp_runtime::traits::{UniqueSaturatedFrom, UniqueSaturatedInto};
-	use std::{cell::RefCell, collections::BTreeMap, vec::Vec};
+	use std::{collections::BTreeMap, vec::Vec};
 
 	/// A provider as [`MockRegistry`] keeps it.
-	#[derive(Clone, Debug, PartialEq, Eq)]
+	#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 	pub struct MockProvider {
 		/// SCALE encoding of the operator account.
 		pub operator: Vec<u8>,
@@ -133,11 +133,9 @@ pub mod mock {
 		pub outcomes: Vec<TaskOutcome>,
 	}
 
-	std::thread_local! {
-		static PROVIDERS: RefCell<BTreeMap<Vec<u8>, MockProvider>> =
-			const { RefCell::new(BTreeMap::new()) };
-		static IN_FLIGHT: RefCell<BTreeMap<Vec<u8>, u32>> = const { RefCell::new(BTreeMap::new()) };
-	}
+	static PROVIDERS: Stored<BTreeMap<Vec<u8>, MockProvider>> =
+		Stored::new(b":aipin:mock:providers");
+	static IN_FLIGHT: Stored<BTreeMap<Vec<u8>, u32>> = Stored::new(b":aipin:mock:in_flight");
 
 	/// A [`ProviderRegistry`] over an in-memory provider table, for pallets that need providers
 	/// without the staking pallet (as bags-list's `StakingMock` stands in for staking).
@@ -315,31 +313,33 @@ mod tests {
 
 	#[test]
 	fn mock_registry_selects_eligible_distinct_providers_and_slashes() {
-		MockRegistry::reset();
-		MockRegistry::add(&1u64, &11u64, 1_000, 5, &[1], 512);
-		MockRegistry::add(&2u64, &12u64, 1_000, 50, &[1], 512);
-		MockRegistry::add(&3u64, &13u64, 1_000, 5, &[2], 512);
-		MockRegistry::add(&4u64, &14u64, 1_000, 5, &[1], 512);
-		type R = MockRegistry;
-		let picked =
-			<R as ProviderRegistry<u64, u128, u64>>::select(&req(1, 10), 5, &[4], [0; 32], 0);
-		assert_eq!(picked, vec![1], "too expensive, wrong kernel and excluded are skipped");
-		assert_eq!(<R as ProviderRegistry<u64, u128, u64>>::stash_of(&12), Some(2));
-		let out = <R as ProviderRegistry<u64, u128, u64>>::slash(
-			&1,
-			300,
-			Some(&9),
-			Perbill::from_percent(50),
-		)
-		.unwrap();
-		assert_eq!((out.slashed, out.rewarded, out.burned), (300, 150, 150));
-		assert_eq!(<R as ProviderRegistry<u64, u128, u64>>::slashable_stake(&1), 700);
-		<R as ProviderRegistry<u64, u128, u64>>::jail(&1, 10).unwrap();
-		assert!(!<R as ProviderRegistry<u64, u128, u64>>::is_eligible(&1, &req(1, 10), 9));
-		assert!(<R as ProviderRegistry<u64, u128, u64>>::unjail(&1, 9).is_err());
-		assert!(<R as ProviderRegistry<u64, u128, u64>>::unjail(&1, 10).is_ok());
-		MockInFlight::set(&1u64, 2);
-		assert_eq!(<MockInFlight as InFlightTasks<u64>>::in_flight(&1), 2);
-		assert_eq!(<() as InFlightTasks<u64>>::in_flight(&1), 0);
+		sp_io::TestExternalities::default().execute_with(|| {
+			MockRegistry::reset();
+			MockRegistry::add(&1u64, &11u64, 1_000, 5, &[1], 512);
+			MockRegistry::add(&2u64, &12u64, 1_000, 50, &[1], 512);
+			MockRegistry::add(&3u64, &13u64, 1_000, 5, &[2], 512);
+			MockRegistry::add(&4u64, &14u64, 1_000, 5, &[1], 512);
+			type R = MockRegistry;
+			let picked =
+				<R as ProviderRegistry<u64, u128, u64>>::select(&req(1, 10), 5, &[4], [0; 32], 0);
+			assert_eq!(picked, vec![1], "too expensive, wrong kernel and excluded are skipped");
+			assert_eq!(<R as ProviderRegistry<u64, u128, u64>>::stash_of(&12), Some(2));
+			let out = <R as ProviderRegistry<u64, u128, u64>>::slash(
+				&1,
+				300,
+				Some(&9),
+				Perbill::from_percent(50),
+			)
+			.unwrap();
+			assert_eq!((out.slashed, out.rewarded, out.burned), (300, 150, 150));
+			assert_eq!(<R as ProviderRegistry<u64, u128, u64>>::slashable_stake(&1), 700);
+			<R as ProviderRegistry<u64, u128, u64>>::jail(&1, 10).unwrap();
+			assert!(!<R as ProviderRegistry<u64, u128, u64>>::is_eligible(&1, &req(1, 10), 9));
+			assert!(<R as ProviderRegistry<u64, u128, u64>>::unjail(&1, 9).is_err());
+			assert!(<R as ProviderRegistry<u64, u128, u64>>::unjail(&1, 10).is_ok());
+			MockInFlight::set(&1u64, 2);
+			assert_eq!(<MockInFlight as InFlightTasks<u64>>::in_flight(&1), 2);
+			assert_eq!(<() as InFlightTasks<u64>>::in_flight(&1), 0);
+		});
 	}
 }

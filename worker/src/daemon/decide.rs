@@ -52,6 +52,16 @@ pub fn decide(
 	}
 }
 
+/// The commitment the chain holds in our slot, when it is not `ours`: revealing our root and
+/// salt against it would be an `InvalidReveal` offence (a heavier slash than `MissedReveal`).
+/// It happens when two workers run with one operator key and the other one's commit won.
+pub fn foreign_commitment(slot: SlotState, ours: [u8; 32]) -> Option<[u8; 32]> {
+	match slot {
+		SlotState::Committed(on_chain) if on_chain != ours => Some(on_chain),
+		_ => None,
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -188,5 +198,13 @@ mod tests {
 		// A faulted slot (the window passed while the worker was down) gets nothing more.
 		let faulted = SlotState::Faulted(aipin_primitives::OffenceKind::MissedCommit);
 		assert_eq!(decide(Some(&Stage::Computed), COMMIT, faulted, 100, RESEND), Action::Wait);
+	}
+
+	#[test]
+	fn a_commitment_that_is_not_ours_is_never_revealed_against() {
+		let ours = [1; 32];
+		assert_eq!(foreign_commitment(SlotState::Committed(ours), ours), None);
+		assert_eq!(foreign_commitment(SlotState::Committed([2; 32]), ours), Some([2; 32]));
+		assert_eq!(foreign_commitment(SlotState::Assigned, ours), None);
 	}
 }

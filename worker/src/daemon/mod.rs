@@ -9,7 +9,7 @@
 mod compute;
 mod decide;
 
-pub use decide::{decide, Action};
+pub use decide::{decide, foreign_commitment, Action};
 
 use crate::{
 	config::Config,
@@ -175,7 +175,23 @@ impl Worker {
 				let metrics = &self.metrics.commits;
 				(call, (e, Stage::CommitSent { at: now }), metrics, "committed")
 			},
-			(Action::Reveal, Some(e)) => {
+			(Action::Reveal, Some(mut e)) => {
+				// Reveal only what the chain holds our commitment to. Anything else (another
+				// worker running with this operator key, a journal restored from elsewhere)
+				// would be an InvalidReveal slash; not revealing costs only the smaller
+				// MissedReveal one.
+				let ours = result_commitment(t.task, &stash, &e.root, &e.salt);
+				if let Some(on_chain) = foreign_commitment(t.slot, ours) {
+					let why = format!(
+						"the on-chain commitment 0x{} is not ours (0x{}): not revealing; is \
+						 another worker using this operator key?",
+						hex::encode(on_chain),
+						hex::encode(ours)
+					);
+					e.stage = Stage::Failed { why: why.clone() };
+					self.journal.put(&e)?;
+					anyhow::bail!(why);
+				}
 				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
 				let metrics = &self.metrics.reveals;
 				(call, (e, Stage::RevealSent { at: now }), metrics, "revealed")

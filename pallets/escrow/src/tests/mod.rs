@@ -1,10 +1,7 @@
-//! Unit tests of the escrow pallet, by topic. Every test ends with every pallet's `try_state`
-//! invariants and a cross-check that BME's reserved credits equal the escrow total.
+//! Unit tests of the escrow pallet alone, against the primitives' mocks. Every test ends with
+//! the pallet's `try_state` invariants and a check that the mock ledger reserves exactly the
+//! escrow total. The flows through the real staking, slashing and BME pallets are tested in
+//! `aipin-pallet-flows`.
 
-mod disputes;
+mod alone;
 mod kernels;
-mod lifecycle;
-mod reads;
-mod stress;
-mod submit;
-mod timeouts;

@@ -1,5 +1,6 @@
-use crate::{mock::*, *};
+use crate::mock::*;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
+use pallet_task_escrow::*;
 
 fn submit_with(
 	kernel: u32,

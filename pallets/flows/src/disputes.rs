@@ -1,6 +1,7 @@
-use crate::{mock::*, *};
+use crate::mock::*;
 use aipin_primitives::{result_commitment, OffenceKind};
 use frame_support::{assert_noop, assert_ok};
+use pallet_task_escrow::*;
 
 fn extra_providers() -> ExtBuilder {
 	ExtBuilder::default().providers(vec![(11, 5), (12, 5), (13, 5), (14, 5)])

@@ -1,6 +1,7 @@
-use crate::{mock::*, *};
+use crate::mock::*;
 use aipin_primitives::OffenceKind;
 use frame_support::assert_noop;
+use pallet_task_escrow::*;
 
 #[test]
 fn queued_task_expires_with_a_full_refund() {

@@ -1,8 +1,9 @@
 //! 1,000 tasks over 100 providers, with honest, lazy and lying providers, through every path.
 
-use crate::{mock::*, *};
+use crate::mock::*;
 use aipin_primitives::result_commitment;
 use frame_support::assert_ok;
+use pallet_task_escrow::*;
 
 const LIE: [u8; 32] = [0xff; 32];
 

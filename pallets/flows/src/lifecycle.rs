@@ -1,6 +1,7 @@
-use crate::{mock::*, *};
+use crate::mock::*;
 use aipin_primitives::ProviderRegistry;
-use frame_support::{assert_noop, assert_ok, traits::Get};
+use frame_support::{assert_noop, assert_ok};
+use pallet_task_escrow::*;
 
 /// Runs a task with `replication` replicas through the happy path and checks every payment
 /// and refund to the credit. Providers ask 3, 4 and 6; max price 10; 2 work units.
@@ -322,35 +323,6 @@ fn finished_tasks_are_pruned_after_retention() {
 		assert_noop!(
 			Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), id),
 			Error::<Test>::UnknownTask
-		);
-	});
-}
-
-#[test]
-fn pruning_respects_the_weight_limit() {
-	ExtBuilder::default().build_and_execute(|| {
-		for _ in 0..3 {
-			submit(1);
-		}
-		for id in 0..3 {
-			assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), id));
-		}
-		let done = now();
-		System::set_block_number(done + RETENTION);
-		let db: frame_support::weights::RuntimeDbWeight =
-			<Test as frame_system::Config>::DbWeight::get();
-		let step = <() as WeightInfo>::prune_task();
-		// Room for the cursor, stepping over the empty block 0, and exactly two tasks.
-		let limit = db.reads_writes(1, 1) + db.reads(1) + step + step;
-		let used = Escrow::prune(now(), limit);
-		assert!(used.all_lte(limit));
-		assert_eq!(Tasks::<Test>::count(), 1);
-		Escrow::prune(now(), limit);
-		assert_eq!(Tasks::<Test>::count(), 0);
-		// Nothing to do with no weight.
-		assert_eq!(
-			Escrow::prune(now(), frame_support::weights::Weight::zero()),
-			Default::default()
 		);
 	});
 }

@@ -1,4 +1,5 @@
-use crate::{mock::*, *};
+use crate::mock::*;
+use pallet_task_escrow::*;
 
 #[test]
 fn operator_tasks_and_risk_show_what_to_do_next() {

@@ -1,0 +1,399 @@
+//! The test runtime with the whole compute stack: balances, provider staking (registry),
+//! slashing (offences), BME (credits) and task escrow, wired through their traits exactly as
+//! in `aipin-runtime`.
+
+use aipin_primitives::{result_commitment, Credits, DeviceClass, KernelId, TaskId};
+use codec::Encode;
+use frame_support::{
+	assert_ok, derive_impl, parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64, Randomness},
+	BoundedVec,
+};
+use pallet_task_escrow::*;
+use sp_core::H256;
+use sp_runtime::{BuildStorage, Perbill};
+
+pub type AccountId = u64;
+pub type Balance = u128;
+pub type BlockNumber = u64;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Staking: pallet_compute_staking,
+		Slashing: pallet_compute_slashing,
+		Bme: pallet_bme,
+		Escrow: pallet_task_escrow,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<1>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Planck per token.
+pub const UNIT: Balance = 1_000_000_000_000;
+pub const MIN_STAKE: Balance = 1_000 * UNIT;
+pub const COMMIT: BlockNumber = 5;
+pub const REVEAL: BlockNumber = 5;
+pub const LIFETIME: BlockNumber = 100;
+pub const RETENTION: BlockNumber = 20;
+pub const DEFER: BlockNumber = 10;
+
+parameter_types! {
+	pub static HeartbeatInterval: BlockNumber = 1_000;
+}
+
+#[derive_impl(pallet_compute_staking::config_preludes::TestDefaultConfig)]
+impl pallet_compute_staking::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type InFlight = Escrow;
+	type OnHeartbeat = Bme;
+	type MinProviderStake = ConstU128<MIN_STAKE>;
+	type UnbondingPeriod = ConstU64<500>;
+	type MinUnbondingPeriod = ConstU64<{ LIFETIME + DEFER }>;
+	type HeartbeatInterval = HeartbeatInterval;
+	type ReputationHalfLife = ConstU64<1_000>;
+	type SelectionCandidates = ConstU32<8>;
+	type MaxSelectionDraws = ConstU32<32>;
+}
+
+parameter_types! {
+	pub const InvalidReveal: Perbill = Perbill::from_percent(10);
+	pub const FailedCanary: Perbill = Perbill::from_percent(20);
+}
+
+#[derive_impl(pallet_compute_slashing::config_preludes::TestDefaultConfig)]
+impl pallet_compute_slashing::Config for Test {
+	type Balance = Balance;
+	type Registry = Staking;
+	type OnBurned = Bme;
+	type InvalidRevealSlash = InvalidReveal;
+	type FailedCanarySlash = FailedCanary;
+	type SlashDeferPeriod = ConstU64<DEFER>;
+	type JailDuration = ConstU64<50>;
+	type MaxSlashRecords = ConstU32<100_000>;
+	type RecordRetention = ConstU64<200>;
+}
+
+/// $0.50 per AIP.
+pub const PRICE: u128 = 500_000_000;
+pub const FEEDER: AccountId = 9_999;
+
+parameter_types! {
+	pub const EmissionDecay: Perbill = Perbill::from_percent(1);
+}
+
+#[derive_impl(pallet_bme::config_preludes::TestDefaultConfig)]
+impl pallet_bme::Config for Test {
+	type Currency = Balances;
+	type TokenUnit = ConstU128<UNIT>;
+	type PriceValidity = ConstU64<100_000>;
+	type EmissionDecay = EmissionDecay;
+	type HeartbeatInterval = ConstU64<1_000>;
+	type MaxUnclaimedEpochs = ConstU32<8>;
+	type HistoryDepth = ConstU32<4>;
+}
+
+/// Randomness from the block number and the parent hash, like the runtime's; tests can add a
+/// salt to vary draws between otherwise identical runs.
+pub struct TestRandomness;
+parameter_types! {
+	pub static RandomSalt: u64 = 0;
+}
+impl Randomness<H256, BlockNumber> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, BlockNumber) {
+		let now = System::block_number();
+		let data = (subject, now, System::parent_hash(), RandomSalt::get()).encode();
+		(H256(sp_io::hashing::blake2_256(&data)), now.saturating_sub(1))
+	}
+}
+
+parameter_types! {
+	pub static MaxOpenTasksPerConsumer: u32 = 16;
+	pub static MaxTasksPerProvider: u32 = 16;
+	pub static MaxQueueLen: u32 = 64;
+	pub static MaxAssignmentsPerBlock: u32 = 8;
+	pub static MaxTimeoutsPerBlock: u32 = 16;
+}
+
+#[derive_impl(pallet_task_escrow::config_preludes::TestDefaultConfig)]
+impl Config for Test {
+	type Balance = Balance;
+	type Registry = Staking;
+	type Credits = Bme;
+	type Offences = Slashing;
+	type Randomness = TestRandomness;
+	type MaxOpenTasksPerConsumer = MaxOpenTasksPerConsumer;
+	type MaxTasksPerProvider = MaxTasksPerProvider;
+	type MaxQueueLen = MaxQueueLen;
+	type MaxAssignmentsPerBlock = MaxAssignmentsPerBlock;
+	type MaxTimeoutsPerBlock = MaxTimeoutsPerBlock;
+	type CommitWindow = ConstU64<COMMIT>;
+	type RevealWindow = ConstU64<REVEAL>;
+	type MaxTaskLifetime = ConstU64<LIFETIME>;
+	type RetentionPeriod = ConstU64<RETENTION>;
+}
+
+/// The test GEMM kernel: `[m, n, k]` up to 64 each, `ceil(2·m·n·k / 1000)` work units. It is
+/// deliberately not `aipin_kernels::gemm_i8` (whose mega-op work units would round every test
+/// size to 1): these tests need work units that vary with the parameters.
+pub const GEMM: KernelId = 1;
+/// A kernel that is not deterministic (so cannot be replicated).
+pub const FLOATY: KernelId = 2;
+pub const OPERATOR_OFFSET: AccountId = 100_000;
+pub const CONSUMER: AccountId = 1;
+pub const ENDOWMENT: Balance = 100 * MIN_STAKE;
+
+pub fn gemm_spec() -> KernelSpec {
+	KernelSpec {
+		name: BoundedVec::truncate_from(b"gemm-i8".to_vec()),
+		version: 1,
+		wgsl_hash: [7; 32],
+		max_params: BoundedVec::truncate_from(vec![64, 64, 64]),
+		work_units: Formula::new(vec![Term::new(2, &[0, 1, 2])], 1_000),
+		input_bytes: Formula::new(vec![Term::new(1, &[0, 2]), Term::new(1, &[2, 1])], 1),
+		output_bytes: Formula::new(vec![Term::new(4, &[0, 1])], 1),
+		min_vram_mib: 1_024,
+		deterministic: true,
+	}
+}
+
+pub fn floaty_spec() -> KernelSpec {
+	KernelSpec {
+		name: BoundedVec::truncate_from(b"floaty".to_vec()),
+		version: 1,
+		wgsl_hash: [8; 32],
+		max_params: BoundedVec::truncate_from(vec![1_000]),
+		work_units: Formula::new(vec![Term::new(1, &[0])], 1),
+		input_bytes: Formula::new(vec![Term::new(4, &[0])], 1),
+		output_bytes: Formula::new(vec![Term::new(4, &[0])], 1),
+		min_vram_mib: 0,
+		deterministic: false,
+	}
+}
+
+/// Registers provider `stash` (operator `stash + OPERATOR_OFFSET`) for `kernel` with `ask`.
+pub fn register(stash: AccountId, kernel: KernelId, ask: Credits) {
+	use frame_support::traits::fungible::{Inspect, Mutate};
+	// Test accounts are endowed at genesis (BME checks issuance); benchmark ones are not.
+	if Balances::balance(&stash) == 0 {
+		Balances::set_balance(&stash, 100 * MIN_STAKE);
+	}
+	pallet_compute_staking::Pallet::<Test>::do_register(
+		stash,
+		MIN_STAKE,
+		pallet_compute_staking::ProviderProfile {
+			device_class: DeviceClass::ConsumerGpu,
+			vram_mib: 8_192,
+			throughput: 1_000,
+			kernels: BoundedVec::truncate_from(vec![kernel]),
+			ask_price: ask,
+		},
+		stash + OPERATOR_OFFSET,
+		BoundedVec::truncate_from(b"http://127.0.0.1:8080".to_vec()),
+	)
+	.expect("test provider registers");
+}
+
+/// Buys at least `credits` credits for `who` through the BME pallet's extrinsic.
+pub fn buy_credits(who: AccountId, credits: Credits) {
+	// 1 AIP buys 50,000 credits at $0.50 and $0.00001 per credit.
+	let tokens = credits.div_ceil(50_000) * UNIT;
+	assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(who), tokens, credits));
+}
+
+pub struct ExtBuilder {
+	providers: Vec<(AccountId, Credits)>,
+}
+
+impl Default for ExtBuilder {
+	/// Three GEMM providers (stashes 11, 12, 13) asking 10 credits per unit.
+	fn default() -> Self {
+		Self { providers: vec![(11, 10), (12, 10), (13, 10)] }
+	}
+}
+
+impl ExtBuilder {
+	pub fn providers(mut self, providers: Vec<(AccountId, Credits)>) -> Self {
+		self.providers = providers;
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: (1..=20)
+				.chain(1_000..1_100)
+				.chain([FEEDER])
+				.map(|a| (a, ENDOWMENT))
+				.collect(),
+			..Default::default()
+		}
+		.assimilate_storage(&mut t)
+		.unwrap();
+		pallet_bme::GenesisConfig::<Test> { feeders: vec![FEEDER], initial_price: PRICE }
+			.assimilate_storage(&mut t)
+			.unwrap();
+		pallet_task_escrow::GenesisConfig::<Test> {
+			kernels: vec![(GEMM, gemm_spec()), (FLOATY, floaty_spec())],
+			_config: Default::default(),
+		}
+		.assimilate_storage(&mut t)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(t);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			RandomSalt::set(0);
+			for (stash, ask) in &self.providers {
+				register(*stash, GEMM, *ask);
+			}
+			buy_credits(CONSUMER, 10_000_000);
+		});
+		ext
+	}
+
+	/// Builds, runs `test`, then checks every pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Escrow::do_try_state().expect("escrow invariants hold after the test");
+			Staking::do_try_state().expect("staking invariants hold after the test");
+			Slashing::do_try_state().expect("slashing invariants hold after the test");
+			Bme::do_try_state().expect("BME invariants hold after the test");
+			// Escrow and BME agree on what is reserved.
+			let reserved: Credits = pallet_bme::ReservedCredits::<Test>::iter_values().sum();
+			assert_eq!(reserved, TotalEscrowed::<Test>::get(), "BME reserves what escrow holds");
+		});
+	}
+}
+
+/// Runs blocks up to `n`, with `on_idle` (unlimited weight) at the end of each.
+pub fn run_to_block(n: BlockNumber) {
+	use frame_support::traits::OnIdle;
+	while System::block_number() < n {
+		let b = System::block_number();
+		AllPalletsWithSystem::on_idle(b, frame_support::weights::Weight::MAX);
+		System::run_to_block::<AllPalletsWithSystem>(b + 1);
+	}
+}
+
+pub fn now() -> BlockNumber {
+	System::block_number()
+}
+
+/// Runs one block forward.
+pub fn next_block() {
+	run_to_block(now() + 1);
+}
+
+pub fn escrow_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Escrow(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+/// `(free, reserved)` credits of `who`.
+pub fn credits(who: AccountId) -> (Credits, Credits) {
+	(pallet_bme::Credits_::<Test>::get(who), pallet_bme::ReservedCredits::<Test>::get(who))
+}
+
+/// Params of a GEMM: `[m, n, k]`.
+pub fn params(p: &[u32]) -> Params {
+	BoundedVec::truncate_from(p.to_vec())
+}
+
+pub fn seeded() -> TaskInputOf<Test> {
+	TaskInput::Seeded { seed: [42; 32] }
+}
+
+/// Submits a seeded 8×8×8 GEMM (2 work units) with `replication`, max price 10, deadline
+/// `now + 50`; returns its id.
+pub fn submit(replication: u8) -> TaskId {
+	submit_as(CONSUMER, replication, 10)
+}
+
+pub fn submit_as(consumer: AccountId, replication: u8, max_price: Credits) -> TaskId {
+	let id = NextTaskId::<Test>::get();
+	assert_ok!(Escrow::submit_task(
+		RuntimeOrigin::signed(consumer),
+		GEMM,
+		params(&[8, 8, 8]),
+		seeded(),
+		replication,
+		max_price,
+		now() + 50,
+	));
+	id
+}
+
+pub fn task(id: TaskId) -> TaskOf<Test> {
+	Tasks::<Test>::get(id).expect("task exists")
+}
+
+pub fn providers_of(id: TaskId) -> Vec<AccountId> {
+	task(id).assignments.iter().map(|a| a.provider).collect()
+}
+
+pub fn salt_of(provider: AccountId) -> [u8; 32] {
+	[provider as u8; 32]
+}
+
+pub fn root(n: u8) -> [u8; 32] {
+	[n; 32]
+}
+
+/// `provider` commits to `root`.
+pub fn commit(id: TaskId, provider: AccountId, root: [u8; 32]) {
+	let c = result_commitment(id, &provider, &root, &salt_of(provider));
+	assert_ok!(Escrow::commit_result(RuntimeOrigin::signed(provider + OPERATOR_OFFSET), id, c));
+}
+
+/// `provider` reveals `root`.
+pub fn reveal(id: TaskId, provider: AccountId, root: [u8; 32]) {
+	assert_ok!(Escrow::reveal_result(
+		RuntimeOrigin::signed(provider + OPERATOR_OFFSET),
+		id,
+		root,
+		salt_of(provider)
+	));
+}
+
+pub fn phase(id: TaskId) -> Phase<BlockNumber> {
+	task(id).phase
+}
+
+pub fn finished_reason(id: TaskId) -> Option<TerminalReason> {
+	match phase(id) {
+		Phase::Finished { reason, .. } => Some(reason),
+		_ => None,
+	}
+}
+
+/// Pending slashes of `provider`, by offence kind.
+pub fn offences_of(provider: AccountId) -> Vec<aipin_primitives::OffenceKind> {
+	pallet_compute_slashing::Slashes::<Test>::iter_values()
+		.filter(|r| r.offence.provider == provider)
+		.map(|r| r.offence.kind)
+		.collect()
+}
+
+/// Work credited to `provider` in the BME pallet, over the epochs still stored.
+pub fn work_of(provider: AccountId) -> Credits {
+	pallet_bme::Work::<Test>::iter().filter(|(_, p, _)| *p == provider).map(|(_, _, w)| w).sum()
+}
