@@ -14,6 +14,8 @@ mod impls;
 #[cfg(test)]
 mod mock;
 mod settlement;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 mod try_state;
