@@ -353,6 +353,11 @@ pub async fn fetch_result(
 		for (provider, base) in &candidates {
 			let url = format!("{base}/results/{id}");
 			match aipin_client::http::get(&url, t.output_bytes, Duration::from_secs(120)).await {
+				Ok(bytes) if bytes.len() as u64 != t.output_bytes => errors.push(format!(
+					"{url}: {} bytes, but the task's output is {} bytes",
+					bytes.len(),
+					t.output_bytes
+				)),
 				Ok(bytes) if verify::matches_root(&bytes, &root) => {
 					let download = Download {
 						task: id,

@@ -1,9 +1,9 @@
 //! Checking a downloaded result against the root the chain accepted.
 
-pub use aipin_primitives::result::{chunk_count, chunks, proof, root, verify};
+pub use aipin_primitives::result::{chunk_count, chunk_len, chunks, proof, root, verify};
 
 /// Whether `output` is exactly the output the chain accepted under `root` (its Merkle root
-/// over 4 KiB chunks, which covers every byte and the length).
+/// over 4 KiB chunks, which covers every byte and binds the length).
 pub fn matches_root(output: &[u8], accepted: &[u8; 32]) -> bool {
 	&root(output) == accepted
 }

@@ -24,6 +24,15 @@ pub enum OffenceKind {
 	FailedCanary,
 }
 
+impl OffenceKind {
+	/// A missed deadline. The consumer controls much of what makes a provider miss one (an
+	/// input URL that stalls, a wrong input hash, work too large for the window), so a liveness
+	/// slash never pays the consumer: griefing providers must not earn anything.
+	pub fn is_liveness(self) -> bool {
+		matches!(self, OffenceKind::MissedCommit | OffenceKind::MissedReveal)
+	}
+}
+
 /// An offence, as reported by the pallet that established it.
 #[derive(Clone, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
 pub struct Offence<AccountId> {

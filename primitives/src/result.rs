@@ -1,15 +1,23 @@
 //! Results: the commitment a provider posts, and the result root it commits to.
 //!
-//! A task's output is cut into [`RESULT_CHUNK_SIZE`]-byte chunks (the last may be shorter) and
-//! the chunks are the leaves of a binary Merkle tree (`binary-merkle-tree`, the polkadot-sdk
-//! crate, with BLAKE2b-256 — the chain's hash). The root is what providers commit to; the
-//! per-chunk proofs let a consumer check every chunk it downloads.
+//! A task's output is cut into [`RESULT_CHUNK_SIZE`]-byte chunks (the last may be shorter),
+//! the leaves of a binary Merkle tree over BLAKE2b-256 (the chain's hash). The root is what
+//! providers commit to; per-chunk proofs let a consumer check each chunk it downloads.
+//!
+//! The tree is domain-separated and binds the output's length, so no byte string verifies as
+//! anything but itself — neither a leaf as a node nor a shorter output as a longer one:
+//!
+//! - leaf `i` = `blake2_256(0x00 ‖ chunk_i)`;
+//! - a level's nodes are paired left to right: `blake2_256(0x01 ‖ left ‖ right)`; a last,
+//!   unpaired node moves up unchanged (never duplicated);
+//! - the tree root is the one node left (32 zero bytes for an empty output);
+//! - the result root is `blake2_256(0x02 ‖ len as u64 little-endian ‖ tree root)`.
+//!
+//! A proof of chunk `i` is its siblings from the leaf up, one per level where it has one.
 
 use crate::TaskId;
 use alloc::vec::Vec;
 use codec::Encode;
-use sp_core::H256;
-use sp_runtime::traits::BlakeTwo256;
 
 /// Size of the chunks a task's output is split into before Merkle-rooting it.
 pub const RESULT_CHUNK_SIZE: usize = 4096;
@@ -34,12 +42,61 @@ pub fn chunks(output: &[u8]) -> impl ExactSizeIterator<Item = &[u8]> {
 
 /// Number of chunks of an output of `len` bytes.
 pub fn chunk_count(len: u64) -> u32 {
-	len.div_ceil(RESULT_CHUNK_SIZE as u64) as u32
+	len.div_ceil(RESULT_CHUNK_SIZE as u64).min(u32::MAX as u64) as u32
+}
+
+/// Length of chunk `index` of an output of `len` bytes (0 past the end).
+pub fn chunk_len(len: u64, index: u32) -> usize {
+	let start = (index as u64).saturating_mul(RESULT_CHUNK_SIZE as u64);
+	len.saturating_sub(start).min(RESULT_CHUNK_SIZE as u64) as usize
+}
+
+const LEAF: u8 = 0x00;
+const NODE: u8 = 0x01;
+const ROOT: u8 = 0x02;
+
+fn leaf(chunk: &[u8]) -> [u8; 32] {
+	let mut pre = Vec::with_capacity(1 + chunk.len());
+	pre.push(LEAF);
+	pre.extend_from_slice(chunk);
+	sp_crypto_hashing::blake2_256(&pre)
+}
+
+fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+	let mut pre = [0u8; 65];
+	pre[0] = NODE;
+	pre[1..33].copy_from_slice(left);
+	pre[33..].copy_from_slice(right);
+	sp_crypto_hashing::blake2_256(&pre)
+}
+
+fn bind_length(len: u64, tree_root: &[u8; 32]) -> [u8; 32] {
+	let mut pre = [0u8; 41];
+	pre[0] = ROOT;
+	pre[1..9].copy_from_slice(&len.to_le_bytes());
+	pre[9..].copy_from_slice(tree_root);
+	sp_crypto_hashing::blake2_256(&pre)
+}
+
+/// The next level up: pairs hashed, a last odd node moved up as it is.
+fn level_up(level: &[[u8; 32]]) -> Vec<[u8; 32]> {
+	level
+		.chunks(2)
+		.map(|pair| match pair {
+			[l, r] => node(l, r),
+			[single] => *single,
+			_ => unreachable!("chunks(2) yields one or two"),
+		})
+		.collect()
 }
 
 /// The result root of `output`.
 pub fn root(output: &[u8]) -> [u8; 32] {
-	binary_merkle_tree::merkle_root::<BlakeTwo256, _>(chunks(output)).0
+	let mut level: Vec<[u8; 32]> = chunks(output).map(leaf).collect();
+	while level.len() > 1 {
+		level = level_up(&level);
+	}
+	bind_length(output.len() as u64, &level.first().copied().unwrap_or([0; 32]))
 }
 
 /// The proof of chunk `index` of `output`: the sibling hashes from leaf to root.
@@ -47,19 +104,40 @@ pub fn proof(output: &[u8], index: u32) -> Option<Vec<[u8; 32]>> {
 	if index >= chunk_count(output.len() as u64) {
 		return None;
 	}
-	let p = binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>(chunks(output), index);
-	Some(p.proof.into_iter().map(|h| h.0).collect())
+	let mut level: Vec<[u8; 32]> = chunks(output).map(leaf).collect();
+	let mut at = index as usize;
+	let mut siblings = Vec::new();
+	while level.len() > 1 {
+		let sibling = at ^ 1;
+		if sibling < level.len() {
+			siblings.push(level[sibling]);
+		}
+		level = level_up(&level);
+		at /= 2;
+	}
+	Some(siblings)
 }
 
-/// Whether `chunk` is chunk `index` of `chunks` under `root`, by `proof`.
-pub fn verify(root: &[u8; 32], chunks: u32, index: u32, chunk: &[u8], proof: &[[u8; 32]]) -> bool {
-	binary_merkle_tree::verify_proof::<BlakeTwo256, _, _>(
-		&H256(*root),
-		proof.iter().map(|h| H256(*h)),
-		chunks,
-		index,
-		&chunk,
-	)
+/// Whether `chunk` is chunk `index` of an output of `len` bytes under result `root`, by
+/// `proof`. The chunk must have exactly the length its position implies.
+pub fn verify(root: &[u8; 32], len: u64, index: u32, chunk: &[u8], proof: &[[u8; 32]]) -> bool {
+	let count = chunk_count(len);
+	if index >= count || chunk.len() != chunk_len(len, index) {
+		return false;
+	}
+	let mut hash = leaf(chunk);
+	let (mut at, mut width) = (index as usize, count as usize);
+	let mut siblings = proof.iter();
+	while width > 1 {
+		let sibling = at ^ 1;
+		if sibling < width {
+			let Some(s) = siblings.next() else { return false };
+			hash = if at % 2 == 0 { node(&hash, s) } else { node(s, &hash) };
+		}
+		at /= 2;
+		width = width.div_ceil(2);
+	}
+	siblings.next().is_none() && &bind_length(len, &hash) == root
 }
 
 #[cfg(test)]
@@ -89,16 +167,19 @@ mod tests {
 			let out: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
 			let r = root(&out);
 			let n = chunk_count(len as u64);
+			let len = len as u64;
 			for (i, c) in chunks(&out).enumerate() {
 				let p = proof(&out, i as u32).unwrap();
-				assert!(verify(&r, n, i as u32, c, &p), "len {len} chunk {i}");
+				assert!(verify(&r, len, i as u32, c, &p), "len {len} chunk {i}");
 				let mut bad = c.to_vec();
 				bad[0] ^= 1;
-				assert!(!verify(&r, n, i as u32, &bad, &p), "tampered chunk accepted");
+				assert!(!verify(&r, len, i as u32, &bad, &p), "tampered chunk accepted");
 				if n > 1 {
 					let other = (i as u32 + 1) % n;
-					assert!(!verify(&r, n, other, c, &p), "chunk accepted at another index");
+					assert!(!verify(&r, len, other, c, &p), "chunk accepted at another index");
 				}
+				assert!(!verify(&r, len + 1, i as u32, c, &p), "accepted under another length");
+				assert!(!verify(&r, len, i as u32, &c[..c.len() - 1], &p), "short chunk accepted");
 			}
 			assert!(proof(&out, n).is_none());
 		}
@@ -111,7 +192,36 @@ mod tests {
 		b[8999] = 8;
 		assert_ne!(root(&a), root(&b));
 		assert_ne!(root(&a), root(&a[..8999]));
-		// A single chunk's root is its leaf hash.
-		assert_eq!(root(b"abc"), sp_crypto_hashing::blake2_256(b"abc"));
+		// Written out for one chunk: the length-bound hash of the 0x00-prefixed leaf.
+		let leaf = sp_crypto_hashing::blake2_256(b"\x00abc");
+		let mut pre = vec![0x02];
+		pre.extend_from_slice(&3u64.to_le_bytes());
+		pre.extend_from_slice(&leaf);
+		assert_eq!(root(b"abc"), sp_crypto_hashing::blake2_256(&pre));
+	}
+
+	/// Without domain separation, the 64 bytes `H(A) ‖ H(B)` had the root of the two-chunk
+	/// output `A ‖ B`: a server could hand out 64 wrong bytes that verified. Now a node never
+	/// hashes like a leaf, and the length is bound.
+	#[test]
+	fn no_output_verifies_as_another() {
+		let two: Vec<u8> = (0..2 * RESULT_CHUNK_SIZE).map(|i| i as u8).collect();
+		let mut forged = Vec::new();
+		for c in chunks(&two) {
+			forged.extend_from_slice(&leaf(c));
+		}
+		assert_ne!(root(&forged), root(&two));
+		// Three leaves: the odd one moves up, it is not paired with itself.
+		let three: Vec<u8> = (0..3 * RESULT_CHUNK_SIZE).map(|i| (i / 7) as u8).collect();
+		let l: Vec<[u8; 32]> = chunks(&three).map(leaf).collect();
+		assert_eq!(
+			root(&three),
+			bind_length(three.len() as u64, &node(&node(&l[0], &l[1]), &l[2]))
+		);
+		assert_eq!(proof(&three, 2).unwrap(), vec![node(&l[0], &l[1])]);
+		// The empty output has a root too, and no chunks to prove.
+		assert_eq!(root(&[]), bind_length(0, &[0; 32]));
+		assert!(proof(&[], 0).is_none());
+		assert!(!verify(&root(&[]), 0, 0, &[], &[]));
 	}
 }

@@ -150,6 +150,7 @@ async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) ->
 	Json(serde_json::json!({
 		"task": task,
 		"root": format!("0x{}", hex::encode(e.root)),
+		"bytes": bytes.len(),
 		"chunks": chunks,
 		"index": index,
 		"data": format!("0x{}", hex::encode(&bytes[start..end])),

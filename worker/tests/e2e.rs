@@ -161,7 +161,8 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	let t = Duration::from_secs(10);
 	for name in ["eve", "ferdie"] {
 		let base = format!("http://127.0.0.1:{}", net.port(name));
-		let chunks = verify::chunk_count(expected.len() as u64);
+		let len = expected.len() as u64;
+		let chunks = verify::chunk_count(len);
 		for i in 0..chunks {
 			let url = format!("{base}/results/{id}/chunks/{i}");
 			let json = http::get(&url, 1 << 20, t).await.unwrap();
@@ -178,7 +179,8 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 						.unwrap()
 				})
 				.collect();
-			assert!(verify::verify(&root, chunks, i, &data, &proof), "chunk {i} verifies");
+			assert!(verify::verify(&root, len, i, &data, &proof), "chunk {i} verifies");
+			assert_eq!(v["bytes"], len);
 		}
 		assert!(ok_or_404(http::get(&format!("{base}/results/999999"), 1024, t).await).is_none());
 		let traversal =

@@ -278,12 +278,10 @@ impl<T: Config> Pallet<T> {
 		kind: OffenceKind,
 		now: BlockNumberFor<T>,
 	) {
-		let offence = Offence {
-			kind,
-			provider: provider.clone(),
-			task: id,
-			beneficiary: Some(consumer.clone()),
-		};
+		// Only a provably wrong answer pays the consumer part of the slash; liveness faults
+		// burn it all (see `OffenceKind::is_liveness`).
+		let beneficiary = (!kind.is_liveness()).then(|| consumer.clone());
+		let offence = Offence { kind, provider: provider.clone(), task: id, beneficiary };
 		if let Err(e) = T::Offences::report(offence, now) {
 			// The verdict stands (reputation, exclusion); only the slash could not be queued.
 			log::warn!(target: LOG_TARGET, "task {id}: reporting {kind:?} failed: {e:?}");

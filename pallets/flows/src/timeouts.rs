@@ -197,3 +197,36 @@ fn timeouts_are_bounded_per_block_and_catch_up() {
 		assert!((0..5).all(|id| finished_reason(id) == Some(TerminalReason::ExpiredNoProvider)));
 	});
 }
+
+/// A consumer can make every assigned provider miss its commit (an input URL that stalls, a
+/// wrong input hash). Before, half of each liveness slash was paid to it, so griefing paid;
+/// now the consumer gets nothing from the slashes and only its unspent escrow back.
+#[test]
+fn a_consumer_earns_nothing_from_the_liveness_slashes_it_can_cause() {
+	use frame_support::traits::fungible::Inspect;
+	ExtBuilder::default().providers(vec![(11, 5), (12, 5)]).build_and_execute(|| {
+		let tokens_before = Balances::balance(&CONSUMER);
+		let (credits_before, _) = credits(CONSUMER);
+		let id = submit(2);
+		next_block();
+		let ps = providers_of(id);
+		let stake_before: Vec<Balance> = ps.iter().map(|p| Balances::total_balance(p)).collect();
+		// Nobody commits (the input could not be had); no replacement is available.
+		let Phase::Commit { ends } = phase(id) else { panic!("assigned") };
+		run_to_block(ends);
+		assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
+		run_to_block(ends + DEFER + 1);
+		for (p, before) in ps.iter().zip(stake_before) {
+			assert_eq!(offences_of(*p), vec![OffenceKind::MissedCommit]);
+			assert!(Balances::total_balance(p) < before, "provider {p} was slashed");
+		}
+		let slashes: Vec<_> = pallet_compute_slashing::Slashes::<Test>::iter_values().collect();
+		assert!(slashes.iter().all(|r| r.offence.beneficiary.is_none()));
+		assert!(slashes.iter().all(|r| matches!(
+			r.status,
+			pallet_compute_slashing::SlashStatus::Applied(o) if o.rewarded == 0 && o.burned > 0
+		)));
+		assert_eq!(Balances::balance(&CONSUMER), tokens_before, "no slash reward");
+		assert_eq!(credits(CONSUMER), (credits_before, 0), "escrow refunded, nothing more");
+	});
+}
