@@ -16,7 +16,7 @@
 //! A proof of chunk `i` is its siblings from the leaf up, one per level where it has one.
 
 use crate::TaskId;
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use codec::Encode;
 
 /// Size of the chunks a task's output is split into before Merkle-rooting it.
@@ -90,32 +90,66 @@ fn level_up(level: &[[u8; 32]]) -> Vec<[u8; 32]> {
 		.collect()
 }
 
+/// The whole tree of an output: every level's hashes, leaves first. Build it once to serve
+/// many chunk proofs (each is then `O(log n)` instead of rehashing the output).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultTree {
+	len: u64,
+	levels: Vec<Vec<[u8; 32]>>,
+}
+
+impl ResultTree {
+	/// Hashes `output` into its tree.
+	pub fn new(output: &[u8]) -> Self {
+		let mut levels = vec![chunks(output).map(leaf).collect::<Vec<_>>()];
+		while levels.last().is_some_and(|l| l.len() > 1) {
+			let up = level_up(levels.last().expect("checked above"));
+			levels.push(up);
+		}
+		Self { len: output.len() as u64, levels }
+	}
+
+	/// The result root.
+	pub fn root(&self) -> [u8; 32] {
+		let top = self.levels.last().and_then(|l| l.first()).copied().unwrap_or([0; 32]);
+		bind_length(self.len, &top)
+	}
+
+	/// Length of the output, in bytes.
+	pub fn len(&self) -> u64 {
+		self.len
+	}
+
+	/// Whether the output is empty.
+	pub fn is_empty(&self) -> bool {
+		self.len == 0
+	}
+
+	/// The proof of chunk `index`: its siblings from the leaf up.
+	pub fn proof(&self, index: u32) -> Option<Vec<[u8; 32]>> {
+		if index >= chunk_count(self.len) {
+			return None;
+		}
+		let mut at = index as usize;
+		let mut siblings = Vec::new();
+		for level in self.levels.iter().filter(|l| l.len() > 1) {
+			if let Some(s) = level.get(at ^ 1) {
+				siblings.push(*s);
+			}
+			at /= 2;
+		}
+		Some(siblings)
+	}
+}
+
 /// The result root of `output`.
 pub fn root(output: &[u8]) -> [u8; 32] {
-	let mut level: Vec<[u8; 32]> = chunks(output).map(leaf).collect();
-	while level.len() > 1 {
-		level = level_up(&level);
-	}
-	bind_length(output.len() as u64, &level.first().copied().unwrap_or([0; 32]))
+	ResultTree::new(output).root()
 }
 
 /// The proof of chunk `index` of `output`: the sibling hashes from leaf to root.
 pub fn proof(output: &[u8], index: u32) -> Option<Vec<[u8; 32]>> {
-	if index >= chunk_count(output.len() as u64) {
-		return None;
-	}
-	let mut level: Vec<[u8; 32]> = chunks(output).map(leaf).collect();
-	let mut at = index as usize;
-	let mut siblings = Vec::new();
-	while level.len() > 1 {
-		let sibling = at ^ 1;
-		if sibling < level.len() {
-			siblings.push(level[sibling]);
-		}
-		level = level_up(&level);
-		at /= 2;
-	}
-	Some(siblings)
+	ResultTree::new(output).proof(index)
 }
 
 /// Whether `chunk` is chunk `index` of an output of `len` bytes under result `root`, by
@@ -143,7 +177,6 @@ pub fn verify(root: &[u8; 32], len: u64, index: u32, chunk: &[u8], proof: &[[u8;
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use alloc::vec;
 
 	#[test]
 	fn commitment_binds_every_field() {

@@ -38,6 +38,11 @@ pub struct Config {
 	/// commit window lasts).
 	#[serde(default = "default_fetch_timeout")]
 	pub fetch_timeout_secs: u64,
+	/// Fetch external inputs from private and reserved addresses too (loopback, RFC 1918,
+	/// link-local, ...). Off by default: an input URL is chosen by the consumer, and must not
+	/// reach the provider's own network. Turn on only for a closed test network.
+	#[serde(default)]
+	pub allow_private_inputs: bool,
 	/// TEST ONLY: corrupt every output (a dishonest provider, for the slashing tests).
 	#[serde(default)]
 	pub corrupt_results: bool,

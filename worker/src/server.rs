@@ -7,8 +7,15 @@
 //! Before that, every request is a 404 that says the result is withheld: provider endpoints
 //! and assignments are public, so a result served during the commit or reveal window could be
 //! copied by a lazy replica, or taken by a consumer who then cancels for a refund.
+//!
+//! The server is bounded: at most [`MAX_IN_FLIGHT`] requests are served at once (more are
+//! shed with 503 at once, not queued), each gets [`REQUEST_TIMEOUT`] (then 408), journal and
+//! file reads and hashing run on the blocking pool, never on the async threads the chain loop
+//! shares, and the Merkle trees of the last [`CACHED_TREES`] results are kept, so downloading
+//! every chunk of an output hashes it once, not once per chunk.
 
 use crate::journal::{Journal, Stage};
+use aipin_primitives::result::{ResultTree, RESULT_CHUNK_SIZE};
 use axum::{
 	extract::{Path, State},
 	http::{header, StatusCode},
@@ -16,10 +23,21 @@ use axum::{
 	routing::get,
 	Json, Router,
 };
-use std::sync::{
-	atomic::{AtomicU64, Ordering},
-	Arc,
+use std::{
+	collections::VecDeque,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, Mutex,
+	},
+	time::Duration,
 };
+
+/// Requests served at once; more are refused with 503.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// Time one request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Result trees kept for chunk proofs.
+pub const CACHED_TREES: usize = 16;
 
 /// Counters exported at `/metrics`.
 #[derive(Default)]
@@ -43,16 +61,31 @@ pub struct Metrics {
 struct Ctx {
 	journal: Arc<Journal>,
 	metrics: Arc<Metrics>,
+	/// The most recently used result trees, newest last.
+	trees: Arc<Mutex<VecDeque<(u64, Arc<ResultTree>)>>>,
 }
 
 /// The router (also used by tests without a socket).
 pub fn router(journal: Arc<Journal>, metrics: Arc<Metrics>) -> Router {
+	let bounds = tower::ServiceBuilder::new()
+		.layer(axum::error_handling::HandleErrorLayer::new(|e: tower::BoxError| async move {
+			if e.is::<tower::timeout::error::Elapsed>() {
+				(StatusCode::REQUEST_TIMEOUT, "request timed out")
+			} else {
+				(StatusCode::SERVICE_UNAVAILABLE, "too many requests at once; try again")
+			}
+		}))
+		.load_shed()
+		.concurrency_limit(MAX_IN_FLIGHT)
+		.timeout(REQUEST_TIMEOUT);
+	let trees = Arc::new(Mutex::new(VecDeque::new()));
 	Router::new()
 		.route("/health", get(health))
 		.route("/metrics", get(metrics_text))
 		.route("/results/{task}", get(result))
 		.route("/results/{task}/chunks/{index}", get(chunk))
-		.with_state(Ctx { journal, metrics })
+		.layer(bounds)
+		.with_state(Ctx { journal, metrics, trees })
 }
 
 async fn health(State(ctx): State<Ctx>) -> impl IntoResponse {
@@ -98,29 +131,70 @@ fn not_found(what: String) -> Response {
 	(StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": what }))).into_response()
 }
 
-/// The stored output of `task`, if this worker computed it and the chain settled the task
-/// with its root.
-fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Box<Response>> {
-	let entry = match ctx.journal.get(task) {
-		Ok(Some(e)) if matches!(e.stage, Stage::Done { accepted: true, .. }) => e,
-		Ok(Some(e)) if !e.stage.is_final() => {
-			let why = format!("the result of task {task} is withheld until the task settles");
-			return Err(Box::new(not_found(why)));
-		},
-		Ok(_) => return Err(Box::new(not_found(format!("no accepted result for task {task}")))),
-		Err(e) => {
-			let response = (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
-			return Err(Box::new(response));
-		},
-	};
-	match ctx.journal.load_output(task) {
-		Ok(bytes) => Ok((entry, bytes)),
-		Err(_) => Err(Box::new(not_found(format!("output of task {task} is gone")))),
+/// Why a result request is refused.
+enum Refusal {
+	NotFound(String),
+	Internal(String),
+}
+
+impl IntoResponse for Refusal {
+	fn into_response(self) -> Response {
+		match self {
+			Refusal::NotFound(why) => not_found(why),
+			Refusal::Internal(why) => (StatusCode::INTERNAL_SERVER_ERROR, why).into_response(),
+		}
 	}
 }
 
+fn internal(e: impl std::fmt::Display) -> Refusal {
+	Refusal::Internal(e.to_string())
+}
+
+/// The stored output of `task`, if this worker computed it and the chain settled the task
+/// with its root. Reads run on the blocking pool.
+async fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Refusal> {
+	let journal = ctx.journal.clone();
+	let read = tokio::task::spawn_blocking(move || -> Result<_, Refusal> {
+		let entry = match journal.get(task) {
+			Ok(Some(e)) if matches!(e.stage, Stage::Done { accepted: true, .. }) => e,
+			Ok(Some(e)) if !e.stage.is_final() => {
+				let why = format!("the result of task {task} is withheld until the task settles");
+				return Err(Refusal::NotFound(why));
+			},
+			Ok(_) => return Err(Refusal::NotFound(format!("no accepted result for task {task}"))),
+			Err(e) => return Err(internal(e)),
+		};
+		match journal.load_output(task) {
+			Ok(bytes) => Ok((entry, bytes)),
+			Err(_) => Err(Refusal::NotFound(format!("output of task {task} is gone"))),
+		}
+	});
+	read.await.map_err(internal)?
+}
+
+/// The Merkle tree of `task`'s output, from the cache or hashed on the blocking pool.
+async fn tree_of(ctx: &Ctx, task: u64, bytes: Arc<Vec<u8>>) -> Result<Arc<ResultTree>, Refusal> {
+	let cached = {
+		let trees = ctx.trees.lock().unwrap_or_else(|p| p.into_inner());
+		trees.iter().find(|(t, _)| *t == task).map(|(_, tree)| tree.clone())
+	};
+	if let Some(tree) = cached {
+		return Ok(tree);
+	}
+	let tree = Arc::new(
+		tokio::task::spawn_blocking(move || ResultTree::new(&bytes)).await.map_err(internal)?,
+	);
+	let mut trees = ctx.trees.lock().unwrap_or_else(|p| p.into_inner());
+	trees.retain(|(t, _)| *t != task);
+	if trees.len() >= CACHED_TREES {
+		trees.pop_front();
+	}
+	trees.push_back((task, tree.clone()));
+	Ok(tree)
+}
+
 async fn result(State(ctx): State<Ctx>, Path(task): Path<u64>) -> Response {
-	match output_of(&ctx, task) {
+	match output_of(&ctx, task).await {
 		Ok((e, bytes)) => (
 			[
 				(header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -132,21 +206,26 @@ async fn result(State(ctx): State<Ctx>, Path(task): Path<u64>) -> Response {
 			bytes,
 		)
 			.into_response(),
-		Err(r) => *r,
+		Err(r) => r.into_response(),
 	}
 }
 
 async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) -> Response {
-	let (e, bytes) = match output_of(&ctx, task) {
+	let (e, bytes) = match output_of(&ctx, task).await {
 		Ok(x) => x,
-		Err(r) => return *r,
+		Err(r) => return r.into_response(),
+	};
+	let bytes = Arc::new(bytes);
+	let tree = match tree_of(&ctx, task, bytes.clone()).await {
+		Ok(t) => t,
+		Err(r) => return r.into_response(),
 	};
 	let chunks = aipin_primitives::result::chunk_count(bytes.len() as u64);
-	let Some(proof) = aipin_primitives::result::proof(&bytes, index) else {
+	let Some(proof) = tree.proof(index) else {
 		return not_found(format!("task {task} has {chunks} chunks; no chunk {index}"));
 	};
-	let start = index as usize * aipin_primitives::RESULT_CHUNK_SIZE;
-	let end = (start + aipin_primitives::RESULT_CHUNK_SIZE).min(bytes.len());
+	let start = index as usize * RESULT_CHUNK_SIZE;
+	let end = (start + RESULT_CHUNK_SIZE).min(bytes.len());
 	Json(serde_json::json!({
 		"task": task,
 		"root": format!("0x{}", hex::encode(e.root)),
@@ -158,7 +237,6 @@ async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) ->
 	}))
 	.into_response()
 }
-
 #[cfg(test)]
 mod tests {
 	use super::*;

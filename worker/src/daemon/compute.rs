@@ -61,7 +61,12 @@ impl Worker {
 		use aipin_client::http::FetchError;
 		let url = String::from_utf8_lossy(url).into_owned();
 		let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
-		match aipin_client::http::get(&url, size, timeout).await {
+		let fetched = if self.cfg.allow_private_inputs {
+			aipin_client::http::get(&url, size, timeout).await
+		} else {
+			aipin_client::http::get_public(&url, size, timeout).await
+		};
+		match fetched {
 			Ok(bytes) if bytes.len() as u64 != size => {
 				Ok(Err(format!("{url}: {} bytes, the task declares {size}", bytes.len())))
 			},
