@@ -210,7 +210,7 @@ fn a_consumer_earns_nothing_from_the_liveness_slashes_it_can_cause() {
 		let id = submit(2);
 		next_block();
 		let ps = providers_of(id);
-		let stake_before: Vec<Balance> = ps.iter().map(|p| Balances::total_balance(p)).collect();
+		let stake_before: Vec<Balance> = ps.iter().map(Balances::total_balance).collect();
 		// Nobody commits (the input could not be had); no replacement is available.
 		let Phase::Commit { ends } = phase(id) else { panic!("assigned") };
 		run_to_block(ends);
