@@ -126,7 +126,8 @@ pub async fn get_public(url: &str, limit: u64, timeout: Duration) -> Result<Vec<
 	let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
 	if let Ok(ip) = host.parse::<IpAddr>() {
 		if !is_public(ip) {
-			return Err(FetchError::PrivateAddress { url: url.to_string(), host: host.to_string() });
+			let (url, host) = (url.to_string(), host.to_string());
+			return Err(FetchError::PrivateAddress { url, host });
 		}
 	}
 	let mut http = HttpConnector::new_with_resolver(PublicOnly);
