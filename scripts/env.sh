@@ -35,5 +35,8 @@ fi
 # wgpu: prefer Vulkan (lavapipe on machines without a GPU) unless the user chose otherwise.
 export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"
 
+# The Python of the model-tooling venv that scripts/setup.sh makes.
+export AIPIN_PYTHON="$AIPIN_CACHE/venv/bin/python"
+
 # The node binary built by scripts/build.sh.
 export AIPIN_NODE_BIN="$CARGO_TARGET_DIR/release/aipin-node"

@@ -20,6 +20,6 @@ cargo clippy --locked -p aipin-pallet-flows --all-targets -- -D warnings
 echo "==> clippy (client, CLI, worker, tools, test harness)"
 # The client's tests read the runtime's metadata: its lib targets are linted, its tests run in
 # the release test pass.
-cargo clippy --locked -p aipin-client -- -D warnings
+cargo clippy --locked -p aipin-client -p aipin-compiler --all-targets -- -D warnings
 cargo clippy --locked -p aipin-cli -p aipin-worker -p aipin-netbench -p aipin-test-harness \
 	--all-targets -- -D warnings

@@ -6,6 +6,8 @@
 #   1. system packages (protoc, clang, Vulkan/lavapipe, Node.js for the client tests, ...)
 #   2. a wasm32v1-none target for the runtime: `rustup target add` where the network allows it,
 #      otherwise Debian's rustc-web toolchain plus a sysroot built here from its sources.
+#   3. a Python venv with the pinned model tooling (scripts/requirements.txt: onnxruntime, onnx,
+#      scikit-learn, numpy, mlxtend) for the demo models and the onnxruntime truth check.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +30,7 @@ APT_PACKAGES=(
 	protobuf-compiler           # litep2p / libp2p build scripts
 	mesa-vulkan-drivers libvulkan1 vulkan-tools   # lavapipe: software Vulkan for wgpu
 	nodejs npm                  # the @polkadot/api client tests
+	python3 python3-venv        # the model tooling venv (onnxruntime as an external reference)
 )
 # Debian's toolchain for the offline wasm route (only installed when that route is taken).
 DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
@@ -117,6 +120,20 @@ TOML
 	ln -sfn /usr/lib "$link_dir/lib"
 	rustup toolchain link "$AIPIN_WASM_TOOLCHAIN_NAME" "$link_dir"
 	echo "linked rustup toolchain '$AIPIN_WASM_TOOLCHAIN_NAME' -> Debian rustc-web"
+fi
+
+step "python venv for the model tooling"
+command -v python3 >/dev/null || die "python3 missing after install"
+venv="$AIPIN_CACHE/venv"
+want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
+if [ -f "$venv/.aipin-requirements" ] && [ "$(cat "$venv/.aipin-requirements")" = "$want" ]; then
+	echo "venv is current ($venv)"
+else
+	[ -x "$venv/bin/python" ] || python3 -m venv "$venv" || die "python3 -m venv failed (install python3-venv)"
+	"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" ||
+		die "pip install -r scripts/requirements.txt failed"
+	echo "$want" > "$venv/.aipin-requirements"
+	echo "installed the pinned model tooling into $venv"
 fi
 
 step "done"

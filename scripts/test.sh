@@ -35,6 +35,8 @@ fi
 # One profile (release) for the node and every test, so dependencies compile once.
 echo "==> cargo test --release --workspace"
 cargo test --locked --release --workspace "$@"
+echo "==> onnxruntime truth: the recorded outputs the Rust tests compare with are onnxruntime's, now"
+"$AIPIN_PYTHON" models/record.py --check
 echo "==> external client (Node.js, @polkadot/api)"
 "$here/test-js.sh"
 echo "==> all tests passed in $(( $(date +%s) - t0 ))s"

@@ -56,6 +56,21 @@ enum Command {
 	/// Burn-and-mint equilibrium state; price feeding; reward claims.
 	#[command(subcommand)]
 	Bme(BmeCmd),
+	/// Models for verified inference (offline: no node needed).
+	#[command(subcommand)]
+	Model(ModelCmd),
+}
+
+#[derive(Subcommand)]
+enum ModelCmd {
+	/// Compiles an int8 QDQ ONNX model and prints its id, ops, MACs and shapes.
+	Compile {
+		/// The `.onnx` file.
+		file: std::path::PathBuf,
+		/// Also write the compiled program (`.aiq`) here.
+		#[arg(long, short)]
+		out: Option<std::path::PathBuf>,
+	},
 }
 
 #[derive(Subcommand)]
@@ -201,8 +216,49 @@ async fn submit_input(
 	})
 }
 
+fn model(cmd: &ModelCmd, json: bool) -> anyhow::Result<()> {
+	match cmd {
+		ModelCmd::Compile { file, out } => {
+			let bytes =
+				std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+			let c = aipin_compiler::compile(&bytes)?;
+			if let Some(out) = out {
+				output::write_file(out, &c.bytes)?;
+			}
+			let p = &c.program;
+			let v = serde_json::json!({
+				"id": format!("0x{}", hex::encode(c.id)),
+				"bytes": c.bytes.len(),
+				"macs_per_sample": p.macs_per_sample(),
+				"input": { "shape": p.input().shape, "dtype": format!("{:?}", p.input().dtype) },
+				"output": { "shape": p.output().shape, "dtype": format!("{:?}", p.output().dtype) },
+				"ops": c.summary(),
+			});
+			emit(json, &v, || {
+				let mut s = format!(
+					"model 0x{}\n{} bytes, {} MACs per sample\ninput  {:?} {:?}\noutput {:?} {:?}\n",
+					hex::encode(c.id),
+					c.bytes.len(),
+					p.macs_per_sample(),
+					p.input().shape,
+					p.input().dtype,
+					p.output().shape,
+					p.output().dtype
+				);
+				for line in c.summary() {
+					s.push_str(&format!("  {line}\n"));
+				}
+				s.trim_end().to_string()
+			})
+		},
+	}
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
 	let json = cli.json;
+	if let Command::Model(cmd) = &cli.command {
+		return model(cmd, json);
+	}
 	let api = Client::connect(&cli.node).await?;
 	match &cli.command {
 		Command::Credits(CreditsCmd::Buy { aip, min_credits }) => {
@@ -278,6 +334,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 					.join("\n")
 			})?;
 		},
+		// Offline, handled before connecting.
+		Command::Model(_) => {},
 		Command::Bme(BmeCmd::Stats) => {
 			let s = market::bme_stats(&api).await?;
 			emit(json, &s, || {

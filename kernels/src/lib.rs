@@ -23,6 +23,7 @@ use frame_support::BoundedVec;
 
 pub mod gemm_i8;
 pub mod hash_batch;
+pub mod inference;
 pub mod mlp_q8;
 
 /// A built-in kernel.

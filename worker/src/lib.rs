@@ -16,6 +16,7 @@ pub mod bench;
 pub mod config;
 pub mod daemon;
 pub mod gpu;
+pub mod inference;
 pub mod journal;
 pub mod kernels;
 pub mod register;

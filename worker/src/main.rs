@@ -65,6 +65,25 @@ enum Command {
 	Kernels,
 	/// Summarises the journal: tasks by stage, accepted results.
 	Status,
+	/// Runs a model on a batch locally, on the GPU (or the CPU reference), exactly as a task
+	/// would: providers test their hardware with it, consumers reproduce a result.
+	Infer {
+		/// The model: an int8 QDQ `.onnx` file (compiled here) or a compiled `.aiq` program.
+		#[arg(long)]
+		model: PathBuf,
+		/// The batch: `.npy`, float32 (quantized as the model does) or the model's int8/uint8.
+		#[arg(long)]
+		input: PathBuf,
+		/// Where to write the output `.npy`.
+		#[arg(long)]
+		output: PathBuf,
+		/// Run the CPU reference instead of the GPU.
+		#[arg(long)]
+		cpu: bool,
+		/// Write dequantized float32 instead of the int8 values.
+		#[arg(long)]
+		dequantize: bool,
+	},
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Config> {
@@ -119,6 +138,42 @@ fn main() -> anyhow::Result<()> {
 					e.task, e.kernel, e.params, e.stage, e.compute_ms
 				);
 			}
+		},
+		Command::Infer { model, input, output, cpu, dequantize } => {
+			use aipin_compiler::files;
+			let program = files::load_model(model)?;
+			let (batch, x) = files::read_batch(&program, input)?;
+			eprintln!(
+				"model 0x{} · {} ops · {} MACs/sample · batch {batch}",
+				hex::encode(program.id()),
+				program.ops.len(),
+				program.macs_per_sample()
+			);
+			let started = std::time::Instant::now();
+			let (y, device) = if *cpu {
+				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)
+					.map_err(|e| anyhow::anyhow!("{e}"))?;
+				(acts.output_bytes(&program), "CPU reference".to_string())
+			} else {
+				let gpu = gpu::Gpu::new()?;
+				let inf = aipin_worker::inference::Inference::new(&gpu)?;
+				let name = gpu.info.name.clone();
+				let mut all = inf.run(&gpu, &program, batch, &x)?;
+				(all.pop().expect("an output tensor"), name)
+			};
+			let secs = started.elapsed().as_secs_f64();
+			let arr = files::output_array(&program, batch, &y, *dequantize);
+			std::fs::write(output, aipin_compiler::npy::write(&arr))
+				.map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
+			let top = files::argmax(&program, &y);
+			let shown: Vec<String> = top.iter().take(16).map(|c| c.to_string()).collect();
+			eprintln!(
+				"{device}: {batch} samples in {:.3} s ({:.0} samples/s); wrote {}",
+				secs,
+				batch as f64 / secs.max(1e-9),
+				output.display()
+			);
+			println!("argmax: {}{}", shown.join(" "), if top.len() > 16 { " …" } else { "" });
 		},
 		Command::Run { listen, corrupt_results } => {
 			let mut cfg = load(&cli)?;

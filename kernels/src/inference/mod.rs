@@ -1,0 +1,22 @@
+//! Verified AI inference: quantized neural networks as canonical integer programs.
+//!
+//! - [`program`]: the program format (tensors, ops, weights) and its well-formedness check.
+//! - [`quant`]: requantization, onnxruntime's f32 rule computed with integers.
+//! - [`reference`]: the CPU reference interpreter, the consensus definition of a result.
+//!
+//! The compiler (`aipin-compiler`, off chain) lowers int8 QDQ ONNX models to [`Program`]s;
+//! the worker runs them with the WGSL kernels below and must equal [`reference::run`] bit for
+//! bit. `docs/inference.md` is the normative description.
+
+pub mod program;
+pub mod quant;
+pub mod reference;
+
+pub use program::{Add, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window};
+
+/// WGSL for [`Conv`] (and dense layers): one invocation per output element.
+pub const CONV_WGSL: &str = concat!(include_str!("requant.wgsl"), include_str!("conv.wgsl"));
+/// WGSL for [`MaxPool`].
+pub const MAXPOOL_WGSL: &str = include_str!("maxpool.wgsl");
+/// WGSL for [`Add`]: a table lookup per element.
+pub const ADD_WGSL: &str = include_str!("add.wgsl");

@@ -1,0 +1,560 @@
+//! The canonical integer program: what a model compiles to, what the chain's model registry
+//! stores by hash and what every worker runs.
+//!
+//! A program is SCALE-encoded [`Program`] bytes, prefixed by nothing: the first field is the
+//! format [`VERSION`]. Its id is `blake2_256` of those bytes. Nothing in it is a float: scales
+//! are carried as binary32 bit patterns and used only through the integer rules of
+//! [`super::quant`].
+//!
+//! Tensors are per sample (the batch dimension is not in their shapes) and in NCHW order. A
+//! program is in single-assignment order: op `i` reads tensors defined earlier and defines one
+//! new tensor; tensor 0 is the input and the last tensor is the output. [`Program::check`]
+//! verifies all of this, so a decoded program that passes it can be run without any further
+//! bounds reasoning.
+
+use alloc::{vec, vec::Vec};
+use codec::{Decode, Encode};
+
+/// The program format version this crate reads and writes.
+pub const VERSION: u16 = 1;
+/// Most tensors a program may have.
+pub const MAX_TENSORS: usize = 256;
+/// Most elements in one tensor (per sample).
+pub const MAX_ELEMENTS: u64 = 1 << 22;
+/// Most weight bytes in a program.
+pub const MAX_WEIGHTS: u64 = 1 << 26;
+/// Largest kernel side, stride, dilation or pad.
+pub const MAX_WINDOW: u32 = 64;
+
+/// An 8-bit element type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum DType {
+	/// 0 ..= 255.
+	U8,
+	/// -128 ..= 127.
+	I8,
+}
+
+impl DType {
+	/// The smallest and largest value.
+	pub fn range(self) -> (i32, i32) {
+		match self {
+			Self::U8 => (0, 255),
+			Self::I8 => (-128, 127),
+		}
+	}
+
+	/// The byte that stores `v` (in range).
+	pub fn to_byte(self, v: i32) -> u8 {
+		v as u8
+	}
+
+	/// The value `b` stores.
+	pub fn from_byte(self, b: u8) -> i32 {
+		match self {
+			Self::U8 => b as i32,
+			Self::I8 => b as i8 as i32,
+		}
+	}
+}
+
+/// One tensor: its per-sample shape and its quantization (`real = scale · (q − zero_point)`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Tensor {
+	/// Per-sample shape, outermost first (`[C, H, W]` for images, `[K]` for vectors).
+	pub shape: Vec<u32>,
+	/// Element type.
+	pub dtype: DType,
+	/// Scale, as binary32 bits (only for dequantizing at the edge; never computed with).
+	pub scale: u32,
+	/// Zero point, within the dtype's range.
+	pub zero_point: i32,
+}
+
+impl Tensor {
+	/// Elements per sample.
+	pub fn elements(&self) -> u64 {
+		self.shape.iter().map(|&d| d as u64).product()
+	}
+
+	/// `[C, H, W]`: a vector `[K]` is `[K, 1, 1]`, `[C, H, W]` itself; other ranks are `None`.
+	pub fn chw(&self) -> Option<[u32; 3]> {
+		match self.shape[..] {
+			[k] => Some([k, 1, 1]),
+			[c, h, w] => Some([c, h, w]),
+			_ => None,
+		}
+	}
+}
+
+/// A 2-D window: kernel size, stride, dilation and padding (top, left, bottom, right).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Window {
+	/// `[kh, kw]`.
+	pub kernel: [u32; 2],
+	/// `[sh, sw]`.
+	pub stride: [u32; 2],
+	/// `[dh, dw]`.
+	pub dilation: [u32; 2],
+	/// `[top, left, bottom, right]`.
+	pub pads: [u32; 4],
+}
+
+impl Window {
+	/// The window of a dense layer: 1×1, no padding.
+	pub fn dense() -> Self {
+		Self { kernel: [1, 1], stride: [1, 1], dilation: [1, 1], pads: [0; 4] }
+	}
+
+	/// Output `[oh, ow]` for an `[h, w]` input, `None` if the window does not fit.
+	pub fn output(&self, h: u32, w: u32) -> Option<[u32; 2]> {
+		let dim = |size: u32, k: u32, s: u32, d: u32, p0: u32, p1: u32| -> Option<u32> {
+			let span = d.checked_mul(k.checked_sub(1)?)?.checked_add(1)?;
+			let padded = size.checked_add(p0)?.checked_add(p1)?;
+			Some(padded.checked_sub(span)? / s + 1)
+		};
+		let [kh, kw] = self.kernel;
+		Some([
+			dim(h, kh, self.stride[0], self.dilation[0], self.pads[0], self.pads[2])?,
+			dim(w, kw, self.stride[1], self.dilation[1], self.pads[1], self.pads[3])?,
+		])
+	}
+
+	fn in_bounds(&self) -> bool {
+		let all = self.kernel.iter().chain(&self.stride).chain(&self.dilation);
+		all.clone().all(|&v| (1..=MAX_WINDOW).contains(&v))
+			&& self.pads.iter().all(|&p| p < MAX_WINDOW)
+	}
+}
+
+/// A convolution (or a dense layer: a 1×1 convolution of a `[K, 1, 1]` input):
+/// `acc[co, y, x] = bias[co] + Σ (in − zp_in) · w`, then [`super::quant::requantize`] with
+/// `multiplier[co]` (or `multiplier[0]` for all) and the output's zero point, clamped to
+/// `clamp` (the output range, narrowed by a folded Relu or Clip). Padding reads as `zp_in`,
+/// so it adds nothing. Weights are symmetric int8 (zero point 0).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Conv {
+	/// Input tensor.
+	pub x: u16,
+	/// Output tensor.
+	pub y: u16,
+	/// Groups: 1 for a normal convolution, `C_in` for depthwise.
+	pub group: u32,
+	/// The window.
+	pub window: Window,
+	/// `[C_out][C_in / group][kh][kw]`.
+	pub weight: Vec<i8>,
+	/// `[C_out]`, already in accumulator units (`scale_x · scale_w`).
+	pub bias: Vec<i32>,
+	/// Per-output-channel (or one) requantization scales `S`, binary32 bits.
+	pub multiplier: Vec<u32>,
+	/// Output clamp `[lo, hi]` in output units.
+	pub clamp: [i32; 2],
+}
+
+/// Max pooling: the largest input value in each window; padding is ignored.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct MaxPool {
+	/// Input tensor.
+	pub x: u16,
+	/// Output tensor (same quantization as the input).
+	pub y: u16,
+	/// The window (dilation 1).
+	pub window: Window,
+}
+
+/// Elementwise addition of two same-shape tensors (a residual connection), as a table:
+/// `y = table[256 · byte(a) + byte(b)]`. The compiler fills the table with onnxruntime's
+/// `QLinearAdd` rule for the operands' and the output's quantization (`docs/inference.md`), so
+/// the kernel does no arithmetic at all.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Add {
+	/// First operand.
+	pub a: u16,
+	/// Second operand.
+	pub b: u16,
+	/// Output tensor.
+	pub y: u16,
+	/// 65,536 output bytes, indexed by `256 · byte(a) + byte(b)`.
+	pub table: Vec<u8>,
+}
+
+/// Entries in an [`Add`] table.
+pub const ADD_TABLE: usize = 1 << 16;
+
+/// One step of a program.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Op {
+	/// [`Conv`].
+	Conv(Conv),
+	/// [`MaxPool`].
+	MaxPool(MaxPool),
+	/// [`Add`].
+	Add(Add),
+	/// The same elements in the same order under a new shape (Flatten, Reshape).
+	Reshape {
+		/// Input tensor.
+		x: u16,
+		/// Output tensor (same quantization, same element count).
+		y: u16,
+	},
+}
+
+impl Op {
+	/// The tensor this op defines.
+	pub fn output(&self) -> u16 {
+		match self {
+			Op::Conv(c) => c.y,
+			Op::MaxPool(p) => p.y,
+			Op::Add(a) => a.y,
+			Op::Reshape { y, .. } => *y,
+		}
+	}
+
+	/// The tensors this op reads.
+	pub fn inputs(&self) -> Vec<u16> {
+		match self {
+			Op::Conv(c) => vec![c.x],
+			Op::MaxPool(p) => vec![p.x],
+			Op::Add(a) => vec![a.a, a.b],
+			Op::Reshape { x, .. } => vec![*x],
+		}
+	}
+
+	/// A short name, for summaries and errors.
+	pub fn name(&self) -> &'static str {
+		match self {
+			Op::Conv(c) if c.window == Window::dense() && c.group == 1 => "Dense",
+			Op::Conv(_) => "Conv",
+			Op::MaxPool(_) => "MaxPool",
+			Op::Add(_) => "Add",
+			Op::Reshape { .. } => "Reshape",
+		}
+	}
+}
+
+/// A compiled model.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Program {
+	/// [`VERSION`].
+	pub version: u16,
+	/// Every tensor; 0 is the input, the last is the output.
+	pub tensors: Vec<Tensor>,
+	/// The ops, in execution order; op `i` defines tensor `i + 1`.
+	pub ops: Vec<Op>,
+}
+
+/// Why a program is not well formed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramError {
+	/// The bytes do not decode as a program, or have bytes left over.
+	Decode,
+	/// A version this crate does not run.
+	Version(u16),
+	/// Too many tensors, or tensor and op counts do not match.
+	Structure(&'static str),
+	/// A specific op is malformed.
+	Op {
+		/// Its index.
+		index: usize,
+		/// What is wrong.
+		reason: &'static str,
+	},
+	/// A tensor is malformed (shape, size or zero point).
+	Tensor {
+		/// Its index.
+		index: usize,
+		/// What is wrong.
+		reason: &'static str,
+	},
+}
+
+impl core::fmt::Display for ProgramError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::Decode => write!(f, "not a program: the bytes do not decode"),
+			Self::Version(v) => write!(f, "program format version {v}; this build runs {VERSION}"),
+			Self::Structure(why) => write!(f, "malformed program: {why}"),
+			Self::Op { index, reason } => write!(f, "op {index}: {reason}"),
+			Self::Tensor { index, reason } => write!(f, "tensor {index}: {reason}"),
+		}
+	}
+}
+
+impl core::error::Error for ProgramError {}
+
+impl Program {
+	/// Decodes and [checks](Self::check) program bytes.
+	pub fn decode_checked(mut bytes: &[u8]) -> Result<Self, ProgramError> {
+		let program = Self::decode(&mut bytes).map_err(|_| ProgramError::Decode)?;
+		if !bytes.is_empty() {
+			return Err(ProgramError::Decode);
+		}
+		program.check()?;
+		Ok(program)
+	}
+
+	/// The model id: `blake2_256` of the encoding.
+	pub fn id(&self) -> [u8; 32] {
+		sp_crypto_hashing::blake2_256(&self.encode())
+	}
+
+	/// The input tensor.
+	pub fn input(&self) -> &Tensor {
+		&self.tensors[0]
+	}
+
+	/// The output tensor.
+	pub fn output(&self) -> &Tensor {
+		&self.tensors[self.tensors.len() - 1]
+	}
+
+	/// Multiply-adds per sample (Σ over convolutions of `C_out · OH · OW · C_in/g · kh · kw`).
+	/// Call on a checked program.
+	pub fn macs_per_sample(&self) -> u64 {
+		self.ops
+			.iter()
+			.map(|op| match op {
+				Op::Conv(c) => {
+					let y = self.tensors[c.y as usize].elements();
+					y.saturating_mul(
+						c.weight.len() as u64 / self.tensors[c.y as usize].shape[0] as u64,
+					)
+				},
+				_ => 0,
+			})
+			.fold(0u64, |a, b| a.saturating_add(b))
+	}
+
+	/// Checks everything [`super::reference::run`] and the GPU path rely on.
+	pub fn check(&self) -> Result<(), ProgramError> {
+		if self.version != VERSION {
+			return Err(ProgramError::Version(self.version));
+		}
+		let n = self.tensors.len();
+		if !(2..=MAX_TENSORS).contains(&n) || self.ops.len() + 1 != n {
+			return Err(ProgramError::Structure(
+				"needs 2..=256 tensors and one op per tensor after the input",
+			));
+		}
+		for (index, t) in self.tensors.iter().enumerate() {
+			let bad = |reason| Err(ProgramError::Tensor { index, reason });
+			if t.shape.is_empty() || t.shape.len() > 3 || t.shape.contains(&0) {
+				return bad("shape must have 1 to 3 non-zero dimensions");
+			}
+			if t.shape
+				.iter()
+				.try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+				.is_none_or(|e| e > MAX_ELEMENTS)
+			{
+				return bad("too many elements");
+			}
+			let (lo, hi) = t.dtype.range();
+			if !(lo..=hi).contains(&t.zero_point) {
+				return bad("zero point outside the element type's range");
+			}
+		}
+		let mut weights = 0u64;
+		for (index, op) in self.ops.iter().enumerate() {
+			let bad = |reason| Err(ProgramError::Op { index, reason });
+			if op.output() as usize != index + 1 {
+				return bad("must define the next tensor");
+			}
+			if op.inputs().iter().any(|&i| i as usize > index) {
+				return bad("reads a tensor defined later");
+			}
+			let y = &self.tensors[index + 1];
+			match op {
+				Op::Conv(c) => {
+					let x = &self.tensors[c.x as usize];
+					let (Some([ci, h, w]), Some([co, oh, ow])) = (x.chw(), y.chw()) else {
+						return bad("convolution tensors must be [K] or [C, H, W]");
+					};
+					if !c.window.in_bounds() {
+						return bad("window out of bounds");
+					}
+					if c.group == 0 || ci % c.group != 0 || co % c.group != 0 {
+						return bad("group must divide input and output channels");
+					}
+					if c.window.output(h, w) != Some([oh, ow]) {
+						return bad("output shape does not match the window");
+					}
+					let per_out = (ci / c.group) as u64
+						* c.window.kernel[0] as u64
+						* c.window.kernel[1] as u64;
+					if c.weight.len() as u64 != co as u64 * per_out {
+						return bad("weight count is not C_out · C_in/group · kh · kw");
+					}
+					if c.bias.len() != co as usize {
+						return bad("bias count is not C_out");
+					}
+					if !(c.multiplier.len() == 1 || c.multiplier.len() == co as usize)
+						|| !c.multiplier.iter().all(|&m| super::quant::valid_scale(m))
+					{
+						return bad(
+							"multipliers must be 1 or C_out positive normal binary32 values",
+						);
+					}
+					let (lo, hi) = y.dtype.range();
+					if c.clamp[0] < lo || c.clamp[1] > hi || c.clamp[0] > c.clamp[1] {
+						return bad("clamp must lie within the output type's range");
+					}
+					// |acc| ≤ |bias| + K · 255 · 128 must fit in i32.
+					let worst = per_out * 255 * 128
+						+ c.bias.iter().map(|b| b.unsigned_abs() as u64).max().unwrap_or(0);
+					if worst > i32::MAX as u64 {
+						return bad("the accumulator could overflow 32 bits");
+					}
+					weights += c.weight.len() as u64;
+				},
+				Op::MaxPool(p) => {
+					let x = &self.tensors[p.x as usize];
+					let (Some([c, h, w]), Some([c2, oh, ow])) = (x.chw(), y.chw()) else {
+						return bad("pooling tensors must be [C, H, W]");
+					};
+					if !p.window.in_bounds() || p.window.dilation != [1, 1] {
+						return bad("window out of bounds");
+					}
+					if p.window.pads[0] >= p.window.kernel[0]
+						|| p.window.pads[2] >= p.window.kernel[0]
+						|| p.window.pads[1] >= p.window.kernel[1]
+						|| p.window.pads[3] >= p.window.kernel[1]
+					{
+						return bad("padding must be smaller than the kernel");
+					}
+					if c != c2 || p.window.output(h, w) != Some([oh, ow]) {
+						return bad("output shape does not match the window");
+					}
+					if (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale) {
+						return bad("output quantization must equal the input's");
+					}
+				},
+				Op::Add(a) => {
+					let (ta, tb) = (&self.tensors[a.a as usize], &self.tensors[a.b as usize]);
+					if ta.shape != y.shape || tb.shape != y.shape {
+						return bad("Add operands and output must have the same shape");
+					}
+					if a.table.len() != ADD_TABLE {
+						return bad("Add table must have 65,536 entries");
+					}
+					weights += ADD_TABLE as u64;
+				},
+				Op::Reshape { x, .. } => {
+					let x = &self.tensors[*x as usize];
+					if x.elements() != y.elements()
+						|| (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale)
+					{
+						return bad("reshape must keep element count and quantization");
+					}
+				},
+			}
+		}
+		if weights > MAX_WEIGHTS {
+			return Err(ProgramError::Structure("too many weights"));
+		}
+		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn tensor(shape: Vec<u32>) -> Tensor {
+		Tensor { shape, dtype: DType::U8, scale: 0x3c00_0000, zero_point: 3 }
+	}
+
+	fn valid() -> Program {
+		let conv = Conv {
+			x: 0,
+			y: 1,
+			group: 1,
+			window: Window { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pads: [1, 1, 1, 1] },
+			weight: vec![1; 2 * 9],
+			bias: vec![0, 5],
+			multiplier: vec![0x3c00_0000],
+			clamp: [0, 255],
+		};
+		Program {
+			version: VERSION,
+			tensors: vec![tensor(vec![1, 4, 4]), tensor(vec![2, 4, 4]), tensor(vec![32])],
+			ops: vec![Op::Conv(conv), Op::Reshape { x: 1, y: 2 }],
+		}
+	}
+
+	#[test]
+	fn a_valid_program_round_trips() {
+		let p = valid();
+		p.check().unwrap();
+		assert_eq!(Program::decode_checked(&p.encode()).unwrap(), p);
+		assert_eq!(p.macs_per_sample(), 2 * 16 * 9);
+	}
+
+	#[test]
+	fn hostile_bytes_are_refused_without_panicking() {
+		let bytes = valid().encode();
+		for cut in 0..bytes.len() {
+			assert!(Program::decode_checked(&bytes[..cut]).is_err(), "truncated at {cut}");
+		}
+		let mut longer = bytes.clone();
+		longer.push(0);
+		assert_eq!(Program::decode_checked(&longer), Err(ProgramError::Decode));
+		// Every single-byte corruption either fails to decode, fails the check, or is a
+		// different well-formed program; none panics.
+		for i in 0..bytes.len() {
+			for v in [0u8, 1, 0x7f, 0xff] {
+				let mut b = bytes.clone();
+				b[i] = v;
+				let _ = Program::decode_checked(&b);
+			}
+		}
+	}
+
+	fn refused(mutate: impl Fn(&mut Program), why: &str) {
+		let mut p = valid();
+		mutate(&mut p);
+		assert!(p.check().is_err(), "accepted a program with {why}");
+	}
+
+	fn conv(p: &mut Program) -> &mut Conv {
+		match &mut p.ops[0] {
+			Op::Conv(c) => c,
+			_ => unreachable!(),
+		}
+	}
+
+	#[test]
+	fn malformed_programs_are_refused() {
+		refused(|p| p.version = 2, "another version");
+		refused(|p| p.tensors.truncate(1), "too few tensors");
+		refused(|p| p.tensors[0].shape = vec![], "an empty shape");
+		refused(|p| p.tensors[0].shape = vec![0, 4, 4], "a zero dimension");
+		refused(|p| p.tensors[0].shape = vec![4096, 4096], "too many elements");
+		refused(|p| p.tensors[1].zero_point = 300, "a zero point out of range");
+		refused(|p| conv(p).weight.pop().map(|_| ()).unwrap(), "too few weights");
+		refused(|p| conv(p).bias.push(1), "too many biases");
+		refused(|p| conv(p).group = 0, "group 0");
+		refused(|p| conv(p).multiplier = vec![f32::NAN.to_bits()], "a NaN scale");
+		refused(|p| conv(p).multiplier = vec![0], "a zero scale");
+		refused(|p| conv(p).multiplier = vec![1, 2, 3], "three scales for two channels");
+		refused(|p| conv(p).clamp = [10, 5], "an empty clamp");
+		refused(|p| conv(p).window.stride = [0, 1], "stride 0");
+		refused(|p| conv(p).window.kernel = [9, 9], "a kernel larger than the padded input");
+		refused(|p| conv(p).x = 1, "an op reading its own output");
+		refused(|p| conv(p).bias = vec![i32::MAX, 0], "an accumulator that can overflow");
+		refused(|p| p.ops[1] = Op::Reshape { x: 1, y: 1 }, "an op redefining a tensor");
+		refused(|p| p.tensors[2].shape = vec![31], "a reshape changing the element count");
+		refused(|p| p.tensors[2].zero_point = 4, "a reshape changing quantization");
+		refused(
+			|p| p.ops[1] = Op::Add(Add { a: 1, b: 0, y: 2, table: vec![0; ADD_TABLE] }),
+			"an Add of different shapes",
+		);
+		refused(
+			|p| {
+				p.tensors[2].shape = vec![2, 4, 4];
+				p.ops[1] = Op::Add(Add { a: 1, b: 1, y: 2, table: vec![0; 7] });
+			},
+			"a short Add table",
+		);
+	}
+}

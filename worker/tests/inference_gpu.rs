@@ -1,0 +1,263 @@
+//! Verified inference on the GPU equals the CPU reference bit for bit: on random programs
+//! (shapes, groups incl. depthwise, strides, pads, dilations, zero points, per-channel scales,
+//! clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on every demo model
+//! in `models/`. No adapter is a failure, not a skip.
+
+use aipin_kernels::inference::{
+	program::{Add, Conv, DType, MaxPool, Op, Program, Tensor, Window, ADD_TABLE, VERSION},
+	reference,
+};
+use aipin_worker::{gpu::Gpu, inference::Inference};
+use std::sync::OnceLock;
+
+fn ctx() -> &'static (Gpu, Inference) {
+	static CTX: OnceLock<(Gpu, Inference)> = OnceLock::new();
+	CTX.get_or_init(|| {
+		let gpu = Gpu::new().expect("a GPU adapter (lavapipe: apt install mesa-vulkan-drivers)");
+		let inf = Inference::new(&gpu).expect("shipped shaders compile");
+		(gpu, inf)
+	})
+}
+
+struct Rng(u64);
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 << 13;
+		self.0 ^= self.0 >> 7;
+		self.0 ^= self.0 << 17;
+		self.0
+	}
+	fn below(&mut self, n: u64) -> u64 {
+		self.next() % n
+	}
+	fn range(&mut self, lo: i64, hi: i64) -> i64 {
+		lo + self.below((hi - lo + 1) as u64) as i64
+	}
+	fn dtype(&mut self) -> DType {
+		if self.below(2) == 0 {
+			DType::U8
+		} else {
+			DType::I8
+		}
+	}
+	/// A requantization scale: mostly realistic, sometimes extreme, sometimes an exact power
+	/// of two (which makes ties exact).
+	fn scale(&mut self) -> u32 {
+		match self.below(6) {
+			0 => (1.0f32 / (1u32 << self.below(12)) as f32).to_bits(),
+			1 => ((97 + self.below(40) as u32) << 23) | (self.next() as u32 & 0x7f_ffff),
+			_ => ((112 + self.below(14) as u32) << 23) | (self.next() as u32 & 0x7f_ffff),
+		}
+	}
+	fn tensor(&mut self, shape: Vec<u32>) -> Tensor {
+		let dtype = self.dtype();
+		let (lo, hi) = dtype.range();
+		Tensor {
+			shape,
+			dtype,
+			scale: 0x3c00_0000,
+			zero_point: self.range(lo as i64, hi as i64) as i32,
+		}
+	}
+}
+
+fn same_on_gpu(program: &Program, batch: usize, input: &[u8], what: &str) {
+	program.check().unwrap_or_else(|e| panic!("{what}: generated program is malformed: {e}"));
+	let (gpu, inf) = ctx();
+	let want = reference::run(program, batch, input).unwrap();
+	let got = inf.run(gpu, program, batch, input).expect("runs on the GPU");
+	assert_eq!(got.len(), program.tensors.len());
+	for (t, bytes) in got.iter().enumerate() {
+		assert!(
+			*bytes == want.bytes(program, t),
+			"{what}: tensor {t} differs from the CPU reference"
+		);
+	}
+}
+
+fn random_conv(rng: &mut Rng, x: &Tensor, xi: u16, depthwise: bool, dense: bool) -> (Op, Tensor) {
+	let [ci, h, w] = x.chw().unwrap();
+	let group = if depthwise {
+		ci
+	} else if !dense && ci % 2 == 0 && rng.below(3) == 0 {
+		2
+	} else {
+		1
+	};
+	let co = if depthwise { ci * rng.range(1, 2) as u32 } else { group * rng.range(1, 5) as u32 };
+	let window = if dense {
+		Window::dense()
+	} else {
+		loop {
+			let k = [rng.range(1, 3.min(h as i64)) as u32, rng.range(1, 3.min(w as i64)) as u32];
+			let win = Window {
+				kernel: k,
+				stride: [rng.range(1, 2) as u32, rng.range(1, 2) as u32],
+				dilation: [rng.range(1, 2) as u32, rng.range(1, 2) as u32],
+				pads: [0; 4].map(|_| rng.range(0, 2) as u32),
+			};
+			if win.output(h, w).is_some() {
+				break win;
+			}
+		}
+	};
+	let [oh, ow] = window.output(h, w).unwrap();
+	let per = (ci / group * window.kernel[0] * window.kernel[1]) as usize;
+	let weight = (0..co as usize * per).map(|_| rng.range(-128, 127) as i8).collect();
+	let big = rng.below(3) == 0;
+	let bias = (0..co)
+		.map(|_| {
+			if big {
+				rng.range(-(1 << 28), 1 << 28) as i32
+			} else {
+				rng.range(-5000, 5000) as i32
+			}
+		})
+		.collect();
+	let multiplier = (0..if rng.below(2) == 0 { 1 } else { co }).map(|_| rng.scale()).collect();
+	let y = rng.tensor(vec![co, oh, ow]);
+	let (lo, hi) = y.dtype.range();
+	let clamp = if rng.below(3) == 0 { [y.zero_point, hi] } else { [lo, hi] };
+	(Op::Conv(Conv { x: xi, y: xi + 1, group, window, weight, bias, multiplier, clamp }), y)
+}
+
+/// A random chain of ops on a random image; every op reads the previous tensor, Add also an
+/// earlier one of the same shape.
+fn random_program(rng: &mut Rng) -> Program {
+	let shape = vec![rng.range(1, 5) as u32, rng.range(1, 9) as u32, rng.range(1, 9) as u32];
+	let mut tensors = vec![rng.tensor(shape)];
+	let mut ops = Vec::new();
+	for _ in 0..rng.range(1, 5) {
+		let xi = (tensors.len() - 1) as u16;
+		let x = tensors[xi as usize].clone();
+		let [c, h, w] = x.chw().unwrap();
+		let (op, y) = match rng.below(5) {
+			0 | 1 => random_conv(rng, &x, xi, false, false),
+			2 => random_conv(rng, &x, xi, true, false),
+			3 if h >= 2 && w >= 2 => {
+				let k = [rng.range(1, 2) as u32, rng.range(1, 2) as u32];
+				let window = Window {
+					kernel: k,
+					stride: [rng.range(1, 2) as u32, rng.range(1, 2) as u32],
+					dilation: [1, 1],
+					pads: [0, 0, k[0] - 1, k[1] - 1].map(|p: u32| rng.range(0, p as i64) as u32),
+				};
+				let [oh, ow] = window.output(h, w).unwrap();
+				let y = Tensor { shape: vec![c, oh, ow], ..x.clone() };
+				(Op::MaxPool(MaxPool { x: xi, y: xi + 1, window }), y)
+			},
+			_ => {
+				let other = tensors
+					.iter()
+					.rposition(|t| t.shape == x.shape && rng.below(2) == 0)
+					.unwrap_or(xi as usize);
+				let table = (0..ADD_TABLE).map(|_| rng.next() as u8).collect();
+				let y = rng.tensor(x.shape.clone());
+				(Op::Add(Add { a: xi, b: other as u16, y: xi + 1, table }), y)
+			},
+		};
+		tensors.push(y);
+		ops.push(op);
+	}
+	// End with a flatten and a dense layer, as classifiers do.
+	let xi = (tensors.len() - 1) as u16;
+	let k = tensors[xi as usize].elements() as u32;
+	tensors.push(Tensor { shape: vec![k], ..tensors[xi as usize].clone() });
+	ops.push(Op::Reshape { x: xi, y: xi + 1 });
+	let x = tensors.last().unwrap().clone();
+	let (op, mut y) = random_conv(rng, &x, xi + 1, false, true);
+	y.shape = vec![y.shape[0]];
+	tensors.push(y);
+	ops.push(op);
+	Program { version: VERSION, tensors, ops }
+}
+
+#[test]
+fn random_programs_match_reference() {
+	let mut rng = Rng(0x5eed_1234_abcd_0001);
+	for i in 0..60 {
+		let p = random_program(&mut rng);
+		let batch = rng.range(1, 3) as usize;
+		let input: Vec<u8> =
+			(0..p.input().elements() as usize * batch).map(|_| rng.next() as u8).collect();
+		same_on_gpu(&p, batch, &input, &format!("random program {i}"));
+	}
+}
+
+/// A dense layer with K = 1 and weight 1 makes `acc = bias + (x − zp)`: every accumulator is
+/// chosen directly, including |acc| > 2²⁴ (where f32(acc) rounds), i32 extremes and exact ties.
+#[test]
+fn requantization_edge_cases_match_reference() {
+	let mut rng = Rng(0x0dd_ba11);
+	let mut biases: Vec<i32> = vec![
+		0,
+		1,
+		-1,
+		127,
+		128,
+		(1 << 24) + 1,
+		-(1 << 24) - 3,
+		(1 << 30) + 7,
+		i32::MAX - 40_000,
+		i32::MIN + 40_000,
+	];
+	biases.extend((0..500).map(|i| ((rng.next() as i32) >> (i % 31)).clamp(-(1 << 30), 1 << 30)));
+	let mut scales = vec![
+		0.5f32.to_bits(),
+		0.25f32.to_bits(),
+		1.0f32.to_bits(),
+		f32::MIN_POSITIVE.to_bits(),
+		(1.0f32 / 3.0).to_bits(),
+	];
+	scales.extend((0..40).map(|_| rng.scale()));
+	for (si, &s) in scales.iter().enumerate() {
+		let co = biases.len() as u32;
+		let x = Tensor { shape: vec![1], dtype: DType::I8, scale: 0x3c00_0000, zero_point: 0 };
+		let y = Tensor {
+			shape: vec![co],
+			dtype: if si % 2 == 0 { DType::U8 } else { DType::I8 },
+			scale: 0x3c00_0000,
+			zero_point: if si % 2 == 0 { 128 } else { -3 },
+		};
+		let (lo, hi) = y.dtype.range();
+		let conv = Conv {
+			x: 0,
+			y: 1,
+			group: 1,
+			window: Window::dense(),
+			weight: vec![1; co as usize],
+			bias: biases.clone(),
+			multiplier: vec![s],
+			clamp: [lo, hi],
+		};
+		let p = Program { version: VERSION, tensors: vec![x, y], ops: vec![Op::Conv(conv)] };
+		// Input values 0 and ±1 shift every accumulator by one: ties land on both sides.
+		same_on_gpu(&p, 3, &[0, 1, 255], &format!("scale {:e}", f32::from_bits(s)));
+	}
+}
+
+#[test]
+fn demo_models_match_reference() {
+	let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+	let mut seen = 0;
+	let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+	files.sort();
+	for path in files {
+		let name = path.file_name().unwrap().to_string_lossy().to_string();
+		if !name.ends_with(".int8.onnx") {
+			continue;
+		}
+		let compiled = aipin_compiler::compile(&std::fs::read(&path).unwrap()).unwrap();
+		let stem = name.split('.').next().unwrap();
+		let x =
+			aipin_compiler::npy::read(&std::fs::read(dir.join(format!("{stem}.x.npy"))).unwrap())
+				.unwrap();
+		let aipin_compiler::npy::Data::F32(xs) = &x.data else { panic!("float inputs") };
+		let batch = x.shape[0].min(64);
+		let per = compiled.program.input().elements() as usize;
+		let input = aipin_compiler::quantize_input(&compiled.program, &xs[..batch * per]);
+		same_on_gpu(&compiled.program, batch, &input, &name);
+		seen += 1;
+	}
+	assert!(seen >= 4, "demo models missing from {}", dir.display());
+}
