@@ -149,19 +149,22 @@ fn main() -> anyhow::Result<()> {
 				program.ops.len(),
 				program.macs_per_sample()
 			);
-			let started = std::time::Instant::now();
-			let (y, device) = if *cpu {
+			// Timed: the batch only (upload, every op, read back), not device set-up and shader
+			// compilation, which a running worker does once.
+			let (y, device, secs) = if *cpu {
+				let started = std::time::Instant::now();
 				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)
 					.map_err(|e| anyhow::anyhow!("{e}"))?;
-				(acts.output_bytes(&program), "CPU reference".to_string())
+				(acts.output_bytes(&program), "CPU reference".to_string(), started.elapsed())
 			} else {
 				let gpu = gpu::Gpu::new()?;
 				let inf = aipin_worker::inference::Inference::new(&gpu)?;
-				let name = gpu.info.name.clone();
+				let started = std::time::Instant::now();
 				let mut all = inf.run(&gpu, &program, batch, &x)?;
-				(all.pop().expect("an output tensor"), name)
+				let secs = started.elapsed();
+				(all.pop().expect("an output tensor"), gpu.info.name.clone(), secs)
 			};
-			let secs = started.elapsed().as_secs_f64();
+			let secs = secs.as_secs_f64();
 			let arr = files::output_array(&program, batch, &y, *dequantize);
 			std::fs::write(output, aipin_compiler::npy::write(&arr))
 				.map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;

@@ -21,39 +21,44 @@ struct Dims {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let idx = gid.x + gid.y * dims.row;
-    let total = dims.batch * dims.co * dims.oh * dims.ow;
+    // One load of the dimensions into registers; the loops below then index with locals.
+    let d = dims;
+    let idx = gid.x + gid.y * d.row;
+    let total = d.batch * d.co * d.oh * d.ow;
     if (idx >= total) {
         return;
     }
-    let ox = idx % dims.ow;
-    let oy = (idx / dims.ow) % dims.oh;
-    let o = (idx / (dims.ow * dims.oh)) % dims.co;
-    let n = idx / (dims.ow * dims.oh * dims.co);
-    let cig = dims.ci / dims.group;
-    let cog = dims.co / dims.group;
+    let ox = idx % d.ow;
+    let oy = (idx / d.ow) % d.oh;
+    let o = (idx / (d.ow * d.oh)) % d.co;
+    let n = idx / (d.ow * d.oh * d.co);
+    let cig = d.ci / d.group;
+    let cog = d.co / d.group;
     let grp = o / cog;
-    let x_base = n * dims.ci * dims.h * dims.w;
+    let plane = d.h * d.w;
+    let taps = d.kh * d.kw;
     var acc = bias[o];
+    var x_ch = n * d.ci * plane + grp * cig * plane;
+    var w_at = o * cig * taps;
     for (var i = 0u; i < cig; i = i + 1u) {
-        let ch = grp * cig + i;
-        for (var ky = 0u; ky < dims.kh; ky = ky + 1u) {
-            let py = oy * dims.sh + ky * dims.dh;
-            if (py < dims.pt || py - dims.pt >= dims.h) {
+        for (var ky = 0u; ky < d.kh; ky = ky + 1u) {
+            let py = oy * d.sh + ky * d.dh;
+            if (py < d.pt || py - d.pt >= d.h) {
                 continue;
             }
-            let iy = py - dims.pt;
-            for (var kx = 0u; kx < dims.kw; kx = kx + 1u) {
-                let px = ox * dims.sw + kx * dims.dw;
-                if (px < dims.pl || px - dims.pl >= dims.w) {
+            let row = x_ch + (py - d.pt) * d.w;
+            let w_row = w_at + ky * d.kw;
+            for (var kx = 0u; kx < d.kw; kx = kx + 1u) {
+                let px = ox * d.sw + kx * d.dw;
+                if (px < d.pl || px - d.pl >= d.w) {
                     continue;
                 }
-                let ix = px - dims.pl;
-                let wv = weight[((o * cig + i) * dims.kh + ky) * dims.kw + kx];
-                acc = acc + (x[x_base + (ch * dims.h + iy) * dims.w + ix] - dims.zx) * wv;
+                acc = acc + (x[row + px - d.pl] - d.zx) * weight[w_row + kx];
             }
         }
+        x_ch = x_ch + plane;
+        w_at = w_at + taps;
     }
-    let s = mult[select(o, 0u, dims.n_mult == 1u)];
-    y[idx] = requantize(acc, s, dims.zy, dims.lo, dims.hi);
+    let s = mult[select(o, 0u, d.n_mult == 1u)];
+    y[idx] = requantize(acc, s, d.zy, d.lo, d.hi);
 }
