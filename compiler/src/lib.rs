@@ -70,10 +70,7 @@ impl Compiled {
 			.iter()
 			.map(|op| {
 				let y = &p.tensors[op.output() as usize];
-				let macs = match op {
-					Op::Conv(c) => y.elements() * (c.weight.len() as u64 / y.shape[0] as u64),
-					_ => 0,
-				};
+				let macs = p.op_macs(op);
 				format!("{:<8} -> {:?} {:?}  {} MACs", op.name(), y.shape, y.dtype, macs)
 			})
 			.collect()
@@ -89,7 +86,7 @@ pub fn compile(onnx_bytes: &[u8]) -> Result<Compiled, CompileError> {
 	let program = Lowering::new(&model)?.run()?;
 	program.check()?;
 	let bytes = codec::Encode::encode(&program);
-	let id = aipin_kernels::inference::program::Program::id(&program);
+	let id = aipin_kernels::inference::program::id_of(&bytes);
 	Ok(Compiled { program, bytes, id })
 }
 
@@ -202,7 +199,6 @@ struct Lowering<'a> {
 	values: HashMap<String, Value>,
 	tensors: Vec<Tensor>,
 	ops: Vec<Op>,
-	input_name: String,
 }
 
 fn unsupported(node: &NodeProto, why: impl Into<String>) -> CompileError {
@@ -319,13 +315,7 @@ impl<'a> Lowering<'a> {
 			)));
 		}
 		values.insert(input.name.clone(), Value::Float(shape));
-		Ok(Self {
-			model,
-			values,
-			tensors: Vec::new(),
-			ops: Vec::new(),
-			input_name: input.name.clone(),
-		})
+		Ok(Self { model, values, tensors: Vec::new(), ops: Vec::new() })
 	}
 
 	fn get(&self, node: &NodeProto, i: usize) -> Result<&Value, CompileError> {
@@ -420,7 +410,6 @@ impl<'a> Lowering<'a> {
 				)))
 			},
 		}
-		let _ = &self.input_name;
 		Ok(Program { version: VERSION, tensors: self.tensors, ops: self.ops })
 	}
 
@@ -485,7 +474,7 @@ impl<'a> Lowering<'a> {
 				}
 				self.define(make(shape))?
 			},
-			Value::Pending(p) => self.finish(node, p, make)?,
+			Value::Pending(p) => self.finish(p, make)?,
 			_ => {
 				return Err(unsupported(
 					node,
@@ -498,7 +487,7 @@ impl<'a> Lowering<'a> {
 
 	fn finish(
 		&mut self,
-		node: &NodeProto,
+
 		p: Pending,
 		make: impl Fn(Vec<u32>) -> Tensor,
 	) -> Result<u16, CompileError> {
@@ -578,7 +567,6 @@ impl<'a> Lowering<'a> {
 				let ty = make(out);
 				let tx = &self.tensors[x as usize];
 				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
-					let _ = node;
 					return Err(bad(
 						"the reshape's QuantizeLinear must keep the input's scale and zero point",
 					));

@@ -6,7 +6,7 @@
 use crate::gpu::{Gpu, GpuError};
 use aipin_kernels::inference::{
 	program::{Op, Program},
-	reference::RunError,
+	reference::{self, RunError},
 	ADD_WGSL, CONV_WGSL, MAXPOOL_WGSL,
 };
 
@@ -14,15 +14,10 @@ use aipin_kernels::inference::{
 #[derive(Debug, thiserror::Error)]
 pub enum InferenceError {
 	#[error(transparent)]
-	Input(#[from] RunErrorDisplay),
+	Input(#[from] RunError),
 	#[error(transparent)]
 	Gpu(#[from] GpuError),
 }
-
-/// [`RunError`] as a `std::error::Error`.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RunErrorDisplay(pub RunError);
 
 /// The compiled inference kernels, built once per GPU context.
 pub struct Inference {
@@ -69,13 +64,8 @@ impl Inference {
 		batch: usize,
 		input: &[u8],
 	) -> Result<Vec<Vec<u8>>, InferenceError> {
+		reference::check_input(program, batch, input)?;
 		let inp = program.input();
-		let expected = inp.elements().saturating_mul(batch as u64);
-		if input.len() as u64 != expected {
-			return Err(
-				RunErrorDisplay(RunError::InputSize { expected, got: input.len() as u64 }).into()
-			);
-		}
 		let sizes: Vec<u64> =
 			program.tensors.iter().map(|t| t.elements() * batch as u64 * 4).collect();
 		for &s in &sizes {
@@ -88,13 +78,13 @@ impl Inference {
 		for (i, op) in program.ops.iter().enumerate() {
 			let y = gpu.output("inference activation", sizes[i + 1]);
 			let ty = &program.tensors[i + 1];
+			// One invocation per output element, whatever the op.
+			let (groups, row) = Self::grid(gpu, ty.elements() * batch as u64);
 			match op {
 				Op::Conv(c) => {
 					let tx = &program.tensors[c.x as usize];
 					let ([ci, h, w], [co, oh, ow]) =
 						(tx.chw().expect("checked"), ty.chw().expect("checked"));
-					let total = batch as u64 * co as u64 * oh as u64 * ow as u64;
-					let (groups, row) = Self::grid(gpu, total);
 					let win = &c.window;
 					let dims = [
 						batch as u32,
@@ -136,8 +126,6 @@ impl Inference {
 					let tx = &program.tensors[p.x as usize];
 					let ([ch, h, w], [_, oh, ow]) =
 						(tx.chw().expect("checked"), ty.chw().expect("checked"));
-					let total = batch as u64 * ch as u64 * oh as u64 * ow as u64;
-					let (groups, row) = Self::grid(gpu, total);
 					let win = &p.window;
 					let dims = [
 						batch as u32,
@@ -162,9 +150,8 @@ impl Inference {
 					gpu.run(&self.max_pool, &[(&group, groups)])?;
 				},
 				Op::Add(a) => {
-					let total = ty.elements() * batch as u64;
-					let (groups, row) = Self::grid(gpu, total);
-					let dims = gpu.input("add dims", &words_u32(&[total as u32, row, 0, 0]));
+					let total = (ty.elements() * batch as u64) as u32;
+					let dims = gpu.input("add dims", &words_u32(&[total, row, 0, 0]));
 					let table = gpu.input(
 						"add table",
 						&words_i32(a.table.iter().map(|&b| ty.dtype.from_byte(b))),

@@ -153,8 +153,7 @@ fn main() -> anyhow::Result<()> {
 			// compilation, which a running worker does once.
 			let (y, device, secs) = if *cpu {
 				let started = std::time::Instant::now();
-				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)
-					.map_err(|e| anyhow::anyhow!("{e}"))?;
+				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)?;
 				(acts.output_bytes(&program), "CPU reference".to_string(), started.elapsed())
 			} else {
 				let gpu = gpu::Gpu::new()?;

@@ -26,6 +26,11 @@ pub const MAX_WEIGHTS: u64 = 1 << 26;
 /// Largest kernel side, stride, dilation or pad.
 pub const MAX_WINDOW: u32 = 64;
 
+/// The model id of program bytes: `blake2_256` of them.
+pub fn id_of(bytes: &[u8]) -> [u8; 32] {
+	sp_crypto_hashing::blake2_256(bytes)
+}
+
 /// An 8-bit element type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum DType {
@@ -296,7 +301,19 @@ impl Program {
 
 	/// The model id: `blake2_256` of the encoding.
 	pub fn id(&self) -> [u8; 32] {
-		sp_crypto_hashing::blake2_256(&self.encode())
+		id_of(&self.encode())
+	}
+
+	/// Multiply-adds per sample of one op (`C_out · OH · OW · C_in/g · kh · kw` for a
+	/// convolution, 0 otherwise). Call on a checked program.
+	pub fn op_macs(&self, op: &Op) -> u64 {
+		match op {
+			Op::Conv(c) => {
+				let y = &self.tensors[c.y as usize];
+				y.elements().saturating_mul(c.weight.len() as u64 / y.shape[0] as u64)
+			},
+			_ => 0,
+		}
 	}
 
 	/// The input tensor.
@@ -312,18 +329,7 @@ impl Program {
 	/// Multiply-adds per sample (Σ over convolutions of `C_out · OH · OW · C_in/g · kh · kw`).
 	/// Call on a checked program.
 	pub fn macs_per_sample(&self) -> u64 {
-		self.ops
-			.iter()
-			.map(|op| match op {
-				Op::Conv(c) => {
-					let y = self.tensors[c.y as usize].elements();
-					y.saturating_mul(
-						c.weight.len() as u64 / self.tensors[c.y as usize].shape[0] as u64,
-					)
-				},
-				_ => 0,
-			})
-			.fold(0u64, |a, b| a.saturating_add(b))
+		self.ops.iter().map(|op| self.op_macs(op)).fold(0u64, |a, b| a.saturating_add(b))
 	}
 
 	/// Checks everything [`super::reference::run`] and the GPU path rely on.

@@ -22,6 +22,17 @@ pub enum RunError {
 	},
 }
 
+impl core::error::Error for RunError {}
+
+/// Checks that `input` is `batch` samples of the program's input.
+pub fn check_input(program: &Program, batch: usize, input: &[u8]) -> Result<(), RunError> {
+	let expected = program.input().elements().saturating_mul(batch as u64);
+	if input.len() as u64 != expected {
+		return Err(RunError::InputSize { expected, got: input.len() as u64 });
+	}
+	Ok(())
+}
+
 impl core::fmt::Display for RunError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
@@ -55,12 +66,8 @@ impl Activations {
 
 /// Runs `batch` samples through `program` (which must have passed its check).
 pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations, RunError> {
+	check_input(program, batch, input)?;
 	let inp = program.input();
-	let per = inp.elements() as usize;
-	let expected = (per as u64).saturating_mul(batch as u64);
-	if input.len() as u64 != expected {
-		return Err(RunError::InputSize { expected, got: input.len() as u64 });
-	}
 	let mut values: Vec<Vec<i32>> = Vec::with_capacity(program.tensors.len());
 	values.push(input.iter().map(|&b| inp.dtype.from_byte(b)).collect());
 	for op in &program.ops {
