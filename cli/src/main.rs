@@ -441,6 +441,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				if let Some(r) = &settled.result_root {
 					line.push_str(&format!("\nresult root {r}"));
 				}
+				if settled.outcome == "BadInput" {
+					line.push_str(
+						"\nthe providers could not use the input (see the InputReported lines): 						 the URL must serve exactly the bytes whose size and hash were declared; 						 the input fee was forfeited",
+					);
+				}
 				if let (Some(d), Some(path)) = (&download, out) {
 					line.push_str(&format!(
 						"\nverified {} bytes ({} chunks) from {} against the on-chain root → {}",

@@ -161,6 +161,7 @@ impl TaskState {
 						SlotState::Committed(_) => "Committed".into(),
 						SlotState::Revealed(r) => format!("Revealed {}", hex0x(&r)),
 						SlotState::Faulted(o) => format!("Faulted ({o:?})"),
+						SlotState::InputRefused(f) => format!("Reported the input ({f:?})"),
 					},
 				})
 				.collect(),

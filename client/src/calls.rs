@@ -6,7 +6,9 @@
 //! checked against the call's fields there.
 
 use crate::Unbounded;
-use aipin_primitives::{BlockNumber, Credits, KernelId, ProviderProfile, TaskId, TaskInput};
+use aipin_primitives::{
+	BlockNumber, Credits, InputFault, KernelId, ProviderProfile, TaskId, TaskInput,
+};
 use codec::{Encode, Output};
 use subxt::utils::Static;
 
@@ -99,6 +101,11 @@ pub mod escrow {
 	/// `Escrow.reveal_result`.
 	pub fn reveal_result(task: TaskId, result_root: [u8; 32], salt: [u8; 32]) -> Call {
 		Call::new("Escrow", "reveal_result").with(&task).with(&result_root).with(&salt)
+	}
+
+	/// `Escrow.report_input`: the task's external input is unusable.
+	pub fn report_input(task: TaskId, fault: InputFault) -> Call {
+		Call::new("Escrow", "report_input").with(&task).with(&fault)
 	}
 }
 

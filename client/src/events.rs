@@ -95,7 +95,9 @@ macro_rules! chain_events {
 
 /// Events of the task escrow pallet.
 pub mod escrow {
-	use aipin_primitives::{AccountId, BlockNumber, Credits, OffenceKind, TaskId, TerminalReason};
+	use aipin_primitives::{
+		AccountId, BlockNumber, Credits, InputFault, OffenceKind, TaskId, TerminalReason,
+	};
 
 	chain_events! { "Escrow";
 		/// A task was submitted and its escrow reserved.
@@ -113,8 +115,16 @@ pub mod escrow {
 		ResultRevealed { task: TaskId, provider: AccountId, result_root: [u8; 32] }
 		/// A provider was faulted.
 		ProviderFaulted { task: TaskId, provider: AccountId, offence: OffenceKind }
+		/// A replica reported the task's input unusable.
+		InputReported { task: TaskId, provider: AccountId, fault: InputFault }
+		/// A majority reported the input unusable: the consumer forfeited its input fee.
+		InputFeeForfeited { task: TaskId, consumer: AccountId, credits: Credits }
 		/// A provider was paid.
 		ProviderPaid { task: TaskId, provider: AccountId, credits: Credits }
+		/// An honest replica's standing result is paid from a faulty one's slash.
+		ReplicaCompensated {
+			task: TaskId, provider: AccountId, offender: AccountId, offence: OffenceKind,
+		}
 		/// The task ended.
 		TaskFinished {
 			task: TaskId, reason: TerminalReason, result_root: Option<[u8; 32]>, paid: Credits,

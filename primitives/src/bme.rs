@@ -24,6 +24,8 @@ pub struct BmeStats<Balance> {
 	pub credits_issued: Credits,
 	/// Credits ever spent on work.
 	pub credits_spent: Credits,
+	/// Credits ever forfeited by consumers (a task's input fee when its input was bad).
+	pub credits_forfeited: Credits,
 	/// Credits that exist now (free + reserved).
 	pub credits_outstanding: Credits,
 }

@@ -47,6 +47,19 @@ pub enum TaskInput<
 	},
 }
 
+/// Why a provider could not use a task's input, as it reports instead of committing.
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFault {
+	/// The external input could not be fetched within the commit window (unreachable, timed
+	/// out, refused, or an address the provider may not reach).
+	Unreachable,
+	/// The bytes fetched are not as long as the task declares.
+	WrongSize,
+	/// The bytes fetched do not hash to what the task declares.
+	WrongHash,
+}
+
 /// Where a task stands.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Phase<BlockNumber> {
@@ -90,17 +103,27 @@ pub enum TerminalReason {
 	/// No eligible providers in time; full refund.
 	ExpiredNoProvider,
 	/// Providers missed deadlines or revealed invalidly and could not be replaced in time;
-	/// the faulty ones were reported; unspent escrow refunded.
+	/// the faulty ones were reported; the escrow refunded. Replicas whose revealed result
+	/// nobody contradicted receive the reward share of the faulty ones' slashes.
 	FailedProviderFault,
 	/// The answers (tie-breaker included) never reached agreement; nobody can be shown wrong,
 	/// nobody is paid or slashed for the result; full refund.
 	FailedNoConsensus,
+	/// A majority of the replicas reported the input unusable (unreachable, wrong size or
+	/// hash): the consumer's fault. Nobody is slashed; the consumer forfeits the input fee and
+	/// gets the rest of the escrow back.
+	BadInput,
 }
 
 impl TerminalReason {
 	/// Whether the task's result was accepted (a result root is recorded).
 	pub fn has_result(&self) -> bool {
 		matches!(self, Self::Completed | Self::ResolvedByMajority | Self::ResolvedByTiebreak)
+	}
+
+	/// Whether the consumer was at fault (and forfeited its input fee).
+	pub fn is_consumer_fault(&self) -> bool {
+		matches!(self, Self::BadInput)
 	}
 
 	/// Whether providers' stake or reputation may have been touched on the way.
@@ -132,6 +155,9 @@ pub enum SlotState {
 	Revealed([u8; 32]),
 	/// Out of the task for this offence.
 	Faulted(OffenceKind),
+	/// Reported the input unusable instead of committing. If a majority of the replicas
+	/// report so, the task ends `BadInput`; otherwise this counts as a missed commit.
+	InputRefused(InputFault),
 }
 
 /// One provider's place in a task.
@@ -201,6 +227,11 @@ impl<AccountId: PartialEq, BlockNumber, M: frame_support::traits::Get<u32>>
 		self.assignments
 			.iter()
 			.any(|a| matches!(a.state, SlotState::Committed(_) | SlotState::Revealed(_)))
+	}
+
+	/// Whether any replica reported the input unusable (in the commit phase in progress).
+	pub fn any_input_refused(&self) -> bool {
+		self.assignments.iter().any(|a| matches!(a.state, SlotState::InputRefused(_)))
 	}
 
 	/// Whether the tie-breaker has been assigned.

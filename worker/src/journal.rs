@@ -2,6 +2,7 @@
 //! describes is taken, so a crash at any point loses nothing and repeats nothing that reached
 //! the chain. Outputs live next to it as files, written atomically before their record.
 
+use aipin_primitives::InputFault;
 use codec::{Decode, Encode};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use std::{
@@ -28,8 +29,12 @@ pub enum Stage {
 	RevealSent { at: u32 },
 	/// The task ended on chain; `accepted` when its result root is ours.
 	Done { reason: String, accepted: bool },
-	/// The worker could not do it (unsupported or broken input).
+	/// The worker could not do it (an unsupported kernel, a kernel error).
 	Failed { why: String },
+	/// The task's external input is unusable (`fault`, explained by `why`): the worker reports
+	/// it on chain instead of committing. `sent_at`: the block the report was sent (or about to
+	/// be) at, `None` before it is.
+	InputRefused { fault: InputFault, why: String, sent_at: Option<u32> },
 }
 
 /// A task as the worker remembers it.
@@ -54,6 +59,7 @@ impl Stage {
 			Stage::RevealSent { .. } => "revealed",
 			Stage::Done { .. } => "done",
 			Stage::Failed { .. } => "failed",
+			Stage::InputRefused { .. } => "input-refused",
 		}
 	}
 
@@ -66,6 +72,26 @@ impl Stage {
 impl Entry {
 	/// A record for a task that could not be run.
 	pub fn failed(task: u64, kernel: u32, params: Vec<u32>, why: String) -> Self {
+		Self::without_result(task, kernel, params, Stage::Failed { why })
+	}
+
+	/// A record for a task whose input is unusable, to be reported on chain.
+	pub fn input_refused(
+		task: u64,
+		kernel: u32,
+		params: Vec<u32>,
+		fault: InputFault,
+		why: String,
+	) -> Self {
+		Self::without_result(
+			task,
+			kernel,
+			params,
+			Stage::InputRefused { fault, why, sent_at: None },
+		)
+	}
+
+	fn without_result(task: u64, kernel: u32, params: Vec<u32>, stage: Stage) -> Self {
 		Self {
 			task,
 			kernel,
@@ -74,7 +100,7 @@ impl Entry {
 			salt: [0; 32],
 			output_len: 0,
 			compute_ms: 0,
-			stage: Stage::Failed { why },
+			stage,
 		}
 	}
 }

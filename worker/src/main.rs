@@ -28,6 +28,10 @@ enum Command {
 		/// Result server address.
 		#[arg(long)]
 		listen: Option<std::net::SocketAddr>,
+		/// Fetch task inputs from private and reserved addresses too (loopback, RFC 1918, ...).
+		/// Only for a closed test network: input URLs are chosen by consumers.
+		#[arg(long)]
+		allow_private_inputs: bool,
 		/// TEST ONLY: corrupt every output (a dishonest provider).
 		#[arg(long, hide = true)]
 		corrupt_results: bool,
@@ -177,11 +181,12 @@ fn main() -> anyhow::Result<()> {
 			);
 			println!("argmax: {}{}", shown.join(" "), if top.len() > 16 { " …" } else { "" });
 		},
-		Command::Run { listen, corrupt_results } => {
+		Command::Run { listen, allow_private_inputs, corrupt_results } => {
 			let mut cfg = load(&cli)?;
 			if let Some(l) = listen {
 				cfg.listen = *l;
 			}
+			cfg.allow_private_inputs |= *allow_private_inputs;
 			cfg.corrupt_results |= *corrupt_results;
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 			rt.block_on(async move {

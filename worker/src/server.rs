@@ -46,6 +46,8 @@ pub struct Metrics {
 	pub computed: AtomicU64,
 	pub commits: AtomicU64,
 	pub reveals: AtomicU64,
+	/// Reports of unusable inputs sent.
+	pub input_reports: AtomicU64,
 	pub settled: AtomicU64,
 	pub failures: AtomicU64,
 	pub reconnects: AtomicU64,
@@ -104,6 +106,7 @@ async fn metrics_text(State(ctx): State<Ctx>) -> impl IntoResponse {
 		("aipin_worker_tasks_computed_total", "Tasks computed", &m.computed),
 		("aipin_worker_commits_total", "Commits sent", &m.commits),
 		("aipin_worker_reveals_total", "Reveals sent", &m.reveals),
+		("aipin_worker_input_reports_total", "Unusable inputs reported", &m.input_reports),
 		("aipin_worker_tasks_settled_total", "Tasks seen finished", &m.settled),
 		("aipin_worker_failures_total", "Task steps that failed", &m.failures),
 		("aipin_worker_reconnects_total", "Node reconnections", &m.reconnects),

@@ -99,7 +99,7 @@ mod benchmarks {
 		let epoch_len = T::EpochLength::get();
 		for _ in 0..e {
 			Bme::<T>::reserve(&consumer, 10).expect("reserve");
-			Bme::<T>::spend(&consumer, 10, &provider).expect("spend");
+			Bme::<T>::spend(&consumer, 10, &provider, true).expect("spend");
 			let start = EpochStart::<T>::get();
 			Bme::<T>::on_heartbeat(
 				&provider,

@@ -21,6 +21,7 @@ frame_support::parameter_types! {
 	pub const TestMaxPriceDeviation: Perbill = Perbill::from_percent(50);
 	pub const TestEmissionDecay: Perbill = Perbill::from_percent(10);
 	pub const TestWorkShare: Perbill = Perbill::from_percent(80);
+	pub const TestWorkPoolBound: Perbill = Perbill::from_percent(100);
 }
 
 #[frame_support::register_default_impl(TestDefaultConfig)]
@@ -37,6 +38,7 @@ impl DefaultConfig for TestDefaultConfig {
 	type MaxScheduledEmission = ConstUint<0>;
 	type NetEmissionCap = ConstUint<100_000_000_000_000>;
 	type WorkShare = TestWorkShare;
+	type WorkPoolBound = TestWorkPoolBound;
 	type HeartbeatInterval = ConstUint<4>;
 	type MaxUnclaimedEpochs = ConstU32<4>;
 	type HistoryDepth = ConstU32<3>;

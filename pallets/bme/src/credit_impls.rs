@@ -48,6 +48,7 @@ impl<T: Config> Pallet<T> {
 		)
 		.map_err(|_| Error::<T>::InsufficientBalance)?;
 		Credits_::<T>::mutate(&who, |c| *c = c.saturating_add(credits));
+		CreditCost::<T>::mutate(&who, |c| *c = c.saturating_add(burned));
 		Stats::<T>::mutate(|s| {
 			s.burned_for_credits = s.burned_for_credits.saturating_add(burned);
 			s.credits_issued = s.credits_issued.saturating_add(credits);
@@ -56,5 +57,25 @@ impl<T: Config> Pallet<T> {
 		Accumulator::<T>::mutate(|a| a.burned = a.burned.saturating_add(burned));
 		Self::deposit_event(Event::CreditsPurchased { who, tokens: burned, credits, price });
 		Ok(())
+	}
+
+	/// Takes the share of `who`'s cost basis that `amount` of the `held` credits it had
+	/// (free + reserved, before spending) carry, rounded down; the last credit takes what is
+	/// left, so no basis outlives its credits.
+	pub(crate) fn take_cost(who: &T::AccountId, amount: Credits, held: Credits) -> BalanceOf<T> {
+		CreditCost::<T>::mutate_exists(who, |cost| {
+			let basis = cost.take().unwrap_or_default();
+			let part = if amount >= held {
+				basis
+			} else {
+				let b: u128 = basis.unique_saturated_into();
+				multiply_by_rational_with_rounding(b, amount, held, Rounding::Down)
+					.unwrap_or(0)
+					.unique_saturated_into()
+			};
+			let rest = basis.saturating_sub(part);
+			*cost = (!rest.is_zero()).then_some(rest);
+			part
+		})
 	}
 }

@@ -32,12 +32,35 @@ impl<T: Config> Pallet<T> {
 		Accumulator::<T>::mutate(|a| a.participants = a.participants.saturating_add(1));
 	}
 
-	/// Records `credits` of work by `provider` in the epoch in progress.
-	pub fn record_work(provider: &T::AccountId, credits: Credits) {
+	/// Records verified work by `provider` in the epoch in progress: `credits` earned, for
+	/// which its consumers burned `value` tokens.
+	pub fn record_work(provider: &T::AccountId, credits: Credits, value: BalanceOf<T>) {
 		let epoch = CurrentEpoch::<T>::get();
 		Self::note_participation(provider, epoch);
-		Work::<T>::mutate(epoch, provider, |w| *w = Some(w.unwrap_or(0).saturating_add(credits)));
-		Accumulator::<T>::mutate(|a| a.total_work = a.total_work.saturating_add(credits));
+		Work::<T>::mutate(epoch, provider, |w| {
+			let mut done = w.unwrap_or_default();
+			done.credits = done.credits.saturating_add(credits);
+			done.value = done.value.saturating_add(value);
+			*w = Some(done);
+		});
+		Accumulator::<T>::mutate(|a| {
+			a.total_work = a.total_work.saturating_add(credits);
+			a.total_value = a.total_value.saturating_add(value);
+		});
+	}
+
+	/// An epoch's pools from its emission `total`: the work pool is `WorkShare` of it but never
+	/// more than `WorkPoolBound` of the value burned for the verified work it pays; what that
+	/// bound holds back joins the availability pool. A pool nobody earned is not minted.
+	pub(crate) fn pools(
+		total: BalanceOf<T>,
+		total_value: BalanceOf<T>,
+		total_stake: BalanceOf<T>,
+	) -> (BalanceOf<T>, BalanceOf<T>) {
+		let work_pool = (T::WorkShare::get() * total).min(T::WorkPoolBound::get() * total_value);
+		let availability_pool =
+			if total_stake.is_zero() { Zero::zero() } else { total.saturating_sub(work_pool) };
+		(work_pool, availability_pool)
 	}
 
 	/// Closes the epoch in progress: fixes its pools, starts the next one. O(1).
@@ -51,11 +74,7 @@ impl<T: Config> Pallet<T> {
 			if cap.is_zero() { emission } else { emission.min(cap.saturating_sub(so_far)) };
 		let recycled = acc.burned.min(T::NetEmissionCap::get());
 		let total = scheduled.saturating_add(recycled);
-		let work_share = T::WorkShare::get() * total;
-		// A pool nobody earned is not minted.
-		let work_pool = if acc.total_work > 0 { work_share } else { Zero::zero() };
-		let availability_pool =
-			if acc.total_stake.is_zero() { Zero::zero() } else { total.saturating_sub(work_share) };
+		let (work_pool, availability_pool) = Self::pools(total, acc.total_value, acc.total_stake);
 		let record = EpochRecord {
 			start: EpochStart::<T>::get(),
 			end: now,
@@ -65,6 +84,7 @@ impl<T: Config> Pallet<T> {
 			work_pool,
 			availability_pool,
 			total_work: acc.total_work,
+			total_value: acc.total_value,
 			total_stake: acc.total_stake,
 			claimed: Zero::zero(),
 			unclaimed: acc.participants,
@@ -81,6 +101,7 @@ impl<T: Config> Pallet<T> {
 			work_pool,
 			availability_pool,
 			total_work: acc.total_work,
+			total_value: acc.total_value,
 			total_stake: acc.total_stake,
 		});
 	}
@@ -105,7 +126,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn compute_reward(
 		rec: &EpochRecordOf<T>,
-		work: Option<Credits>,
+		work: Option<WorkDone<BalanceOf<T>>>,
 		log: Option<AvailabilityOf<T>>,
 	) -> EpochReward<BalanceOf<T>> {
 		let share = |pool: BalanceOf<T>, part: u128, whole: u128| -> BalanceOf<T> {
@@ -114,8 +135,14 @@ impl<T: Config> Pallet<T> {
 				.unwrap_or(0)
 				.saturated_into()
 		};
+		// Pro rata to value, so each provider's share is at most `WorkPoolBound` of what was
+		// burned for its own work.
 		let work = match work {
-			Some(w) if rec.total_work > 0 => share(rec.work_pool, w, rec.total_work),
+			Some(w) if !rec.total_value.is_zero() => share(
+				rec.work_pool,
+				w.value.unique_saturated_into(),
+				rec.total_value.unique_saturated_into(),
+			),
 			_ => Zero::zero(),
 		};
 		let availability = match log {
@@ -214,6 +241,8 @@ impl<T: Config> Pallet<T> {
 	/// The pallet's invariants:
 	/// - total issuance = genesis issuance + minted − burned (for credits, by slashing, fees);
 	/// - credits outstanding = Σ free credits + Σ reserved credits;
+	/// - only accounts holding credits have a cost basis, and Σ cost bases ≤ tokens burned for
+	///   credits;
 	/// - every unclaimed epoch is the epoch in progress or has a record, and lists are sorted;
 	/// - an epoch record's claimed amount never exceeds its pools.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
@@ -233,9 +262,21 @@ impl<T: Config> Pallet<T> {
 			"credits outstanding != free + reserved"
 		);
 		ensure!(
-			s.credits_issued == s.credits_outstanding.saturating_add(s.credits_spent),
-			"credits issued != outstanding + spent"
+			s.credits_issued
+				== s.credits_outstanding
+					.saturating_add(s.credits_spent)
+					.saturating_add(s.credits_forfeited),
+			"credits issued != outstanding + spent + forfeited"
 		);
+		let mut cost = BalanceOf::<T>::zero();
+		for (who, c) in CreditCost::<T>::iter() {
+			ensure!(
+				Credits_::<T>::get(&who) > 0 || ReservedCredits::<T>::get(&who) > 0,
+				"a cost basis without credits"
+			);
+			cost = cost.saturating_add(c);
+		}
+		ensure!(cost <= s.burned_for_credits, "cost bases exceed the tokens burned for credits");
 		let current = CurrentEpoch::<T>::get();
 		for (_, list) in Unclaimed::<T>::iter() {
 			ensure!(list.windows(2).all(|w| w[0] < w[1]), "unclaimed epochs not ascending");

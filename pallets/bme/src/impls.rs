@@ -32,22 +32,54 @@ impl<T: Config> ComputeCredits<T::AccountId> for Pallet<T> {
 		released
 	}
 
-	fn spend(who: &T::AccountId, amount: Credits, provider: &T::AccountId) -> DispatchResult {
+	fn spend(
+		who: &T::AccountId,
+		amount: Credits,
+		provider: &T::AccountId,
+		verified: bool,
+	) -> DispatchResult {
+		let held = Credits_::<T>::get(who).saturating_add(ReservedCredits::<T>::get(who));
 		ReservedCredits::<T>::try_mutate(who, |r| -> DispatchResult {
 			*r = r.checked_sub(amount).ok_or(Error::<T>::InsufficientReserved)?;
 			Ok(())
 		})?;
+		let value = Self::take_cost(who, amount, held);
 		Stats::<T>::mutate(|s| {
 			s.credits_outstanding = s.credits_outstanding.saturating_sub(amount);
 			s.credits_spent = s.credits_spent.saturating_add(amount);
 		});
-		Self::record_work(provider, amount);
+		if verified {
+			Self::record_work(provider, amount, value);
+		}
 		Self::deposit_event(Event::CreditsSpent {
 			consumer: who.clone(),
 			provider: provider.clone(),
 			credits: amount,
+			value,
+			verified,
 		});
 		Ok(())
+	}
+
+	fn forfeit(who: &T::AccountId, amount: Credits) -> Credits {
+		let held = Credits_::<T>::get(who).saturating_add(ReservedCredits::<T>::get(who));
+		let gone = ReservedCredits::<T>::mutate(who, |r| {
+			let x = amount.min(*r);
+			*r = r.saturating_sub(x);
+			x
+		});
+		if gone == 0 {
+			return 0;
+		}
+		// The tokens behind these credits were burned when they were bought; the basis goes
+		// with them.
+		Self::take_cost(who, gone, held);
+		Stats::<T>::mutate(|s| {
+			s.credits_outstanding = s.credits_outstanding.saturating_sub(gone);
+			s.credits_forfeited = s.credits_forfeited.saturating_add(gone);
+		});
+		Self::deposit_event(Event::CreditsForfeited { who: who.clone(), credits: gone });
+		gone
 	}
 }
 

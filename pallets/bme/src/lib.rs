@@ -114,9 +114,16 @@ pub mod pallet {
 		#[pallet::no_default_bounds]
 		type NetEmissionCap: Get<BalanceOf<Self>>;
 
-		/// Share of an epoch's emission paid for work; the rest pays availability.
+		/// Share of an epoch's emission offered for work; the rest pays availability.
 		#[pallet::constant]
 		type WorkShare: Get<Perbill>;
+
+		/// The work pool of an epoch never exceeds this fraction of the tokens consumers burned
+		/// for the verified work it rewards (at most 100%), so no provider paying itself through
+		/// sybil consumers gets back more than it burned. What the bound holds back goes to the
+		/// availability pool (Helium HIP-10 style).
+		#[pallet::constant]
+		type WorkPoolBound: Get<Perbill>;
 
 		/// Largest heartbeat gap that still counts as responsive (the staking pallet's).
 		#[pallet::constant]
@@ -164,6 +171,13 @@ pub mod pallet {
 	pub type ReservedCredits<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Credits, ValueQuery>;
 
+	/// Tokens an account burned for the credits it still holds (free and reserved): its cost
+	/// basis. Spending credits moves the matching share of it into the provider's epoch work,
+	/// which is how the work pool knows what was burned for the work it pays.
+	#[pallet::storage]
+	pub type CreditCost<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BalanceOf<T>, ValueQuery>;
+
 	/// Running totals.
 	#[pallet::storage]
 	pub type Stats<T: Config> = StorageValue<_, BmeStats<BalanceOf<T>>, ValueQuery>;
@@ -200,10 +214,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PruneCursor<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
-	/// Credits a provider earned in an epoch.
+	/// Verified work a provider did in an epoch: credits earned and what was burned for them.
 	#[pallet::storage]
-	pub type Work<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, EpochIndex, Blake2_128Concat, T::AccountId, Credits>;
+	pub type Work<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		EpochIndex,
+		Blake2_128Concat,
+		T::AccountId,
+		WorkDone<BalanceOf<T>>,
+	>;
 
 	/// A provider's heartbeats in an epoch.
 	#[pallet::storage]
@@ -278,7 +298,18 @@ pub mod pallet {
 		/// `tokens` were burned for `credits` at `price`.
 		CreditsPurchased { who: T::AccountId, tokens: BalanceOf<T>, credits: Credits, price: u128 },
 		/// Escrowed credits of `consumer` paid for `provider`'s work.
-		CreditsSpent { consumer: T::AccountId, provider: T::AccountId, credits: Credits },
+		CreditsSpent {
+			consumer: T::AccountId,
+			provider: T::AccountId,
+			credits: Credits,
+			/// Tokens the consumer burned for these credits (its cost basis).
+			value: BalanceOf<T>,
+			/// Whether the work was verified, and so counts toward the work pool.
+			verified: bool,
+		},
+		/// Escrowed credits of `who` were destroyed: a fee it forfeited (its task's input was
+		/// bad). Nobody receives them.
+		CreditsForfeited { who: T::AccountId, credits: Credits },
 		/// An epoch closed.
 		EpochClosed {
 			epoch: EpochIndex,
@@ -287,6 +318,8 @@ pub mod pallet {
 			work_pool: BalanceOf<T>,
 			availability_pool: BalanceOf<T>,
 			total_work: Credits,
+			/// Tokens burned for the verified work of the epoch (bounds `work_pool`).
+			total_value: BalanceOf<T>,
 			total_stake: BalanceOf<T>,
 		},
 		/// A provider's share of an epoch was settled.

@@ -50,6 +50,7 @@ parameter_types! {
 	pub static MaxScheduledEmission: Balance = 0;
 	pub static NetEmissionCap: Balance = 100 * UNIT;
 	pub static MaxPriceDeviation: Perbill = Perbill::from_percent(50);
+	pub static WorkPoolBound: Perbill = Perbill::from_percent(100);
 }
 
 #[derive_impl(pallet_bme::config_preludes::TestDefaultConfig)]
@@ -63,6 +64,7 @@ impl Config for Test {
 	type EmissionDecay = EmissionDecay;
 	type MaxScheduledEmission = MaxScheduledEmission;
 	type NetEmissionCap = NetEmissionCap;
+	type WorkPoolBound = WorkPoolBound;
 	type HeartbeatInterval = ConstU64<HEARTBEAT>;
 }
 

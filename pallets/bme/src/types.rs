@@ -17,8 +17,10 @@ pub struct PriceSubmission<BlockNumber> {
 /// What is being accumulated for the epoch in progress.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct EpochAccumulator<Balance> {
-	/// Credits earned by all providers so far.
+	/// Credits earned by all providers so far, by verified work.
 	pub total_work: Credits,
+	/// Tokens consumers burned for that work (Σ of the providers' `WorkDone::value`).
+	pub total_value: Balance,
 	/// Σ of the (minimum) stake of every provider that sent a heartbeat this epoch.
 	pub total_stake: Balance,
 	/// Tokens burned for credits so far (for re-minting under the net-emission cap).
@@ -41,18 +43,31 @@ pub struct EpochRecord<Balance, BlockNumber> {
 	pub recycled: Balance,
 	/// Tokens burned for credits during the epoch.
 	pub burned: Balance,
-	/// Pool for work, split pro rata to credits earned (zero if nobody worked).
+	/// Pool for work, split pro rata to the value of verified work: `WorkShare` of the
+	/// emission, at most `WorkPoolBound` × `total_value` (zero if nobody worked).
 	pub work_pool: Balance,
 	/// Pool for availability, split pro rata to stake (zero if nobody sent heartbeats).
 	pub availability_pool: Balance,
-	/// Credits earned in the epoch by all providers.
+	/// Credits earned in the epoch by all providers, by verified work.
 	pub total_work: Credits,
+	/// Tokens consumers burned for that work.
+	pub total_value: Balance,
 	/// Σ stake of providers that sent heartbeats.
 	pub total_stake: Balance,
 	/// Rewards minted from this epoch so far.
 	pub claimed: Balance,
 	/// Provider entries not yet claimed.
 	pub unclaimed: u32,
+}
+
+/// A provider's verified work in one epoch.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct WorkDone<Balance> {
+	/// Credits it earned.
+	pub credits: Credits,
+	/// Tokens its consumers burned for those credits (their cost basis): its share of the
+	/// work pool is pro rata to this.
+	pub value: Balance,
 }
 
 /// A provider's heartbeats in one epoch.

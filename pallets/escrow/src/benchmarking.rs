@@ -290,8 +290,9 @@ mod benchmarks {
 		assert!(first.iter().all(|p| t.live_slot(p).is_none()), "all reported");
 	}
 
-	/// `on_initialize` closing a reveal window nobody of `r` replicas revealed in: `r`
-	/// offences, then the task fails and is refunded.
+	/// `on_initialize` closing a reveal window only the first of `r ≥ 2` replicas revealed in
+	/// (nobody for `r = 1`): `r − 1` offences, a tie-breaker searched for in vain, then the task
+	/// fails and each faulty slot's slash is redirected to the standing replica.
 	#[benchmark]
 	fn reveal_timeout(r: Linear<1, { T::MaxReplication::get() }>) {
 		let who = consumer::<T>();
@@ -300,6 +301,9 @@ mod benchmarks {
 		let ps = assign_now::<T>(id);
 		for p in ps.iter() {
 			commit::<T>(id, p, root_of(1));
+		}
+		if let (true, Some(first)) = (r >= 2, ps.first()) {
+			reveal::<T>(id, first, root_of(1));
 		}
 		let Some(Phase::Reveal { ends }) = Tasks::<T>::get(id).map(|t| t.phase) else {
 			panic!("reveal phase")

@@ -9,6 +9,11 @@ use frame_support::{
 	pallet_prelude::inject_runtime_type,
 	traits::{ConstU32, ConstU64, ConstUint},
 };
+use sp_runtime::Perbill;
+
+frame_support::parameter_types! {
+	pub const TestInputFaultFee: Perbill = Perbill::from_percent(10);
+}
 
 /// Replication up to 5, 4 KiB inline inputs, 5-block commit and reveal windows (block numbers
 /// of any unsigned type), balances in `u128`.
@@ -37,5 +42,6 @@ impl DefaultConfig for TestDefaultConfig {
 	type RevealWindow = ConstUint<5>;
 	type MaxTaskLifetime = ConstUint<100>;
 	type RetentionPeriod = ConstUint<20>;
+	type InputFaultFee = TestInputFaultFee;
 	type WeightInfo = ();
 }

@@ -3,8 +3,8 @@
 
 use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::{
-	result_commitment, ComputeCredits, Credits, KernelId, Offence, OffenceKind, ProviderRegistry,
-	ReportOffence, TaskId, TaskOutcome,
+	result_commitment, ComputeCredits, Credits, InputFault, KernelId, Offence, OffenceKind,
+	ProviderRegistry, ReportOffence, TaskId, TaskOutcome,
 };
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::Get};
@@ -180,7 +180,8 @@ impl<T: Config> Pallet<T> {
 		match task.phase {
 			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
 			Phase::Reveal { .. } => return Err(Error::<T>::TooLateToCancel.into()),
-			Phase::Commit { .. } if task.any_commitment() => {
+			// A report of bad input counts too: cancelling then would dodge the input fee.
+			Phase::Commit { .. } if task.any_commitment() || task.any_input_refused() => {
 				return Err(Error::<T>::TooLateToCancel.into())
 			},
 			Phase::Queued { .. } | Phase::Commit { .. } => {},
@@ -192,6 +193,7 @@ impl<T: Config> Pallet<T> {
 		Ok(slots)
 	}
 
+	/// Records a commitment; returns the task's number of slots (the weight's component).
 	pub(crate) fn do_commit(
 		operator: T::AccountId,
 		id: TaskId,
@@ -211,12 +213,65 @@ impl<T: Config> Pallet<T> {
 		ensure!(slot.state == SlotState::Assigned, Error::<T>::AlreadyCommitted);
 		slot.state = SlotState::Committed(commitment);
 		Self::deposit_event(Event::ResultCommitted { task: id, provider: stash });
-		if !task.assignments.iter().any(|a| a.state == SlotState::Assigned) {
+		// With a report of bad input among the slots, the commit phase closes when its window
+		// does (`close_commit`), keeping a commit's weight that of a commit.
+		let everyone_committed = !task
+			.assignments
+			.iter()
+			.any(|a| matches!(a.state, SlotState::Assigned | SlotState::InputRefused(_)));
+		if everyone_committed {
 			Self::start_reveal(id, &mut task, now);
 		}
 		let slots = task.assignments.len() as u32;
 		Tasks::<T>::insert(id, task);
 		Ok(slots)
+	}
+
+	/// Records a replica's report that the input is unusable; closes the commit phase when a
+	/// majority has reported or nobody is left to act. Returns the weight actually used.
+	pub(crate) fn do_report_input(
+		operator: T::AccountId,
+		id: TaskId,
+		fault: InputFault,
+	) -> Result<Weight, DispatchError> {
+		let stash = T::Registry::stash_of(&operator).ok_or(Error::<T>::NotOperator)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let ends = match task.phase {
+			Phase::Commit { ends } => ends,
+			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
+			_ => return Err(Error::<T>::NotCommitPhase.into()),
+		};
+		ensure!(now < ends, Error::<T>::CommitWindowClosed);
+		ensure!(
+			matches!(TaskInputs::<T>::get(id), Some(TaskInput::External { .. })),
+			Error::<T>::InputNotExternal
+		);
+		let i = task.live_slot(&stash).ok_or(Error::<T>::NotAssigned)?;
+		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
+		ensure!(slot.role == Role::Replica, Error::<T>::NotAReplica);
+		ensure!(slot.state == SlotState::Assigned, Error::<T>::AlreadyCommitted);
+		slot.state = SlotState::InputRefused(fault);
+		Self::deposit_event(Event::InputReported { task: id, provider: stash, fault });
+		let r = task.replication as u32;
+		let mut weight = T::WeightInfo::commit_result(task.assignments.len() as u32);
+		let everyone_acted = !task.assignments.iter().any(|a| a.state == SlotState::Assigned);
+		if Self::input_refused_by_majority(&task) || everyone_acted {
+			Self::close_commit(id, &mut task, now);
+			weight = weight.saturating_add(T::WeightInfo::commit_timeout(r));
+		}
+		Tasks::<T>::insert(id, task);
+		Ok(weight)
+	}
+
+	/// Whether a strict majority of the replication reported the input unusable.
+	pub(crate) fn input_refused_by_majority(task: &TaskOf<T>) -> bool {
+		let refused = task
+			.assignments
+			.iter()
+			.filter(|a| a.role == Role::Replica && matches!(a.state, SlotState::InputRefused(_)))
+			.count() as u32;
+		refused.saturating_mul(2) > task.replication as u32
 	}
 
 	pub(crate) fn start_reveal(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
@@ -245,7 +300,9 @@ impl<T: Config> Pallet<T> {
 		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
 		let committed = match slot.state {
 			SlotState::Committed(c) => c,
-			SlotState::Assigned => return Err(Error::<T>::NotCommitted.into()),
+			SlotState::Assigned | SlotState::InputRefused(_) => {
+				return Err(Error::<T>::NotCommitted.into())
+			},
 			SlotState::Revealed(_) => return Err(Error::<T>::AlreadyRevealed.into()),
 			SlotState::Faulted(_) => return Err(Error::<T>::NotAssigned.into()),
 		};

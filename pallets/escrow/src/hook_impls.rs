@@ -2,7 +2,7 @@
 //! replacement, and pruning in `on_idle`.
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
-use aipin_primitives::{OffenceKind, ProviderRegistry, Requirements, TaskId};
+use aipin_primitives::{ComputeCredits, OffenceKind, ProviderRegistry, Requirements, TaskId};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
@@ -160,7 +160,7 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::expire_queued(T::MaxQueueLen::get())
 			},
 			Phase::Commit { ends } if now >= ends => {
-				Self::commit_timeout(id, &mut task, now);
+				Self::close_commit(id, &mut task, now);
 				T::WeightInfo::commit_timeout(r)
 			},
 			Phase::Reveal { ends } if now >= ends => {
@@ -174,11 +174,28 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// The commit window closed: everyone who did not commit is reported; replicas are
-	/// replaced once each if a round still fits before the deadline, else the task fails.
-	pub(crate) fn commit_timeout(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
+	/// The commit phase closed (its window ended, or everyone acted and some reported the
+	/// input). If a strict majority of the replication reported the input unusable, the task
+	/// ends `BadInput`: nobody is reported, and the consumer forfeits `InputFaultFee` of the
+	/// escrow. Otherwise everyone who did not commit — reporters included — is reported
+	/// `MissedCommit`; replicas are replaced once each if a round still fits before the
+	/// deadline, else those who committed reveal (and the task fails if nobody did).
+	pub(crate) fn close_commit(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
+		if Self::input_refused_by_majority(task) {
+			let fee = T::InputFaultFee::get() * task.escrow;
+			let forfeited = if fee > 0 { T::Credits::forfeit(&task.consumer, fee) } else { 0 };
+			task.escrow = task.escrow.saturating_sub(forfeited);
+			TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(forfeited));
+			Self::deposit_event(Event::InputFeeForfeited {
+				task: id,
+				consumer: task.consumer.clone(),
+				credits: forfeited,
+			});
+			Self::finish(id, task, TerminalReason::BadInput, now, 0);
+			return;
+		}
 		let faulted = Self::fault_slots(id, task, OffenceKind::MissedCommit, now, |s| {
-			*s == SlotState::Assigned
+			matches!(s, SlotState::Assigned | SlotState::InputRefused(_))
 		});
 		let missing = faulted.len() as u32;
 		let tiebreaker_missed = faulted.contains(&Role::TieBreaker);
@@ -200,8 +217,9 @@ impl<T: Config> Pallet<T> {
 				return;
 			}
 		}
-		if missing == 0 {
-			// Everyone committed in the window's last block; reveal as usual.
+		if task.assignments.iter().any(|a| matches!(a.state, SlotState::Committed(_))) {
+			// Everyone committed in the window's last block, or nobody can replace the missing:
+			// those who committed reveal, so that a standing result is paid (see `resolve`).
 			Self::start_reveal(id, task, now);
 			return;
 		}

@@ -151,6 +151,12 @@ pub mod pallet {
 		#[pallet::no_default_bounds]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
 
+		/// Share of a task's escrow its consumer forfeits when a majority of the replicas report
+		/// its input unusable (`BadInput`). The credits are destroyed, not paid to anyone, so
+		/// reporting bad input earns providers nothing.
+		#[pallet::constant]
+		type InputFaultFee: Get<sp_runtime::Perbill>;
+
 		/// Weights of this pallet, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -276,8 +282,20 @@ pub mod pallet {
 		},
 		/// The replicas split with no majority; the tie-breaker decides.
 		TiebreakerAssigned { task: TaskId, provider: T::AccountId, commit_ends: BlockNumberFor<T> },
+		/// A replica reported the task's input unusable instead of committing.
+		InputReported { task: TaskId, provider: T::AccountId, fault: InputFault },
+		/// A majority reported the input unusable: the consumer forfeited `credits` (destroyed).
+		InputFeeForfeited { task: TaskId, consumer: T::AccountId, credits: Credits },
 		/// A provider was paid for accepted work.
 		ProviderPaid { task: TaskId, provider: T::AccountId, credits: Credits },
+		/// The task ended without a result although `provider` revealed one that nobody
+		/// contradicted: it receives the reward share of `offender`'s pending slash instead.
+		ReplicaCompensated {
+			task: TaskId,
+			provider: T::AccountId,
+			offender: T::AccountId,
+			offence: OffenceKindOf,
+		},
 		/// The task ended. `result_root` is set when a result was accepted.
 		TaskFinished {
 			task: TaskId,
@@ -358,6 +376,11 @@ pub mod pallet {
 		AlreadyRevealed,
 		/// The provider has not committed, so it has nothing to reveal.
 		NotCommitted,
+		/// Only an external input can be reported: inline and seeded inputs are on chain and
+		/// were checked at submission.
+		InputNotExternal,
+		/// Only a replica can report the input (a tie-breaker comes after replicas used it).
+		NotAReplica,
 	}
 
 	#[pallet::hooks]
@@ -493,7 +516,8 @@ pub mod pallet {
 		///
 		/// ## Details
 		/// Allowed in the commit window. When the last live provider commits, the reveal
-		/// window opens at once.
+		/// window opens at once (unless some replica reported the input: then the commit
+		/// phase closes when its window does).
 		///
 		/// ## Events
 		/// `ResultCommitted`, maybe `RevealStarted`.
@@ -534,6 +558,35 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let operator = ensure_signed(origin)?;
 			let actual = Self::do_reveal(operator, task, result_root, salt)?;
+			Ok(Some(actual).into())
+		}
+
+		/// Reports that the task's external input cannot be used (unreachable, wrong size or
+		/// wrong hash), instead of committing.
+		///
+		/// ## Dispatch Origin
+		/// Signed by the operator key of an assigned replica that has not committed.
+		///
+		/// ## Details
+		/// Allowed in the commit window, for external inputs only. Once a strict majority of
+		/// the replication has reported, the task ends `BadInput` at once: nobody is slashed
+		/// (a consumer can make an input unusable, and providers must not pay for it), and the
+		/// consumer forfeits `InputFaultFee` of the escrow. A report the majority does not
+		/// share counts as a missed commit when the window closes, so reporting never
+		/// excuses a provider from work others could do.
+		///
+		/// ## Events
+		/// `InputReported`; on a majority `InputFeeForfeited` and `TaskFinished`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::commit_result(MaxAssignmentsOf::<T>::get())
+			.saturating_add(T::WeightInfo::commit_timeout(T::MaxReplication::get())))]
+		pub fn report_input(
+			origin: OriginFor<T>,
+			task: TaskId,
+			fault: InputFault,
+		) -> DispatchResultWithPostInfo {
+			let operator = ensure_signed(origin)?;
+			let actual = Self::do_report_input(operator, task, fault)?;
 			Ok(Some(actual).into())
 		}
 	}

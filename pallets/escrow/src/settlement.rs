@@ -2,7 +2,8 @@
 
 use crate::{pallet::*, types::*, LOG_TARGET};
 use aipin_primitives::{
-	ComputeCredits, Credits, OffenceKind, ProviderRegistry, TaskId, TaskOutcome,
+	ComputeCredits, Credits, Offence, OffenceKind, ProviderRegistry, ReportOffence, TaskId,
+	TaskOutcome,
 };
 use alloc::vec::Vec;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -65,7 +66,15 @@ impl<T: Config> Pallet<T> {
 						return Resolution::Tiebreak;
 					}
 				}
-				Self::finish(id, task, TerminalReason::FailedNoConsensus, now, 0);
+				// One root stands alone because its partners are absent or invalid: a provider
+				// fault (the standing replicas are paid from the faulty ones' slashes, see
+				// `finish`). Several roots: the replicas disagree and nobody can tell who is right.
+				let reason = if tally.len() == 1 {
+					TerminalReason::FailedProviderFault
+				} else {
+					TerminalReason::FailedNoConsensus
+				};
+				Self::finish(id, task, reason, now, 0);
 			},
 			Some(SlotState::Revealed(root)) if tally.iter().any(|(x, _)| *x == root) => {
 				Self::settle(id, task, root, TerminalReason::ResolvedByTiebreak, now);
@@ -81,7 +90,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Accepts `root`: pays everyone who revealed it, reports everyone who revealed another,
-	/// refunds the rest and finishes the task.
+	/// refunds the rest and finishes the task. The payment counts as verified work (toward the
+	/// BME work pool) only when at least two distinct providers revealed `root`.
 	pub(crate) fn settle(
 		id: TaskId,
 		task: &mut TaskOf<T>,
@@ -91,13 +101,16 @@ impl<T: Config> Pallet<T> {
 	) {
 		let mut paid: Credits = 0;
 		let consumer = task.consumer.clone();
+		let agreeing =
+			task.assignments.iter().filter(|a| a.state == SlotState::Revealed(root)).count();
+		let verified = agreeing >= 2;
 		for i in 0..task.assignments.len() {
 			let Some(a) = task.assignments.get(i).cloned() else { continue };
 			match a.state {
 				SlotState::Revealed(x) if x == root => {
 					let amount = a.ask.saturating_mul(task.work_units as u128).min(task.escrow);
 					if amount > 0 {
-						match T::Credits::spend(&consumer, amount, &a.provider) {
+						match T::Credits::spend(&consumer, amount, &a.provider, verified) {
 							Ok(()) => {
 								task.escrow = task.escrow.saturating_sub(amount);
 								paid = paid.saturating_add(amount);
@@ -137,6 +150,9 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		paid: Credits,
 	) {
+		if task.result_root.is_none() {
+			Self::compensate_standing(id, task);
+		}
 		let was_queued = matches!(task.phase, Phase::Queued { .. });
 		let left = core::mem::take(&mut task.escrow);
 		let refunded = if left > 0 { T::Credits::release(&task.consumer, left) } else { 0 };
@@ -170,5 +186,52 @@ impl<T: Config> Pallet<T> {
 			paid,
 			refunded,
 		});
+	}
+
+	/// Honest work is never unpaid. When a task ends without a result although some replicas
+	/// revealed one root that nobody contradicted (their partners were absent or revealed
+	/// invalidly), those standing replicas are named beneficiaries of the faulty slots'
+	/// pending slashes, in turn: each receives the slashes' reward share when they apply. The
+	/// consumer, who got no verified result, is refunded in full by `finish`.
+	pub(crate) fn compensate_standing(id: TaskId, task: &TaskOf<T>) {
+		let mut roots = task.assignments.iter().filter_map(|a| match a.state {
+			SlotState::Revealed(root) => Some(root),
+			_ => None,
+		});
+		let Some(first) = roots.next() else { return };
+		if roots.any(|r| r != first) {
+			return;
+		}
+		let standing: Vec<&T::AccountId> = task
+			.assignments
+			.iter()
+			.filter(|a| a.state == SlotState::Revealed(first))
+			.map(|a| &a.provider)
+			.collect();
+		let offenders = task.assignments.iter().filter_map(|a| match a.state {
+			SlotState::Faulted(kind) => Some((kind, &a.provider)),
+			_ => None,
+		});
+		for (i, (kind, offender)) in offenders.enumerate() {
+			let Some(honest) = standing.get(i % standing.len()) else { return };
+			let offence = Offence {
+				kind,
+				provider: offender.clone(),
+				task: id,
+				beneficiary: Some((*honest).clone()),
+			};
+			match T::Offences::set_beneficiary(&offence) {
+				Ok(()) => Self::deposit_event(Event::ReplicaCompensated {
+					task: id,
+					provider: (*honest).clone(),
+					offender: offender.clone(),
+					offence: kind,
+				}),
+				Err(e) => log::warn!(
+					target: LOG_TARGET,
+					"task {id}: naming {honest:?} beneficiary of {offender:?}'s {kind:?}: {e:?}"
+				),
+			}
+		}
 	}
 }

@@ -10,9 +10,12 @@
 
 mod mock;
 
+mod bad_input;
 mod disputes;
 mod lifecycle;
 mod reads;
+mod settlement_rules;
 mod stress;
 mod submit;
 mod timeouts;
+mod wash_trading;

@@ -47,7 +47,14 @@ fn happy_path(replication: u8) {
 		};
 		let paid: u128 = ps.iter().map(|p| ask(*p) * 2).sum();
 		for p in &ps {
-			assert_eq!(work_of(*p), ask(*p) * 2, "provider {p} credited its ask × units");
+			// Paid its ask × units; counted as work for the BME pool only when verified.
+			let verified = if replication >= 2 { ask(*p) * 2 } else { 0 };
+			assert_eq!(work_of(*p), verified, "provider {p}'s verified work");
+			assert!(escrow_events().contains(&Event::ProviderPaid {
+				task: id,
+				provider: *p,
+				credits: ask(*p) * 2
+			}));
 			assert_eq!(ProviderLoad::<Test>::get(p), 0);
 		}
 		// Exact to the last credit: the consumer paid the asks, got the rest back.

@@ -261,7 +261,10 @@ pub fn offences_of(provider: AccountId) -> Vec<aipin_primitives::OffenceKind> {
 		.collect()
 }
 
-/// Work credited to `provider` in the BME pallet, over the epochs still stored.
+/// Verified work credited to `provider` in the BME pallet, over the epochs still stored.
 pub fn work_of(provider: AccountId) -> Credits {
-	pallet_bme::Work::<Test>::iter().filter(|(_, p, _)| *p == provider).map(|(_, _, w)| w).sum()
+	pallet_bme::Work::<Test>::iter()
+		.filter(|(_, p, _)| *p == provider)
+		.map(|(_, _, w)| w.credits)
+		.sum()
 }

@@ -91,8 +91,10 @@ fn commit_window_closed_when_timeouts_lag() {
 	});
 }
 
+/// Nobody can replace the absent replica in time: the one that committed still reveals (so
+/// its result stands and its partner's slash pays it), and the consumer gets everything back.
 #[test]
-fn no_replacement_when_time_is_short_fails_with_refund() {
+fn no_replacement_in_time_lets_the_committed_reveal_then_refunds() {
 	ExtBuilder::default().providers(vec![(11, 5), (12, 5), (13, 5)]).build_and_execute(|| {
 		let (free0, _) = credits(CONSUMER);
 		// Deadline leaves exactly one round.
@@ -110,10 +112,18 @@ fn no_replacement_when_time_is_short_fails_with_refund() {
 		let ps = providers_of(id);
 		commit(id, ps[0], root(1));
 		run_to_block(now() + COMMIT);
+		assert!(matches!(phase(id), Phase::Reveal { .. }));
+		assert_eq!(offences_of(ps[1]), vec![OffenceKind::MissedCommit]);
+		reveal(id, ps[0], root(1));
 		assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
 		assert_eq!(credits(CONSUMER), (free0, 0));
-		assert_eq!(offences_of(ps[1]), vec![OffenceKind::MissedCommit]);
 		assert!(offences_of(ps[0]).is_empty(), "the committed provider did nothing wrong");
+		assert!(escrow_events().contains(&Event::ReplicaCompensated {
+			task: id,
+			provider: ps[0],
+			offender: ps[1],
+			offence: OffenceKind::MissedCommit,
+		}));
 	});
 }
 

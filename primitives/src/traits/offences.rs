@@ -7,10 +7,20 @@ use frame_support::pallet_prelude::DispatchResult;
 pub trait ReportOffence<AccountId, BlockNumber> {
 	/// Reports `offence`, which happened at block `at`. Errors if it was reported before.
 	fn report(offence: Offence<AccountId>, at: BlockNumber) -> DispatchResult;
+
+	/// Names a new beneficiary for an offence reported before (the one with `offence`'s kind,
+	/// provider and task) whose slash is still pending: `offence.beneficiary` receives the
+	/// reward share when it is applied. Used when who was harmed is known only later (an
+	/// honest replica left unpaid because its partner was absent). Errors if there is no such
+	/// pending slash.
+	fn set_beneficiary(offence: &Offence<AccountId>) -> DispatchResult;
 }
 
 impl<AccountId, BlockNumber> ReportOffence<AccountId, BlockNumber> for () {
 	fn report(_: Offence<AccountId>, _: BlockNumber) -> DispatchResult {
+		Ok(())
+	}
+	fn set_beneficiary(_: &Offence<AccountId>) -> DispatchResult {
 		Ok(())
 	}
 }
@@ -63,7 +73,7 @@ pub mod mock {
 		}
 	}
 
-	impl<A: Encode + Decode, N: Encode> ReportOffence<A, N> for MockOffences {
+	impl<A: Encode + Decode + Clone, N: Encode> ReportOffence<A, N> for MockOffences {
 		fn report(offence: Offence<A>, at: N) -> DispatchResult {
 			let key = (offence.kind, &offence.provider, offence.task).encode();
 			REPORTED.with(|r| {
@@ -77,6 +87,22 @@ pub mod mock {
 				}
 				r.push((offence.encode(), at.encode()));
 				Ok(())
+			})
+		}
+
+		fn set_beneficiary(offence: &Offence<A>) -> DispatchResult {
+			let key = (offence.kind, &offence.provider, offence.task).encode();
+			REPORTED.with(|r| {
+				let mut r = r.borrow_mut();
+				for (o, _) in r.iter_mut() {
+					let Ok(mut known) = Offence::<A>::decode(&mut &o[..]) else { continue };
+					if (known.kind, &known.provider, known.task).encode() == key {
+						known.beneficiary = offence.beneficiary.clone();
+						*o = known.encode();
+						return Ok(());
+					}
+				}
+				Err(DispatchError::Other("no such offence"))
 			})
 		}
 	}
@@ -125,6 +151,11 @@ mod tests {
 			let other = Offence { kind: OffenceKind::MissedReveal, ..o };
 			assert!(MockOffences::report(other, 12u64).is_ok());
 			assert_eq!(MockOffences::reported::<u64, u64>().len(), 2);
+			let redirected = Offence { beneficiary: Some(9), ..o.clone() };
+			assert!(<MockOffences as ReportOffence<u64, u64>>::set_beneficiary(&redirected).is_ok());
+			assert_eq!(MockOffences::reported::<u64, u64>()[0].0.beneficiary, Some(9));
+			let unknown = Offence { task: 4, ..redirected };
+			assert!(<MockOffences as ReportOffence<u64, u64>>::set_beneficiary(&unknown).is_err());
 			MockBurns::reset();
 			<MockBurns as OnStakeBurned<u128>>::on_stake_burned(5);
 			<MockBurns as OnStakeBurned<u128>>::on_stake_burned(6);

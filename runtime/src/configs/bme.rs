@@ -27,8 +27,11 @@ parameter_types! {
 	pub const MaxScheduledEmission: Balance = 100_000_000 * AIP;
 	/// Burned AIP re-minted per epoch at most (HIP-20 style).
 	pub const NetEmissionCap: Balance = 100 * AIP;
-	/// 80% of each epoch pays for work, 20% for availability.
+	/// 80% of each epoch is offered for work, 20% pays availability...
 	pub const WorkShare: Perbill = Perbill::from_percent(80);
+	/// ... but the work pool never exceeds what consumers burned for the verified work it pays
+	/// (wash trading returns at most what was burned); the rest pays availability.
+	pub const WorkPoolBound: Perbill = Perbill::from_percent(100);
 }
 
 impl pallet_bme::Config for Runtime {
@@ -46,6 +49,7 @@ impl pallet_bme::Config for Runtime {
 	type MaxScheduledEmission = MaxScheduledEmission;
 	type NetEmissionCap = NetEmissionCap;
 	type WorkShare = WorkShare;
+	type WorkPoolBound = WorkPoolBound;
 	type HeartbeatInterval = HeartbeatInterval;
 	/// A week of hourly epochs may await a claim; older ones are settled into pending rewards.
 	type MaxUnclaimedEpochs = ConstU32<168>;

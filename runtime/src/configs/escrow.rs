@@ -23,6 +23,8 @@ parameter_types! {
 	pub const TaskRetention: BlockNumber = DAYS;
 	/// 256 MiB of input at most (external or seeded).
 	pub const MaxInputBytes: u64 = 256 << 20;
+	/// A consumer whose input the replicas report unusable forfeits 10% of the task's escrow.
+	pub const InputFaultFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
 }
 
 /// Assignment randomness: `blake2_256(subject ‖ parent hash)`.
@@ -62,6 +64,7 @@ impl pallet_task_escrow::Config for Runtime {
 	// A task must settle within the window the staking pallet's unbonding covers.
 	type MaxTaskLifetime = DisputeWindow;
 	type RetentionPeriod = TaskRetention;
+	type InputFaultFee = InputFaultFee;
 	type WeightInfo = pallet_task_escrow::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkProviders;

@@ -9,7 +9,7 @@ use crate::{
 };
 use aipin_client::{reads, Client};
 use aipin_kernels::Kernel;
-use aipin_primitives::{seeded_input, BlockNumber, OperatorTask, TaskInput};
+use aipin_primitives::{seeded_input, BlockNumber, InputFault, OperatorTask, TaskInput};
 use std::{
 	sync::atomic::Ordering,
 	time::{Duration, Instant},
@@ -49,15 +49,20 @@ async fn report_progress(task: u64, kind: Kernel, estimate: Option<Duration>) {
 	}
 }
 
+/// Blocks before the commit window closes at which an input that keeps failing to arrive is
+/// reported unreachable rather than tried again: the report must land inside the window.
+const LAST_FETCH_BLOCKS: u32 = 2;
+
 impl Worker {
 	/// Reads an external input: bounded by its declared size, checked against its hash.
-	/// `Ok(Err(why))` is a broken input (recorded as failed); `Err` is worth retrying.
+	/// `Ok(Err((fault, why)))` is an unusable input (to be reported on chain); `Err` is worth
+	/// retrying.
 	async fn fetch_external(
 		&self,
 		url: &[u8],
 		hash: [u8; 32],
 		size: u64,
-	) -> anyhow::Result<Result<Vec<u8>, String>> {
+	) -> anyhow::Result<Result<Vec<u8>, (InputFault, String)>> {
 		use aipin_client::http::FetchError;
 		let url = String::from_utf8_lossy(url).into_owned();
 		let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
@@ -67,13 +72,17 @@ impl Worker {
 			aipin_client::http::get_public(&url, size, timeout).await
 		};
 		match fetched {
-			Ok(bytes) if bytes.len() as u64 != size => {
-				Ok(Err(format!("{url}: {} bytes, the task declares {size}", bytes.len())))
-			},
-			Ok(bytes) if sp_crypto_hashing::blake2_256(&bytes) != hash => Ok(Err(format!(
-				"{url}: content hash 0x{} is not the declared 0x{}",
-				hex::encode(sp_crypto_hashing::blake2_256(&bytes)),
-				hex::encode(hash)
+			Ok(bytes) if bytes.len() as u64 != size => Ok(Err((
+				InputFault::WrongSize,
+				format!("{url}: {} bytes, the task declares {size}", bytes.len()),
+			))),
+			Ok(bytes) if sp_crypto_hashing::blake2_256(&bytes) != hash => Ok(Err((
+				InputFault::WrongHash,
+				format!(
+					"{url}: content hash 0x{} is not the declared 0x{}",
+					hex::encode(sp_crypto_hashing::blake2_256(&bytes)),
+					hex::encode(hash)
+				),
 			))),
 			Ok(bytes) => Ok(Ok(bytes)),
 			// Transient: the next block tries again while the commit window lasts.
@@ -81,16 +90,20 @@ impl Worker {
 			Err(e @ FetchError::Status { status, .. }) if status >= 500 || status == 429 => {
 				Err(e.into())
 			},
-			Err(e) => Ok(Err(e.to_string())),
+			Err(e @ FetchError::TooLarge { .. }) => Ok(Err((InputFault::WrongSize, e.to_string()))),
+			Err(e) => Ok(Err((InputFault::Unreachable, e.to_string()))),
 		}
 	}
 
 	/// Fetches the input, runs the kernel, stores output and salt. A task that cannot be run
-	/// is recorded as failed (and logged) so the worker moves on.
+	/// is recorded as failed (and logged) so the worker moves on; an unusable external input
+	/// (also one still unreachable `LAST_FETCH_BLOCKS` before the commit window closes at
+	/// block `now`) is recorded to be reported on chain.
 	pub(super) async fn compute(
 		&mut self,
 		client: &Client,
 		t: &OperatorTask<BlockNumber>,
+		now: u32,
 	) -> anyhow::Result<Entry> {
 		let picked_up = Instant::now();
 		// The three reads are independent: one round trip's latency, not three.
@@ -122,9 +135,29 @@ impl Worker {
 			Some(TaskInput::Seeded { seed }) => seeded_input(&seed, task.input_bytes as usize),
 			Some(TaskInput::Inline(bytes)) => bytes.into_inner(),
 			Some(TaskInput::External { url, hash, size }) => {
-				match self.fetch_external(&url, hash, size).await? {
+				let last_chance =
+					t.act_by.is_some_and(|ends| ends.saturating_sub(now) <= LAST_FETCH_BLOCKS);
+				let fetched = match self.fetch_external(&url, hash, size).await {
+					Ok(fetched) => fetched,
+					Err(e) if last_chance => Err((InputFault::Unreachable, format!("{e:#}"))),
+					Err(e) => return Err(e),
+				};
+				match fetched {
 					Ok(bytes) => bytes,
-					Err(why) => return fail(why),
+					Err((fault, why)) => {
+						tracing::warn!(
+							target: "aipin::worker", task = t.task, ?fault, "unusable input: {why}"
+						);
+						let e = Entry::input_refused(
+							t.task,
+							task.kernel,
+							task.params.to_vec(),
+							fault,
+							why,
+						);
+						self.journal.put(&e)?;
+						return Ok(e);
+					},
 				}
 			},
 			None => anyhow::bail!("task {} has no input on chain", t.task),

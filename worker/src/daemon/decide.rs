@@ -13,6 +13,8 @@ pub enum Action {
 	Commit,
 	/// Record `RevealSent`, then send `reveal_result`.
 	Reveal,
+	/// Record the report as sent, then send `report_input` (the input is unusable).
+	ReportInput,
 	/// Nothing now: waiting for a window, for the chain to include what was sent, or done.
 	Wait,
 	/// The chain holds our commitment but the journal lost the root and salt (a deleted data
@@ -40,6 +42,8 @@ pub fn decide(
 			None => Action::Compute,
 			Some(Stage::Computed) => Action::Commit,
 			Some(Stage::CommitSent { at }) if due(*at) => Action::Commit,
+			Some(Stage::InputRefused { sent_at: None, .. }) => Action::ReportInput,
+			Some(Stage::InputRefused { sent_at: Some(at), .. }) if due(*at) => Action::ReportInput,
 			_ => Action::Wait,
 		},
 		(Phase::Reveal { ends }, SlotState::Committed(_)) if now < ends => match stage {
@@ -198,6 +202,41 @@ mod tests {
 		// A faulted slot (the window passed while the worker was down) gets nothing more.
 		let faulted = SlotState::Faulted(aipin_primitives::OffenceKind::MissedCommit);
 		assert_eq!(decide(Some(&Stage::Computed), COMMIT, faulted, 100, RESEND), Action::Wait);
+	}
+
+	#[test]
+	fn an_unusable_input_is_reported_resent_only_while_the_chain_lacks_it_and_never_committed() {
+		let (dir, j) = journal("input");
+		let e = Entry::input_refused(
+			6,
+			1,
+			vec![4, 4, 4],
+			aipin_primitives::InputFault::WrongHash,
+			"hash differs".into(),
+		);
+		j.put(&e).unwrap();
+		let j = restart(&dir, j);
+		let s = stage(&j, 6);
+		assert_eq!(
+			decide(s.as_ref(), COMMIT, SlotState::Assigned, 100, RESEND),
+			Action::ReportInput
+		);
+		let sent = Stage::InputRefused {
+			fault: aipin_primitives::InputFault::WrongHash,
+			why: "hash differs".into(),
+			sent_at: Some(100),
+		};
+		assert_eq!(decide(Some(&sent), COMMIT, SlotState::Assigned, 105, RESEND), Action::Wait);
+		assert_eq!(
+			decide(Some(&sent), COMMIT, SlotState::Assigned, 106, RESEND),
+			Action::ReportInput
+		);
+		assert_eq!(decide(Some(&sent), COMMIT, SlotState::Assigned, 120, RESEND), Action::Wait);
+		// Included: nothing more, and never a reveal.
+		let refused = SlotState::InputRefused(aipin_primitives::InputFault::WrongHash);
+		assert_eq!(decide(Some(&sent), COMMIT, refused, 106, RESEND), Action::Wait);
+		assert_eq!(decide(Some(&sent), REVEAL, refused, 121, RESEND), Action::Wait);
+		let _ = std::fs::remove_dir_all(&dir);
 	}
 
 	#[test]

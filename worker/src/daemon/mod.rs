@@ -164,7 +164,7 @@ impl Worker {
 		let mut action =
 			decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, self.cfg.resend_after);
 		if action == Action::Compute {
-			let e = self.compute(client, t).await?;
+			let e = self.compute(client, t, now).await?;
 			action = decide(Some(&e.stage), t.phase, t.slot, now, self.cfg.resend_after);
 			entry = Some(e);
 		}
@@ -195,6 +195,15 @@ impl Worker {
 				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
 				let metrics = &self.metrics.reveals;
 				(call, (e, Stage::RevealSent { at: now }), metrics, "revealed")
+			},
+			(Action::ReportInput, Some(e)) => {
+				let Stage::InputRefused { fault, why, .. } = e.stage.clone() else {
+					anyhow::bail!("nothing to report")
+				};
+				let call = calls::escrow::report_input(t.task, fault);
+				let metrics = &self.metrics.input_reports;
+				let stage = Stage::InputRefused { fault, why, sent_at: Some(now) };
+				(call, (e, stage), metrics, "reported the input unusable")
 			},
 			(Action::Lost, _) => {
 				anyhow::bail!("committed on chain but missing from the journal: cannot reveal")

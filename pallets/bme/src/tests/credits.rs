@@ -61,9 +61,9 @@ fn escrow_reserves_releases_and_spends_credits() {
 			<Bme as ComputeCredits<_>>::reserve(&1, 20_001),
 			Error::<Test>::InsufficientCredits
 		);
-		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10_000, &7));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10_000, &7, true));
 		assert_noop!(
-			<Bme as ComputeCredits<_>>::spend(&1, 20_001, &7),
+			<Bme as ComputeCredits<_>>::spend(&1, 20_001, &7, true),
 			Error::<Test>::InsufficientReserved
 		);
 		assert_eq!(<Bme as ComputeCredits<_>>::release(&1, 1_000_000), 20_000);
@@ -71,11 +71,15 @@ fn escrow_reserves_releases_and_spends_credits() {
 		let s = Stats::<Test>::get();
 		assert_eq!(s.credits_outstanding, 40_000);
 		assert_eq!(s.credits_spent, 10_000);
-		assert_eq!(crate::Work::<Test>::get(0, 7), Some(10_000), "the provider's epoch work");
+		// 1 AIP bought 50,000 credits: the 10,000 spent carry a fifth of it.
+		let done = crate::Work::<Test>::get(0, 7).expect("the provider's epoch work");
+		assert_eq!((done.credits, done.value), (10_000, UNIT / 5));
 		assert!(bme_events().contains(&Event::CreditsSpent {
 			consumer: 1,
 			provider: 7,
-			credits: 10_000
+			credits: 10_000,
+			value: UNIT / 5,
+			verified: true,
 		}));
 	});
 }
@@ -89,4 +93,26 @@ fn credits_cannot_be_transferred() {
 		calls,
 		["add_feeder", "remove_feeder", "submit_price", "buy_credits", "claim_rewards"]
 	);
+}
+
+#[test]
+fn forfeited_credits_are_destroyed_with_their_cost_basis() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 30_000));
+		assert_eq!(<Bme as ComputeCredits<_>>::forfeit(&1, 40_000), 30_000, "only the escrowed");
+		assert_eq!((Credits_::<Test>::get(1), ReservedCredits::<Test>::get(1)), (20_000, 0));
+		let s = Stats::<Test>::get();
+		assert_eq!(
+			(s.credits_outstanding, s.credits_forfeited, s.credits_spent),
+			(20_000, 30_000, 0)
+		);
+		assert_eq!(crate::CreditCost::<Test>::get(1), UNIT * 2 / 5, "the basis left with them");
+		assert!(bme_events().contains(&Event::CreditsForfeited { who: 1, credits: 30_000 }));
+		assert_eq!(
+			<Bme as ComputeCredits<_>>::forfeit(&1, 1),
+			0,
+			"nothing escrowed, nothing taken"
+		);
+	});
 }

@@ -79,15 +79,18 @@ fn work_and_availability_are_paid_pro_rata_at_claim() {
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
 		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 40_000));
 		// provider 7 earns 3/4 of the work, provider 8 a quarter
-		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 30_000, &7));
-		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10_000, &8));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 30_000, &7, true));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10_000, &8, true));
 		// only 8 sends heartbeats through the epoch (previous heartbeat before the epoch)
 		heartbeats(8, 5_000 * UNIT, 0, 1, EPOCH - 1);
 		advance_to(EPOCH);
 		let rec = Epochs::<Test>::get(0).unwrap();
-		// 1000 scheduled + 1 recycled (burn below the cap) = 1001; 80% work, 20% availability
+		// 1000 scheduled + 1 recycled (burn below the cap) = 1001. 80% is offered for work,
+		// but the work pool is bounded by the 0.8 AIP burned for the 40,000 credits of work;
+		// the rest pays availability.
 		assert_eq!(rec.recycled, UNIT);
-		assert_eq!(rec.work_pool, Perbill::from_percent(80) * (1_001 * UNIT));
+		assert_eq!(rec.total_value, UNIT * 4 / 5);
+		assert_eq!(rec.work_pool, UNIT * 4 / 5);
 		let avail = 1_001 * UNIT - rec.work_pool;
 		assert_eq!(rec.availability_pool, avail);
 
@@ -160,11 +163,11 @@ fn claims_cover_every_finished_epoch_and_leave_the_current_one() {
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 10 * UNIT, 0));
 		for epoch in 0..3u64 {
 			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
-			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7, true));
 			advance_to((epoch + 1) * EPOCH);
 		}
 		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
-		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7)); // epoch 3, in progress
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7, true)); // epoch 3, in progress
 		let expected: Balance = (0..3).map(|e| Epochs::<Test>::get(e).unwrap().work_pool).sum();
 		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));
 		assert_eq!(free(7), ENDOWMENT + expected);
@@ -179,11 +182,11 @@ fn too_many_unclaimed_epochs_settle_the_oldest_into_pending_rewards() {
 		// MaxUnclaimedEpochs = 4: work in epochs 0..=4 without claiming
 		for epoch in 0..5u64 {
 			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
-			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7, true));
 			advance_to((epoch + 1) * EPOCH);
 		}
 		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
-		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7)); // epoch 5 pushes out epoch 0 ... 1
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7, true)); // epoch 5 pushes out epoch 0 ... 1
 		assert_eq!(Unclaimed::<Test>::get(7).to_vec(), vec![2, 3, 4, 5]);
 		let settled =
 			Epochs::<Test>::get(0).unwrap().work_pool + Epochs::<Test>::get(1).unwrap().work_pool;
@@ -211,7 +214,7 @@ fn fully_claimed_epochs_are_pruned_after_the_history_depth() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
 		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100));
-		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100, &7, true));
 		advance_to(6 * EPOCH); // HistoryDepth = 3
 		Bme::on_idle(System::block_number(), Weight::MAX);
 		assert!(Epochs::<Test>::get(0).is_some(), "7 has not claimed epoch 0 yet");
@@ -233,7 +236,7 @@ fn epoch_records_never_pay_out_more_than_their_pools() {
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));
 		for p in 7..=9 {
 			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 333));
-			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 333, &p));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 333, &p, true));
 		}
 		advance_to(EPOCH);
 		for p in 7..=9 {

@@ -6,3 +6,4 @@ mod oracle;
 mod rounding;
 mod scale;
 mod simulation;
+mod work_pool;

@@ -30,7 +30,7 @@ proptest! {
 			for (i, w) in work.iter().enumerate() {
 				let p = 200 + i as u64;
 				assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, *w));
-				assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, *w, &p));
+				assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, *w, &p, true));
 			}
 			run_to_block(EPOCH);
 			let before = issuance();

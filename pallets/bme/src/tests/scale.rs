@@ -12,7 +12,7 @@ fn ten_thousand_providers_work_and_claim() {
 		for i in 0..providers {
 			let p = 1_000 + i;
 			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 10));
-			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10, &p));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 10, &p, true));
 			Bme::on_heartbeat(&p, 1_000 * UNIT, 0, 1);
 		}
 		// closing the epoch reads and writes a fixed number of items, whatever the count

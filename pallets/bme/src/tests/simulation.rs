@@ -40,7 +40,7 @@ fn run(scenario: &str, epochs: u64) -> Vec<(u64, u128, u128, u128, u128, i128, u
 				assert_ok!(Bme::reserve(&consumer, credits));
 				for (i, p) in providers.iter().enumerate() {
 					let share = credits / 3 + if i == 0 { credits % 3 } else { 0 };
-					assert_ok!(Bme::spend(&consumer, share, p));
+					assert_ok!(Bme::spend(&consumer, share, p, true));
 				}
 			}
 			// keep the oracle fresh; providers send heartbeats on time through the epoch

@@ -193,3 +193,42 @@ fn unbond_then_slash_then_withdraw_takes_the_slash_out_of_the_unlocking_stake() 
 		assert_eq!(free(2), ENDOWMENT + 500);
 	});
 }
+
+/// The escrow learns who an absent replica harmed only when the task ends (the honest replica
+/// it left unpaid): it names that beneficiary on the pending slash, which then pays it.
+#[test]
+fn a_pending_slash_can_name_a_new_beneficiary_who_is_then_paid() {
+	ExtBuilder::build_and_execute(|| {
+		register(1, 10_000);
+		report(1, 7, None);
+		let redirected =
+			Offence { kind: OffenceKind::WrongResult, provider: 1, task: 7, beneficiary: Some(3) };
+		assert_ok!(<Slashing as ReportOffence<_, _>>::set_beneficiary(&redirected));
+		run_to_block(1 + DEFER);
+		assert_eq!(free(3), ENDOWMENT + 500, "the new beneficiary gets the reward share");
+	});
+}
+
+#[test]
+fn only_a_pending_slash_of_a_reported_offence_can_be_redirected() {
+	ExtBuilder::build_and_execute(|| {
+		register(1, 10_000);
+		let o =
+			Offence { kind: OffenceKind::WrongResult, provider: 1, task: 7, beneficiary: Some(3) };
+		assert_noop!(
+			<Slashing as ReportOffence<_, _>>::set_beneficiary(&o),
+			Error::<Test>::SlashNotFound
+		);
+		report(1, 7, None);
+		run_to_block(1 + DEFER);
+		assert_noop!(
+			<Slashing as ReportOffence<_, _>>::set_beneficiary(&o),
+			Error::<Test>::SlashNotPending
+		);
+		let other_task = Offence { task: 8, ..o };
+		assert_noop!(
+			<Slashing as ReportOffence<_, _>>::set_beneficiary(&other_task),
+			Error::<Test>::SlashNotFound
+		);
+	});
+}

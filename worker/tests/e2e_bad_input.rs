@@ -1,0 +1,82 @@
+//! Bad input, end to end: a consumer declares an external input whose content then changes
+//! (the URL serves other bytes to everyone but the consumer's own first read). Both workers
+//! fetch it, find the hash wrong, and report it on chain instead of committing. The task ends
+//! `BadInput`: no provider is slashed or loses stake, and the consumer forfeits its input fee.
+
+use aipin_client::events::{
+	escrow::{InputFeeForfeited, InputReported},
+	slashing::OffenceReported,
+};
+use aipin_primitives::{InputFault, TerminalReason};
+use aipin_test_harness::*;
+use std::{
+	io::{Read, Write},
+	sync::{
+		atomic::{AtomicUsize, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
+
+/// Serves bytes over HTTP on loopback from a thread: the first request gets `first`, every
+/// later one `then`. Returns the URL and the number of requests served so far.
+fn changing_server(first: Vec<u8>, then: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+	let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+	let url = format!("http://{}/input.bin", listener.local_addr().unwrap());
+	let served = Arc::new(AtomicUsize::new(0));
+	let count = served.clone();
+	std::thread::spawn(move || {
+		for sock in listener.incoming() {
+			let Ok(mut sock) = sock else { continue };
+			let n = count.fetch_add(1, Ordering::SeqCst);
+			let body = if n == 0 { &first } else { &then };
+			let mut buf = [0u8; 4096];
+			let _ = sock.read(&mut buf);
+			let head = format!(
+				"HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+				body.len()
+			);
+			let _ = sock.write_all(head.as_bytes());
+			let _ = sock.write_all(body);
+		}
+	});
+	(url, served)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
+	let mut net = DevNet::start("e2e-bad-input").await;
+	for (name, op) in [("eve", "//Eve"), ("ferdie", "//Ferdie")] {
+		net.start_worker(WorkerSpec {
+			extra: vec!["--allow-private-inputs"],
+			..WorkerSpec::new(name, op)
+		});
+	}
+	let (url, served) = changing_server(vec![1; 128], vec![2; 128]);
+	net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);
+	let alice = stash("//Alice");
+	let stakes = [net.stake(&alice_stash()).await, net.stake(&bob_stash()).await];
+	let submitted = net.cli_json(
+		Some("//Alice"),
+		&["task", "submit", "--kernel", "gemm-i8", "--params", "8,8,8", "--url", &url, "-r", "2"],
+	);
+	// `task submit` followed the task to its end.
+	let id = submitted["submitted"]["task"].as_u64().expect("a task id");
+	let escrow = submitted["submitted"]["escrow"].as_u64().expect("the escrow") as u128;
+	assert_eq!(submitted["settled"]["outcome"], "BadInput", "{submitted}\n{}", net.logs());
+	assert_eq!(submitted["settled"]["paid"], 0);
+	assert_eq!(submitted["settled"]["refunded"].as_u64().unwrap() as u128, escrow - escrow / 10);
+	let task = net.finished(id, Duration::from_secs(120)).await;
+	assert_eq!(task.terminal_reason(), Some(TerminalReason::BadInput), "{task:?}\n{}", net.logs());
+	assert!(served.load(Ordering::SeqCst) >= 3, "the consumer and both workers fetched it");
+	let now = net.block().await;
+	let reports = net.events::<InputReported>(1, now).await;
+	assert_eq!(reports.len(), 2, "{reports:?}");
+	assert!(reports.iter().all(|(_, r)| r.task == id && r.fault == InputFault::WrongHash));
+	let forfeited = net.events::<InputFeeForfeited>(1, now).await;
+	assert_eq!(forfeited.len(), 1);
+	assert_eq!(forfeited[0].1.consumer, alice);
+	assert_eq!(forfeited[0].1.credits, escrow / 10, "10% of the escrow");
+	assert!(net.events::<OffenceReported>(1, now).await.is_empty(), "nobody is slashed");
+	assert_eq!([net.stake(&alice_stash()).await, net.stake(&bob_stash()).await], stakes);
+}
