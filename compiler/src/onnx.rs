@@ -147,3 +147,58 @@ pub mod dtype {
 	pub const INT32: i32 = 6;
 	pub const INT64: i32 = 7;
 }
+
+// Reading attributes and initializers.
+
+pub(crate) fn attr<'n>(node: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {
+	node.attribute.iter().find(|a| a.name == name)
+}
+
+pub(crate) fn attr_ints(node: &NodeProto, name: &str, default: &[i64]) -> Vec<i64> {
+	attr(node, name).map(|a| a.ints.clone()).unwrap_or_else(|| default.to_vec())
+}
+
+pub(crate) fn attr_int(node: &NodeProto, name: &str, default: i64) -> i64 {
+	attr(node, name).map(|a| a.i).unwrap_or(default)
+}
+
+/// The values of an integer or float constant.
+pub(crate) fn int_values(t: &TensorProto) -> Option<Vec<i64>> {
+	let raw = &t.raw_data;
+	Some(match t.data_type {
+		dtype::INT8 if !raw.is_empty() => raw.iter().map(|&b| b as i8 as i64).collect(),
+		dtype::UINT8 if !raw.is_empty() => raw.iter().map(|&b| b as i64).collect(),
+		dtype::INT8 | dtype::UINT8 | dtype::INT32 if raw.is_empty() => {
+			t.int32_data.iter().map(|&v| v as i64).collect()
+		},
+		dtype::INT32 => raw
+			.chunks_exact(4)
+			.map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
+			.collect(),
+		dtype::INT64 if raw.is_empty() => t.int64_data.clone(),
+		dtype::INT64 => {
+			raw.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect()
+		},
+		_ => return None,
+	})
+}
+
+pub(crate) fn float_values(t: &TensorProto) -> Option<Vec<f32>> {
+	if t.data_type != dtype::FLOAT {
+		return None;
+	}
+	if t.raw_data.is_empty() {
+		Some(t.float_data.clone())
+	} else {
+		Some(
+			t.raw_data
+				.chunks_exact(4)
+				.map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+				.collect(),
+		)
+	}
+}
+
+pub(crate) fn elements(dims: &[i64]) -> i64 {
+	dims.iter().product()
+}

@@ -193,15 +193,15 @@ impl<T: Config> Pallet<T> {
 		Ok(slots)
 	}
 
-	/// Records a commitment; returns the task's number of slots (the weight's component).
-	pub(crate) fn do_commit(
-		operator: T::AccountId,
+	/// The slot that `operator`'s provider must act on in task `id`'s open commit window:
+	/// `(stash, task, slot index, now)`, or the error that says why there is none.
+	fn slot_to_commit(
+		operator: &T::AccountId,
 		id: TaskId,
-		commitment: [u8; 32],
-	) -> Result<u32, DispatchError> {
-		let stash = T::Registry::stash_of(&operator).ok_or(Error::<T>::NotOperator)?;
+	) -> Result<(T::AccountId, TaskOf<T>, usize, BlockNumberFor<T>), DispatchError> {
+		let stash = T::Registry::stash_of(operator).ok_or(Error::<T>::NotOperator)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
 		let ends = match task.phase {
 			Phase::Commit { ends } => ends,
 			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
@@ -209,8 +209,19 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(now < ends, Error::<T>::CommitWindowClosed);
 		let i = task.live_slot(&stash).ok_or(Error::<T>::NotAssigned)?;
-		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
+		let slot = task.assignments.get(i).ok_or(Error::<T>::NotAssigned)?;
 		ensure!(slot.state == SlotState::Assigned, Error::<T>::AlreadyCommitted);
+		Ok((stash, task, i, now))
+	}
+
+	/// Records a commitment; returns the task's number of slots (the weight's component).
+	pub(crate) fn do_commit(
+		operator: T::AccountId,
+		id: TaskId,
+		commitment: [u8; 32],
+	) -> Result<u32, DispatchError> {
+		let (stash, mut task, i, now) = Self::slot_to_commit(&operator, id)?;
+		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
 		slot.state = SlotState::Committed(commitment);
 		Self::deposit_event(Event::ResultCommitted { task: id, provider: stash });
 		// With a report of bad input among the slots, the commit phase closes when its window
@@ -234,23 +245,13 @@ impl<T: Config> Pallet<T> {
 		id: TaskId,
 		fault: InputFault,
 	) -> Result<Weight, DispatchError> {
-		let stash = T::Registry::stash_of(&operator).ok_or(Error::<T>::NotOperator)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
-		let ends = match task.phase {
-			Phase::Commit { ends } => ends,
-			Phase::Finished { .. } => return Err(Error::<T>::TaskFinished.into()),
-			_ => return Err(Error::<T>::NotCommitPhase.into()),
-		};
-		ensure!(now < ends, Error::<T>::CommitWindowClosed);
+		let (stash, mut task, i, now) = Self::slot_to_commit(&operator, id)?;
 		ensure!(
 			matches!(TaskInputs::<T>::get(id), Some(TaskInput::External { .. })),
 			Error::<T>::InputNotExternal
 		);
-		let i = task.live_slot(&stash).ok_or(Error::<T>::NotAssigned)?;
 		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
 		ensure!(slot.role == Role::Replica, Error::<T>::NotAReplica);
-		ensure!(slot.state == SlotState::Assigned, Error::<T>::AlreadyCommitted);
 		slot.state = SlotState::InputRefused(fault);
 		Self::deposit_event(Event::InputReported { task: id, provider: stash, fault });
 		let r = task.replication as u32;

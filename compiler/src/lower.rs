@@ -1,0 +1,471 @@
+//! The graph walk: values as the lowering sees them (constants, dequantized tensors, float
+//! results waiting for their QuantizeLinear), and the bookkeeping that turns QDQ pairs into
+//! program tensors. The per-op rules are in [`crate::ops`].
+
+use crate::{
+	onnx::{attr, attr_int, dtype, float_values, int_values, ModelProto, NodeProto, TensorProto},
+	ops::add_table,
+	CompileError,
+};
+use aipin_kernels::inference::program::{
+	Add, Conv, DType, MaxPool, Op, Program, Tensor, Window, VERSION,
+};
+use std::collections::HashMap;
+
+/// A constant weight or bias after its DequantizeLinear.
+#[derive(Clone, Debug)]
+pub(crate) struct QConst {
+	pub(crate) dims: Vec<i64>,
+	pub(crate) values: Vec<i32>,
+	pub(crate) scales: Vec<f32>,
+	pub(crate) zero_points: Vec<i32>,
+	pub(crate) axis: i64,
+}
+
+/// What a graph value is, while lowering.
+#[derive(Clone, Debug)]
+pub(crate) enum Value {
+	/// The float graph input, or a reshape of it, before its QuantizeLinear.
+	Float(Vec<u32>),
+	/// A constant initializer.
+	Const(TensorProto),
+	/// A dequantized constant.
+	QConst(QConst),
+	/// A program tensor (quantized).
+	Q(u16),
+	/// A program tensor seen through its DequantizeLinear.
+	Dq(u16),
+	/// The float result of an op still waiting for its QuantizeLinear.
+	Pending(Pending),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+	pub(crate) node: String,
+	pub(crate) op: String,
+	pub(crate) kind: PendingKind,
+	/// A folded Relu: the float result is at least 0.
+	pub(crate) relu: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum PendingKind {
+	Conv { x: u16, weight: QConst, bias: Option<QConst>, group: u32, window: Window, out: Vec<u32> },
+	MaxPool { x: u16, window: Window, out: Vec<u32> },
+	Reshape { x: u16, out: Vec<u32> },
+	Add { a: u16, b: u16, out: Vec<u32> },
+}
+
+pub(crate) struct Lowering<'a> {
+	pub(crate) model: &'a ModelProto,
+	pub(crate) values: HashMap<String, Value>,
+	pub(crate) tensors: Vec<Tensor>,
+	pub(crate) ops: Vec<Op>,
+}
+
+pub(crate) fn unsupported(node: &NodeProto, why: impl Into<String>) -> CompileError {
+	CompileError::Unsupported { node: node.name.clone(), op: node.op_type.clone(), why: why.into() }
+}
+
+impl<'a> Lowering<'a> {
+	pub(crate) fn new(model: &'a ModelProto) -> Result<Self, CompileError> {
+		let graph = model.graph.as_ref().ok_or_else(|| CompileError::Model("no graph".into()))?;
+		if let Some(op) =
+			model.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+		{
+			if !(10..=21).contains(&op.version) {
+				return Err(CompileError::Model(format!(
+					"opset {} (supported: 13 to 21; 10 to 12 are accepted where the ops match)",
+					op.version
+				)));
+			}
+		}
+		let mut values = HashMap::new();
+		for init in &graph.initializer {
+			if init.data_location != 0 {
+				return Err(CompileError::Model(format!(
+					"initializer `{}` uses external data",
+					init.name
+				)));
+			}
+			values.insert(init.name.clone(), Value::Const(init.clone()));
+		}
+		let inputs: Vec<_> = graph.input.iter().filter(|i| !values.contains_key(&i.name)).collect();
+		let [input] = inputs[..] else {
+			return Err(CompileError::Model(format!(
+				"{} graph inputs; a model takes exactly one",
+				inputs.len()
+			)));
+		};
+		let tt = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref());
+		let Some(tt) = tt.filter(|t| t.elem_type == dtype::FLOAT) else {
+			return Err(CompileError::Model(format!(
+				"input `{}` must be a float tensor",
+				input.name
+			)));
+		};
+		let dims = tt.shape.as_ref().map(|s| s.dim.clone()).unwrap_or_default();
+		let mut shape = Vec::new();
+		for d in dims.iter().skip(1) {
+			match d.dim_value {
+				Some(v) if v > 0 && v <= u32::MAX as i64 => shape.push(v as u32),
+				_ => {
+					return Err(CompileError::Model(format!(
+						"input `{}`: every dimension after the batch must be a fixed size",
+						input.name
+					)))
+				},
+			}
+		}
+		if shape.is_empty() {
+			return Err(CompileError::Model(format!(
+				"input `{}` has no per-sample dimensions",
+				input.name
+			)));
+		}
+		values.insert(input.name.clone(), Value::Float(shape));
+		Ok(Self { model, values, tensors: Vec::new(), ops: Vec::new() })
+	}
+
+	pub(crate) fn get(&self, node: &NodeProto, i: usize) -> Result<&Value, CompileError> {
+		let name = node
+			.input
+			.get(i)
+			.filter(|n| !n.is_empty())
+			.ok_or_else(|| unsupported(node, format!("input {i} missing")))?;
+		self.values
+			.get(name)
+			.ok_or_else(|| unsupported(node, format!("input `{name}` is not defined before it")))
+	}
+
+	pub(crate) fn scalar_f32(&self, node: &NodeProto, i: usize) -> Result<Vec<f32>, CompileError> {
+		match self.get(node, i)? {
+			Value::Const(t) => {
+				float_values(t).ok_or_else(|| unsupported(node, "scale must be a float constant"))
+			},
+			_ => Err(unsupported(node, "scale must be a constant")),
+		}
+	}
+
+	/// `(zero points, dtype)` of a Q/DQ node's third input (uint8 0 when absent).
+	pub(crate) fn zero_points(&self, node: &NodeProto) -> Result<(Vec<i32>, DType), CompileError> {
+		if node.input.get(2).is_none_or(|n| n.is_empty()) {
+			return Ok((vec![0], DType::U8));
+		}
+		match self.get(node, 2)? {
+			Value::Const(t) => {
+				let dt = match t.data_type {
+					dtype::UINT8 => DType::U8,
+					dtype::INT8 => DType::I8,
+					dtype::INT32 => {
+						return Ok((
+							int_values(t).unwrap_or_default().iter().map(|&v| v as i32).collect(),
+							DType::I8,
+						))
+					},
+					_ => {
+						return Err(unsupported(
+							node,
+							"zero point must be uint8, int8 or int32 (bias)",
+						))
+					},
+				};
+				Ok((int_values(t).unwrap_or_default().iter().map(|&v| v as i32).collect(), dt))
+			},
+			_ => Err(unsupported(node, "zero point must be a constant")),
+		}
+	}
+
+	pub(crate) fn define(&mut self, t: Tensor) -> Result<u16, CompileError> {
+		if self.tensors.len() >= aipin_kernels::inference::program::MAX_TENSORS {
+			return Err(CompileError::Model("too many tensors".into()));
+		}
+		self.tensors.push(t);
+		Ok((self.tensors.len() - 1) as u16)
+	}
+
+	pub(crate) fn set(&mut self, node: &NodeProto, v: Value) -> Result<(), CompileError> {
+		let out = node.output.first().ok_or_else(|| unsupported(node, "no output"))?;
+		self.values.insert(out.clone(), v);
+		Ok(())
+	}
+
+	pub(crate) fn run(mut self) -> Result<Program, CompileError> {
+		let graph = self.model.graph.as_ref().expect("checked in new");
+		for node in &graph.node {
+			if !(node.domain.is_empty() || node.domain == "ai.onnx") {
+				return Err(unsupported(
+					node,
+					format!("domain `{}` (only the standard ONNX domain)", node.domain),
+				));
+			}
+			self.node(node)?;
+		}
+		let [output] = &graph.output[..] else {
+			return Err(CompileError::Model(format!(
+				"{} graph outputs; a model gives exactly one",
+				graph.output.len()
+			)));
+		};
+		match self.values.get(&output.name) {
+			Some(Value::Dq(t)) | Some(Value::Q(t)) if *t as usize + 1 == self.tensors.len() => {},
+			Some(Value::Dq(_)) | Some(Value::Q(_)) => {
+				return Err(CompileError::Model("the output must be the last tensor computed".into()))
+			},
+			_ => {
+				return Err(CompileError::Model(format!(
+					"output `{}` is not a quantized result (a QDQ model ends in QuantizeLinear → DequantizeLinear)",
+					output.name
+				)))
+			},
+		}
+		Ok(Program { version: VERSION, tensors: self.tensors, ops: self.ops })
+	}
+
+	pub(crate) fn node(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		match node.op_type.as_str() {
+			"QuantizeLinear" => self.quantize(node),
+			"DequantizeLinear" => self.dequantize(node),
+			"Conv" => self.conv(node),
+			"Gemm" | "MatMul" => self.dense(node),
+			"MaxPool" => self.max_pool(node),
+			"Add" => {
+				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
+				let out = self.tensors[a as usize].shape.clone();
+				if self.tensors[b as usize].shape != out {
+					return Err(unsupported(
+						node,
+						"operands must have the same shape (no broadcasting)",
+					));
+				}
+				self.pending(node, PendingKind::Add { a, b, out })
+			},
+			"Flatten" | "Reshape" => self.reshape(node),
+			"Relu" => match self.get(node, 0)?.clone() {
+				Value::Pending(mut p)
+					if matches!(p.kind, PendingKind::Conv { .. } | PendingKind::Add { .. }) =>
+				{
+					p.relu = true;
+					self.set(node, Value::Pending(p))
+				},
+				_ => Err(unsupported(
+					node,
+					"Relu is supported only right after Conv/Gemm/MatMul (folded into its clamp)",
+				)),
+			},
+			other => Err(unsupported(
+				node,
+				format!("op `{other}` is not in the supported set (docs/inference.md)"),
+			)),
+		}
+	}
+
+	pub(crate) fn quantize(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let scale = self.scalar_f32(node, 1)?;
+		let (zps, dt) = self.zero_points(node)?;
+		let ([scale], [zp]) = (&scale[..], &zps[..]) else {
+			return Err(unsupported(node, "activations must be quantized per tensor"));
+		};
+		if !(scale.is_finite() && *scale > 0.0 && scale.is_normal()) {
+			return Err(unsupported(node, "scale must be a positive normal number"));
+		}
+		if attr(node, "saturate").is_some() || attr(node, "output_dtype").is_some_and(|a| a.i != 0)
+		{
+			return Err(unsupported(node, "only the default QuantizeLinear attributes"));
+		}
+		let make =
+			|shape: Vec<u32>| Tensor { shape, dtype: dt, scale: scale.to_bits(), zero_point: *zp };
+		let value = self.get(node, 0)?.clone();
+		let id = match value {
+			Value::Float(shape) => {
+				if !self.tensors.is_empty() {
+					return Err(unsupported(node, "the float input may be quantized only once"));
+				}
+				self.define(make(shape))?
+			},
+			Value::Pending(p) => self.finish(p, make)?,
+			_ => {
+				return Err(unsupported(
+					node,
+					"QuantizeLinear must follow the float input or a supported op",
+				))
+			},
+		};
+		self.set(node, Value::Q(id))
+	}
+
+	pub(crate) fn finish(
+		&mut self,
+
+		p: Pending,
+		make: impl Fn(Vec<u32>) -> Tensor,
+	) -> Result<u16, CompileError> {
+		let bad = |why: &str| CompileError::Unsupported {
+			node: p.node.clone(),
+			op: p.op.clone(),
+			why: why.into(),
+		};
+		match p.kind {
+			PendingKind::Conv { x, weight, bias, group, window, out } => {
+				let tx = self.tensors[x as usize].clone();
+				let ty = make(out);
+				let sx = f32::from_bits(tx.scale);
+				let sy = f32::from_bits(ty.scale);
+				let co = ty.shape[0] as usize;
+				if weight.zero_points.iter().any(|&z| z != 0) {
+					return Err(bad("weights must be symmetric (zero point 0)"));
+				}
+				let per_channel = weight.scales.len() == co && co > 1;
+				if !(weight.scales.len() == 1 || per_channel) {
+					return Err(bad("weight scales must be one or one per output channel"));
+				}
+				let multiplier: Vec<u32> = weight
+					.scales
+					.iter()
+					.map(|&sw| {
+						// onnxruntime: output_scales[i] = (X_scale * W_scale[i] / Y_scale).
+						let s = sx * sw / sy;
+						s.to_bits()
+					})
+					.collect();
+				if !multiplier.iter().all(|&m| aipin_kernels::inference::quant::valid_scale(m)) {
+					return Err(bad("a requantization scale is not a positive normal number"));
+				}
+				let bias = match bias {
+					Some(b) if b.values.len() == co => b.values.clone(),
+					Some(_) => return Err(bad("bias length is not the output channel count")),
+					None => vec![0; co],
+				};
+				let (lo, hi) = ty.dtype.range();
+				let lo = if p.relu { lo.max(ty.zero_point) } else { lo };
+				let weight: Vec<i8> = weight.values.iter().map(|&v| v as i8).collect();
+				let y = self.define(ty)?;
+				self.ops.push(Op::Conv(Conv {
+					x,
+					y,
+					group,
+					window,
+					weight,
+					bias,
+					multiplier,
+					clamp: [lo, hi],
+				}));
+				Ok(y)
+			},
+			PendingKind::MaxPool { x, window, out } => {
+				let ty = make(out);
+				let tx = &self.tensors[x as usize];
+				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
+					return Err(bad(
+						"MaxPool's QuantizeLinear must keep the input's scale and zero point",
+					));
+				}
+				let y = self.define(ty)?;
+				self.ops.push(Op::MaxPool(MaxPool { x, y, window }));
+				Ok(y)
+			},
+			PendingKind::Add { a, b, out } => {
+				let ty = make(out);
+				let table =
+					add_table(&self.tensors[a as usize], &self.tensors[b as usize], &ty, p.relu);
+				let y = self.define(ty)?;
+				self.ops.push(Op::Add(Add { a, b, y, table }));
+				Ok(y)
+			},
+			PendingKind::Reshape { x, out } => {
+				let ty = make(out);
+				let tx = &self.tensors[x as usize];
+				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
+					return Err(bad(
+						"the reshape's QuantizeLinear must keep the input's scale and zero point",
+					));
+				}
+				let y = self.define(ty)?;
+				self.ops.push(Op::Reshape { x, y });
+				Ok(y)
+			},
+		}
+	}
+
+	pub(crate) fn dequantize(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let scales = self.scalar_f32(node, 1)?;
+		let (zps, _) = self.zero_points(node)?;
+		let value = match self.get(node, 0)?.clone() {
+			Value::Q(t) => {
+				let tt = &self.tensors[t as usize];
+				if scales.len() != 1
+					|| scales[0].to_bits() != tt.scale
+					|| zps.first() != Some(&tt.zero_point)
+				{
+					return Err(unsupported(
+						node,
+						"DequantizeLinear must use its QuantizeLinear's scale and zero point",
+					));
+				}
+				Value::Dq(t)
+			},
+			Value::Const(c) => {
+				let values = int_values(&c)
+					.ok_or_else(|| unsupported(node, "constant must be int8, uint8 or int32"))?;
+				if c.data_type == dtype::UINT8 {
+					return Err(unsupported(
+						node,
+						"weights must be int8 (uint8 weights are not supported)",
+					));
+				}
+				Value::QConst(QConst {
+					dims: c.dims.clone(),
+					values: values.iter().map(|&v| v as i32).collect(),
+					scales,
+					zero_points: zps,
+					axis: attr_int(node, "axis", 1),
+				})
+			},
+			_ => {
+				return Err(unsupported(
+					node,
+					"DequantizeLinear must read a QuantizeLinear result or a constant",
+				))
+			},
+		};
+		self.set(node, value)
+	}
+
+	pub(crate) fn dq_input(&self, node: &NodeProto, i: usize) -> Result<u16, CompileError> {
+		match self.get(node, i)? {
+			Value::Dq(t) => Ok(*t),
+			_ => Err(unsupported(
+				node,
+				format!("input {i} must be a dequantized activation (QDQ form)"),
+			)),
+		}
+	}
+
+	pub(crate) fn qconst(
+		&self,
+		node: &NodeProto,
+		i: usize,
+	) -> Result<Option<QConst>, CompileError> {
+		if node.input.get(i).is_none_or(|n| n.is_empty()) {
+			return Ok(None);
+		}
+		match self.get(node, i)? {
+			Value::QConst(q) => Ok(Some(q.clone())),
+			_ => Err(unsupported(
+				node,
+				format!(
+					"input {i} must be a quantized constant (DequantizeLinear of an initializer)"
+				),
+			)),
+		}
+	}
+
+	pub(crate) fn pending(
+		&mut self,
+		node: &NodeProto,
+		kind: PendingKind,
+	) -> Result<(), CompileError> {
+		let p = Pending { node: node.name.clone(), op: node.op_type.clone(), kind, relu: false };
+		self.set(node, Value::Pending(p))
+	}
+}

@@ -1,0 +1,249 @@
+//! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
+//! Flatten/Reshape) and the table that defines quantized Add.
+
+use crate::{
+	lower::{unsupported, Lowering, PendingKind, Value},
+	onnx::{attr, attr_int, attr_ints, elements, int_values, NodeProto},
+	CompileError,
+};
+use aipin_kernels::inference::program::{Tensor, Window, ADD_TABLE};
+
+/// The [`Add`] table: onnxruntime's `QLinearAdd` on x86-64 with AVX2 and FMA (its
+/// `MlasQLinearAddKernelAvx2Helper`), evaluated for all 65,536 operand pairs:
+///
+/// ```text
+/// r_a = f32(s_a / s_y),  r_b = f32(s_b / s_y)
+/// fixed = f32(zp_y) − f32(f32(r_a · zp_a) + f32(r_b · zp_b))
+/// t = fma(a, r_a, fma(b, r_b, fixed))          (a, b: the raw stored values)
+/// y = sat8(sat16(nearbyint(t)))                 (out of i32 range: i32::MIN, as CVTPS2DQ)
+/// ```
+///
+/// With a folded Relu the low end is also clamped to `zp_y`. IEEE-754 defines every step
+/// (`mul_add` is the correctly rounded fused multiply-add), so these bytes are the same on any
+/// machine that compiles the model; the kernel only looks them up.
+pub(crate) fn add_table(a: &Tensor, b: &Tensor, y: &Tensor, relu: bool) -> Vec<u8> {
+	let sy = f32::from_bits(y.scale);
+	let ra = f32::from_bits(a.scale) / sy;
+	let rb = f32::from_bits(b.scale) / sy;
+	let fixed = y.zero_point as f32 - (ra * a.zero_point as f32 + rb * b.zero_point as f32);
+	let (lo, hi) = y.dtype.range();
+	let lo = if relu { lo.max(y.zero_point) } else { lo };
+	let mut table = vec![0u8; ADD_TABLE];
+	for ba in 0..256usize {
+		for bb in 0..256usize {
+			let va = a.dtype.from_byte(ba as u8) as f32;
+			let vb = b.dtype.from_byte(bb as u8) as f32;
+			let t = va.mul_add(ra, vb.mul_add(rb, fixed));
+			let r = t.round_ties_even();
+			let r = if !(-2147483648.0..2147483648.0).contains(&r) { i32::MIN } else { r as i32 };
+			let r = r.clamp(i16::MIN as i32, i16::MAX as i32).clamp(lo, hi);
+			table[ba << 8 | bb] = y.dtype.to_byte(r);
+		}
+	}
+	table
+}
+
+impl Lowering<'_> {
+	pub(crate) fn conv(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let weight = self.qconst(node, 1)?.ok_or_else(|| unsupported(node, "no weights"))?;
+		let bias = self.qconst(node, 2)?;
+		let Some([ci, h, w]) =
+			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
+		else {
+			return Err(unsupported(node, "only 2-D convolutions of [C, H, W] inputs"));
+		};
+		if attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET") {
+			return Err(unsupported(node, "auto_pad (give explicit pads)"));
+		}
+		let [co, cig, kh, kw] = weight.dims[..] else {
+			return Err(unsupported(node, "weights must be [C_out, C_in/group, kh, kw]"));
+		};
+		let group = attr_int(node, "group", 1);
+		let to_u32 = |v: &[i64], n: usize| -> Option<Vec<u32>> {
+			(v.len() == n && v.iter().all(|&x| (0..=u32::MAX as i64).contains(&x)))
+				.then(|| v.iter().map(|&x| x as u32).collect())
+		};
+		let ks = to_u32(&attr_ints(node, "kernel_shape", &[kh, kw]), 2);
+		let st = to_u32(&attr_ints(node, "strides", &[1, 1]), 2);
+		let di = to_u32(&attr_ints(node, "dilations", &[1, 1]), 2);
+		let pa = to_u32(&attr_ints(node, "pads", &[0, 0, 0, 0]), 4);
+		let (Some(ks), Some(st), Some(di), Some(pa)) = (ks, st, di, pa) else {
+			return Err(unsupported(node, "kernel_shape, strides, dilations and pads must be 2-D"));
+		};
+		if ks != [kh as u32, kw as u32] || group < 1 || cig * group != ci as i64 || co % group != 0
+		{
+			return Err(unsupported(
+				node,
+				"weights do not match the input channels, group or kernel_shape",
+			));
+		}
+		if weight.scales.len() > 1 && weight.axis != 0 {
+			return Err(unsupported(node, "per-channel weight scales must be on axis 0"));
+		}
+		let window = Window {
+			kernel: [ks[0], ks[1]],
+			stride: [st[0], st[1]],
+			dilation: [di[0], di[1]],
+			pads: [pa[0], pa[1], pa[2], pa[3]],
+		};
+		let [oh, ow] = window
+			.output(h, w)
+			.ok_or_else(|| unsupported(node, "the kernel does not fit the padded input"))?;
+		let out = vec![co as u32, oh, ow];
+		self.pending(node, PendingKind::Conv { x, weight, bias, group: group as u32, window, out })
+	}
+
+	pub(crate) fn dense(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let mut weight = self
+			.qconst(node, 1)?
+			.ok_or_else(|| unsupported(node, "weights must be a quantized constant"))?;
+		let gemm = node.op_type == "Gemm";
+		let bias = if gemm { self.qconst(node, 2)? } else { None };
+		let tx = &self.tensors[x as usize];
+		if tx.shape.len() != 1 {
+			return Err(unsupported(node, "the input must be [batch, K] (Flatten first)"));
+		}
+		let k = tx.shape[0] as i64;
+		if gemm {
+			let one = |n: &str| attr(node, n).is_none_or(|a| a.f == 1.0);
+			if !one("alpha") || !one("beta") || attr_int(node, "transA", 0) != 0 {
+				return Err(unsupported(node, "alpha, beta must be 1 and transA 0"));
+			}
+		}
+		let trans_b = gemm && attr_int(node, "transB", 0) == 1;
+		let [d0, d1] = weight.dims[..] else {
+			return Err(unsupported(node, "weights must be 2-D"));
+		};
+		let (kk, n) = if trans_b { (d1, d0) } else { (d0, d1) };
+		if kk != k || elements(&weight.dims) != weight.values.len() as i64 {
+			return Err(unsupported(
+				node,
+				format!("weights are {:?}; the input has K = {k}", weight.dims),
+			));
+		}
+		// Per-channel scales are along the output axis: 0 for B[N, K], 1 for B[K, N].
+		if weight.scales.len() > 1 && weight.axis != if trans_b { 0 } else { 1 } {
+			return Err(unsupported(
+				node,
+				"per-channel weight scales must be along the output axis",
+			));
+		}
+		if !trans_b {
+			let (k, n) = (kk as usize, n as usize);
+			let mut t = vec![0; k * n];
+			for i in 0..k {
+				for j in 0..n {
+					t[j * k + i] = weight.values[i * n + j];
+				}
+			}
+			weight.values = t;
+		}
+		let out = vec![n as u32];
+		self.pending(
+			node,
+			PendingKind::Conv { x, weight, bias, group: 1, window: Window::dense(), out },
+		)
+	}
+
+	pub(crate) fn max_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let Some([c, h, w]) =
+			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
+		else {
+			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
+		};
+		if node.output.len() > 1
+			|| attr_int(node, "ceil_mode", 0) != 0
+			|| attr_int(node, "storage_order", 0) != 0
+		{
+			return Err(unsupported(
+				node,
+				"Indices output, ceil_mode and storage_order are not supported",
+			));
+		}
+		if attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET")
+			|| attr_ints(node, "dilations", &[1, 1]) != [1, 1]
+		{
+			return Err(unsupported(node, "auto_pad and dilations are not supported"));
+		}
+		let ks = attr_ints(node, "kernel_shape", &[]);
+		let st = attr_ints(node, "strides", &[1, 1]);
+		let pa = attr_ints(node, "pads", &[0, 0, 0, 0]);
+		let ok = |v: &[i64], n| v.len() == n && v.iter().all(|&x| (0..=64).contains(&x));
+		if !ok(&ks, 2) || !ok(&st, 2) || !ok(&pa, 4) {
+			return Err(unsupported(
+				node,
+				"kernel_shape, strides and pads must be 2-D and at most 64",
+			));
+		}
+		let window = Window {
+			kernel: [ks[0] as u32, ks[1] as u32],
+			stride: [st[0] as u32, st[1] as u32],
+			dilation: [1, 1],
+			pads: [pa[0] as u32, pa[1] as u32, pa[2] as u32, pa[3] as u32],
+		};
+		let [oh, ow] = window
+			.output(h, w)
+			.ok_or_else(|| unsupported(node, "the window does not fit the input"))?;
+		self.pending(node, PendingKind::MaxPool { x, window, out: vec![c, oh, ow] })
+	}
+
+	pub(crate) fn reshape(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let (shape, float) = match self.get(node, 0)? {
+			Value::Float(s) => (s.clone(), true),
+			Value::Dq(t) => (self.tensors[*t as usize].shape.clone(), false),
+			_ => {
+				return Err(unsupported(
+					node,
+					"input must be the float input or a dequantized activation",
+				))
+			},
+		};
+		let total: u64 = shape.iter().map(|&d| d as u64).product();
+		let out: Vec<u32> = if node.op_type == "Flatten" {
+			if attr_int(node, "axis", 1) != 1 {
+				return Err(unsupported(node, "only axis 1 (keep the batch)"));
+			}
+			vec![total as u32]
+		} else {
+			let Value::Const(t) = self.get(node, 1)? else {
+				return Err(unsupported(node, "the target shape must be a constant"));
+			};
+			let dims =
+				int_values(t).ok_or_else(|| unsupported(node, "the target shape must be int64"))?;
+			if attr_int(node, "allowzero", 0) != 0
+				|| dims.is_empty()
+				|| !(dims[0] == -1 || dims[0] == 0)
+			{
+				return Err(unsupported(
+					node,
+					"the target shape must keep the batch dimension first (0 or -1)",
+				));
+			}
+			let rest = &dims[1..];
+			let known: i64 = rest.iter().filter(|&&d| d > 0).product();
+			let mut out = Vec::new();
+			for (i, &d) in rest.iter().enumerate() {
+				match d {
+					-1 if known > 0 && total as i64 % known == 0 => {
+						out.push((total as i64 / known) as u32)
+					},
+					0 if i < shape.len() - 1 => out.push(shape[i + 1]),
+					d if d > 0 => out.push(d as u32),
+					_ => return Err(unsupported(node, format!("target shape {dims:?}"))),
+				}
+			}
+			out
+		};
+		if out.iter().map(|&d| d as u64).product::<u64>() != total || out.is_empty() {
+			return Err(unsupported(node, "the target shape changes the element count"));
+		}
+		if float {
+			return self.set(node, Value::Float(out));
+		}
+		let Value::Dq(x) = self.get(node, 0)?.clone() else { unreachable!() };
+		self.pending(node, PendingKind::Reshape { x, out })
+	}
+}
