@@ -11,8 +11,9 @@
 //! The server is bounded: at most [`MAX_IN_FLIGHT`] requests are served at once (more are
 //! shed with 503 at once, not queued), each gets [`REQUEST_TIMEOUT`] (then 408), journal and
 //! file reads and hashing run on the blocking pool, never on the async threads the chain loop
-//! shares, and the Merkle trees of the last [`CACHED_TREES`] results are kept, so downloading
-//! every chunk of an output hashes it once, not once per chunk.
+//! shares, and the last settled results are kept in memory with their Merkle trees (up to
+//! [`CACHED_BYTES`] of output), so downloading every chunk of an output reads and hashes it
+//! once, not once per chunk.
 
 use crate::journal::{Journal, Stage};
 use aipin_primitives::result::{ResultTree, RESULT_CHUNK_SIZE};
@@ -36,8 +37,22 @@ use std::{
 pub const MAX_IN_FLIGHT: usize = 64;
 /// Time one request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Result trees kept for chunk proofs.
-pub const CACHED_TREES: usize = 16;
+/// Output bytes of settled results kept in memory, with their trees, for chunk requests.
+pub const CACHED_BYTES: usize = 256 << 20;
+
+/// How much the server takes on: requests at once (more are shed with 503) and how long each
+/// may take (then 408).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+	pub max_in_flight: usize,
+	pub timeout: Duration,
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Self { max_in_flight: MAX_IN_FLIGHT, timeout: REQUEST_TIMEOUT }
+	}
+}
 
 /// Counters exported at `/metrics`.
 #[derive(Default)]
@@ -59,17 +74,38 @@ pub struct Metrics {
 	pub kernel_us: AtomicU64,
 }
 
+/// A settled result as the server keeps it: its root, its bytes and their Merkle tree.
+struct Settled {
+	root: [u8; 32],
+	bytes: Vec<u8>,
+	tree: ResultTree,
+}
+
 #[derive(Clone)]
 struct Ctx {
 	journal: Arc<Journal>,
 	metrics: Arc<Metrics>,
-	/// The most recently used result trees, newest last.
-	trees: Arc<Mutex<VecDeque<(u64, Arc<ResultTree>)>>>,
+	/// The most recently used settled results, newest last, at most `CACHED_BYTES` of output.
+	settled: Arc<Mutex<VecDeque<(u64, Arc<Settled>)>>>,
 }
 
-/// The router (also used by tests without a socket).
+/// The router with the default [`Limits`] (also used by tests without a socket).
 pub fn router(journal: Arc<Journal>, metrics: Arc<Metrics>) -> Router {
-	let bounds = tower::ServiceBuilder::new()
+	let settled = Arc::new(Mutex::new(VecDeque::new()));
+	let routes = Router::new()
+		.route("/health", get(health))
+		.route("/metrics", get(metrics_text))
+		.route("/results/{task}", get(result))
+		.route("/results/{task}/chunks/{index}", get(chunk))
+		.with_state(Ctx { journal, metrics, settled });
+	bounded(routes, Limits::default())
+}
+
+/// `routes` behind the server's bounds: at most `limits.max_in_flight` requests at once (more
+/// are answered 503 at once, not queued) and `limits.timeout` each (then 408). The bounds wrap
+/// the whole router as one service: `Router::layer` would give every route its own limit.
+pub fn bounded(routes: Router, limits: Limits) -> Router {
+	let service = tower::ServiceBuilder::new()
 		.layer(axum::error_handling::HandleErrorLayer::new(|e: tower::BoxError| async move {
 			if e.is::<tower::timeout::error::Elapsed>() {
 				(StatusCode::REQUEST_TIMEOUT, "request timed out")
@@ -78,16 +114,10 @@ pub fn router(journal: Arc<Journal>, metrics: Arc<Metrics>) -> Router {
 			}
 		}))
 		.load_shed()
-		.concurrency_limit(MAX_IN_FLIGHT)
-		.timeout(REQUEST_TIMEOUT);
-	let trees = Arc::new(Mutex::new(VecDeque::new()));
-	Router::new()
-		.route("/health", get(health))
-		.route("/metrics", get(metrics_text))
-		.route("/results/{task}", get(result))
-		.route("/results/{task}/chunks/{index}", get(chunk))
-		.layer(bounds)
-		.with_state(Ctx { journal, metrics, trees })
+		.concurrency_limit(limits.max_in_flight)
+		.timeout(limits.timeout)
+		.service(routes);
+	Router::new().fallback_service(service)
 }
 
 async fn health(State(ctx): State<Ctx>) -> impl IntoResponse {
@@ -153,11 +183,18 @@ fn internal(e: impl std::fmt::Display) -> Refusal {
 	Refusal::Internal(e.to_string())
 }
 
-/// The stored output of `task`, if this worker computed it and the chain settled the task
-/// with its root. Reads run on the blocking pool.
-async fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u8>), Refusal> {
+/// `task`'s result, if this worker computed it and the chain settled the task with its root:
+/// from the cache, or read from the journal and hashed on the blocking pool (then cached).
+async fn settled_result(ctx: &Ctx, task: u64) -> Result<Arc<Settled>, Refusal> {
+	let cached = {
+		let settled = ctx.settled.lock().unwrap_or_else(|p| p.into_inner());
+		settled.iter().find(|(t, _)| *t == task).map(|(_, s)| s.clone())
+	};
+	if let Some(s) = cached {
+		return Ok(s);
+	}
 	let journal = ctx.journal.clone();
-	let read = tokio::task::spawn_blocking(move || -> Result<_, Refusal> {
+	let read = tokio::task::spawn_blocking(move || -> Result<Settled, Refusal> {
 		let entry = match journal.get(task) {
 			Ok(Some(e)) if matches!(e.stage, Stage::Done { accepted: true, .. }) => e,
 			Ok(Some(e)) if !e.stage.is_final() => {
@@ -167,46 +204,38 @@ async fn output_of(ctx: &Ctx, task: u64) -> Result<(crate::journal::Entry, Vec<u
 			Ok(_) => return Err(Refusal::NotFound(format!("no accepted result for task {task}"))),
 			Err(e) => return Err(internal(e)),
 		};
-		match journal.load_output(task) {
-			Ok(bytes) => Ok((entry, bytes)),
-			Err(_) => Err(Refusal::NotFound(format!("output of task {task} is gone"))),
-		}
+		let bytes = journal
+			.load_output(task)
+			.map_err(|_| Refusal::NotFound(format!("output of task {task} is gone")))?;
+		let tree = ResultTree::new(&bytes);
+		Ok(Settled { root: entry.root, bytes, tree })
 	});
-	read.await.map_err(internal)?
-}
-
-/// The Merkle tree of `task`'s output, from the cache or hashed on the blocking pool.
-async fn tree_of(ctx: &Ctx, task: u64, bytes: Arc<Vec<u8>>) -> Result<Arc<ResultTree>, Refusal> {
-	let cached = {
-		let trees = ctx.trees.lock().unwrap_or_else(|p| p.into_inner());
-		trees.iter().find(|(t, _)| *t == task).map(|(_, tree)| tree.clone())
-	};
-	if let Some(tree) = cached {
-		return Ok(tree);
+	let fresh = Arc::new(read.await.map_err(internal)??);
+	// A settled result never changes (`Done` is final), so it can be kept as long as memory
+	// allows; the oldest go first.
+	let mut settled = ctx.settled.lock().unwrap_or_else(|p| p.into_inner());
+	settled.retain(|(t, _)| *t != task);
+	settled.push_back((task, fresh.clone()));
+	let mut kept: usize = settled.iter().map(|(_, s)| s.bytes.len()).sum();
+	while kept > CACHED_BYTES && settled.len() > 1 {
+		if let Some((_, old)) = settled.pop_front() {
+			kept -= old.bytes.len();
+		}
 	}
-	let tree = Arc::new(
-		tokio::task::spawn_blocking(move || ResultTree::new(&bytes)).await.map_err(internal)?,
-	);
-	let mut trees = ctx.trees.lock().unwrap_or_else(|p| p.into_inner());
-	trees.retain(|(t, _)| *t != task);
-	if trees.len() >= CACHED_TREES {
-		trees.pop_front();
-	}
-	trees.push_back((task, tree.clone()));
-	Ok(tree)
+	Ok(fresh)
 }
 
 async fn result(State(ctx): State<Ctx>, Path(task): Path<u64>) -> Response {
-	match output_of(&ctx, task).await {
-		Ok((e, bytes)) => (
+	match settled_result(&ctx, task).await {
+		Ok(s) => (
 			[
 				(header::CONTENT_TYPE, "application/octet-stream".to_string()),
 				(
 					header::HeaderName::from_static("x-aipin-result-root"),
-					format!("0x{}", hex::encode(e.root)),
+					format!("0x{}", hex::encode(s.root)),
 				),
 			],
-			bytes,
+			s.bytes.clone(),
 		)
 			.into_response(),
 		Err(r) => r.into_response(),
@@ -214,24 +243,20 @@ async fn result(State(ctx): State<Ctx>, Path(task): Path<u64>) -> Response {
 }
 
 async fn chunk(State(ctx): State<Ctx>, Path((task, index)): Path<(u64, u32)>) -> Response {
-	let (e, bytes) = match output_of(&ctx, task).await {
-		Ok(x) => x,
+	let s = match settled_result(&ctx, task).await {
+		Ok(s) => s,
 		Err(r) => return r.into_response(),
 	};
-	let bytes = Arc::new(bytes);
-	let tree = match tree_of(&ctx, task, bytes.clone()).await {
-		Ok(t) => t,
-		Err(r) => return r.into_response(),
-	};
+	let (bytes, root) = (&s.bytes, s.root);
 	let chunks = aipin_primitives::result::chunk_count(bytes.len() as u64);
-	let Some(proof) = tree.proof(index) else {
+	let Some(proof) = s.tree.proof(index) else {
 		return not_found(format!("task {task} has {chunks} chunks; no chunk {index}"));
 	};
 	let start = index as usize * RESULT_CHUNK_SIZE;
 	let end = (start + RESULT_CHUNK_SIZE).min(bytes.len());
 	Json(serde_json::json!({
 		"task": task,
-		"root": format!("0x{}", hex::encode(e.root)),
+		"root": format!("0x{}", hex::encode(root)),
 		"bytes": bytes.len(),
 		"chunks": chunks,
 		"index": index,
@@ -296,6 +321,43 @@ mod tests {
 			assert_eq!(status(&format!("{base}/results/1")).await, Err(404), "{stage:?}");
 			assert_eq!(status(&format!("{base}/results/1/chunks/0")).await, Err(404), "{stage:?}");
 		}
+	}
+
+	/// The bounds hold against a client that floods the server: with every slot taken by a
+	/// slow request, one more is shed at once with 503 (not queued), and a request that runs
+	/// past the timeout is answered 408; the server serves normally afterwards.
+	#[tokio::test]
+	async fn a_flood_is_shed_and_a_slow_request_times_out() {
+		// A handler that would take far longer than the timeout allows.
+		let routes = Router::new()
+			.route(
+				"/slow",
+				get(|| async {
+					tokio::time::sleep(Duration::from_secs(30)).await;
+					"done"
+				}),
+			)
+			.route("/fast", get(|| async { "fast" }));
+		let limits = Limits { max_in_flight: 2, timeout: Duration::from_secs(3) };
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let base = format!("http://{}", listener.local_addr().unwrap());
+		tokio::spawn(async move { axum::serve(listener, bounded(routes, limits)).await.unwrap() });
+		let slow: Vec<_> =
+			(0..2).map(|_| tokio::spawn(status_of(format!("{base}/slow")))).collect();
+		tokio::time::sleep(Duration::from_millis(500)).await;
+		// Both slots are taken: shed with 503 (queued, it would have waited for a slot and
+		// been served).
+		assert_eq!(status(&format!("{base}/fast")).await, Err(503));
+		// The slow ones run out of time.
+		for s in slow {
+			assert_eq!(s.await.unwrap(), Err(408));
+		}
+		// The timed-out requests freed their slots.
+		assert_eq!(status(&format!("{base}/fast")).await, Ok(b"fast".to_vec()));
+	}
+
+	async fn status_of(url: String) -> Result<Vec<u8>, u16> {
+		status(&url).await
 	}
 
 	#[tokio::test]
