@@ -118,7 +118,7 @@ pub mod escrow {
 		/// A replica reported the task's input unusable.
 		InputReported { task: TaskId, provider: AccountId, fault: InputFault }
 		/// A majority reported the input unusable: the consumer forfeited its input fee.
-		InputFeeForfeited { task: TaskId, consumer: AccountId, credits: Credits }
+		ConsumerFeeForfeited { task: TaskId, consumer: AccountId, credits: Credits }
 		/// A provider was paid.
 		ProviderPaid { task: TaskId, provider: AccountId, credits: Credits }
 		/// An honest replica's standing result is paid from a faulty one's slash.

@@ -113,6 +113,9 @@ pub enum TerminalReason {
 	/// hash): the consumer's fault. Nobody is slashed; the consumer forfeits the input fee and
 	/// gets the rest of the escrow back.
 	BadInput,
+	/// Still queued when the queue was full and a task escrowing more took its place; full
+	/// refund.
+	Outbid,
 }
 
 impl TerminalReason {
@@ -133,6 +136,16 @@ impl TerminalReason {
 			Self::ResolvedByMajority | Self::ResolvedByTiebreak | Self::FailedProviderFault
 		)
 	}
+}
+
+/// A task waiting in the escrow pallet's queue, with what it escrows (a new task must escrow
+/// more to take its place when the queue is full).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct QueueEntry {
+	/// The task.
+	pub task: TaskId,
+	/// Credits it escrows.
+	pub escrow: Credits,
 }
 
 /// The part a provider plays in a task.

@@ -4,7 +4,7 @@
 //! `BadInput`: no provider is slashed or loses stake, and the consumer forfeits its input fee.
 
 use aipin_client::events::{
-	escrow::{InputFeeForfeited, InputReported},
+	escrow::{ConsumerFeeForfeited, InputReported},
 	slashing::OffenceReported,
 };
 use aipin_primitives::{InputFault, TerminalReason};
@@ -73,7 +73,7 @@ async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
 	let reports = net.events::<InputReported>(1, now).await;
 	assert_eq!(reports.len(), 2, "{reports:?}");
 	assert!(reports.iter().all(|(_, r)| r.task == id && r.fault == InputFault::WrongHash));
-	let forfeited = net.events::<InputFeeForfeited>(1, now).await;
+	let forfeited = net.events::<ConsumerFeeForfeited>(1, now).await;
 	assert_eq!(forfeited.len(), 1);
 	assert_eq!(forfeited[0].1.consumer, alice);
 	assert_eq!(forfeited[0].1.credits, escrow / 10, "10% of the escrow");

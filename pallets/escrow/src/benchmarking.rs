@@ -71,6 +71,7 @@ fn submit<T: Config>(who: &T::AccountId, r: u32) -> TaskId {
 		deadline,
 	)
 	.expect("bench task submits")
+	.0
 }
 
 /// Moves to the next block and assigns queued task `id`.

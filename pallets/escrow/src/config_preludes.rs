@@ -12,7 +12,7 @@ use frame_support::{
 use sp_runtime::Perbill;
 
 frame_support::parameter_types! {
-	pub const TestInputFaultFee: Perbill = Perbill::from_percent(10);
+	pub const TestConsumerFaultFee: Perbill = Perbill::from_percent(10);
 }
 
 /// Replication up to 5, 4 KiB inline inputs, 5-block commit and reveal windows (block numbers
@@ -42,6 +42,6 @@ impl DefaultConfig for TestDefaultConfig {
 	type RevealWindow = ConstUint<5>;
 	type MaxTaskLifetime = ConstUint<100>;
 	type RetentionPeriod = ConstUint<20>;
-	type InputFaultFee = TestInputFaultFee;
+	type ConsumerFaultFee = TestConsumerFaultFee;
 	type WeightInfo = ();
 }

@@ -83,6 +83,7 @@ impl<T: Config> Pallet<T> {
 			<= deadline
 	}
 
+	/// Submits a task; returns its id and the queued task it displaced, if the queue was full.
 	pub(crate) fn do_submit(
 		consumer: T::AccountId,
 		kernel: KernelId,
@@ -91,7 +92,7 @@ impl<T: Config> Pallet<T> {
 		replication: u8,
 		max_price: Credits,
 		deadline: BlockNumberFor<T>,
-	) -> Result<TaskId, DispatchError> {
+	) -> Result<(TaskId, Option<TaskId>), DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let quote = Self::do_quote(kernel, &params, replication, max_price)?;
 		// Assignment happens at `now + 1` at the earliest, then a full round must fit.
@@ -124,19 +125,41 @@ impl<T: Config> Pallet<T> {
 		let open = OpenTasks::<T>::get(&consumer);
 		ensure!(open < T::MaxOpenTasksPerConsumer::get(), Error::<T>::TooManyOpenTasks);
 		let mut queue = Queue::<T>::get();
-		ensure!(!queue.is_full(), Error::<T>::QueueFull);
+		// A full queue takes a task only in the place of the one escrowing least (the newest
+		// of those), and only for a larger escrow.
+		let displaced = if queue.is_full() {
+			let (i, lowest) = queue
+				.iter()
+				.enumerate()
+				.min_by_key(|(i, e)| (e.escrow, core::cmp::Reverse(*i)))
+				.ok_or(Error::<T>::QueueFull)?;
+			ensure!(quote.escrow > lowest.escrow, Error::<T>::QueueFull);
+			Some((i, lowest.task))
+		} else {
+			None
+		};
 		ensure!(
 			T::Credits::free_credits(&consumer) >= quote.escrow,
 			Error::<T>::InsufficientCredits
 		);
-		let total =
-			TotalEscrowed::<T>::get().checked_add(quote.escrow).ok_or(Error::<T>::Overflow)?;
+		ensure!(
+			TotalEscrowed::<T>::get().checked_add(quote.escrow).is_some(),
+			Error::<T>::Overflow
+		);
 
 		// Checks done; from here on nothing fails.
 		T::Credits::reserve(&consumer, quote.escrow)
 			.map_err(|_| Error::<T>::InsufficientCredits)?;
 		let id = NextTaskId::<T>::get();
 		NextTaskId::<T>::put(id.saturating_add(1));
+		if let Some((i, outbid)) = displaced {
+			queue.remove(i);
+			if let Some(mut task) = Tasks::<T>::get(outbid) {
+				Self::deposit_event(Event::TaskOutbid { task: outbid, by: id });
+				Self::finish(outbid, &mut task, TerminalReason::Outbid, now, 0);
+				Tasks::<T>::insert(outbid, task);
+			}
+		}
 		let expires = Self::queue_expiry(deadline);
 		let task = TaskOf::<T> {
 			consumer: consumer.clone(),
@@ -157,11 +180,12 @@ impl<T: Config> Pallet<T> {
 		Tasks::<T>::insert(id, task);
 		TaskInputs::<T>::insert(id, input);
 		OpenTasks::<T>::insert(&consumer, open.saturating_add(1));
-		// Cannot fail: checked not full above.
-		let _ = queue.try_push(id);
+		// Cannot fail: checked not full above, or one was removed.
+		let _ = queue.try_push(QueueEntry { task: id, escrow: quote.escrow });
 		Queue::<T>::put(queue);
 		Timeouts::<T>::insert(expires, id, ());
-		TotalEscrowed::<T>::put(total);
+		// After a displaced task's refund (which lowered the total): cannot overflow.
+		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_add(quote.escrow));
 		Self::deposit_event(Event::TaskSubmitted {
 			task: id,
 			consumer,
@@ -171,7 +195,7 @@ impl<T: Config> Pallet<T> {
 			escrow: quote.escrow,
 			deadline,
 		});
-		Ok(id)
+		Ok((id, displaced.map(|(_, outbid)| outbid)))
 	}
 
 	pub(crate) fn do_cancel(who: T::AccountId, id: TaskId) -> Result<u32, DispatchError> {
@@ -188,6 +212,10 @@ impl<T: Config> Pallet<T> {
 		}
 		let slots = task.assignments.len() as u32;
 		let now = frame_system::Pallet::<T>::block_number();
+		if matches!(task.phase, Phase::Commit { .. }) {
+			// Assigned providers may be computing already: cancelling now costs the fee.
+			Self::forfeit_fee(id, &mut task);
+		}
 		Self::finish(id, &mut task, TerminalReason::Cancelled, now, 0);
 		Tasks::<T>::insert(id, task);
 		Ok(slots)

@@ -2,7 +2,7 @@
 //! replacement, and pruning in `on_idle`.
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
-use aipin_primitives::{ComputeCredits, OffenceKind, ProviderRegistry, Requirements, TaskId};
+use aipin_primitives::{OffenceKind, ProviderRegistry, Requirements, TaskId};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
@@ -111,12 +111,12 @@ impl<T: Config> Pallet<T> {
 		}
 		let attempts = T::MaxAssignmentsPerBlock::get().min(queue.len() as u32);
 		for _ in 0..attempts {
-			let id = queue.remove(0);
-			let (left, r) = Self::try_assign(id, now);
+			let entry = queue.remove(0);
+			let (left, r) = Self::try_assign(entry.task, now);
 			weight.saturating_accrue(T::WeightInfo::assign(r.max(1)));
 			if !left {
 				// Cannot fail: one was just removed.
-				let _ = queue.try_push(id);
+				let _ = queue.try_push(entry);
 			}
 		}
 		Queue::<T>::put(queue);
@@ -176,21 +176,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The commit phase closed (its window ended, or everyone acted and some reported the
 	/// input). If a strict majority of the replication reported the input unusable, the task
-	/// ends `BadInput`: nobody is reported, and the consumer forfeits `InputFaultFee` of the
+	/// ends `BadInput`: nobody is reported, and the consumer forfeits `ConsumerFaultFee` of the
 	/// escrow. Otherwise everyone who did not commit — reporters included — is reported
 	/// `MissedCommit`; replicas are replaced once each if a round still fits before the
 	/// deadline, else those who committed reveal (and the task fails if nobody did).
 	pub(crate) fn close_commit(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
 		if Self::input_refused_by_majority(task) {
-			let fee = T::InputFaultFee::get() * task.escrow;
-			let forfeited = if fee > 0 { T::Credits::forfeit(&task.consumer, fee) } else { 0 };
-			task.escrow = task.escrow.saturating_sub(forfeited);
-			TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(forfeited));
-			Self::deposit_event(Event::InputFeeForfeited {
-				task: id,
-				consumer: task.consumer.clone(),
-				credits: forfeited,
-			});
+			Self::forfeit_fee(id, task);
 			Self::finish(id, task, TerminalReason::BadInput, now, 0);
 			return;
 		}

@@ -151,11 +151,12 @@ pub mod pallet {
 		#[pallet::no_default_bounds]
 		type RetentionPeriod: Get<BlockNumberFor<Self>>;
 
-		/// Share of a task's escrow its consumer forfeits when a majority of the replicas report
-		/// its input unusable (`BadInput`). The credits are destroyed, not paid to anyone, so
-		/// reporting bad input earns providers nothing.
+		/// Share of a task's escrow its consumer forfeits when its own doing wastes assigned
+		/// providers' time: a majority of the replicas report its input unusable (`BadInput`),
+		/// or it cancels after assignment. The credits are destroyed, not paid to anyone, so
+		/// providers earn nothing by reporting bad input.
 		#[pallet::constant]
-		type InputFaultFee: Get<sp_runtime::Perbill>;
+		type ConsumerFaultFee: Get<sp_runtime::Perbill>;
 
 		/// Weights of this pallet, from its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -196,9 +197,10 @@ pub mod pallet {
 	pub type ProviderLoad<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// Tasks waiting for providers, oldest first.
+	/// Tasks waiting for providers, in the order assignment tries them, with their escrow (what
+	/// a new task must exceed to take the place of the smallest when the queue is full).
 	#[pallet::storage]
-	pub type Queue<T: Config> = StorageValue<_, BoundedVec<TaskId, T::MaxQueueLen>, ValueQuery>;
+	pub type Queue<T: Config> = StorageValue<_, BoundedVec<QueueEntry, T::MaxQueueLen>, ValueQuery>;
 
 	/// Windows closing at a block: (block, task). A task's entry may be stale (its phase moved
 	/// on); the phase is checked when the entry is handled.
@@ -284,8 +286,12 @@ pub mod pallet {
 		TiebreakerAssigned { task: TaskId, provider: T::AccountId, commit_ends: BlockNumberFor<T> },
 		/// A replica reported the task's input unusable instead of committing.
 		InputReported { task: TaskId, provider: T::AccountId, fault: InputFault },
-		/// A majority reported the input unusable: the consumer forfeited `credits` (destroyed).
-		InputFeeForfeited { task: TaskId, consumer: T::AccountId, credits: Credits },
+		/// The consumer forfeited `credits` of the task's escrow (destroyed): its input was
+		/// reported unusable by a majority, or it cancelled after assignment.
+		ConsumerFeeForfeited { task: TaskId, consumer: T::AccountId, credits: Credits },
+		/// The queue was full and a task escrowing more took this one's place: it ends
+		/// `Outbid` with a full refund.
+		TaskOutbid { task: TaskId, by: TaskId },
 		/// A provider was paid for accepted work.
 		ProviderPaid { task: TaskId, provider: T::AccountId, credits: Credits },
 		/// The task ended without a result although `provider` revealed one that nobody
@@ -346,7 +352,8 @@ pub mod pallet {
 		DeadlineTooFar,
 		/// The consumer has `MaxOpenTasksPerConsumer` unfinished tasks.
 		TooManyOpenTasks,
-		/// The assignment queue is full; try again later.
+		/// The assignment queue is full of tasks escrowing at least as much as this one: escrow
+		/// more (a higher max price), or try again later.
 		QueueFull,
 		/// Not enough free credits for the escrow.
 		InsufficientCredits,
@@ -470,15 +477,18 @@ pub mod pallet {
 		/// The task waits in the queue; the next block's `on_initialize` assigns `replication`
 		/// providers (so the submitter cannot see the randomness that picks them). If no
 		/// eligible providers are found before `deadline − CommitWindow − RevealWindow`, the
-		/// task expires with a full refund.
+		/// task expires with a full refund. When the queue is full, the task takes the place of
+		/// the queued task with the smallest escrow if its own escrow is larger (that task ends
+		/// `Outbid`, fully refunded); otherwise it is refused (`QueueFull`). So a flood of cheap
+		/// tasks cannot keep a task out: it would have to escrow more in every slot.
 		///
 		/// ## Events
-		/// `TaskSubmitted`.
+		/// `TaskSubmitted`; maybe `TaskOutbid` and `TaskFinished` for the task it displaced.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_task(match &input {
 			TaskInput::Inline(bytes) => bytes.len() as u32,
 			_ => 0,
-		}))]
+		}).saturating_add(T::WeightInfo::expire_queued(T::MaxQueueLen::get())))]
 		pub fn submit_task(
 			origin: OriginFor<T>,
 			kernel: KernelId,
@@ -487,10 +497,19 @@ pub mod pallet {
 			replication: u8,
 			max_price: Credits,
 			deadline: BlockNumberFor<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let consumer = ensure_signed(origin)?;
-			Self::do_submit(consumer, kernel, params, input, replication, max_price, deadline)
-				.map(|_| ())
+			let bytes = match &input {
+				TaskInput::Inline(bytes) => bytes.len() as u32,
+				_ => 0,
+			};
+			let (_, outbid) =
+				Self::do_submit(consumer, kernel, params, input, replication, max_price, deadline)?;
+			let mut actual = T::WeightInfo::submit_task(bytes);
+			if outbid.is_some() {
+				actual.saturating_accrue(T::WeightInfo::expire_queued(T::MaxQueueLen::get()));
+			}
+			Ok(Some(actual).into())
 		}
 
 		/// Cancels a task nobody has committed to yet; the whole escrow is refunded.
@@ -571,12 +590,12 @@ pub mod pallet {
 		/// Allowed in the commit window, for external inputs only. Once a strict majority of
 		/// the replication has reported, the task ends `BadInput` at once: nobody is slashed
 		/// (a consumer can make an input unusable, and providers must not pay for it), and the
-		/// consumer forfeits `InputFaultFee` of the escrow. A report the majority does not
+		/// consumer forfeits `ConsumerFaultFee` of the escrow. A report the majority does not
 		/// share counts as a missed commit when the window closes, so reporting never
 		/// excuses a provider from work others could do.
 		///
 		/// ## Events
-		/// `InputReported`; on a majority `InputFeeForfeited` and `TaskFinished`.
+		/// `InputReported`; on a majority `ConsumerFeeForfeited` and `TaskFinished`.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::commit_result(MaxAssignmentsOf::<T>::get())
 			.saturating_add(T::WeightInfo::commit_timeout(T::MaxReplication::get())))]

@@ -6,6 +6,7 @@ use aipin_primitives::{
 	TaskOutcome,
 };
 use alloc::vec::Vec;
+use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 
 /// What resolving a task led to (for weight accounting).
@@ -141,6 +142,20 @@ impl<T: Config> Pallet<T> {
 		Self::finish(id, task, reason, now, paid);
 	}
 
+	/// Destroys `ConsumerFaultFee` of the task's escrow: its consumer wasted the assigned
+	/// providers' time (bad input, a cancel after assignment).
+	pub(crate) fn forfeit_fee(id: TaskId, task: &mut TaskOf<T>) {
+		let fee = T::ConsumerFaultFee::get() * task.escrow;
+		let forfeited = if fee > 0 { T::Credits::forfeit(&task.consumer, fee) } else { 0 };
+		task.escrow = task.escrow.saturating_sub(forfeited);
+		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(forfeited));
+		Self::deposit_event(Event::ConsumerFeeForfeited {
+			task: id,
+			consumer: task.consumer.clone(),
+			credits: forfeited,
+		});
+	}
+
 	/// Ends a task: refunds what is left in escrow, frees its providers and consumer slot,
 	/// drops its input and schedules its pruning.
 	pub(crate) fn finish(
@@ -176,7 +191,7 @@ impl<T: Config> Pallet<T> {
 		});
 		TaskInputs::<T>::remove(id);
 		if was_queued {
-			Queue::<T>::mutate(|q| q.retain(|x| *x != id));
+			Queue::<T>::mutate(|q| q.retain(|x| x.task != id));
 		}
 		Retired::<T>::insert(now, id, ());
 		Self::deposit_event(Event::TaskFinished {

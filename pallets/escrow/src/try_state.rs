@@ -68,7 +68,11 @@ impl<T: Config> Pallet<T> {
 			TaskInputs::<T>::iter_keys().count() == open.values().sum::<u32>() as usize,
 			"inputs of finished tasks kept"
 		);
-		let mut queue = Queue::<T>::get().into_inner();
+		for entry in Queue::<T>::get() {
+			let escrow = Tasks::<T>::get(entry.task).map(|t| t.escrow);
+			ensure!(escrow == Some(entry.escrow), "a queue entry's escrow is not its task's");
+		}
+		let mut queue: Vec<TaskId> = Queue::<T>::get().iter().map(|e| e.task).collect();
 		queue.sort_unstable();
 		queued.sort_unstable();
 		ensure!(queue == queued, "the queue does not hold exactly the queued tasks");

@@ -7,7 +7,7 @@ pub use aipin_primitives::{
 		MAX_TERMS,
 	},
 	task::{
-		Assignment, InputFault, OperatorTask, Phase, ProviderRisk, Quote, Role, SlotState,
-		TaskInfo, TaskInput, TerminalReason,
+		Assignment, InputFault, OperatorTask, Phase, ProviderRisk, QueueEntry, Quote, Role,
+		SlotState, TaskInfo, TaskInput, TerminalReason,
 	},
 };

@@ -2,7 +2,7 @@
 //! unusable — a URL that stalls, bytes of another size or hash — and used to get every assigned
 //! provider slashed for a missed commit (three such tasks a day jailed it). Now replicas report
 //! the input instead of committing: a majority's report ends the task `BadInput`, nobody is
-//! slashed, and the consumer forfeits `InputFaultFee` of its escrow (destroyed, so reporting
+//! slashed, and the consumer forfeits `ConsumerFaultFee` of its escrow (destroyed, so reporting
 //! earns providers nothing). A report the majority does not share is a missed commit.
 
 use crate::mock::*;
@@ -55,7 +55,7 @@ fn a_majority_report_ends_the_task_with_no_slash_and_the_consumer_pays_the_fee()
 		assert_eq!(finished_reason(id), Some(TerminalReason::BadInput), "ends at once");
 		// Escrow 2 units × 10 × 3 = 60 credits; 10% forfeited, the rest refunded.
 		assert_eq!(credits(CONSUMER), (free_before - 6, 0));
-		assert!(escrow_events().contains(&Event::InputFeeForfeited {
+		assert!(escrow_events().contains(&Event::ConsumerFeeForfeited {
 			task: id,
 			consumer: CONSUMER,
 			credits: 6

@@ -209,8 +209,11 @@ fn commit_errors() {
 	});
 }
 
+/// Cancelling is free while the task is queued. After assignment the providers may be
+/// computing already: cancelling then costs the consumer-fault fee (destroyed), and the rest
+/// is refunded.
 #[test]
-fn cancel_before_any_commit_refunds_everything() {
+fn cancel_before_any_commit_refunds_all_but_the_fee_once_assigned() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (free0, _) = credits(CONSUMER);
 		// Cancelled while queued.
@@ -229,12 +232,18 @@ fn cancel_before_any_commit_refunds_everything() {
 			Error::<Test>::TaskFinished
 		);
 
-		// Cancelled after assignment, before any commit: providers are freed.
+		// Cancelled after assignment, before any commit: providers are freed; 10% of the
+		// escrow of 40 is forfeited.
 		let b = submit(2);
 		next_block();
 		let ps = providers_of(b);
 		assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), b));
-		assert_eq!(credits(CONSUMER), (free0, 0));
+		assert_eq!(credits(CONSUMER), (free0 - 4, 0));
+		assert!(escrow_events().contains(&Event::ConsumerFeeForfeited {
+			task: b,
+			consumer: CONSUMER,
+			credits: 4
+		}));
 		for p in ps {
 			assert_eq!(ProviderLoad::<Test>::get(p), 0);
 			assert!(offences_of(p).is_empty(), "cancellation is nobody's fault");
@@ -244,7 +253,7 @@ fn cancel_before_any_commit_refunds_everything() {
 			Some(Event::TaskFinished {
 				reason: TerminalReason::Cancelled,
 				paid: 0,
-				refunded: 40,
+				refunded: 36,
 				..
 			})
 		));

@@ -9,7 +9,7 @@ fn submit_with(
 	replication: u8,
 	max_price: u128,
 	deadline: u64,
-) -> sp_runtime::DispatchResult {
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Escrow::submit_task(
 		RuntimeOrigin::signed(CONSUMER),
 		kernel,
@@ -32,7 +32,7 @@ fn submit_reserves_escrow_and_queues() {
 		let t = task(0);
 		assert_eq!((t.work_units, t.escrow, t.input_bytes, t.output_bytes), (9, 189, 768, 512));
 		assert_eq!(t.phase, Phase::Queued { expires: 40 - COMMIT - REVEAL + 1 });
-		assert_eq!(Queue::<Test>::get().into_inner(), vec![0]);
+		assert_eq!(Queue::<Test>::get().into_inner(), vec![QueueEntry { task: 0, escrow: 189 }]);
 		assert_eq!(OpenTasks::<Test>::get(CONSUMER), 1);
 		assert_eq!(TaskInputs::<Test>::get(0), Some(seeded()));
 		assert_eq!(
@@ -227,5 +227,45 @@ fn quote_matches_submission() {
 			Escrow::do_quote(GEMM, &[16, 8], 3, 7),
 			Err(Error::<Test>::WrongParamCount.into())
 		);
+	});
+}
+
+/// A flood of cheap tasks cannot keep a task out of a full queue: the task takes the place of
+/// the queued task escrowing least (the newest of those), which ends `Outbid` with a full
+/// refund; a task escrowing no more than every queued one is refused.
+#[test]
+fn a_full_queue_takes_a_task_that_escrows_more_in_place_of_the_cheapest() {
+	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+		MaxQueueLen::set(3);
+		let flooder = 2;
+		buy_credits(flooder, 1_000);
+		let (flood_free, _) = credits(flooder);
+		// Three tasks of 20 credits each (2 units × price 10 × r 1).
+		let flood: Vec<u64> = (0..3).map(|_| submit_as(flooder, 1, 10)).collect();
+		// Escrowing the same 20 is not enough.
+		assert_noop!(
+			Escrow::submit_task(
+				RuntimeOrigin::signed(CONSUMER),
+				GEMM,
+				params(&[8, 8, 8]),
+				seeded(),
+				1,
+				10,
+				now() + 50
+			),
+			Error::<Test>::QueueFull
+		);
+		// 22 credits (price 11) is.
+		let mine = submit_as(CONSUMER, 1, 11);
+		let queued: Vec<u64> = Queue::<Test>::get().iter().map(|e| e.task).collect();
+		assert_eq!(queued, vec![flood[0], flood[1], mine], "the newest of the cheapest went");
+		assert_eq!(finished_reason(flood[2]), Some(TerminalReason::Outbid));
+		assert!(escrow_events().contains(&Event::TaskOutbid { task: flood[2], by: mine }));
+		assert_eq!(credits(flooder), (flood_free - 40, 40), "the outbid task is refunded");
+		// The next one must beat the cheapest left (20), not the newest.
+		let again = submit_as(CONSUMER, 1, 11);
+		assert_eq!(finished_reason(flood[1]), Some(TerminalReason::Outbid));
+		let queued: Vec<u64> = Queue::<Test>::get().iter().map(|e| e.task).collect();
+		assert_eq!(queued, vec![flood[0], mine, again]);
 	});
 }

@@ -24,7 +24,7 @@ parameter_types! {
 	/// 256 MiB of input at most (external or seeded).
 	pub const MaxInputBytes: u64 = 256 << 20;
 	/// A consumer whose input the replicas report unusable forfeits 10% of the task's escrow.
-	pub const InputFaultFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
+	pub const ConsumerFaultFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
 }
 
 /// Assignment randomness: `blake2_256(subject ‖ parent hash)`.
@@ -64,7 +64,7 @@ impl pallet_task_escrow::Config for Runtime {
 	// A task must settle within the window the staking pallet's unbonding covers.
 	type MaxTaskLifetime = DisputeWindow;
 	type RetentionPeriod = TaskRetention;
-	type InputFaultFee = InputFaultFee;
+	type ConsumerFaultFee = ConsumerFaultFee;
 	type WeightInfo = pallet_task_escrow::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkProviders;
