@@ -12,6 +12,21 @@ const KERNEL: KernelId = 1_000;
 const ASK: Credits = 5;
 const PRICE: Credits = 10;
 
+/// Creates what the benchmarks need: funded consumers and eligible providers (the runtime
+/// implements it with the staking and BME pallets).
+pub trait BenchmarkHelper<AccountId> {
+	/// A registered, responsive provider supporting `kernel` with an ask of at most `ask`.
+	fn provider(
+		index: u32,
+		kernel: aipin_primitives::KernelId,
+		ask: aipin_primitives::Credits,
+	) -> AccountId;
+	/// The operator key of `provider`.
+	fn operator(provider: &AccountId) -> AccountId;
+	/// Gives `who` `amount` free credits.
+	fn fund_credits(who: &AccountId, amount: aipin_primitives::Credits);
+}
+
 fn bytes_kernel<T: Config>() -> KernelSpec {
 	let t =
 		|coef, factors: &[u8]| Term { coef, factors: BoundedVec::truncate_from(factors.to_vec()) };

@@ -83,7 +83,20 @@ impl<T: Config> Pallet<T> {
 			<= deadline
 	}
 
-	/// Submits a task; returns its id and the queued task it displaced, if the queue was full.
+	/// Deprecates kernel `id`: no new tasks.
+	pub(crate) fn do_deprecate_kernel(id: KernelId) -> DispatchResult {
+		Kernels::<T>::try_mutate(id, |k| -> DispatchResult {
+			let k = k.as_mut().ok_or(Error::<T>::UnknownKernel)?;
+			ensure!(!k.deprecated, Error::<T>::KernelDeprecated);
+			k.deprecated = true;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::KernelDeprecated { kernel: id });
+		Ok(())
+	}
+
+	/// Submits a task; returns its id and the weight used (with the eviction of a queued task
+	/// when the queue was full).
 	pub(crate) fn do_submit(
 		consumer: T::AccountId,
 		kernel: KernelId,
@@ -92,7 +105,11 @@ impl<T: Config> Pallet<T> {
 		replication: u8,
 		max_price: Credits,
 		deadline: BlockNumberFor<T>,
-	) -> Result<(TaskId, Option<TaskId>), DispatchError> {
+	) -> Result<(TaskId, Weight), DispatchError> {
+		let mut weight = T::WeightInfo::submit_task(match &input {
+			TaskInput::Inline(bytes) => bytes.len() as u32,
+			_ => 0,
+		});
 		let now = frame_system::Pallet::<T>::block_number();
 		let quote = Self::do_quote(kernel, &params, replication, max_price)?;
 		// Assignment happens at `now + 1` at the earliest, then a full round must fit.
@@ -154,6 +171,7 @@ impl<T: Config> Pallet<T> {
 		NextTaskId::<T>::put(id.saturating_add(1));
 		if let Some((i, outbid)) = displaced {
 			queue.remove(i);
+			weight.saturating_accrue(T::WeightInfo::expire_queued(T::MaxQueueLen::get()));
 			if let Some(mut task) = Tasks::<T>::get(outbid) {
 				Self::deposit_event(Event::TaskOutbid { task: outbid, by: id });
 				Self::finish(outbid, &mut task, TerminalReason::Outbid, now, 0);
@@ -195,7 +213,7 @@ impl<T: Config> Pallet<T> {
 			escrow: quote.escrow,
 			deadline,
 		});
-		Ok((id, displaced.map(|(_, outbid)| outbid)))
+		Ok((id, weight))
 	}
 
 	pub(crate) fn do_cancel(who: T::AccountId, id: TaskId) -> Result<u32, DispatchError> {

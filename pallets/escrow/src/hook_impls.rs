@@ -14,6 +14,21 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{One, Saturating};
 
 impl<T: Config> Pallet<T> {
+	/// Checks the limits the pallet relies on (`integrity_test`): panics on a misconfiguration.
+	pub(crate) fn do_integrity_test() {
+		assert!(T::MaxReplication::get() >= 1, "MaxReplication must be positive");
+		assert!(T::MaxReplication::get() <= u8::MAX as u32, "replication is a u8");
+		assert!(T::MaxAssignmentsPerBlock::get() > 0, "MaxAssignmentsPerBlock > 0");
+		assert!(T::MaxTimeoutsPerBlock::get() > 0, "MaxTimeoutsPerBlock > 0");
+		assert!(T::MaxQueueLen::get() > 0, "MaxQueueLen > 0");
+		let windows = T::CommitWindow::get().saturating_add(T::RevealWindow::get());
+		assert!(
+			T::MaxTaskLifetime::get() >= windows.saturating_add(windows),
+			"a task must have room for its windows and a tie-break"
+		);
+		assert!(!T::CommitWindow::get().is_zero() && !T::RevealWindow::get().is_zero());
+	}
+
 	/// A 32-byte seed for draw `attempt` of assignment round `round` of task `id`.
 	pub(crate) fn seed(id: TaskId, round: u32, attempt: u32) -> [u8; 32] {
 		let subject = (b"aipin/escrow/assign", id, round, attempt).encode();

@@ -23,25 +23,12 @@ pub mod types;
 mod view_impls;
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmarking::BenchmarkHelper;
 pub use types::*;
 pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::task-escrow";
-
-/// Creates what the benchmarks need: funded consumers and eligible providers.
-#[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId> {
-	/// A registered, responsive provider supporting `kernel` with an ask of at most `ask`.
-	fn provider(
-		index: u32,
-		kernel: aipin_primitives::KernelId,
-		ask: aipin_primitives::Credits,
-	) -> AccountId;
-	/// The operator key of `provider`.
-	fn operator(provider: &AccountId) -> AccountId;
-	/// Gives `who` `amount` free credits.
-	fn fund_credits(who: &AccountId, amount: aipin_primitives::Credits);
-}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -54,28 +41,6 @@ pub mod pallet {
 		traits::{tokens::Balance as BalanceT, EnsureOrigin, Randomness},
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::traits::Saturating;
-
-	/// Bound on a task's assignments: its replicas, one replacement per replica and a
-	/// tie-breaker.
-	#[derive(
-		frame_support::CloneNoBound,
-		frame_support::PartialEqNoBound,
-		frame_support::EqNoBound,
-		frame_support::DebugNoBound
-	)]
-	pub struct MaxAssignmentsOf<T>(core::marker::PhantomData<T>);
-	impl<T: Config> Get<u32> for MaxAssignmentsOf<T> {
-		fn get() -> u32 {
-			T::MaxReplication::get().saturating_mul(2).saturating_add(1)
-		}
-	}
-
-	/// A task with this runtime's types.
-	pub type TaskOf<T> =
-		TaskInfo<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, MaxAssignmentsOf<T>>;
-	/// A task input with this runtime's bounds.
-	pub type TaskInputOf<T> = TaskInput<<T as Config>::MaxInlineInput, <T as Config>::MaxUrlLen>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -402,17 +367,7 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(T::MaxReplication::get() >= 1, "MaxReplication must be positive");
-			assert!(T::MaxReplication::get() <= u8::MAX as u32, "replication is a u8");
-			assert!(T::MaxAssignmentsPerBlock::get() > 0, "MaxAssignmentsPerBlock > 0");
-			assert!(T::MaxTimeoutsPerBlock::get() > 0, "MaxTimeoutsPerBlock > 0");
-			assert!(T::MaxQueueLen::get() > 0, "MaxQueueLen > 0");
-			let windows = T::CommitWindow::get().saturating_add(T::RevealWindow::get());
-			assert!(
-				T::MaxTaskLifetime::get() >= windows.saturating_add(windows),
-				"a task must have room for its windows and a tie-break"
-			);
-			assert!(!T::CommitWindow::get().is_zero() && !T::RevealWindow::get().is_zero());
+			Self::do_integrity_test()
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -457,14 +412,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::deprecate_kernel())]
 		pub fn deprecate_kernel(origin: OriginFor<T>, id: KernelId) -> DispatchResult {
 			T::KernelOrigin::ensure_origin(origin)?;
-			Kernels::<T>::try_mutate(id, |k| -> DispatchResult {
-				let k = k.as_mut().ok_or(Error::<T>::UnknownKernel)?;
-				ensure!(!k.deprecated, Error::<T>::KernelDeprecated);
-				k.deprecated = true;
-				Ok(())
-			})?;
-			Self::deposit_event(Event::KernelDeprecated { kernel: id });
-			Ok(())
+			Self::do_deprecate_kernel(id)
 		}
 
 		/// Submits a task and reserves its escrow, `work_units × max_price × replication`
@@ -499,16 +447,8 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let consumer = ensure_signed(origin)?;
-			let bytes = match &input {
-				TaskInput::Inline(bytes) => bytes.len() as u32,
-				_ => 0,
-			};
-			let (_, outbid) =
+			let (_, actual) =
 				Self::do_submit(consumer, kernel, params, input, replication, max_price, deadline)?;
-			let mut actual = T::WeightInfo::submit_task(bytes);
-			if outbid.is_some() {
-				actual.saturating_accrue(T::WeightInfo::expire_queued(T::MaxQueueLen::get()));
-			}
 			Ok(Some(actual).into())
 		}
 
