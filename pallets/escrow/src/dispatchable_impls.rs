@@ -323,8 +323,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn start_reveal(id: TaskId, task: &mut TaskOf<T>, now: BlockNumberFor<T>) {
 		let reveal_ends = now.saturating_add(T::RevealWindow::get());
-		task.phase = Phase::Reveal { ends: reveal_ends };
-		Timeouts::<T>::insert(reveal_ends, id, ());
+		Self::enter_phase(id, task, Phase::Reveal { ends: reveal_ends });
 		Self::deposit_event(Event::RevealStarted { task: id, reveal_ends });
 	}
 

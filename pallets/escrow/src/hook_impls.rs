@@ -94,9 +94,31 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let ends = now.saturating_add(T::CommitWindow::get());
-		task.phase = Phase::Commit { ends };
-		Timeouts::<T>::insert(ends, id, ());
+		Self::enter_phase(id, task, Phase::Commit { ends });
 		ends
+	}
+
+	/// Moves `task` to `phase`, keeping exactly one `Timeouts` entry per open window: the entry
+	/// of the window it leaves is removed, so a task that moves on early leaves nothing stale
+	/// behind to use up `MaxTimeoutsPerBlock`, and the new window's entry is added.
+	pub(crate) fn enter_phase(id: TaskId, task: &mut TaskOf<T>, phase: Phase<BlockNumberFor<T>>) {
+		if let Some(old) = Self::window_end(&task.phase) {
+			Timeouts::<T>::remove(old, id);
+		}
+		if let Some(new) = Self::window_end(&phase) {
+			Timeouts::<T>::insert(new, id, ());
+		}
+		task.phase = phase;
+	}
+
+	/// The block at which `phase`'s window closes, if it has one.
+	pub(crate) fn window_end(phase: &Phase<BlockNumberFor<T>>) -> Option<BlockNumberFor<T>> {
+		match phase {
+			Phase::Queued { expires: end }
+			| Phase::Commit { ends: end }
+			| Phase::Reveal { ends: end } => Some(*end),
+			Phase::Finished { .. } => None,
+		}
 	}
 
 	/// Tries to assign queued task `id`. Returns whether it left the queue (assigned, or

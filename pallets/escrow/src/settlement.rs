@@ -176,7 +176,7 @@ impl<T: Config> Pallet<T> {
 		}
 		// Whatever the task held — paid out (`paid`) or refunded (`left`) — leaves the total.
 		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(left.saturating_add(paid)));
-		task.phase = Phase::Finished { reason, at: now };
+		Self::enter_phase(id, task, Phase::Finished { reason, at: now });
 		for a in task.assignments.iter() {
 			if ProviderTasks::<T>::take(&a.provider, id).is_some() {
 				ProviderLoad::<T>::mutate_exists(&a.provider, |l| {

@@ -12,7 +12,8 @@ impl<T: Config> Pallet<T> {
 	///   counts them, and every live slot's provider is registered;
 	/// - `OpenTasks` counts each consumer's unfinished tasks; inputs exist exactly for them;
 	/// - the queue holds exactly the queued tasks, once each; queued tasks have no providers;
-	/// - live replica slots never exceed the replication.
+	/// - live replica slots never exceed the replication;
+	/// - every `Timeouts` entry is the open window of its task (none stale).
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut escrow: Credits = 0;
@@ -71,6 +72,10 @@ impl<T: Config> Pallet<T> {
 		for entry in Queue::<T>::get() {
 			let escrow = Tasks::<T>::get(entry.task).map(|t| t.escrow);
 			ensure!(escrow == Some(entry.escrow), "a queue entry's escrow is not its task's");
+		}
+		for (end, id) in Timeouts::<T>::iter_keys() {
+			let open = Tasks::<T>::get(id).and_then(|t| Self::window_end(&t.phase));
+			ensure!(open == Some(end), "a timeout entry that is not its task's open window");
 		}
 		let mut queue: Vec<TaskId> = Queue::<T>::get().iter().map(|e| e.task).collect();
 		queue.sort_unstable();

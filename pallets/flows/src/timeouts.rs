@@ -240,3 +240,61 @@ fn a_consumer_earns_nothing_from_the_liveness_slashes_it_can_cause() {
 		assert_eq!(credits(CONSUMER), (credits_before, 0), "escrow refunded, nothing more");
 	});
 }
+
+fn timeout_entries(id: u64) -> Vec<u64> {
+	Timeouts::<Test>::iter_keys().filter(|(_, t)| *t == id).map(|(end, _)| end).collect()
+}
+
+/// A task keeps exactly one timeout entry, its open window's, and none once finished. Before,
+/// every task left its queue, commit and reveal entries behind, and stale entries used up
+/// `MaxTimeoutsPerBlock` (capping settlement at about 10 tasks a block in the runtime).
+#[test]
+fn a_task_leaves_no_timeout_entry_behind_when_it_moves_on_early() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = submit(2);
+		let Phase::Queued { expires } = phase(id) else { panic!("queued") };
+		assert_eq!(timeout_entries(id), vec![expires]);
+		next_block();
+		let ps = providers_of(id);
+		let Phase::Commit { ends } = phase(id) else { panic!("commit phase") };
+		assert_eq!(timeout_entries(id), vec![ends]);
+		for p in &ps {
+			commit(id, *p, root(1));
+		}
+		let Phase::Reveal { ends } = phase(id) else { panic!("reveal phase") };
+		assert_eq!(timeout_entries(id), vec![ends]);
+		for p in &ps {
+			reveal(id, *p, root(1));
+		}
+		assert_eq!(finished_reason(id), Some(TerminalReason::Completed));
+		assert!(timeout_entries(id).is_empty());
+		assert_eq!(Timeouts::<Test>::iter().count(), 0);
+	});
+}
+
+/// Tasks that settled early no longer crowd out those whose window really closes: with a cap of
+/// three a block, the three missed commits are all handled in the block their window closes
+/// (before, the twelve stale entries of six settled tasks shared that block's three slots).
+#[test]
+fn only_open_windows_use_the_per_block_cap() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxTimeoutsPerBlock::set(3);
+		MaxTasksPerProvider::set(64);
+		MaxAssignmentsPerBlock::set(16);
+		let early: Vec<u64> = (0..6).map(|_| submit(1)).collect();
+		let late: Vec<u64> = (0..3).map(|_| submit(1)).collect();
+		next_block();
+		for id in &early {
+			let p = providers_of(*id)[0];
+			commit(*id, p, root(1));
+			reveal(*id, p, root(1));
+			assert_eq!(finished_reason(*id), Some(TerminalReason::Completed));
+		}
+		let Phase::Commit { ends } = phase(late[0]) else { panic!("commit phase") };
+		run_to_block(ends);
+		for id in late {
+			// Handled in its block: the window moved on (a replacement, or the task ended).
+			assert_ne!(phase(id), Phase::Commit { ends }, "task {id}");
+		}
+	});
+}
