@@ -244,15 +244,7 @@ fn a_full_queue_takes_a_task_that_escrows_more_in_place_of_the_cheapest() {
 		let flood: Vec<u64> = (0..3).map(|_| submit_as(flooder, 1, 10)).collect();
 		// Escrowing the same 20 is not enough.
 		assert_noop!(
-			Escrow::submit_task(
-				RuntimeOrigin::signed(CONSUMER),
-				GEMM,
-				params(&[8, 8, 8]),
-				seeded(),
-				1,
-				10,
-				now() + 50
-			),
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, now() + 50),
 			Error::<Test>::QueueFull
 		);
 		// 22 credits (price 11) is.
