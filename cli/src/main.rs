@@ -443,7 +443,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				}
 				if settled.outcome == "BadInput" {
 					line.push_str(
-						"\nthe providers could not use the input (see the InputReported lines): 						 the URL must serve exactly the bytes whose size and hash were declared; 						 the input fee was forfeited",
+						"\nthe providers could not use the input (see the InputReported lines): the URL \
+						 must serve exactly the bytes whose size and hash were declared; the input \
+						 fee was forfeited",
 					);
 				}
 				if let (Some(d), Some(path)) = (&download, out) {

@@ -76,15 +76,17 @@ impl Worker {
 				InputFault::WrongSize,
 				format!("{url}: {} bytes, the task declares {size}", bytes.len()),
 			))),
-			Ok(bytes) if sp_crypto_hashing::blake2_256(&bytes) != hash => Ok(Err((
-				InputFault::WrongHash,
-				format!(
-					"{url}: content hash 0x{} is not the declared 0x{}",
-					hex::encode(sp_crypto_hashing::blake2_256(&bytes)),
-					hex::encode(hash)
-				),
-			))),
-			Ok(bytes) => Ok(Ok(bytes)),
+			Ok(bytes) => match sp_crypto_hashing::blake2_256(&bytes) {
+				got if got == hash => Ok(Ok(bytes)),
+				got => Ok(Err((
+					InputFault::WrongHash,
+					format!(
+						"{url}: content hash 0x{} is not the declared 0x{}",
+						hex::encode(got),
+						hex::encode(hash)
+					),
+				))),
+			},
 			// Transient: the next block tries again while the commit window lasts.
 			Err(e @ (FetchError::Unreachable { .. } | FetchError::Timeout { .. })) => Err(e.into()),
 			Err(e @ FetchError::Status { status, .. }) if status >= 500 || status == 429 => {
