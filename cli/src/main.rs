@@ -5,6 +5,7 @@
 //! A thin user of `aipin-client`: it builds without the GPU stack.
 
 mod market;
+mod model;
 mod output;
 mod task;
 
@@ -56,9 +57,48 @@ enum Command {
 	/// Burn-and-mint equilibrium state; price feeding; reward claims.
 	#[command(subcommand)]
 	Bme(BmeCmd),
-	/// Models for verified inference (offline: no node needed).
+	/// Models for verified inference: compile (offline), register, list.
 	#[command(subcommand)]
 	Model(ModelCmd),
+	/// Runs a batch through a registered model on the network (r providers must agree bit for
+	/// bit), downloads the outputs verified against the chain and writes them as `.npy`.
+	Infer {
+		/// The model: an `.onnx` or `.aiq` file, or a registered model's `0x` id.
+		model: String,
+		/// The batch, `.npy` `[batch, ...]`: float32 (quantized as the model's QuantizeLinear
+		/// does) or the model's int8/uint8 input type (used as it is).
+		input: PathBuf,
+		/// Write the outputs here (`.npy`, the model's 8-bit type or float32 with
+		/// `--dequantize`).
+		#[arg(long, short)]
+		out: Option<PathBuf>,
+		/// Write float32 outputs (dequantized with the output scale and zero point).
+		#[arg(long)]
+		dequantize: bool,
+		/// Labels (`.npy`, uint8 or int8, one per sample): print the top-1 accuracy.
+		#[arg(long)]
+		labels: Option<PathBuf>,
+		/// Providers fetch the batch from this http(s) URL (needed over 64 KiB); it must serve
+		/// exactly the bytes `--save-batch` writes.
+		#[arg(long)]
+		url: Option<String>,
+		/// Write the quantized batch (the task's input bytes) here and exit: serve it for
+		/// `--url`.
+		#[arg(long)]
+		save_batch: Option<PathBuf>,
+		/// Independent providers that must agree.
+		#[arg(long, short = 'r', default_value_t = 2)]
+		replication: u8,
+		/// Highest price, credits per work unit.
+		#[arg(long, default_value_t = 10)]
+		max_price: u128,
+		/// Deadline, in blocks from now.
+		#[arg(long, default_value_t = 600)]
+		deadline: u32,
+		/// Give up following after this many seconds.
+		#[arg(long, default_value_t = 900)]
+		timeout: u64,
+	},
 }
 
 #[derive(Subcommand)]
@@ -71,6 +111,14 @@ enum ModelCmd {
 		#[arg(long, short)]
 		out: Option<std::path::PathBuf>,
 	},
+	/// Registers a model (`.onnx`, compiled first, or `.aiq`) on chain, holding its deposit;
+	/// does nothing if it is registered already.
+	Register {
+		/// The `.onnx` or `.aiq` file.
+		file: std::path::PathBuf,
+	},
+	/// The registered models.
+	List,
 }
 
 #[derive(Subcommand)]
@@ -216,48 +264,10 @@ async fn submit_input(
 	})
 }
 
-fn model(cmd: &ModelCmd, json: bool) -> anyhow::Result<()> {
-	match cmd {
-		ModelCmd::Compile { file, out } => {
-			let bytes =
-				std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-			let c = aipin_compiler::compile(&bytes)?;
-			if let Some(out) = out {
-				output::write_file(out, &c.bytes)?;
-			}
-			let p = &c.program;
-			let v = serde_json::json!({
-				"id": format!("0x{}", hex::encode(c.id)),
-				"bytes": c.bytes.len(),
-				"macs_per_sample": p.macs_per_sample(),
-				"input": { "shape": p.input().shape, "dtype": format!("{:?}", p.input().dtype) },
-				"output": { "shape": p.output().shape, "dtype": format!("{:?}", p.output().dtype) },
-				"ops": c.summary(),
-			});
-			emit(json, &v, || {
-				let mut s = format!(
-					"model 0x{}\n{} bytes, {} MACs per sample\ninput  {:?} {:?}\noutput {:?} {:?}\n",
-					hex::encode(c.id),
-					c.bytes.len(),
-					p.macs_per_sample(),
-					p.input().shape,
-					p.input().dtype,
-					p.output().shape,
-					p.output().dtype
-				);
-				for line in c.summary() {
-					s.push_str(&format!("  {line}\n"));
-				}
-				s.trim_end().to_string()
-			})
-		},
-	}
-}
-
 async fn run(cli: Cli) -> anyhow::Result<()> {
 	let json = cli.json;
-	if let Command::Model(cmd) = &cli.command {
-		return model(cmd, json);
+	if let Command::Model(ModelCmd::Compile { file, out }) = &cli.command {
+		return model::compile(file, out.as_deref(), json);
 	}
 	let api = Client::connect(&cli.node).await?;
 	match &cli.command {
@@ -335,7 +345,106 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			})?;
 		},
 		// Offline, handled before connecting.
-		Command::Model(_) => {},
+		Command::Model(ModelCmd::Compile { .. }) => {},
+		Command::Model(ModelCmd::Register { file }) => {
+			let key = signer(&cli)?;
+			let r = model::register(&api, &key, file).await?;
+			emit(json, &r, || match r.block {
+				Some(b) => format!("registered in block {b}:\n{}", r.model.line()),
+				None => format!("already registered:\n{}", r.model.line()),
+			})?;
+		},
+		Command::Model(ModelCmd::List) => {
+			let ms = model::list(&api).await?;
+			emit(json, &ms, || {
+				if ms.is_empty() {
+					return "no models registered".into();
+				}
+				ms.iter().map(|m| m.line()).collect::<Vec<_>>().join("\n")
+			})?;
+		},
+		Command::Infer {
+			model: which,
+			input,
+			out,
+			dequantize,
+			labels,
+			url,
+			save_batch,
+			replication,
+			max_price,
+			deadline,
+			timeout,
+		} => {
+			if let Some(path) = save_batch {
+				let (id, _, batch, x) = model::quantized_batch(&api, which, input).await?;
+				write_file(path, &x)?;
+				let v = serde_json::json!({ "model": format!("0x{}", hex::encode(id)), "batch": batch, "bytes": x.len() });
+				return emit(json, &v, || {
+					format!(
+						"{batch} samples, {} bytes → {}; serve it and pass --url",
+						x.len(),
+						path.display()
+					)
+				});
+			}
+			let key = signer(&cli)?;
+			let i = model::Inference {
+				model: which,
+				input,
+				url: url.as_deref(),
+				replication: *replication,
+				max_price: *max_price,
+				deadline_in: *deadline,
+				timeout: Duration::from_secs(*timeout),
+			};
+			let r = model::infer(&api, &key, &i, |b, line| {
+				if !json {
+					eprintln!("  block {b}: {line}");
+				}
+			})
+			.await?;
+			let program = r.program.as_ref().expect("set by infer");
+			if let Some(path) = out {
+				let arr =
+					aipin_compiler::files::output_array(program, r.batch, &r.outputs, *dequantize);
+				write_file(path, &aipin_compiler::npy::write(&arr))?;
+			}
+			let acc = labels.as_deref().map(|l| model::accuracy(&r.argmax, l)).transpose()?;
+			let mut v = serde_json::to_value(&r)?;
+			v["accuracy"] = serde_json::json!(acc);
+			emit(json, &v, || {
+				let shown: Vec<String> = r.argmax.iter().take(16).map(|c| c.to_string()).collect();
+				let mut s = format!(
+					"task {}: {} samples, {} in block {}; paid {} credits, refunded {}\n\
+					 verified {} bytes from {} against the on-chain root {} ({} layer roots)\n\
+					 argmax: {}{}",
+					r.submitted.task,
+					r.batch,
+					r.settled.outcome,
+					r.settled.block,
+					r.settled.paid,
+					r.settled.refunded,
+					r.download.bytes,
+					r.download.endpoint,
+					r.download.root,
+					r.layer_roots.len(),
+					shown.join(" "),
+					if r.argmax.len() > 16 { " …" } else { "" }
+				);
+				if let Some(a) = acc {
+					s.push_str(&format!(
+						"\naccuracy {:.2}% on {} labelled samples",
+						a * 100.0,
+						r.batch
+					));
+				}
+				if let Some(path) = out {
+					s.push_str(&format!("\noutputs → {}", path.display()));
+				}
+				s
+			})?;
+		},
 		Command::Bme(BmeCmd::Stats) => {
 			let s = market::bme_stats(&api).await?;
 			emit(json, &s, || {

@@ -109,6 +109,27 @@ pub mod escrow {
 	}
 }
 
+/// The models pallet.
+pub mod models {
+	use super::*;
+	use aipin_primitives::ModelId;
+
+	/// `Models.register`: store a compiled program (`aipin_kernels::inference::Program` bytes).
+	pub fn register(program: &[u8]) -> Call {
+		Call::new("Models", "register").with(program)
+	}
+
+	/// `Models.retire`.
+	pub fn retire(model: &ModelId) -> Call {
+		Call::new("Models", "retire").with(model)
+	}
+
+	/// `Models.reap`.
+	pub fn reap(model: &ModelId) -> Call {
+		Call::new("Models", "reap").with(model)
+	}
+}
+
 /// The burn-and-mint equilibrium pallet.
 pub mod bme {
 	use super::*;

@@ -163,6 +163,23 @@ pub mod slashing {
 	}
 }
 
+/// Events of the models pallet.
+pub mod models {
+	use aipin_primitives::{AccountId, Balance, KernelId, ModelId};
+
+	chain_events! { "Models";
+		/// A model was registered: tasks run it as `kernel`.
+		ModelRegistered {
+			model: ModelId, owner: Option<AccountId>, kernel: KernelId, bytes: u32,
+			macs_per_sample: u64, deposit: Balance,
+		}
+		/// A model was retired: its kernel takes no new tasks.
+		ModelRetired { model: ModelId }
+		/// A retired model's program was removed and its deposit released.
+		ModelReaped { model: ModelId, deposit: Balance }
+	}
+}
+
 /// Events of the staking pallet.
 pub mod staking {
 	use aipin_primitives::{AccountId, Balance};
@@ -211,6 +228,7 @@ mod tests {
 		let md = metadata();
 		let all = [
 			escrow::known(),
+			models::known(),
 			bme::known(),
 			slashing::known(),
 			staking::known(),

@@ -6,8 +6,8 @@
 use crate::{calls::arg, view, At, Error, Result, Unbounded};
 use aipin_primitives::{
 	bme::{BmeStats, EpochIndex},
-	AccountId, Balance, BlockNumber, Credits, KernelId, KernelInfo, Nonce, OperatorTask,
-	ProviderInfo, ProviderRisk, Quote, TaskId, TaskInfo, TaskInput,
+	AccountId, Balance, BlockNumber, Credits, KernelId, KernelInfo, ModelId, ModelInfo, Nonce,
+	OperatorTask, ProviderInfo, ProviderRisk, Quote, TaskId, TaskInfo, TaskInput,
 };
 use codec::{Decode, Encode};
 use sp_runtime::DispatchError;
@@ -19,6 +19,8 @@ pub type Task = TaskInfo<AccountId, BlockNumber, Unbounded>;
 pub type Input = TaskInput<Unbounded, Unbounded>;
 /// A provider as the staking pallet stores it.
 pub type Provider = ProviderInfo<AccountId, Balance, BlockNumber, Unbounded, Unbounded, Unbounded>;
+/// A registered model as the models pallet stores it.
+pub type Model = ModelInfo<AccountId, Balance, BlockNumber>;
 /// An account as `frame_system` stores it.
 pub type AccountInfo = frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>;
 
@@ -88,6 +90,23 @@ pub async fn kernels(at: &At) -> Result<Vec<(KernelId, KernelInfo)>> {
 	let mut all = all::<KernelId, KernelInfo>(at, "Escrow", "Kernels").await?;
 	all.sort_by_key(|(id, _)| *id);
 	Ok(all)
+}
+
+/// Registered model `id`.
+pub async fn model(at: &At, id: &ModelId) -> Result<Option<Model>> {
+	get(at, "Models", "Models", id).await
+}
+
+/// Every registered model, by kernel id.
+pub async fn models(at: &At) -> Result<Vec<(ModelId, Model)>> {
+	let mut all = all::<ModelId, Model>(at, "Models", "Models").await?;
+	all.sort_by_key(|(_, m)| m.kernel);
+	Ok(all)
+}
+
+/// The program bytes of registered model `id`.
+pub async fn program(at: &At, id: &ModelId) -> Result<Option<Vec<u8>>> {
+	get::<ModelId, Vec<u8>>(at, "Models", "Programs", id).await
 }
 
 /// What a task would cost, or the pallet error that refuses it (named from the metadata).
@@ -202,6 +221,7 @@ mod tests {
 		stores::<Task>(&md, "Escrow", "Tasks");
 		stores::<Input>(&md, "Escrow", "TaskInputs");
 		stores::<KernelInfo>(&md, "Escrow", "Kernels");
+		stores::<Model>(&md, "Models", "Models");
 		stores::<Provider>(&md, "Staking", "Providers");
 		stores::<AccountId>(&md, "Staking", "Operators");
 		stores::<AccountInfo>(&md, "System", "Account");

@@ -56,3 +56,24 @@ fn compiling_is_deterministic_and_the_id_is_the_hash() {
 fn sp_crypto_hashing_blake2(bytes: &[u8]) -> [u8; 32] {
 	aipin_kernels::inference::Program::decode_checked(bytes).unwrap().id()
 }
+
+/// The programs the chain's genesis presets register (`models/*.aiq`) are what the compiler
+/// makes of the ONNX files beside them today: a compiler change that alters a program fails
+/// here until they are recompiled (`aipin model compile FILE.onnx -o FILE.aiq`) and the chain
+/// specs re-exported.
+#[test]
+fn the_committed_programs_are_what_the_compiler_makes() {
+	let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+	let mut checked = 0;
+	for entry in std::fs::read_dir(&dir).unwrap() {
+		let path = entry.unwrap().path();
+		if path.extension().is_none_or(|e| e != "aiq") {
+			continue;
+		}
+		let onnx = path.with_extension("onnx");
+		let compiled = compile(&std::fs::read(&onnx).unwrap()).unwrap();
+		assert!(compiled.bytes == std::fs::read(&path).unwrap(), "{} is stale", path.display());
+		checked += 1;
+	}
+	assert_eq!(checked, 3, "the three demo programs");
+}

@@ -9,6 +9,26 @@ use serde::{Deserialize, Serialize};
 /// Identifier of a compute kernel in the escrow pallet's kernel registry.
 pub type KernelId = u32;
 
+/// The kernel id a provider lists to run registered models: the inference engine. Ids from
+/// here up are reserved: governance registers kernels below it, and the models pallet gives
+/// each registered model its own kernel id above it ([`is_model_kernel`]).
+pub const INFERENCE_ENGINE: KernelId = 1 << 16;
+
+/// Whether `kernel` is a registered model's (it runs on [`INFERENCE_ENGINE`]).
+pub fn is_model_kernel(kernel: KernelId) -> bool {
+	kernel > INFERENCE_ENGINE
+}
+
+/// The kernel a provider must list to be assigned tasks of `kernel`: the engine for a model,
+/// the kernel itself otherwise.
+pub fn provider_kernel(kernel: KernelId) -> KernelId {
+	if is_model_kernel(kernel) {
+		INFERENCE_ENGINE
+	} else {
+		kernel
+	}
+}
+
 /// Most parameters a kernel takes (`m, n, k`, ...).
 pub const MAX_PARAMS: u32 = 8;
 /// Most terms in a [`Formula`].
@@ -94,7 +114,8 @@ pub struct KernelSpec {
 	pub name: BoundedVec<u8, ConstU32<MAX_KERNEL_NAME>>,
 	/// Version of the kernel's interface and source.
 	pub version: u32,
-	/// `blake2_256` of the WGSL source the workers run.
+	/// `blake2_256` of the code the workers run: the WGSL source of a kernel governance
+	/// registers, or the program of a registered model (its model id; see [`is_model_kernel`]).
 	pub wgsl_hash: [u8; 32],
 	/// Largest value of each parameter; a task must give exactly this many parameters, each
 	/// between 1 and its maximum.

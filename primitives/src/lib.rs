@@ -8,6 +8,7 @@
 //! - [`bme`]: burn-and-mint counters and epoch numbers.
 //! - [`task`]: a task, its input, phase, slots and terminal reason; the views clients read.
 //! - [`kernel`]: what the kernel registry records, and the [`Formula`]s of work and sizes.
+//! - [`model`]: what the model registry records for each inference program.
 //! - [`provider`]: a provider's profile, status, reputation and registry record.
 //! - [`offence`]: offences and what a slash did.
 //! - [`result`]: the result commitment and the Merkle result root (chunks, proofs).
@@ -16,7 +17,8 @@
 //!   in-memory mock behind the `test-utils` feature:
 //!   - [`ProviderRegistry`], [`InFlightTasks`]: the staking pallet to the others;
 //!   - [`ReportOffence`], [`OnStakeBurned`]: escrow to slashing, slashing to BME;
-//!   - [`ComputeCredits`]: BME to escrow; [`HeartbeatObserver`]: staking to BME.
+//!   - [`ComputeCredits`]: BME to escrow; [`HeartbeatObserver`]: staking to BME;
+//!   - [`KernelRegistry`]: the models pallet to the escrow pallet's kernel registry.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -28,6 +30,7 @@ pub mod bme;
 pub mod chain;
 pub mod input;
 pub mod kernel;
+pub mod model;
 pub mod offence;
 pub mod provider;
 pub mod result;
@@ -37,6 +40,7 @@ pub mod traits;
 pub use chain::{units, AccountId, Balance, BlockNumber, Credits, Hash, Nonce, Signature};
 pub use input::{seeded_input, seeded_stream, SEEDED_INPUT_DOMAIN};
 pub use kernel::*;
+pub use model::*;
 pub use offence::*;
 pub use provider::*;
 pub use result::{result_commitment, RESULT_CHUNK_SIZE};

@@ -10,9 +10,10 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_bme, Bme]
 	[pallet_compute_slashing, Slashing]
 	[pallet_task_escrow, Escrow]
+	[pallet_models, Models]
 );
 
-pub use crate::{Balances, Bme, Escrow, Runtime, Slashing, Staking, Sudo, Timestamp};
+pub use crate::{Balances, Bme, Escrow, Models, Runtime, Slashing, Staking, Sudo, Timestamp};
 
 impl frame_system_benchmarking::Config for Runtime {}
 impl frame_benchmarking::baseline::Config for Runtime {}

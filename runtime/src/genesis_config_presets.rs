@@ -6,7 +6,7 @@
 
 use crate::{
 	configs::MinProviderStake, units::AIP, AccountId, Balance, BalancesConfig, BmeConfig,
-	EscrowConfig, RuntimeGenesisConfig, StakingConfig, SudoConfig,
+	EscrowConfig, ModelsConfig, RuntimeGenesisConfig, StakingConfig, SudoConfig,
 };
 use aipin_primitives::DeviceClass;
 use alloc::{vec, vec::Vec};
@@ -35,7 +35,8 @@ fn keyring_authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Authority {
 }
 
 /// A development provider: `stash` holds ten times the minimum stake, `operator` signs for it.
-/// It supports kernels 1–3 on a (pretended) 8 GiB consumer GPU at 1 credit per work unit.
+/// It supports kernels 1–3 and the inference engine (every registered model) on a (pretended)
+/// 8 GiB consumer GPU at 1 credit per work unit.
 pub fn dev_provider(
 	stash: AccountId,
 	operator: AccountId,
@@ -48,11 +49,20 @@ pub fn dev_provider(
 		device_class: DeviceClass::ConsumerGpu,
 		vram_mib: 8192,
 		throughput: 1_000_000,
-		kernels: vec![1, 2, 3],
+		kernels: vec![1, 2, 3, aipin_primitives::INFERENCE_ENGINE],
 		ask_price: 1,
 		endpoint: alloc::format!("http://127.0.0.1:{port}"),
 	}
 }
+
+/// The demo models the presets register (compiled by `aipin model compile` from the ONNX
+/// files beside them; `compiler/tests` checks they are what the compiler makes today):
+/// an MLP and a CNN on scikit-learn's digits, a CNN on MNIST, each int8 per-channel.
+pub const DEMO_PROGRAMS: [&[u8]; 3] = [
+	include_bytes!("../../models/digits-mlp.pc.int8.aiq"),
+	include_bytes!("../../models/digits-cnn.pc.int8.aiq"),
+	include_bytes!("../../models/mnist-cnn.pc.int8.aiq"),
+];
 
 /// Starting AIP price of the dev and local chains: $0.50, in nano-USD.
 pub const INITIAL_PRICE_NANO_USD: u128 = 500_000_000;
@@ -78,6 +88,9 @@ pub fn genesis(
 		staking: StakingConfig { providers },
 		bme: BmeConfig { feeders: vec![root.clone()], initial_price: INITIAL_PRICE_NANO_USD },
 		escrow: EscrowConfig { kernels: aipin_kernels::builtin() },
+		models: ModelsConfig {
+			programs: DEMO_PROGRAMS.iter().map(|p| sp_core::Bytes(p.to_vec())).collect::<Vec<_>>(),
+		},
 	})
 }
 

@@ -176,7 +176,7 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
-	// The compute pallets: 10 staking, 11 BME, 12 slashing, 13 escrow.
+	// The compute pallets: 10 staking, 11 BME, 12 slashing, 13 escrow, 14 models.
 	#[runtime::pallet_index(10)]
 	pub type Staking = pallet_compute_staking;
 
@@ -188,4 +188,7 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Escrow = pallet_task_escrow;
+
+	#[runtime::pallet_index(14)]
+	pub type Models = pallet_models;
 }

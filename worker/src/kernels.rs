@@ -6,7 +6,10 @@
 //! exactly what the result root covers; the formats are documented in each kernel's module of
 //! `aipin-kernels`.
 
-use crate::gpu::{Gpu, GpuError};
+use crate::{
+	gpu::{Gpu, GpuError},
+	inference::Inference,
+};
 use aipin_kernels::{gemm_i8, hash_batch, mlp_q8, InputError, Kernel};
 
 /// Why a task cannot be run.
@@ -14,6 +17,8 @@ use aipin_kernels::{gemm_i8, hash_batch, mlp_q8, InputError, Kernel};
 pub enum KernelError {
 	#[error(transparent)]
 	Input(#[from] InputError),
+	#[error(transparent)]
+	Model(#[from] aipin_kernels::inference::reference::RunError),
 	#[error(transparent)]
 	Gpu(#[from] GpuError),
 }
@@ -41,15 +46,18 @@ pub struct Kernels {
 	gemm: wgpu::ComputePipeline,
 	mlp: wgpu::ComputePipeline,
 	hash: wgpu::ComputePipeline,
+	/// The inference engine, which runs every registered model.
+	pub inference: Inference,
 }
 
 impl Kernels {
-	/// Compiles every built-in kernel.
+	/// Compiles every built-in kernel and the inference engine.
 	pub fn new(gpu: &Gpu) -> Result<Self, GpuError> {
 		Ok(Self {
 			gemm: gpu.pipeline(gemm_i8::NAME, gemm_i8::WGSL)?,
 			mlp: gpu.pipeline(mlp_q8::NAME, mlp_q8::WGSL)?,
 			hash: gpu.pipeline(hash_batch::NAME, hash_batch::WGSL)?,
+			inference: Inference::new(gpu)?,
 		})
 	}
 

@@ -62,12 +62,14 @@ pub async fn register(cfg: &Config, r: Registration<'_>) -> anyhow::Result<()> {
 	let operator = cfg.operator_key()?;
 	let client = Client::connect(&cfg.node).await?;
 	let at = client.finalized().await?;
-	let kernels: Vec<u32> = reads::kernels(&at)
+	// The built-in kernels the chain registers, and the engine that runs every model.
+	let mut kernels: Vec<u32> = reads::kernels(&at)
 		.await?
 		.into_iter()
 		.filter(|(_, k)| !k.deprecated && Kernel::by_hash(&k.spec.wgsl_hash).is_some())
 		.map(|(id, _)| id)
 		.collect();
+	kernels.push(aipin_primitives::INFERENCE_ENGINE);
 	anyhow::ensure!(
 		!kernels.is_empty(),
 		"the chain registers none of the kernels this worker ships"

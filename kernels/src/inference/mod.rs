@@ -3,6 +3,8 @@
 //! - [`program`]: the program format (tensors, ops, weights) and its well-formedness check.
 //! - [`quant`]: requantization, onnxruntime's f32 rule computed with integers.
 //! - [`reference`]: the CPU reference interpreter, the consensus definition of a result.
+//! - [`task`]: a registered model as a task: its kernel-registry entry and its result (the
+//!   outputs and one root per layer).
 //!
 //! The compiler (`aipin-compiler`, off chain) lowers int8 QDQ ONNX models to [`Program`]s;
 //! the worker runs them with the WGSL kernels below and must equal [`reference::run`] bit for
@@ -11,6 +13,7 @@
 pub mod program;
 pub mod quant;
 pub mod reference;
+pub mod task;
 
 pub use program::{Add, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window};
 

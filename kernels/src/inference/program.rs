@@ -332,6 +332,43 @@ impl Program {
 		self.ops.iter().map(|op| self.op_macs(op)).fold(0u64, |a, b| a.saturating_add(b))
 	}
 
+	/// A one-layer program, `inputs` uint8 values densely connected to `outputs` uint8
+	/// values with `weight` everywhere: the smallest real model, for tests, benchmarks and
+	/// examples. Its encoding grows by `inputs · outputs` bytes.
+	pub fn dense(inputs: u32, outputs: u32, weight: i8) -> Self {
+		let tensor = |n: u32| Tensor {
+			shape: vec![n],
+			dtype: DType::U8,
+			scale: 0x3c00_0000,
+			zero_point: 128,
+		};
+		let conv = Conv {
+			x: 0,
+			y: 1,
+			group: 1,
+			window: Window::dense(),
+			weight: vec![weight; inputs as usize * outputs as usize],
+			bias: vec![0; outputs as usize],
+			multiplier: vec![0x3c00_0000],
+			clamp: [0, 255],
+		};
+		Self {
+			version: VERSION,
+			tensors: vec![tensor(inputs), tensor(outputs)],
+			ops: vec![Op::Conv(conv)],
+		}
+	}
+
+	/// Bytes of constant data a device holds: weights, biases, multipliers and Add tables.
+	pub fn weight_bytes(&self) -> u64 {
+		let op_bytes = |op: &Op| match op {
+			Op::Conv(c) => c.weight.len() + 4 * (c.bias.len() + c.multiplier.len()),
+			Op::Add(a) => a.table.len(),
+			Op::MaxPool(_) | Op::Reshape { .. } => 0,
+		};
+		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))
+	}
+
 	/// Checks everything [`super::reference::run`] and the GPU path rely on.
 	pub fn check(&self) -> Result<(), ProgramError> {
 		if self.version != VERSION {

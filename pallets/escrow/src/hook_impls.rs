@@ -46,7 +46,7 @@ impl<T: Config> Pallet<T> {
 	) -> Option<Vec<T::AccountId>> {
 		let kernel = Kernels::<T>::get(task.kernel)?;
 		let req = Requirements {
-			kernel: task.kernel,
+			kernel: aipin_primitives::provider_kernel(task.kernel),
 			min_vram_mib: kernel.spec.min_vram_mib,
 			max_price: task.max_price,
 		};

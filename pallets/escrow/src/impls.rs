@@ -1,10 +1,23 @@
 //! The escrow pallet's implementations of the glue traits other pallets call.
 
 use crate::pallet::*;
-use aipin_primitives::InFlightTasks;
+use aipin_primitives::{InFlightTasks, KernelId, KernelRegistry, KernelSpec};
+use frame_support::pallet_prelude::DispatchResult;
 
 impl<T: Config> InFlightTasks<T::AccountId> for Pallet<T> {
 	fn in_flight(stash: &T::AccountId) -> u32 {
 		ProviderLoad::<T>::get(stash)
+	}
+}
+
+/// The models pallet registers each model's kernel here (ids above `INFERENCE_ENGINE`, which
+/// `register_kernel` refuses), with the same checks and events as governance's kernels.
+impl<T: Config> KernelRegistry for Pallet<T> {
+	fn register(id: KernelId, spec: KernelSpec) -> DispatchResult {
+		Self::do_register_kernel(id, spec)
+	}
+
+	fn deprecate(id: KernelId) -> DispatchResult {
+		Self::do_deprecate_kernel(id)
 	}
 }

@@ -286,6 +286,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// A kernel with this id exists.
 		KernelExists,
+		/// Ids from `INFERENCE_ENGINE` up are the models pallet's.
+		KernelIdReserved,
 		/// No kernel with this id.
 		UnknownKernel,
 		/// The kernel is deprecated and takes no new tasks.
@@ -398,6 +400,7 @@ pub mod pallet {
 			spec: KernelSpec,
 		) -> DispatchResult {
 			T::KernelOrigin::ensure_origin(origin)?;
+			ensure!(id < aipin_primitives::INFERENCE_ENGINE, Error::<T>::KernelIdReserved);
 			Self::do_register_kernel(id, spec)
 		}
 

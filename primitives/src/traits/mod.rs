@@ -4,11 +4,13 @@
 
 pub mod credits;
 pub mod heartbeat;
+pub mod kernels;
 pub mod offences;
 pub mod registry;
 
 pub use credits::ComputeCredits;
 pub use heartbeat::HeartbeatObserver;
+pub use kernels::KernelRegistry;
 pub use offences::{OnStakeBurned, ReportOffence};
 pub use registry::{InFlightTasks, ProviderRegistry};
 

@@ -2,10 +2,12 @@
 
 mod bme;
 mod escrow;
+mod models;
 mod slashing;
 mod staking;
 pub use bme::*;
 pub use escrow::*;
+pub use models::*;
 pub use slashing::*;
 pub use staking::*;
 

@@ -1,19 +1,83 @@
-//! One task's computation: its input (seeded, inline, or fetched and checked), its kernel on
-//! the GPU, its result stored in the journal before anything is sent.
+//! One task's computation: its input (seeded, inline, or fetched and checked), its kernel (a
+//! built-in one, or a registered model on the inference engine) on the GPU, its result stored
+//! in the journal before anything is sent.
 
 use super::Worker;
 use crate::{
 	gpu::Gpu,
+	inference::InferenceError,
 	journal::{Entry, Stage},
 	kernels::{KernelError, Kernels},
 };
-use aipin_client::{reads, Client};
-use aipin_kernels::Kernel;
-use aipin_primitives::{seeded_input, BlockNumber, InputFault, OperatorTask, TaskInput};
+use aipin_client::{reads, At, Client};
+use aipin_kernels::{
+	inference::{program::id_of, task as model_task, Program},
+	Kernel,
+};
+use aipin_primitives::{
+	is_model_kernel, seeded_input, BlockNumber, InputFault, KernelId, KernelSpec, ModelId,
+	OperatorTask, TaskInput,
+};
 use std::{
-	sync::atomic::Ordering,
+	collections::HashMap,
+	sync::{atomic::Ordering, Arc},
 	time::{Duration, Instant},
 };
+
+/// Checked programs of the models a worker has run, by model id (a handful of models at a
+/// time; the cache is emptied when it holds [`MAX_PROGRAMS`]).
+pub type Programs = HashMap<ModelId, Arc<Program>>;
+
+/// Most programs kept in memory.
+const MAX_PROGRAMS: usize = 32;
+
+/// What a task runs.
+enum Job {
+	/// A built-in kernel.
+	Builtin(Kernel),
+	/// A registered model, on the inference engine.
+	Model(Arc<Program>),
+}
+
+impl Job {
+	/// Integer operations of a task (a multiply-add counts two), for rates and progress.
+	fn ops(&self, params: &[u32]) -> u64 {
+		match self {
+			Self::Builtin(kind) => kind.ops(params),
+			Self::Model(p) => {
+				p.macs_per_sample().saturating_mul(2).saturating_mul(params[0] as u64)
+			},
+		}
+	}
+}
+
+/// Why the chain's entry for a model's kernel is not the one its program gives, if it is not:
+/// a task that declares fewer work units, or other sizes, than the program needs is refused.
+fn model_spec_mismatch(chain: &KernelSpec, program: &Program, params: &[u32]) -> Option<String> {
+	let ours = model_task::kernel_spec(program, &chain.wgsl_hash, u32::MAX);
+	if params.len() != 1 || params[0] == 0 {
+		return Some(format!("a model task takes one parameter, the batch; got {params:?}"));
+	}
+	let (declared, needed) = (chain.work_units.eval(params), ours.work_units.eval(params));
+	if declared < needed {
+		return Some(format!(
+			"the chain declares {declared:?} work units; the program needs {needed:?}"
+		));
+	}
+	for (what, c, o) in [
+		("input", &chain.input_bytes, &ours.input_bytes),
+		("output", &chain.output_bytes, &ours.output_bytes),
+	] {
+		if c.eval(params) != o.eval(params) {
+			return Some(format!(
+				"the chain declares {:?} {what} bytes; the program has {:?}",
+				c.eval(params),
+				o.eval(params)
+			));
+		}
+	}
+	None
+}
 
 /// Stops a background task when dropped, whichever way the scope is left.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -27,7 +91,7 @@ impl Drop for AbortOnDrop {
 /// Logs a long kernel's progress every ten seconds until aborted: elapsed time and, once the
 /// kernel has run before, the share done estimated from its last rate. (A dispatch cannot be
 /// observed from the host while it runs; the estimate says so.)
-async fn report_progress(task: u64, kind: Kernel, estimate: Option<Duration>) {
+async fn report_progress(task: u64, kind: KernelId, estimate: Option<Duration>) {
 	let started = Instant::now();
 	let mut every = tokio::time::interval(Duration::from_secs(10));
 	every.tick().await;
@@ -54,6 +118,31 @@ async fn report_progress(task: u64, kind: Kernel, estimate: Option<Duration>) {
 const LAST_FETCH_BLOCKS: u32 = 2;
 
 impl Worker {
+	/// The checked program of model kernel `kernel` whose code hash is `model`: from the cache,
+	/// or read from the chain and checked against the hash.
+	async fn program(&mut self, at: &At, model: ModelId) -> anyhow::Result<Arc<Program>> {
+		if let Some(p) = self.programs.get(&model) {
+			return Ok(p.clone());
+		}
+		let bytes = reads::program(at, &model).await?.ok_or_else(|| {
+			anyhow::anyhow!("model 0x{} has no program on chain", hex::encode(model))
+		})?;
+		anyhow::ensure!(
+			id_of(&bytes) == model,
+			"the program stored for model 0x{} does not hash to it",
+			hex::encode(model)
+		);
+		let program = Arc::new(
+			Program::decode_checked(&bytes)
+				.map_err(|e| anyhow::anyhow!("model 0x{}: {e}", hex::encode(model)))?,
+		);
+		if self.programs.len() >= MAX_PROGRAMS {
+			self.programs.clear();
+		}
+		self.programs.insert(model, program.clone());
+		Ok(program)
+	}
+
 	/// Reads an external input: bounded by its declared size, checked against its hash.
 	/// `Ok(Err((fault, why)))` is an unusable input (to be reported on chain); `Err` is worth
 	/// retrying.
@@ -117,21 +206,35 @@ impl Worker {
 		)?;
 		let task = task.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
 		let reads = picked_up.elapsed();
+		let journal = self.journal.clone();
 		let fail = |why: String| -> anyhow::Result<Entry> {
 			tracing::error!(target: "aipin::worker", task = t.task, "cannot run: {why}");
 			let e = Entry::failed(t.task, task.kernel, task.params.to_vec(), why);
-			self.journal.put(&e)?;
+			journal.put(&e)?;
 			Ok(e)
 		};
 		let Some(info) = kernel_info else {
 			return fail(format!("kernel {} is not registered", task.kernel));
 		};
-		let Some(kind) = Kernel::by_hash(&info.spec.wgsl_hash) else {
-			return fail(format!(
-				"kernel {} (WGSL {}) is not one this worker ships",
-				task.kernel,
-				hex::encode(info.spec.wgsl_hash)
-			));
+		let job = match Kernel::by_hash(&info.spec.wgsl_hash) {
+			Some(kind) => Job::Builtin(kind),
+			None if is_model_kernel(task.kernel) => {
+				let program = match self.program(&at, info.spec.wgsl_hash).await {
+					Ok(p) => p,
+					Err(e) => return fail(format!("{e:#}")),
+				};
+				if let Some(why) = model_spec_mismatch(&info.spec, &program, &task.params) {
+					return fail(format!("model kernel {}: {why}", task.kernel));
+				}
+				Job::Model(program)
+			},
+			None => {
+				return fail(format!(
+					"kernel {} (WGSL {}) is not one this worker ships",
+					task.kernel,
+					hex::encode(info.spec.wgsl_hash)
+				))
+			},
 		};
 		let input = match task_input {
 			Some(TaskInput::Seeded { seed }) => seeded_input(&seed, task.input_bytes as usize),
@@ -167,10 +270,12 @@ impl Worker {
 		let input_ready = picked_up.elapsed();
 		let params = task.params.to_vec();
 		let corrupt = self.cfg.corrupt_results;
-		let ops = kind.ops(&params);
-		let estimate =
-			self.rates.get(&kind).map(|ops_per_s| Duration::from_secs_f64(ops as f64 / ops_per_s));
-		let progress = AbortOnDrop(tokio::spawn(report_progress(t.task, kind, estimate)));
+		let ops = job.ops(&params);
+		let estimate = self
+			.rates
+			.get(&task.kernel)
+			.map(|ops_per_s| Duration::from_secs_f64(ops as f64 / ops_per_s));
+		let progress = AbortOnDrop(tokio::spawn(report_progress(t.task, task.kernel, estimate)));
 		let (output, kernel_time) = {
 			let mut guard = self.gpu.lock().map_err(|_| anyhow::anyhow!("GPU lock poisoned"))?;
 			if guard.as_ref().is_none_or(|(g, _)| g.is_lost()) {
@@ -181,7 +286,17 @@ impl Worker {
 			let (gpu, k) = guard.as_ref().expect("set above");
 			// Timed from here: device set-up is not the kernel's.
 			let started = Instant::now();
-			let result = tokio::task::block_in_place(|| k.run(gpu, kind, &params, &input));
+			let result = tokio::task::block_in_place(|| match &job {
+				Job::Builtin(kind) => k.run(gpu, *kind, &params, &input),
+				Job::Model(program) => k
+					.inference
+					.run(gpu, program, params[0] as usize, &input)
+					.map(|tensors| model_task::result(&tensors))
+					.map_err(|e| match e {
+						InferenceError::Gpu(e) => KernelError::Gpu(e),
+						InferenceError::Input(e) => KernelError::Model(e),
+					}),
+			});
 			let kernel_time = started.elapsed();
 			drop(progress);
 			match result {
@@ -191,7 +306,7 @@ impl Worker {
 			}
 		};
 		if kernel_time.as_secs_f64() > 0.0 {
-			self.rates.insert(kind, ops as f64 / kernel_time.as_secs_f64());
+			self.rates.insert(task.kernel, ops as f64 / kernel_time.as_secs_f64());
 		}
 		let mut output = output;
 		if corrupt {
@@ -222,7 +337,7 @@ impl Worker {
 		self.metrics.pipeline_us.fetch_add(pipeline_us, Ordering::Relaxed);
 		tracing::info!(
 			target: "aipin::worker",
-			task = t.task, kernel = ?kind, ms = compute_ms, bytes = output.len(), "computed"
+			task = t.task, kernel = task.kernel, ms = compute_ms, bytes = output.len(), "computed"
 		);
 		tracing::debug!(
 			target: "aipin::worker",

@@ -19,8 +19,7 @@ use crate::{
 	server::Metrics,
 };
 use aipin_client::{account_of, calls, reads, units::ss58, AccountId, Client, Keypair};
-use aipin_kernels::Kernel;
-use aipin_primitives::{result_commitment, BlockNumber, OperatorTask, Phase};
+use aipin_primitives::{result_commitment, BlockNumber, KernelId, OperatorTask, Phase};
 use std::{
 	sync::{atomic::Ordering, Arc, Mutex},
 	time::Duration,
@@ -40,7 +39,9 @@ pub struct Worker {
 	stash: Option<AccountId>,
 	last_heartbeat: Option<u64>,
 	/// Operations per second each kernel last ran at, for progress estimates.
-	rates: std::collections::HashMap<Kernel, f64>,
+	rates: std::collections::HashMap<KernelId, f64>,
+	/// Programs of the models run so far, checked, by model id.
+	programs: compute::Programs,
 }
 
 impl Worker {
@@ -53,6 +54,7 @@ impl Worker {
 			stash: None,
 			last_heartbeat: None,
 			rates: Default::default(),
+			programs: Default::default(),
 		}
 	}
 

@@ -105,3 +105,58 @@ fn formulas_round_up_and_reject_bad_indices() {
 	assert_eq!(Formula::new(vec![], 0).eval(&[1]), None);
 	assert_eq!(Formula::new(vec![Term::new(u64::MAX, &[0])], 1).eval(&[2]), None);
 }
+
+#[test]
+fn governance_cannot_take_the_ids_reserved_for_models() {
+	ExtBuilder::default().build_and_execute(|| {
+		use aipin_primitives::INFERENCE_ENGINE;
+		for id in [INFERENCE_ENGINE, INFERENCE_ENGINE + 1, u32::MAX] {
+			assert_noop!(
+				Escrow::register_kernel(RuntimeOrigin::root(), id, gemm_spec()),
+				Error::<Test>::KernelIdReserved
+			);
+		}
+		assert_ok!(Escrow::register_kernel(
+			RuntimeOrigin::root(),
+			INFERENCE_ENGINE - 1,
+			gemm_spec()
+		));
+	});
+}
+
+/// A model's kernel (registered through `KernelRegistry`, as the models pallet does) is run by
+/// providers that list the inference engine, and by no one else, whatever they list.
+#[test]
+fn a_model_task_goes_to_providers_of_the_inference_engine() {
+	use aipin_primitives::{KernelRegistry, INFERENCE_ENGINE};
+	// Providers 11..=13 list GEMM only.
+	ExtBuilder::default().build_and_execute(|| {
+		let model = INFERENCE_ENGINE + 1;
+		assert_ok!(<Escrow as KernelRegistry>::register(model, gemm_spec()));
+		assert_noop!(
+			<Escrow as KernelRegistry>::register(model, gemm_spec()),
+			Error::<Test>::KernelExists
+		);
+		// A GEMM provider that also lists the model's own id is not picked either: only the
+		// engine makes a provider eligible.
+		register(14, model, 10);
+		register(21, INFERENCE_ENGINE, 10);
+		register(22, INFERENCE_ENGINE, 10);
+		let id = NextTaskId::<Test>::get();
+		assert_ok!(Escrow::submit_task(
+			RuntimeOrigin::signed(CONSUMER),
+			model,
+			params(&[8, 8, 8]),
+			seeded(),
+			2,
+			10,
+			now() + 50,
+		));
+		next_block();
+		let mut picked = providers_of(id);
+		picked.sort();
+		assert_eq!(picked, vec![21, 22]);
+		assert_ok!(<Escrow as KernelRegistry>::deprecate(model));
+		assert_eq!(Kernels::<Test>::get(model).map(|k| k.deprecated), Some(true));
+	});
+}

@@ -1,0 +1,311 @@
+//! Models as a consumer uses them: compile an ONNX file, register the program on chain, list
+//! the registered models, and run a batch on the network (`aipin infer`): submit it as a
+//! task of the model's kernel, follow it, download the result verified against the chain, and
+//! write the outputs as `.npy`.
+
+use crate::{
+	output::{self, emit},
+	task::{self, Download, NewTask, Settlement, Submitted},
+};
+use aipin_client::{
+	calls, events,
+	reads::{self, Input},
+	units::{fmt_aip, hex0x, ss58},
+	Client, Keypair,
+};
+use aipin_compiler::{files, npy};
+use aipin_kernels::inference::{program::id_of, task::split_result, Program};
+use aipin_primitives::{ModelId, TaskInput};
+use serde::Serialize;
+use std::{path::Path, time::Duration};
+
+/// Program bytes from a model file: `.onnx` is compiled, anything else is taken as program
+/// bytes (`.aiq`) and checked.
+pub fn program_bytes(path: &Path) -> anyhow::Result<(Program, Vec<u8>)> {
+	let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+	if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
+		let c = aipin_compiler::compile(&bytes)?;
+		Ok((c.program, c.bytes))
+	} else {
+		let p = Program::decode_checked(&bytes)
+			.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+		Ok((p, bytes))
+	}
+}
+
+/// `aipin model compile`: prints the id, ops, MACs and shapes; writes the program to `out`.
+pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()> {
+	let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+	let c = aipin_compiler::compile(&bytes)?;
+	if let Some(out) = out {
+		output::write_file(out, &c.bytes)?;
+	}
+	let p = &c.program;
+	let v = serde_json::json!({
+		"id": hex0x(&c.id),
+		"bytes": c.bytes.len(),
+		"macs_per_sample": p.macs_per_sample(),
+		"input": { "shape": p.input().shape, "dtype": format!("{:?}", p.input().dtype) },
+		"output": { "shape": p.output().shape, "dtype": format!("{:?}", p.output().dtype) },
+		"ops": c.summary(),
+	});
+	emit(json, &v, || {
+		let mut s = format!(
+			"model {}\n{} bytes, {} MACs per sample\ninput  {:?} {:?}\noutput {:?} {:?}\n",
+			hex0x(&c.id),
+			c.bytes.len(),
+			p.macs_per_sample(),
+			p.input().shape,
+			p.input().dtype,
+			p.output().shape,
+			p.output().dtype
+		);
+		for line in c.summary() {
+			s.push_str(&format!("  {line}\n"));
+		}
+		s.trim_end().to_string()
+	})
+}
+
+/// A registered model, as `aipin model list` shows it.
+#[derive(Debug, Serialize)]
+pub struct ModelView {
+	pub id: String,
+	pub kernel: u32,
+	pub bytes: u32,
+	pub macs_per_sample: u64,
+	pub owner: Option<String>,
+	pub deposit: u128,
+	pub retired_at: Option<u32>,
+}
+
+impl ModelView {
+	fn new(id: &ModelId, m: &reads::Model) -> Self {
+		Self {
+			id: hex0x(id),
+			kernel: m.kernel,
+			bytes: m.bytes,
+			macs_per_sample: m.macs_per_sample,
+			owner: m.owner.as_ref().map(ss58),
+			deposit: m.deposit,
+			retired_at: m.retired_at,
+		}
+	}
+
+	pub fn line(&self) -> String {
+		format!(
+			"{}  kernel {}  {} bytes  {} MACs/sample  owner {}  deposit {}{}",
+			self.id,
+			self.kernel,
+			self.bytes,
+			self.macs_per_sample,
+			self.owner.as_deref().unwrap_or("(genesis)"),
+			fmt_aip(self.deposit),
+			self.retired_at.map(|b| format!("  retired at {b}")).unwrap_or_default()
+		)
+	}
+}
+
+/// Every registered model.
+pub async fn list(client: &Client) -> anyhow::Result<Vec<ModelView>> {
+	let at = client.finalized().await?;
+	Ok(reads::models(&at).await?.iter().map(|(id, m)| ModelView::new(id, m)).collect())
+}
+
+/// The outcome of `aipin model register`.
+#[derive(Debug, Serialize)]
+pub struct Registered {
+	pub model: ModelView,
+	/// The block it was registered in, or `None` if it was registered already.
+	pub block: Option<u64>,
+}
+
+/// Registers the model in `path` (compiling it if it is ONNX), unless it is registered
+/// already.
+pub async fn register(
+	client: &Client,
+	signer: &Keypair,
+	path: &Path,
+) -> anyhow::Result<Registered> {
+	let (_, bytes) = program_bytes(path)?;
+	let id = id_of(&bytes);
+	let at = client.finalized().await?;
+	if let Some(m) = reads::model(&at, &id).await? {
+		return Ok(Registered { model: ModelView::new(&id, &m), block: None });
+	}
+	let included = client.submit(signer, &calls::models::register(&bytes)).await?;
+	let ev = included
+		.find::<events::models::ModelRegistered>()?
+		.into_iter()
+		.find(|e| e.model == id)
+		.ok_or_else(|| anyhow::anyhow!("no ModelRegistered event for 0x{}", hex::encode(id)))?;
+	let model = ModelView {
+		id: hex0x(&id),
+		kernel: ev.kernel,
+		bytes: ev.bytes,
+		macs_per_sample: ev.macs_per_sample,
+		owner: ev.owner.as_ref().map(ss58),
+		deposit: ev.deposit,
+		retired_at: None,
+	};
+	Ok(Registered { model, block: Some(included.block) })
+}
+
+/// What `aipin infer` runs.
+pub struct Inference<'a> {
+	/// A model file (`.onnx`, `.aiq`) or a registered model's `0x` id.
+	pub model: &'a str,
+	pub input: &'a Path,
+	/// Where providers fetch the batch from, when it is over the inline limit.
+	pub url: Option<&'a str>,
+	pub replication: u8,
+	pub max_price: u128,
+	pub deadline_in: u32,
+	pub timeout: Duration,
+}
+
+/// The outcome of `aipin infer`.
+#[derive(Debug, Serialize)]
+pub struct Inferred {
+	pub model: String,
+	pub batch: usize,
+	pub submitted: Submitted,
+	pub settled: Settlement,
+	pub download: Download,
+	/// The root of each layer's activations, as committed.
+	pub layer_roots: Vec<String>,
+	/// Per sample, the index of the largest output.
+	pub argmax: Vec<usize>,
+	#[serde(skip)]
+	pub outputs: Vec<u8>,
+	#[serde(skip)]
+	pub program: Option<Program>,
+}
+
+/// The program of `model`: a file, or a registered model's id read from the chain.
+async fn resolve(client: &Client, model: &str) -> anyhow::Result<(ModelId, Program)> {
+	let hex = model.strip_prefix("0x").filter(|h| h.len() == 64 && !Path::new(model).exists());
+	if let Some(hex) = hex {
+		let id: ModelId = hex::decode(hex)
+			.ok()
+			.and_then(|b| b.try_into().ok())
+			.ok_or_else(|| anyhow::anyhow!("{model}: not a 32-byte hex model id"))?;
+		let at = client.finalized().await?;
+		let bytes = reads::program(&at, &id)
+			.await?
+			.ok_or_else(|| anyhow::anyhow!("model {model} is not registered"))?;
+		anyhow::ensure!(id_of(&bytes) == id, "the chain's program for {model} does not hash to it");
+		return Ok((id, Program::decode_checked(&bytes)?));
+	}
+	let (program, bytes) = program_bytes(Path::new(model))?;
+	Ok((id_of(&bytes), program))
+}
+
+/// The task input for a quantized batch: inline when it fits, else the `url`, whose content
+/// must be exactly the batch.
+async fn batch_input(batch: &[u8], url: Option<&str>) -> anyhow::Result<Input> {
+	const MAX_INLINE: usize = 64 * 1024;
+	let Some(url) = url else {
+		anyhow::ensure!(
+			batch.len() <= MAX_INLINE,
+			"the quantized batch is {} bytes; inline inputs are at most 64 KiB: write it with \
+			 --save-batch FILE, serve FILE over http(s) (or an IPFS gateway) and pass --url",
+			batch.len()
+		);
+		return Ok(TaskInput::Inline(batch.to_vec().try_into().expect("unbounded")));
+	};
+	let served = aipin_client::http::get(url, batch.len() as u64, Duration::from_secs(120)).await?;
+	anyhow::ensure!(
+		served == batch,
+		"{url} serves {} bytes that are not the quantized batch ({} bytes): serve the file \
+		 --save-batch writes",
+		served.len(),
+		batch.len()
+	);
+	Ok(TaskInput::External {
+		url: url.as_bytes().to_vec().try_into().expect("unbounded"),
+		hash: sp_crypto_hashing::blake2_256(batch),
+		size: batch.len() as u64,
+	})
+}
+
+/// Quantizes `input` for `model` as its QuantizeLinear does (or takes int8/uint8 as it is).
+pub async fn quantized_batch(
+	client: &Client,
+	model: &str,
+	input: &Path,
+) -> anyhow::Result<(ModelId, Program, usize, Vec<u8>)> {
+	let (id, program) = resolve(client, model).await?;
+	let (batch, x) = files::read_batch(&program, input)?;
+	Ok((id, program, batch, x))
+}
+
+/// Runs a batch on the network: see the module docs. `progress` gets a line per task event.
+pub async fn infer(
+	client: &Client,
+	signer: &Keypair,
+	i: &Inference<'_>,
+	progress: impl FnMut(u64, String),
+) -> anyhow::Result<Inferred> {
+	let (id, program, batch, x) = quantized_batch(client, i.model, i.input).await?;
+	let at = client.finalized().await?;
+	let m = reads::model(&at, &id).await?.ok_or_else(|| {
+		anyhow::anyhow!(
+			"model 0x{} is not registered: `aipin model register {}` first",
+			hex::encode(id),
+			i.model
+		)
+	})?;
+	let t = NewTask {
+		kernel: m.kernel,
+		params: vec![u32::try_from(batch).map_err(|_| anyhow::anyhow!("batch too large"))?],
+		input: batch_input(&x, i.url).await?,
+		replication: i.replication,
+		max_price: i.max_price,
+		deadline_in: i.deadline_in,
+	};
+	let submitted = task::submit(client, signer, &t).await?;
+	let settled = task::watch(client, submitted.task, i.timeout, progress).await?;
+	anyhow::ensure!(
+		settled.result_root.is_some(),
+		"task {} ended {} without a result; paid {}, refunded {} credits",
+		submitted.task,
+		settled.outcome,
+		settled.paid,
+		settled.refunded
+	);
+	let (download, bytes) = task::fetch_result(client, submitted.task, None).await?;
+	let (outputs, roots) = split_result(&program, batch as u64, &bytes).ok_or_else(|| {
+		anyhow::anyhow!("the verified result is {} bytes, not a result of this model", bytes.len())
+	})?;
+	Ok(Inferred {
+		model: hex0x(&id),
+		batch,
+		argmax: files::argmax(&program, outputs),
+		layer_roots: roots.iter().map(|r| hex0x(r)).collect(),
+		outputs: outputs.to_vec(),
+		submitted,
+		settled,
+		download,
+		program: Some(program),
+	})
+}
+
+/// Top-1 accuracy of `argmax` against the labels in `path` (uint8 or int8 `.npy`).
+pub fn accuracy(argmax: &[usize], path: &Path) -> anyhow::Result<f64> {
+	let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+	let labels: Vec<i64> = match npy::read(&bytes)?.data {
+		npy::Data::U8(v) => v.into_iter().map(i64::from).collect(),
+		npy::Data::I8(v) => v.into_iter().map(i64::from).collect(),
+		npy::Data::F32(_) => anyhow::bail!("{}: labels must be uint8 or int8", path.display()),
+	};
+	anyhow::ensure!(
+		labels.len() == argmax.len(),
+		"{}: {} labels for {} samples",
+		path.display(),
+		labels.len(),
+		argmax.len()
+	);
+	let right = argmax.iter().zip(&labels).filter(|(a, l)| **a as i64 == **l).count();
+	Ok(right as f64 / argmax.len().max(1) as f64)
+}

@@ -1,0 +1,138 @@
+//! Inference as a task: the kernel-registry entry a registered model gets, and the result its
+//! providers commit to.
+//!
+//! - Parameters: `[batch]`, at most [`max_batch`] for the program.
+//! - Input: `batch` samples of the input tensor, one byte each, sample-major (`batch · I`
+//!   bytes, `I` the input tensor's elements).
+//! - Output (what the result root covers): the output tensor for the whole batch, one byte
+//!   per element, sample-major (`batch · O` bytes), followed by one 32-byte
+//!   [`result root`](aipin_primitives::result::root) per op: the root of the tensor that op
+//!   defines, for the whole batch. The per-layer roots are what lets a dispute narrow a
+//!   disagreement down to the first layer where two providers differ.
+//! - Work units: `batch · (2 · MACs + O) / 10⁶`, rounded up: mega-operations, a multiply-add
+//!   counting two, as for `gemm-i8`.
+
+use super::program::{Program, VERSION};
+use aipin_primitives::{Formula, KernelSpec, ModelId, Term};
+use alloc::{format, vec, vec::Vec};
+use frame_support::BoundedVec;
+
+/// Largest storage buffer every WebGPU device must bind (`maxStorageBufferBindingSize`'s
+/// guaranteed minimum): each activation tensor of a batch, as i32 values, must fit in one.
+pub const MAX_BINDING_BYTES: u64 = 128 << 20;
+
+/// Bytes of one per-layer root in a result.
+pub const LAYER_ROOT_BYTES: u64 = 32;
+
+/// The largest batch of `program` whose every activation fits [`MAX_BINDING_BYTES`], capped
+/// at `cap` (at least 1 for a checked program: its tensors are within the element bound).
+pub fn max_batch(program: &Program, cap: u32) -> u32 {
+	let widest = program.tensors.iter().map(|t| t.elements()).max().unwrap_or(1).max(1);
+	let fits = MAX_BINDING_BYTES / (widest * 4);
+	fits.clamp(1, cap.max(1) as u64) as u32
+}
+
+/// Bytes of the result of a `batch`-sample task.
+pub fn result_len(program: &Program, batch: u64) -> u64 {
+	let per_layer = LAYER_ROOT_BYTES * program.ops.len() as u64;
+	program.output().elements().saturating_mul(batch).saturating_add(per_layer)
+}
+
+/// The kernel-registry entry of a registered model: id `model`, formulas from `program`
+/// (which must be checked), batches up to [`max_batch`]`(program, batch_cap)`.
+pub fn kernel_spec(program: &Program, model: &ModelId, batch_cap: u32) -> KernelSpec {
+	let out = program.output().elements();
+	let per_sample_ops = program.macs_per_sample().saturating_mul(2).saturating_add(out);
+	let batch = max_batch(program, batch_cap);
+	// Every tensor of the largest batch as i32 values, plus the weights: what a provider holds.
+	let elements: u64 = program.tensors.iter().map(|t| t.elements()).sum();
+	let vram = elements.saturating_mul(4).saturating_mul(batch as u64);
+	let vram_mib = vram.saturating_add(program.weight_bytes()).div_ceil(1 << 20).max(1);
+	KernelSpec {
+		name: BoundedVec::truncate_from(format!("model-{}", hex8(model)).into_bytes()),
+		version: VERSION as u32,
+		wgsl_hash: *model,
+		max_params: BoundedVec::truncate_from(vec![batch]),
+		work_units: Formula::new(vec![Term::new(per_sample_ops, &[0])], 1_000_000),
+		input_bytes: Formula::new(vec![Term::new(program.input().elements(), &[0])], 1),
+		output_bytes: Formula::new(
+			vec![Term::new(out, &[0]), Term::new(LAYER_ROOT_BYTES * program.ops.len() as u64, &[])],
+			1,
+		),
+		min_vram_mib: u32::try_from(vram_mib).unwrap_or(u32::MAX),
+		deterministic: true,
+	}
+}
+
+/// The result of a run: the output tensor followed by each op's tensor root. `tensors` are
+/// every tensor of the run as bytes, sample-major, input first (what the reference and the GPU
+/// path both give).
+pub fn result(tensors: &[Vec<u8>]) -> Vec<u8> {
+	let Some((output, _)) = tensors.split_last() else { return Vec::new() };
+	let mut out = output.clone();
+	for t in tensors.iter().skip(1) {
+		out.extend_from_slice(&aipin_primitives::result::root(t));
+	}
+	out
+}
+
+/// Splits a `batch`-sample result into the outputs and the per-layer roots, or `None` if it
+/// is not [`result_len`] bytes.
+pub fn split_result<'a>(
+	program: &Program,
+	batch: u64,
+	result: &'a [u8],
+) -> Option<(&'a [u8], Vec<[u8; 32]>)> {
+	if result.len() as u64 != result_len(program, batch) {
+		return None;
+	}
+	let outputs = program.output().elements().checked_mul(batch)? as usize;
+	let (out, roots) = result.split_at(outputs);
+	let roots = roots.chunks_exact(32).filter_map(|c| c.try_into().ok()).collect();
+	Some((out, roots))
+}
+
+/// The first 8 bytes of `id` in hex.
+fn hex8(id: &ModelId) -> alloc::string::String {
+	id[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::inference::reference;
+
+	#[test]
+	fn the_result_is_the_outputs_then_one_root_per_layer_and_splits_back() {
+		let p = Program::dense(6, 3, 2);
+		let batch = 4;
+		let x: Vec<u8> = (0..24).map(|i| (i * 37 % 256) as u8).collect();
+		let acts = reference::run(&p, batch, &x).unwrap();
+		let tensors: Vec<Vec<u8>> = (0..p.tensors.len()).map(|t| acts.bytes(&p, t)).collect();
+		let r = result(&tensors);
+		assert_eq!(r.len() as u64, result_len(&p, batch as u64));
+		let (out, roots) = split_result(&p, batch as u64, &r).unwrap();
+		assert_eq!(out, acts.output_bytes(&p).as_slice());
+		assert_eq!(roots, vec![aipin_primitives::result::root(&acts.output_bytes(&p))]);
+		assert!(split_result(&p, batch as u64, &r[1..]).is_none());
+		assert!(split_result(&p, 3, &r).is_none());
+	}
+
+	#[test]
+	fn the_spec_follows_the_program_and_bounds_the_batch_by_the_binding_size() {
+		let p = Program::dense(64, 10, 1);
+		let id = p.id();
+		let spec = kernel_spec(&p, &id, 4096);
+		assert_eq!(spec.max_params.to_vec(), vec![4096]);
+		assert_eq!(spec.wgsl_hash, id);
+		assert_eq!(spec.input_bytes.eval(&[5]), Some(320));
+		assert_eq!(spec.output_bytes.eval(&[5]), Some(50 + 32));
+		// 5 · (2 · 640 + 10) operations, in millions, rounded up.
+		assert_eq!(spec.work_units.eval(&[5]), Some(1));
+		assert_eq!(spec.work_units.eval(&[4096]), Some(6));
+		// A tensor of 2²² elements is 16 MiB as i32: 8 samples fit 128 MiB.
+		let wide = Program::dense(1, 1 << 22, 1);
+		assert_eq!(max_batch(&wide, 4096), 8);
+		assert_eq!(max_batch(&p, 7), 7);
+	}
+}

@@ -1,0 +1,99 @@
+//! What the calls do.
+
+use crate::{pallet::*, Config};
+use aipin_kernels::inference::{program::id_of, task::kernel_spec, Program};
+use aipin_primitives::{KernelRegistry, ModelId, ModelInfo, INFERENCE_ENGINE};
+use frame_support::{
+	ensure,
+	pallet_prelude::DispatchResult,
+	traits::{fungible::MutateHold, tokens::Precision, Get},
+};
+use sp_runtime::{traits::Saturating, SaturatedConversion};
+
+impl<T: Config> Pallet<T> {
+	/// `BaseDeposit + ByteDeposit × bytes`.
+	pub fn deposit_for(bytes: u32) -> BalanceOf<T> {
+		T::ByteDeposit::get()
+			.saturating_mul(bytes.saturated_into())
+			.saturating_add(T::BaseDeposit::get())
+	}
+
+	pub(crate) fn do_register(
+		owner: Option<T::AccountId>,
+		program: ProgramOf<T>,
+		deposit: BalanceOf<T>,
+	) -> DispatchResult {
+		let decoded = Program::decode_checked(&program).map_err(|_| Error::<T>::InvalidProgram)?;
+		let model: ModelId = id_of(&program);
+		ensure!(!Models::<T>::contains_key(model), Error::<T>::ModelExists);
+		let count = ModelCount::<T>::get();
+		let kernel = INFERENCE_ENGINE
+			.checked_add(1)
+			.and_then(|first| first.checked_add(count))
+			.ok_or(Error::<T>::TooManyModels)?;
+		let next = count.checked_add(1).ok_or(Error::<T>::TooManyModels)?;
+		if let Some(owner) = &owner {
+			T::Currency::hold(&HoldReason::ProgramDeposit.into(), owner, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+		}
+		T::Kernels::register(kernel, kernel_spec(&decoded, &model, T::MaxBatch::get()))?;
+		let bytes = program.len() as u32;
+		let macs_per_sample = decoded.macs_per_sample();
+		ModelCount::<T>::put(next);
+		Programs::<T>::insert(model, program);
+		Models::<T>::insert(
+			model,
+			ModelInfo {
+				owner: owner.clone(),
+				deposit,
+				kernel,
+				bytes,
+				macs_per_sample,
+				retired_at: None,
+			},
+		);
+		Self::deposit_event(Event::ModelRegistered {
+			model,
+			owner,
+			kernel,
+			bytes,
+			macs_per_sample,
+			deposit,
+		});
+		Ok(())
+	}
+
+	/// `by` is the signer, or `None` for `RetireOrigin`.
+	pub(crate) fn do_retire(by: Option<T::AccountId>, model: ModelId) -> DispatchResult {
+		Models::<T>::try_mutate(model, |info| {
+			let info = info.as_mut().ok_or(Error::<T>::UnknownModel)?;
+			if let Some(by) = &by {
+				ensure!(info.owner.as_ref() == Some(by), Error::<T>::NotOwner);
+			}
+			ensure!(info.retired_at.is_none(), Error::<T>::AlreadyRetired);
+			T::Kernels::deprecate(info.kernel)?;
+			info.retired_at = Some(frame_system::Pallet::<T>::block_number());
+			Self::deposit_event(Event::ModelRetired { model });
+			Ok(())
+		})
+	}
+
+	pub(crate) fn do_reap(model: ModelId) -> DispatchResult {
+		let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+		let retired = info.retired_at.ok_or(Error::<T>::NotRetired)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now >= retired.saturating_add(T::RetireDelay::get()), Error::<T>::TooEarly);
+		if let Some(owner) = &info.owner {
+			T::Currency::release(
+				&HoldReason::ProgramDeposit.into(),
+				owner,
+				info.deposit,
+				Precision::BestEffort,
+			)?;
+		}
+		Programs::<T>::remove(model);
+		Models::<T>::remove(model);
+		Self::deposit_event(Event::ModelReaped { model, deposit: info.deposit });
+		Ok(())
+	}
+}

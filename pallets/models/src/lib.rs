@@ -1,0 +1,248 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+pub mod config_preludes;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use aipin_primitives::{KernelId, KernelRegistry, ModelId, ModelInfo};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Inspect, Mutate, MutateHold},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Zero;
+
+	/// Balance type of the deposit currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A model's record, with this runtime's types.
+	pub type ModelInfoOf<T> =
+		ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+	/// Program bytes, with this runtime's bound.
+	pub type ProgramOf<T> = BoundedVec<u8, <T as Config>::MaxProgramBytes>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit for a program stored on chain.
+		ProgramDeposit,
+	}
+
+	#[pallet::config(with_default)]
+	pub trait Config: frame_system::Config {
+		/// The currency deposits are held in.
+		#[pallet::no_default]
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons, which include this pallet's.
+		#[pallet::no_default]
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The kernel registry each model is registered in (the escrow pallet).
+		type Kernels: KernelRegistry;
+
+		/// May retire any model, including those of the genesis preset (governance).
+		#[pallet::no_default_bounds]
+		type RetireOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Longest program stored on chain, in bytes.
+		#[pallet::constant]
+		type MaxProgramBytes: Get<u32>;
+
+		/// Largest batch any task may run (a model's own bound can be lower: every activation
+		/// of a batch must fit one GPU storage buffer).
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// Deposit held for every registered model.
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type BaseDeposit: Get<BalanceOf<Self>>;
+
+		/// Deposit held per byte of program.
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type ByteDeposit: Get<BalanceOf<Self>>;
+
+		/// Blocks after `retire` before `reap` may release the program and the deposit: at
+		/// least the longest a task can live, so no task that could still run the model is
+		/// left without its program.
+		#[pallet::constant]
+		#[pallet::no_default_bounds]
+		type RetireDelay: Get<BlockNumberFor<Self>>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Registered models by id.
+	#[pallet::storage]
+	pub type Models<T: Config> = StorageMap<_, Identity, ModelId, ModelInfoOf<T>>;
+
+	/// Program bytes by model id (apart from [`Models`], so reading a record stays cheap).
+	#[pallet::storage]
+	pub type Programs<T: Config> = StorageMap<_, Identity, ModelId, ProgramOf<T>>;
+
+	/// Models registered so far: the next model's kernel id is `INFERENCE_ENGINE + 1 + this`.
+	#[pallet::storage]
+	pub type ModelCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Programs registered at genesis, with no owner and no deposit.
+		pub programs: alloc::vec::Vec<sp_core::Bytes>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for program in &self.programs {
+				let program = ProgramOf::<T>::try_from(program.0.clone())
+					.expect("genesis program within MaxProgramBytes");
+				Pallet::<T>::do_register(None, program, Zero::zero())
+					.expect("genesis program is valid and unique");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A model was registered: tasks run it as `kernel`.
+		ModelRegistered {
+			model: ModelId,
+			owner: Option<T::AccountId>,
+			kernel: KernelId,
+			bytes: u32,
+			macs_per_sample: u64,
+			deposit: BalanceOf<T>,
+		},
+		/// A model was retired: its kernel takes no new tasks.
+		ModelRetired { model: ModelId },
+		/// A retired model's program was removed and its deposit released.
+		ModelReaped { model: ModelId, deposit: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The bytes are not a well-formed program of the format this runtime runs.
+		InvalidProgram,
+		/// A model with this program is registered already.
+		ModelExists,
+		/// No model with this id.
+		UnknownModel,
+		/// Only the model's owner (or `RetireOrigin`) may retire it.
+		NotOwner,
+		/// The model is retired already.
+		AlreadyRetired,
+		/// The model has not been retired.
+		NotRetired,
+		/// `RetireDelay` has not passed since the model was retired.
+		TooEarly,
+		/// Every model kernel id is taken.
+		TooManyModels,
+		/// The account cannot hold the deposit.
+		InsufficientBalance,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
+			assert!(T::MaxProgramBytes::get() >= 1, "MaxProgramBytes must be at least 1");
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers a compiled model (`aipin model compile`) and stores its program.
+		///
+		/// ## Dispatch Origin
+		/// Signed: the owner, who pays the deposit.
+		///
+		/// ## Details
+		/// The program is decoded and checked (`Program::decode_checked`); its id is
+		/// `blake2_256` of the bytes. It becomes a kernel whose parameters are `[batch]` and
+		/// whose work units, input and output sizes the runtime computes from the program
+		/// itself, so they cannot be under-declared. Holds `BaseDeposit + ByteDeposit × len`.
+		///
+		/// ## Events
+		/// `ModelRegistered`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register(program.len() as u32))]
+		pub fn register(origin: OriginFor<T>, program: ProgramOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let deposit = Self::deposit_for(program.len() as u32);
+			Self::do_register(Some(who), program, deposit)
+		}
+
+		/// Retires a model: its kernel takes no new tasks; tasks already submitted finish.
+		///
+		/// ## Dispatch Origin
+		/// Signed by the owner, or `RetireOrigin`.
+		///
+		/// ## Events
+		/// `ModelRetired`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::retire())]
+		pub fn retire(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let by = match T::RetireOrigin::try_origin(origin) {
+				Ok(_) => None,
+				Err(origin) => Some(ensure_signed(origin)?),
+			};
+			Self::do_retire(by, model)
+		}
+
+		/// Removes a retired model's program and releases its deposit to the owner, once
+		/// `RetireDelay` has passed since it was retired.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by anyone.
+		///
+		/// ## Events
+		/// `ModelReaped`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reap())]
+		pub fn reap(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_reap(model)
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// A registered model's record.
+		pub fn model(id: ModelId) -> Option<ModelInfoOf<T>> {
+			Models::<T>::get(id)
+		}
+
+		/// A registered model's program bytes.
+		pub fn program(id: ModelId) -> Option<alloc::vec::Vec<u8>> {
+			Programs::<T>::get(id).map(|p| p.into_inner())
+		}
+	}
+}

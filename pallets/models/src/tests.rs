@@ -1,0 +1,187 @@
+use crate::{mock::*, Error, Event, HoldReason, ProgramOf};
+use aipin_kernels::inference::{program::id_of, task::kernel_spec, Program};
+use aipin_primitives::{ModelInfo, INFERENCE_ENGINE};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{InspectHold, Mutate},
+};
+use sp_runtime::{BuildStorage, DispatchError};
+
+fn bytes(p: &Program) -> ProgramOf<Test> {
+	ProgramOf::<Test>::try_from(p.encode()).map_err(|_| "program over the bound").unwrap()
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::ProgramDeposit.into(), &who)
+}
+
+#[test]
+fn register_stores_the_program_holds_the_deposit_and_registers_its_kernel() {
+	new_test_ext().execute_with(|| {
+		let program = Program::dense(64, 10, 3);
+		let raw = bytes(&program);
+		let id = id_of(&raw);
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw.clone()));
+		let deposit = 100 + raw.len() as Balance;
+		assert_eq!(held(1), deposit);
+		assert_eq!(
+			Models::model(id),
+			Some(ModelInfo {
+				owner: Some(1),
+				deposit,
+				kernel: INFERENCE_ENGINE + 1,
+				bytes: raw.len() as u32,
+				macs_per_sample: 640,
+				retired_at: None,
+			})
+		);
+		assert_eq!(Models::program(id), Some(raw.to_vec()));
+		assert_eq!(
+			MockKernels::all(),
+			vec![(INFERENCE_ENGINE + 1, kernel_spec(&program, &id, 4096), false)]
+		);
+		System::assert_last_event(
+			Event::ModelRegistered {
+				model: id,
+				owner: Some(1),
+				kernel: INFERENCE_ENGINE + 1,
+				bytes: raw.len() as u32,
+				macs_per_sample: 640,
+				deposit,
+			}
+			.into(),
+		);
+		// The next model gets the next kernel id.
+		assert_ok!(Models::register(RuntimeOrigin::signed(2), bytes(&Program::dense(8, 2, 1))));
+		assert_eq!(MockKernels::all()[1].0, INFERENCE_ENGINE + 2);
+	});
+}
+
+#[test]
+fn the_runtime_computes_the_work_so_a_registrant_cannot_under_declare_it() {
+	new_test_ext().execute_with(|| {
+		let program = Program::dense(400, 500, 1);
+		let raw = bytes(&program);
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw.clone()));
+		let spec = &MockKernels::all()[0].1;
+		// 200,000 MACs = 400,000 operations, plus 500 output bytes, per sample, in millions
+		// rounded up.
+		assert_eq!(spec.work_units.eval(&[1]), Some(1));
+		assert_eq!(spec.work_units.eval(&[1000]), Some(401));
+		assert_eq!(spec.input_bytes.eval(&[7]), Some(7 * 400));
+		// The outputs, and one 32-byte root per layer.
+		assert_eq!(spec.output_bytes.eval(&[7]), Some(7 * 500 + 32));
+		assert_eq!(spec.wgsl_hash, id_of(&raw));
+		assert!(spec.deterministic);
+	});
+}
+
+#[test]
+fn bad_registrations_are_refused_and_cost_nothing() {
+	new_test_ext().execute_with(|| {
+		let raw = bytes(&Program::dense(16, 4, 1));
+		assert_noop!(
+			Models::register(RuntimeOrigin::none(), raw.clone()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Models::register(
+				RuntimeOrigin::signed(1),
+				ProgramOf::<Test>::try_from(vec![1, 2, 3]).unwrap()
+			),
+			Error::<Test>::InvalidProgram
+		);
+		let mut malformed = Program::dense(16, 4, 1);
+		malformed.version = 99;
+		assert_noop!(
+			Models::register(RuntimeOrigin::signed(1), bytes(&malformed)),
+			Error::<Test>::InvalidProgram
+		);
+		assert_noop!(
+			Models::register(RuntimeOrigin::signed(9), raw.clone()),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw.clone()));
+		assert_noop!(Models::register(RuntimeOrigin::signed(2), raw), Error::<Test>::ModelExists);
+		assert_eq!(held(2), 0);
+	});
+}
+
+#[test]
+fn a_program_over_the_bound_cannot_be_submitted() {
+	// The call argument is bounded: a longer program does not even decode as a call.
+	let too_long = vec![0u8; 256 * 1024 + 1];
+	assert!(ProgramOf::<Test>::try_from(too_long.clone()).is_err());
+	let call = (0u8, too_long).encode();
+	assert!(<crate::Call<Test> as codec::Decode>::decode(&mut &call[..]).is_err());
+}
+
+#[test]
+fn retire_then_reap_releases_the_deposit_after_the_delay() {
+	new_test_ext().execute_with(|| {
+		let raw = bytes(&Program::dense(32, 4, 2));
+		let id = id_of(&raw);
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw));
+		assert_noop!(Models::reap(RuntimeOrigin::signed(3), id), Error::<Test>::NotRetired);
+		assert_noop!(Models::retire(RuntimeOrigin::signed(2), id), Error::<Test>::NotOwner);
+		assert_noop!(
+			Models::retire(RuntimeOrigin::signed(1), [7; 32]),
+			Error::<Test>::UnknownModel
+		);
+		assert_ok!(Models::retire(RuntimeOrigin::signed(1), id));
+		assert!(MockKernels::all()[0].2, "the model's kernel is deprecated");
+		System::assert_last_event(Event::ModelRetired { model: id }.into());
+		assert_noop!(Models::retire(RuntimeOrigin::signed(1), id), Error::<Test>::AlreadyRetired);
+		System::set_block_number(20);
+		assert_noop!(Models::reap(RuntimeOrigin::signed(3), id), Error::<Test>::TooEarly);
+		System::set_block_number(21);
+		let deposit = held(1);
+		assert!(deposit > 0);
+		assert_ok!(Models::reap(RuntimeOrigin::signed(3), id));
+		assert_eq!(held(1), 0);
+		assert_eq!(Balances::free_balance(1), ENDOWMENT);
+		assert_eq!(Models::model(id), None);
+		assert_eq!(Models::program(id), None);
+		System::assert_last_event(Event::ModelReaped { model: id, deposit }.into());
+		assert_noop!(Models::reap(RuntimeOrigin::signed(3), id), Error::<Test>::UnknownModel);
+	});
+}
+
+#[test]
+fn governance_retires_any_model_and_genesis_models_have_no_deposit() {
+	let program = Program::dense(8, 8, 1);
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	crate::GenesisConfig::<Test> {
+		programs: vec![sp_core::Bytes(program.encode())],
+		_config: Default::default(),
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	sp_io::TestExternalities::new(t).execute_with(|| {
+		System::set_block_number(1);
+		let id = program.id();
+		let info = Models::model(id).expect("registered at genesis");
+		assert_eq!((info.owner, info.deposit), (None, 0));
+		assert_noop!(Models::retire(RuntimeOrigin::signed(1), id), Error::<Test>::NotOwner);
+		assert_ok!(Models::retire(RuntimeOrigin::root(), id));
+		System::set_block_number(30);
+		assert_ok!(Models::reap(RuntimeOrigin::signed(1), id));
+	});
+}
+
+#[test]
+fn a_deposit_cannot_be_spent_while_held() {
+	new_test_ext().execute_with(|| {
+		let raw = bytes(&Program::dense(500, 100, 1));
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw));
+		let free = Balances::free_balance(1);
+		assert!(<Balances as Mutate<_>>::transfer(
+			&1,
+			&2,
+			free + 1,
+			frame_support::traits::tokens::Preservation::Expendable
+		)
+		.is_err());
+	});
+}

@@ -1,0 +1,29 @@
+//! Model registry (`pallet-models`, index 14).
+
+use super::DisputeWindow;
+use crate::{units::AIP, AccountId, Balance, Balances, Escrow, Runtime, RuntimeHoldReason};
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+
+parameter_types! {
+	/// One AIP per model, as a floor against spam...
+	pub const ModelBaseDeposit: Balance = AIP;
+	/// ... plus a thousandth of an AIP per program byte (70 AIP for the 70 KB digits CNN),
+	/// released when the model is reaped.
+	pub const ModelByteDeposit: Balance = AIP / 1_000;
+}
+
+impl pallet_models::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Kernels = Escrow;
+	type RetireOrigin = EnsureRoot<AccountId>;
+	// 1 MiB: comfortably within a block (5 MiB, 75% for normal extrinsics).
+	type MaxProgramBytes = ConstU32<{ 1024 * 1024 }>;
+	type MaxBatch = ConstU32<4096>;
+	type BaseDeposit = ModelBaseDeposit;
+	type ByteDeposit = ModelByteDeposit;
+	// A task submitted before retirement ends by its deadline, at most this long after.
+	type RetireDelay = DisputeWindow;
+	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+}
