@@ -16,7 +16,7 @@ cd "$AIPIN_ROOT"
 
 pallets=("$@")
 if [ ${#pallets[@]} -eq 0 ]; then
-	pallets=(pallet_compute_staking pallet_bme pallet_compute_slashing pallet_task_escrow)
+	pallets=(pallet_compute_staking pallet_bme pallet_compute_slashing pallet_task_escrow pallet_models)
 fi
 
 "$here/build.sh"

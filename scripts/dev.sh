@@ -2,8 +2,9 @@
 # The main job: set up the machine, build, start a dev chain (Alice validating with real Aura
 # block production and GRANDPA finality) and its two genesis providers' workers (stashes
 # //Alice//stash and //Bob//stash, operated by //Eve and //Ferdie, staked at genesis), submit
-# demo tasks with replication 2 through the `aipin` CLI, show them settle and their results
-# verify against the chain, then keep everything running until Ctrl-C, and stop it all.
+# demo tasks with replication 2 through the `aipin` CLI (three kernels, and the digits CNN on its
+# test split through `aipin infer`, printing the accuracy of the verified result), show them
+# settle and their results verify against the chain, then keep everything running until Ctrl-C, and stop it all.
 #
 # Usage: scripts/dev.sh [--fresh] [extra aipin-node flags]
 #   --fresh   wipe the dev chain's database and the workers' journals first
@@ -68,7 +69,7 @@ aipin providers
 if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
 	out="$workers/demo"
 	mkdir -p "$out"
-	echo "==> Alice buys credits and submits three demo tasks, replication 2"
+	echo "==> Alice buys credits and submits three demo tasks and one inference task, replication 2"
 	AIPIN_SURI=//Alice aipin credits buy 100
 	demo() {
 		local name=$1
@@ -84,8 +85,14 @@ if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
 	sleep 3
 	demo hash --kernel hash-batch --params 1024,256 &
 	p3=$!
+	sleep 3
+	# Verified inference: the digits CNN (registered at genesis) on its 360-image test split.
+	AIPIN_SURI=//Alice aipin infer "$AIPIN_ROOT/models/digits-cnn.pc.int8.aiq" \
+		"$AIPIN_ROOT/models/digits-cnn.x.npy" --labels "$AIPIN_ROOT/models/digits-cnn.y.npy" \
+		-r 2 -o "$out/digits.npy" >"$out/digits.txt" 2>&1 &
+	p4=$!
 	failed=0
-	for p in "$p1:gemm" "$p2:mlp" "$p3:hash"; do
+	for p in "$p1:gemm" "$p2:mlp" "$p3:hash" "$p4:digits"; do
 		if ! wait "${p%%:*}"; then failed=1; fi
 		echo "--- ${p#*:}"
 		cat "$out/${p#*:}.txt"

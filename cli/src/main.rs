@@ -86,6 +86,9 @@ enum Command {
 		/// `--url`.
 		#[arg(long)]
 		save_batch: Option<PathBuf>,
+		/// Try this result server first (default: the endpoints of the agreeing providers).
+		#[arg(long)]
+		endpoint: Option<String>,
 		/// Independent providers that must agree.
 		#[arg(long, short = 'r', default_value_t = 2)]
 		replication: u8,
@@ -371,6 +374,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			labels,
 			url,
 			save_batch,
+			endpoint,
 			replication,
 			max_price,
 			deadline,
@@ -393,6 +397,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				model: which,
 				input,
 				url: url.as_deref(),
+				endpoint: endpoint.as_deref(),
 				replication: *replication,
 				max_price: *max_price,
 				deadline_in: *deadline,

@@ -158,6 +158,8 @@ pub struct Inference<'a> {
 	pub input: &'a Path,
 	/// Where providers fetch the batch from, when it is over the inline limit.
 	pub url: Option<&'a str>,
+	/// A result server to try first.
+	pub endpoint: Option<&'a str>,
 	pub replication: u8,
 	pub max_price: u128,
 	pub deadline_in: u32,
@@ -274,7 +276,7 @@ pub async fn infer(
 		settled.paid,
 		settled.refunded
 	);
-	let (download, bytes) = task::fetch_result(client, submitted.task, None).await?;
+	let (download, bytes) = task::fetch_result(client, submitted.task, i.endpoint).await?;
 	let (outputs, roots) = split_result(&program, batch as u64, &bytes).ok_or_else(|| {
 		anyhow::anyhow!("the verified result is {} bytes, not a result of this model", bytes.len())
 	})?;

@@ -72,7 +72,8 @@ enum Command {
 	/// Runs a model on a batch locally, on the GPU (or the CPU reference), exactly as a task
 	/// would: providers test their hardware with it, consumers reproduce a result.
 	Infer {
-		/// The model: an int8 QDQ `.onnx` file (compiled here) or a compiled `.aiq` program.
+		/// The model: an int8 QDQ `.onnx` file (compiled here), a compiled `.aiq` program, or
+		/// a registered model's `0x` id (its program read from `--node`).
 		#[arg(long)]
 		model: PathBuf,
 		/// The batch: `.npy`, float32 (quantized as the model does) or the model's int8/uint8.
@@ -88,6 +89,33 @@ enum Command {
 		#[arg(long)]
 		dequantize: bool,
 	},
+}
+
+/// A model file (`.onnx`, `.aiq`), or a registered model's `0x` id read from the node.
+fn load_program(
+	cli: &Cli,
+	model: &std::path::Path,
+) -> anyhow::Result<aipin_kernels::inference::Program> {
+	let text = model.to_string_lossy();
+	let id = text.strip_prefix("0x").filter(|h| h.len() == 64 && !model.exists());
+	let Some(hex_id) = id else { return Ok(aipin_compiler::files::load_model(model)?) };
+	let id: [u8; 32] = hex::decode(hex_id)
+		.ok()
+		.and_then(|b| b.try_into().ok())
+		.ok_or_else(|| anyhow::anyhow!("{text}: not a 32-byte hex model id"))?;
+	let node = load(cli)?.node;
+	let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+	let bytes = rt.block_on(async {
+		let client = aipin_client::Client::connect(&node).await?;
+		let at = client.finalized().await?;
+		anyhow::Ok(aipin_client::reads::program(&at, &id).await?)
+	})?;
+	let bytes = bytes.ok_or_else(|| anyhow::anyhow!("model {text} is not registered on {node}"))?;
+	anyhow::ensure!(
+		aipin_kernels::inference::program::id_of(&bytes) == id,
+		"the node's program for {text} does not hash to it"
+	);
+	Ok(aipin_kernels::inference::Program::decode_checked(&bytes)?)
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Config> {
@@ -145,7 +173,7 @@ fn main() -> anyhow::Result<()> {
 		},
 		Command::Infer { model, input, output, cpu, dequantize } => {
 			use aipin_compiler::files;
-			let program = files::load_model(model)?;
+			let program = load_program(&cli, model)?;
 			let (batch, x) = files::read_batch(&program, input)?;
 			eprintln!(
 				"model 0x{} · {} ops · {} MACs/sample · batch {batch}",
@@ -155,18 +183,22 @@ fn main() -> anyhow::Result<()> {
 			);
 			// Timed: the batch only (upload, every op, read back), not device set-up and shader
 			// compilation, which a running worker does once.
-			let (y, device, secs) = if *cpu {
+			let (tensors, device, secs) = if *cpu {
 				let started = std::time::Instant::now();
 				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)?;
-				(acts.output_bytes(&program), "CPU reference".to_string(), started.elapsed())
+				let secs = started.elapsed();
+				let all = (0..program.tensors.len()).map(|t| acts.bytes(&program, t)).collect();
+				(all, "CPU reference".to_string(), secs)
 			} else {
 				let gpu = gpu::Gpu::new()?;
 				let inf = aipin_worker::inference::Inference::new(&gpu)?;
 				let started = std::time::Instant::now();
-				let mut all = inf.run(&gpu, &program, batch, &x)?;
-				let secs = started.elapsed();
-				(all.pop().expect("an output tensor"), gpu.info.name.clone(), secs)
+				let all: Vec<Vec<u8>> = inf.run(&gpu, &program, batch, &x)?;
+				(all, gpu.info.name.clone(), started.elapsed())
 			};
+			// What a provider would commit to for this batch: compare it with a task's root.
+			let result = aipin_kernels::inference::task::result(&tensors);
+			let y = tensors.last().expect("an output tensor");
 			let secs = secs.as_secs_f64();
 			let arr = files::output_array(&program, batch, &y, *dequantize);
 			std::fs::write(output, aipin_compiler::npy::write(&arr))
@@ -180,6 +212,11 @@ fn main() -> anyhow::Result<()> {
 				output.display()
 			);
 			println!("argmax: {}{}", shown.join(" "), if top.len() > 16 { " …" } else { "" });
+			println!(
+				"result root 0x{} (the outputs and {} layer roots, as a task commits)",
+				hex::encode(aipin_primitives::result::root(&result)),
+				program.ops.len()
+			);
 		},
 		Command::Run { listen, allow_private_inputs, corrupt_results } => {
 			let mut cfg = load(&cli)?;

@@ -91,9 +91,37 @@ impl<T: Config> Pallet<T> {
 				Precision::BestEffort,
 			)?;
 		}
+		// No task can still run it: its kernel's entry goes too (the id is never reused).
+		T::Kernels::remove(info.kernel)?;
 		Programs::<T>::remove(model);
 		Models::<T>::remove(model);
 		Self::deposit_event(Event::ModelReaped { model, deposit: info.deposit });
+		Ok(())
+	}
+
+	/// Every model has its program, which hashes to its id and has its length; no program is
+	/// left without a model; each owner's held deposit is the sum of its models' deposits.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let mut held: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
+		for (id, info) in Models::<T>::iter() {
+			let program = Programs::<T>::get(id).ok_or("a model without its program")?;
+			ensure!(id_of(&program) == id, "a program that does not hash to its model id");
+			ensure!(program.len() as u32 == info.bytes, "a model's length is not its program's");
+			if let Some(owner) = info.owner {
+				let sum = held.entry(owner).or_default();
+				*sum = sum.saturating_add(info.deposit);
+			}
+		}
+		ensure!(
+			Programs::<T>::iter_keys().all(|id| Models::<T>::contains_key(id)),
+			"a program without its model"
+		);
+		for (owner, sum) in held {
+			let on_hold = T::Currency::balance_on_hold(&HoldReason::ProgramDeposit.into(), &owner);
+			ensure!(on_hold == sum, "held deposits are not the models' deposits");
+		}
 		Ok(())
 	}
 }

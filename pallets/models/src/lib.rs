@@ -175,6 +175,11 @@ pub mod pallet {
 			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
 			assert!(T::MaxProgramBytes::get() >= 1, "MaxProgramBytes must be at least 1");
 		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]

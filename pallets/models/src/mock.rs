@@ -55,3 +55,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
+
+/// Runs `test` in fresh externalities, then checks the pallet's invariants.
+pub fn execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Models::do_try_state().expect("models invariants hold after the test");
+	});
+}

@@ -18,7 +18,7 @@ fn held(who: AccountId) -> Balance {
 
 #[test]
 fn register_stores_the_program_holds_the_deposit_and_registers_its_kernel() {
-	new_test_ext().execute_with(|| {
+	execute(|| {
 		let program = Program::dense(64, 10, 3);
 		let raw = bytes(&program);
 		let id = id_of(&raw);
@@ -60,7 +60,7 @@ fn register_stores_the_program_holds_the_deposit_and_registers_its_kernel() {
 
 #[test]
 fn the_runtime_computes_the_work_so_a_registrant_cannot_under_declare_it() {
-	new_test_ext().execute_with(|| {
+	execute(|| {
 		let program = Program::dense(400, 500, 1);
 		let raw = bytes(&program);
 		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw.clone()));
@@ -79,7 +79,7 @@ fn the_runtime_computes_the_work_so_a_registrant_cannot_under_declare_it() {
 
 #[test]
 fn bad_registrations_are_refused_and_cost_nothing() {
-	new_test_ext().execute_with(|| {
+	execute(|| {
 		let raw = bytes(&Program::dense(16, 4, 1));
 		assert_noop!(
 			Models::register(RuntimeOrigin::none(), raw.clone()),
@@ -119,7 +119,7 @@ fn a_program_over_the_bound_cannot_be_submitted() {
 
 #[test]
 fn retire_then_reap_releases_the_deposit_after_the_delay() {
-	new_test_ext().execute_with(|| {
+	execute(|| {
 		let raw = bytes(&Program::dense(32, 4, 2));
 		let id = id_of(&raw);
 		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw));
@@ -139,6 +139,7 @@ fn retire_then_reap_releases_the_deposit_after_the_delay() {
 		let deposit = held(1);
 		assert!(deposit > 0);
 		assert_ok!(Models::reap(RuntimeOrigin::signed(3), id));
+		assert!(MockKernels::all().is_empty(), "the model's kernel entry is removed");
 		assert_eq!(held(1), 0);
 		assert_eq!(Balances::free_balance(1), ENDOWMENT);
 		assert_eq!(Models::model(id), None);
@@ -172,7 +173,7 @@ fn governance_retires_any_model_and_genesis_models_have_no_deposit() {
 
 #[test]
 fn a_deposit_cannot_be_spent_while_held() {
-	new_test_ext().execute_with(|| {
+	execute(|| {
 		let raw = bytes(&Program::dense(500, 100, 1));
 		assert_ok!(Models::register(RuntimeOrigin::signed(1), raw));
 		let free = Balances::free_balance(1);

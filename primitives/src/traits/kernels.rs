@@ -11,6 +11,9 @@ pub trait KernelRegistry {
 	fn register(id: KernelId, spec: KernelSpec) -> DispatchResult;
 	/// Deprecates kernel `id`: no new tasks; running ones finish. Errors if it is unknown.
 	fn deprecate(id: KernelId) -> DispatchResult;
+	/// Removes deprecated kernel `id` once no task can still run it (the caller knows when).
+	/// Errors if it is unknown or not deprecated.
+	fn remove(id: KernelId) -> DispatchResult;
 }
 
 impl KernelRegistry for () {
@@ -18,6 +21,9 @@ impl KernelRegistry for () {
 		Ok(())
 	}
 	fn deprecate(_: KernelId) -> DispatchResult {
+		Ok(())
+	}
+	fn remove(_: KernelId) -> DispatchResult {
 		Ok(())
 	}
 }
@@ -63,6 +69,18 @@ pub mod mock {
 					.find(|(i, ..)| *i == id)
 					.ok_or(DispatchError::Other("unknown kernel"))?;
 				entry.2 = true;
+				Ok(())
+			})
+		}
+
+		fn remove(id: KernelId) -> DispatchResult {
+			KERNELS.with(|k| {
+				let mut k = k.borrow_mut();
+				let at = k
+					.iter()
+					.position(|(i, _, deprecated)| *i == id && *deprecated)
+					.ok_or(DispatchError::Other("unknown or not deprecated kernel"))?;
+				k.remove(at);
 				Ok(())
 			})
 		}

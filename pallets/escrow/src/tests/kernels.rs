@@ -156,7 +156,17 @@ fn a_model_task_goes_to_providers_of_the_inference_engine() {
 		let mut picked = providers_of(id);
 		picked.sort();
 		assert_eq!(picked, vec![21, 22]);
+		assert_noop!(
+			<Escrow as KernelRegistry>::remove(model),
+			DispatchError::Other("only a deprecated kernel can be removed")
+		);
 		assert_ok!(<Escrow as KernelRegistry>::deprecate(model));
 		assert_eq!(Kernels::<Test>::get(model).map(|k| k.deprecated), Some(true));
+		// The task is still in flight: the models pallet removes the kernel only after its
+		// RetireDelay, when no task can run it any more. Settle it first here.
+		assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), id));
+		assert_ok!(<Escrow as KernelRegistry>::remove(model));
+		assert_eq!(Kernels::<Test>::get(model), None);
+		assert_noop!(<Escrow as KernelRegistry>::remove(model), Error::<Test>::UnknownKernel);
 	});
 }
