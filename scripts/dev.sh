@@ -107,6 +107,7 @@ fi
 
 echo "==> dev network running: node ws://127.0.0.1:$rpc_port, workers :8101 :8102. Ctrl-C stops it."
 echo "    try: $bin/aipin task submit --kernel gemm-i8 --params 128,128,128 --suri //Alice"
+echo "         $bin/aipin infer models/digits-mlp.pc.int8.aiq models/digits-mlp.x.npy --labels models/digits-mlp.y.npy --suri //Alice"
 fed=$(date +%s)
 while kill -0 "$node_pid" 2>/dev/null; do
 	health=""
