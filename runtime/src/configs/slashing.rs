@@ -5,6 +5,9 @@ use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
+#[cfg(feature = "runtime-benchmarks")]
+use super::BenchmarkProviders;
+
 parameter_types! {
 	/// Slashes wait a day for appeals.
 	///

@@ -59,7 +59,7 @@ pub struct BenchmarkProviders;
 #[cfg(feature = "runtime-benchmarks")]
 impl BenchmarkProviders {
 	/// Registers provider `index` for `kernel` at `ask`, staked ten times the minimum.
-	fn register(
+	pub(crate) fn register(
 		index: u32,
 		kernel: aipin_primitives::KernelId,
 		ask: aipin_primitives::Credits,
