@@ -3,7 +3,7 @@
 
 For every model `train.py` wrote (`NAME.x.npy`, the test inputs; `NAME.y.npy`, their labels)
 it writes, next to this file:
-- `NAME.VARIANT.ort.npy` for each quantized VARIANT (`int8`, `pc.int8`): onnxruntime's
+- `NAME.VARIANT.ort.npy` for each quantized VARIANT (`int8`, `pc.int8`, `u8.int8`): onnxruntime's
   quantized output, taken before the final DequantizeLinear (uint8/int8),
 - `NAME.f32.ort.npy` the float model's logits (float32),
 and prints accuracies. With `--check` it writes nothing: it recomputes every output with the
@@ -91,7 +91,7 @@ def main():
         logits = session(os.path.join(HERE, f"{name}.f32.onnx")).run(None, {"input": x})[0]
         put(os.path.join(HERE, f"{name}.f32.ort.npy"), logits.astype(np.float32), check, problems)
         entry = {"float_accuracy": float((logits.argmax(1) == y).mean()), "samples": int(len(y))}
-        for variant in ("int8", "pc.int8"):
+        for variant in ("int8", "pc.int8", "u8.int8"):
             path = os.path.join(HERE, f"{name}.{variant}.onnx")
             out = session(path).run(None, {"input": x})[0]
             scale, zp = output_qparams(path)

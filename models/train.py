@@ -8,10 +8,12 @@ versions. For every model it writes, next to this file:
 - `NAME.f32.onnx`      the float model,
 - `NAME.int8.onnx`     `quantize_static` output (QDQ, uint8 activations, int8 weights),
 - `NAME.pc.int8.onnx`  the same with per-channel weights,
+- `NAME.u8.int8.onnx`  the same with asymmetric uint8 weights (non-zero zero points),
 - `NAME.x.npy`, `NAME.y.npy`  the test split: float32 inputs as the model takes them, uint8
   labels.
 
 `record.py` then records onnxruntime's outputs for these files; the Rust truth tests read them.
+`train.py --quantize-only [NAME ...]` re-quantizes the committed float models without training.
 """
 import os
 import sys
@@ -247,31 +249,51 @@ class Reader(CalibrationDataReader):
         return {"input": self.x[self.i - 1 : self.i]}
 
 
+# (file suffix, per-channel weight scales, weight type)
+VARIANTS = (
+    ("int8", False, QuantType.QInt8),
+    ("pc.int8", True, QuantType.QInt8),
+    ("u8.int8", False, QuantType.QUInt8),  # asymmetric uint8 weights, zero points != 0
+)
+
+
+def quantize(name, xtr):
+    """Writes every quantized variant of `NAME.f32.onnx`, calibrated on 200 training images."""
+    f32 = os.path.join(HERE, f"{name}.f32.onnx")
+    for suffix, per_channel, weight_type in VARIANTS:
+        quantize_static(
+            f32,
+            os.path.join(HERE, f"{name}.{suffix}.onnx"),
+            Reader(xtr[:200]),
+            quant_format=QuantFormat.QDQ,
+            per_channel=per_channel,
+            activation_type=QuantType.QUInt8,
+            weight_type=weight_type,
+            # 7-bit weights: onnxruntime's u8s8 kernels on x86 without VNNI saturate int16 pair
+            # sums otherwise, and would then disagree with exact integer arithmetic.
+            reduce_range=True,
+        )
+
+
 def save(name, net, in_shape, xtr, xte, yte):
     f32 = os.path.join(HERE, f"{name}.f32.onnx")
     onnx.save(net.to_onnx(name, in_shape), f32)
     acc = float((net.forward(xte).argmax(axis=1) == yte).mean())
     print(f"{name}: float test accuracy {acc:.4f}", file=sys.stderr)
-    calib = xtr[:200]
-    for suffix, per_channel in (("int8", False), ("pc.int8", True)):
-        quantize_static(
-            f32,
-            os.path.join(HERE, f"{name}.{suffix}.onnx"),
-            Reader(calib),
-            quant_format=QuantFormat.QDQ,
-            per_channel=per_channel,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            # 7-bit weights: onnxruntime's u8s8 kernels on x86 without VNNI saturate int16 pair
-            # sums otherwise, and would then disagree with exact integer arithmetic.
-            reduce_range=True,
-        )
+    quantize(name, xtr)
     np.save(os.path.join(HERE, f"{name}.x.npy"), xte.astype(np.float32))
     np.save(os.path.join(HERE, f"{name}.y.npy"), yte.astype(np.uint8))
 
 
 def main():
-    which = set(sys.argv[1:]) or {"digits-mlp", "digits-cnn", "mnist-cnn"}
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    which = set(args) or {"digits-mlp", "digits-cnn", "mnist-cnn"}
+    if "--quantize-only" in sys.argv[1:]:
+        # Re-quantize the committed float models (same data split, no training).
+        for name in sorted(which):
+            xtr = (mnist5k() if name == "mnist-cnn" else digits())[0]
+            quantize(name, xtr)
+        return
     if which & {"digits-mlp", "digits-cnn"}:
         xtr, ytr, xte, yte = digits()
         if "digits-mlp" in which:

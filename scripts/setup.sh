@@ -31,6 +31,7 @@ APT_PACKAGES=(
 	mesa-vulkan-drivers libvulkan1 vulkan-tools   # lavapipe: software Vulkan for wgpu
 	nodejs npm                  # the @polkadot/api client tests
 	python3 python3-venv        # the model tooling venv (onnxruntime as an external reference)
+	libonnx-testdata            # ONNX's conformance vectors (compiler/tests/conformance.rs)
 )
 # Debian's toolchain for the offline wasm route (only installed when that route is taken).
 DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)

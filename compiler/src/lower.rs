@@ -27,6 +27,9 @@ pub(crate) struct QConst {
 pub(crate) enum Value {
 	/// The float graph input, or a reshape of it, before its QuantizeLinear.
 	Float(Vec<u32>),
+	/// A quantized (uint8 or int8) graph input, before the DequantizeLinear that gives its
+	/// scale and zero point.
+	QInput(Vec<u32>, DType),
 	/// A constant initializer.
 	Const(TensorProto),
 	/// A dequantized constant.
@@ -63,8 +66,13 @@ pub(crate) struct Lowering<'a> {
 	pub(crate) ops: Vec<Op>,
 }
 
+/// An error naming `node` (by its output when it has no name) and its op.
 pub(crate) fn unsupported(node: &NodeProto, why: impl Into<String>) -> CompileError {
-	CompileError::Unsupported { node: node.name.clone(), op: node.op_type.clone(), why: why.into() }
+	let name = match (&node.name[..], node.output.first()) {
+		("", Some(out)) => format!("-> {out}"),
+		(name, _) => name.to_string(),
+	};
+	CompileError::Unsupported { node: name, op: node.op_type.clone(), why: why.into() }
 }
 
 impl<'a> Lowering<'a> {
@@ -98,12 +106,18 @@ impl<'a> Lowering<'a> {
 			)));
 		};
 		let tt = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref());
-		let Some(tt) = tt.filter(|t| t.elem_type == dtype::FLOAT) else {
-			return Err(CompileError::Model(format!(
-				"input `{}` must be a float tensor",
-				input.name
-			)));
+		let quantized = match tt.map(|t| t.elem_type) {
+			Some(dtype::FLOAT) => None,
+			Some(dtype::UINT8) => Some(DType::U8),
+			Some(dtype::INT8) => Some(DType::I8),
+			_ => {
+				return Err(CompileError::Model(format!(
+					"input `{}` must be a float, uint8 or int8 tensor",
+					input.name
+				)))
+			},
 		};
+		let tt = tt.expect("typed above");
 		let dims = tt.shape.as_ref().map(|s| s.dim.clone()).unwrap_or_default();
 		let mut shape = Vec::new();
 		for d in dims.iter().skip(1) {
@@ -123,7 +137,11 @@ impl<'a> Lowering<'a> {
 				input.name
 			)));
 		}
-		values.insert(input.name.clone(), Value::Float(shape));
+		let value = match quantized {
+			Some(dt) => Value::QInput(shape, dt),
+			None => Value::Float(shape),
+		};
+		values.insert(input.name.clone(), value);
 		Ok(Self { model, values, tensors: Vec::new(), ops: Vec::new() })
 	}
 
@@ -228,6 +246,8 @@ impl<'a> Lowering<'a> {
 			"DequantizeLinear" => self.dequantize(node),
 			"Conv" => self.conv(node),
 			"Gemm" | "MatMul" => self.dense(node),
+			"QLinearConv" => self.qlinear(node, "Conv"),
+			"QLinearMatMul" => self.qlinear(node, "MatMul"),
 			"MaxPool" => self.max_pool(node),
 			"Add" => {
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
@@ -312,8 +332,8 @@ impl<'a> Lowering<'a> {
 				let sx = f32::from_bits(tx.scale);
 				let sy = f32::from_bits(ty.scale);
 				let co = ty.shape[0] as usize;
-				if weight.zero_points.iter().any(|&z| z != 0) {
-					return Err(bad("weights must be symmetric (zero point 0)"));
+				if !(weight.zero_points.len() == 1 || weight.zero_points.len() == co) {
+					return Err(bad("weight zero points must be one or one per output channel"));
 				}
 				let per_channel = weight.scales.len() == co && co > 1;
 				if !(weight.scales.len() == 1 || per_channel) {
@@ -338,6 +358,7 @@ impl<'a> Lowering<'a> {
 				};
 				let (lo, hi) = ty.dtype.range();
 				let lo = if p.relu { lo.max(ty.zero_point) } else { lo };
+				let weight_zero_point = weight.zero_points.clone();
 				let weight: Vec<i8> = weight.values.iter().map(|&v| v as i8).collect();
 				let y = self.define(ty)?;
 				self.ops.push(Op::Conv(Conv {
@@ -349,6 +370,7 @@ impl<'a> Lowering<'a> {
 					bias,
 					multiplier,
 					clamp: [lo, hi],
+					weight_zero_point,
 				}));
 				Ok(y)
 			},
@@ -391,6 +413,24 @@ impl<'a> Lowering<'a> {
 		let scales = self.scalar_f32(node, 1)?;
 		let (zps, _) = self.zero_points(node)?;
 		let value = match self.get(node, 0)?.clone() {
+			// A quantized graph input: its first DequantizeLinear defines the program input.
+			Value::QInput(shape, dt) => {
+				let ([scale], [zp]) = (&scales[..], &zps[..]) else {
+					return Err(unsupported(node, "the input must be quantized per tensor"));
+				};
+				if !(scale.is_finite() && *scale > 0.0 && scale.is_normal()) {
+					return Err(unsupported(node, "scale must be a positive normal number"));
+				}
+				let (lo, hi) = dt.range();
+				if !(lo..=hi).contains(zp) {
+					return Err(unsupported(node, "zero point outside the input's type"));
+				}
+				let tensor = Tensor { shape, dtype: dt, scale: scale.to_bits(), zero_point: *zp };
+				let t = self.define(tensor)?;
+				let input = node.input[0].clone();
+				self.values.insert(input, Value::Q(t));
+				Value::Dq(t)
+			},
 			Value::Q(t) => {
 				let tt = &self.tensors[t as usize];
 				if scales.len() != 1
@@ -407,17 +447,14 @@ impl<'a> Lowering<'a> {
 			Value::Const(c) => {
 				let values = int_values(&c)
 					.ok_or_else(|| unsupported(node, "constant must be int8, uint8 or int32"))?;
-				if c.data_type == dtype::UINT8 {
-					return Err(unsupported(
-						node,
-						"weights must be int8 (uint8 weights are not supported)",
-					));
-				}
+				// uint8 weights are stored as int8 shifted by −128, their zero points too: the
+				// differences `w − zp`, all the arithmetic uses, stay the same.
+				let shift = if c.data_type == dtype::UINT8 { 128 } else { 0 };
 				Value::QConst(QConst {
 					dims: c.dims.clone(),
-					values: values.iter().map(|&v| v as i32).collect(),
+					values: values.iter().map(|&v| v as i32 - shift).collect(),
 					scales,
-					zero_points: zps,
+					zero_points: zps.iter().map(|&z| z - shift).collect(),
 					axis: attr_int(node, "axis", 1),
 				})
 			},

@@ -1,9 +1,10 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
-//! Flatten/Reshape) and the table that defines quantized Add.
+//! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the table that defines
+//! quantized Add.
 
 use crate::{
-	lower::{unsupported, Lowering, PendingKind, Value},
-	onnx::{attr, attr_int, attr_ints, elements, int_values, NodeProto},
+	lower::{unsupported, Lowering, PendingKind, QConst, Value},
+	onnx::{attr, attr_int, attr_ints, dtype, elements, int_values, NodeProto},
 	CompileError,
 };
 use aipin_kernels::inference::program::{Tensor, Window, ADD_TABLE};
@@ -245,5 +246,46 @@ impl Lowering<'_> {
 		}
 		let Value::Dq(x) = self.get(node, 0)?.clone() else { unreachable!() };
 		self.pending(node, PendingKind::Reshape { x, out })
+	}
+
+	/// `QLinearConv` / `QLinearMatMul` (the QOperator form): lowered as the QDQ pattern they
+	/// stand for, `DQ(x), DQ(w) [, bias] → Conv|MatMul → Q`, so both forms compile to the same
+	/// program. A `QLinearConv` bias is int32 in accumulator units, as a QDQ bias is.
+	pub(crate) fn qlinear(&mut self, node: &NodeProto, core: &str) -> Result<(), CompileError> {
+		let input = |i: usize| node.input.get(i).cloned().unwrap_or_default();
+		let at = |what: &str| format!("{}/{what}", node.name);
+		let sub = |op: &str, inputs: Vec<String>, output: String| NodeProto {
+			name: node.name.clone(),
+			op_type: op.into(),
+			input: inputs,
+			output: vec![output],
+			attribute: if op == core { node.attribute.clone() } else { Vec::new() },
+			..Default::default()
+		};
+		if node.input.len() < 8 {
+			return Err(unsupported(node, "needs its 8 quantization inputs"));
+		}
+		self.node(&sub("DequantizeLinear", vec![input(0), input(1), input(2)], at("x")))?;
+		self.node(&sub("DequantizeLinear", vec![input(3), input(4), input(5)], at("w")))?;
+		let mut core_inputs = vec![at("x"), at("w")];
+		if !input(8).is_empty() {
+			let Value::Const(b) = self.get(node, 8)?.clone() else {
+				return Err(unsupported(node, "the bias must be a constant"));
+			};
+			let values = (b.data_type == dtype::INT32).then(|| int_values(&b)).flatten();
+			let values = values.ok_or_else(|| unsupported(node, "the bias must be int32"))?;
+			let bias = QConst {
+				dims: b.dims.clone(),
+				values: values.iter().map(|&v| v as i32).collect(),
+				scales: Vec::new(),
+				zero_points: vec![0],
+				axis: 0,
+			};
+			self.values.insert(at("b"), Value::QConst(bias));
+			core_inputs.push(at("b"));
+		}
+		self.node(&sub(core, core_inputs, at("y")))?;
+		let output = node.output.first().cloned().ok_or_else(|| unsupported(node, "no output"))?;
+		self.node(&sub("QuantizeLinear", vec![at("y"), input(6), input(7)], output))
 	}
 }

@@ -114,8 +114,11 @@ impl Inference {
 					];
 					gpu.ensure_fits("conv weights", c.weight.len() as u64 * 4)?;
 					let dims = gpu.input("conv dims", &words_u32(&dims));
-					let weight =
-						gpu.input("conv weight", &words_i32(c.weight.iter().map(|&v| v as i32)));
+					// The effective weights, zero point subtracted: the shader multiplies them.
+					let weight = gpu.input(
+						"conv weight",
+						&words_i32((0..c.weight.len()).map(|i| c.weight_at(i))),
+					);
 					let bias = gpu.input("conv bias", &words_i32(c.bias.iter().copied()));
 					let mult = gpu.input("conv multiplier", &words_u32(&c.multiplier));
 					let group = gpu

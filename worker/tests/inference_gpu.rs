@@ -118,7 +118,24 @@ fn random_conv(rng: &mut Rng, x: &Tensor, xi: u16, depthwise: bool, dense: bool)
 	let y = rng.tensor(vec![co, oh, ow]);
 	let (lo, hi) = y.dtype.range();
 	let clamp = if rng.below(3) == 0 { [y.zero_point, hi] } else { [lo, hi] };
-	(Op::Conv(Conv { x: xi, y: xi + 1, group, window, weight, bias, multiplier, clamp }), y)
+	// Symmetric weights, one zero point, or one per output channel (uint8 weights, shifted).
+	let weight_zero_point = match rng.below(3) {
+		0 => vec![0],
+		1 => vec![rng.range(-128, 127) as i32],
+		_ => (0..co).map(|_| rng.range(-128, 127) as i32).collect(),
+	};
+	let conv = Conv {
+		x: xi,
+		y: xi + 1,
+		group,
+		window,
+		weight,
+		bias,
+		multiplier,
+		clamp,
+		weight_zero_point,
+	};
+	(Op::Conv(conv), y)
 }
 
 /// A random chain of ops on a random image; every op reads the previous tensor, Add also an
@@ -229,6 +246,7 @@ fn requantization_edge_cases_match_reference() {
 			bias: biases.clone(),
 			multiplier: vec![s],
 			clamp: [lo, hi],
+			weight_zero_point: vec![0],
 		};
 		let p = Program { version: VERSION, tensors: vec![x, y], ops: vec![Op::Conv(conv)] };
 		// Input values 0 and ±1 shift every accumulator by one: ties land on both sides.

@@ -16,7 +16,7 @@ use alloc::{vec, vec::Vec};
 use codec::{Decode, Encode};
 
 /// The program format version this crate reads and writes.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// Most tensors a program may have.
 pub const MAX_TENSORS: usize = 256;
 /// Most elements in one tensor (per sample).
@@ -133,10 +133,10 @@ impl Window {
 }
 
 /// A convolution (or a dense layer: a 1×1 convolution of a `[K, 1, 1]` input):
-/// `acc[co, y, x] = bias[co] + Σ (in − zp_in) · w`, then [`super::quant::requantize`] with
+/// `acc[co, y, x] = bias[co] + Σ (in − zp_in) · (w − zp_w[co])`, then [`super::quant::requantize`] with
 /// `multiplier[co]` (or `multiplier[0]` for all) and the output's zero point, clamped to
 /// `clamp` (the output range, narrowed by a folded Relu or Clip). Padding reads as `zp_in`,
-/// so it adds nothing. Weights are symmetric int8 (zero point 0).
+/// so it adds nothing. Weights are int8 with a zero point per tensor or per output channel.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct Conv {
 	/// Input tensor.
@@ -147,7 +147,7 @@ pub struct Conv {
 	pub group: u32,
 	/// The window.
 	pub window: Window,
-	/// `[C_out][C_in / group][kh][kw]`.
+	/// `[C_out][C_in / group][kh][kw]`, stored as int8: the weight is `weight − zero point`.
 	pub weight: Vec<i8>,
 	/// `[C_out]`, already in accumulator units (`scale_x · scale_w`).
 	pub bias: Vec<i32>,
@@ -155,6 +155,22 @@ pub struct Conv {
 	pub multiplier: Vec<u32>,
 	/// Output clamp `[lo, hi]` in output units.
 	pub clamp: [i32; 2],
+	/// Per-output-channel (or one) weight zero points, each in `-128..=127`: `[0]` for
+	/// symmetric int8 weights; uint8 weights are stored shifted by −128, zero points too.
+	pub weight_zero_point: Vec<i32>,
+}
+
+impl Conv {
+	/// The effective weight at `index` (in `[C_out][C_in / group][kh][kw]` order): the stored
+	/// value minus its output channel's zero point, in `-255..=255`.
+	pub fn weight_at(&self, index: usize) -> i32 {
+		let per_out = self.weight.len() / self.bias.len().max(1);
+		let zp = match self.weight_zero_point[..] {
+			[one] => one,
+			ref per_channel => per_channel[index / per_out.max(1)],
+		};
+		self.weight[index] as i32 - zp
+	}
 }
 
 /// Max pooling: the largest input value in each window; padding is ignored.
@@ -351,6 +367,7 @@ impl Program {
 			bias: vec![0; outputs as usize],
 			multiplier: vec![0x3c00_0000],
 			clamp: [0, 255],
+			weight_zero_point: vec![0],
 		};
 		Self {
 			version: VERSION,
@@ -362,7 +379,9 @@ impl Program {
 	/// Bytes of constant data a device holds: weights, biases, multipliers and Add tables.
 	pub fn weight_bytes(&self) -> u64 {
 		let op_bytes = |op: &Op| match op {
-			Op::Conv(c) => c.weight.len() + 4 * (c.bias.len() + c.multiplier.len()),
+			Op::Conv(c) => {
+				c.weight.len() + 4 * (c.bias.len() + c.multiplier.len() + c.weight_zero_point.len())
+			},
 			Op::Add(a) => a.table.len(),
 			Op::MaxPool(_) | Op::Reshape { .. } => 0,
 		};
@@ -442,8 +461,17 @@ impl Program {
 					if c.clamp[0] < lo || c.clamp[1] > hi || c.clamp[0] > c.clamp[1] {
 						return bad("clamp must lie within the output type's range");
 					}
-					// |acc| ≤ |bias| + K · 255 · 128 must fit in i32.
-					let worst = per_out * 255 * 128
+					if !(c.weight_zero_point.len() == 1 || c.weight_zero_point.len() == co as usize)
+						|| c.weight_zero_point.iter().any(|z| !(-128..=127).contains(z))
+					{
+						return bad("weight zero points must be 1 or C_out values in -128..=127");
+					}
+					// |acc| ≤ |bias| + K · 255 · max |w − zp_w| must fit in i32.
+					let widest = (0..c.weight.len())
+						.map(|i| c.weight_at(i).unsigned_abs() as u64)
+						.max()
+						.unwrap_or(0);
+					let worst = per_out * 255 * widest
 						+ c.bias.iter().map(|b| b.unsigned_abs() as u64).max().unwrap_or(0);
 					if worst > i32::MAX as u64 {
 						return bad("the accumulator could overflow 32 bits");
@@ -517,6 +545,7 @@ mod tests {
 			bias: vec![0, 5],
 			multiplier: vec![0x3c00_0000],
 			clamp: [0, 255],
+			weight_zero_point: vec![0],
 		};
 		Program {
 			version: VERSION,
@@ -568,7 +597,7 @@ mod tests {
 
 	#[test]
 	fn malformed_programs_are_refused() {
-		refused(|p| p.version = 2, "another version");
+		refused(|p| p.version = 1, "another version");
 		refused(|p| p.tensors.truncate(1), "too few tensors");
 		refused(|p| p.tensors[0].shape = vec![], "an empty shape");
 		refused(|p| p.tensors[0].shape = vec![0, 4, 4], "a zero dimension");
@@ -581,6 +610,12 @@ mod tests {
 		refused(|p| conv(p).multiplier = vec![0], "a zero scale");
 		refused(|p| conv(p).multiplier = vec![1, 2, 3], "three scales for two channels");
 		refused(|p| conv(p).clamp = [10, 5], "an empty clamp");
+		refused(|p| conv(p).weight_zero_point = vec![], "no weight zero point");
+		refused(
+			|p| conv(p).weight_zero_point = vec![0, 0, 0],
+			"three zero points for two channels",
+		);
+		refused(|p| conv(p).weight_zero_point = vec![128], "a zero point out of range");
 		refused(|p| conv(p).window.stride = [0, 1], "stride 0");
 		refused(|p| conv(p).window.kernel = [9, 9], "a kernel larger than the padded input");
 		refused(|p| conv(p).x = 1, "an op reading its own output");

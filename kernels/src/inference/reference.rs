@@ -134,7 +134,7 @@ fn conv(program: &Program, c: &Conv, batch: usize, x: &[i32]) -> Vec<i32> {
 								) else {
 									continue;
 								};
-								let wv = c.weight[((o * cig + i) * kh + ky) * kw + kx] as i32;
+								let wv = c.weight_at(((o * cig + i) * kh + ky) * kw + kx);
 								acc = acc.wrapping_add((xs[(ch * h + iy) * w + ix] - zx) * wv);
 							}
 						}
