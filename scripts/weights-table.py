@@ -10,9 +10,9 @@ import sys
 
 
 def functions(text):
-    """Yields (name, body) of each fn in the first `impl ... for SubstrateWeight<T>` (or
-    `WeightInfo<T>`) block."""
-    m = re.search(r"impl<T: frame_system::Config>[^{]*\{(.*?)\n\}", text, re.S)
+    """Yields (name, args, body) of each fn in the first `impl<..> WeightInfo for X<..>` block
+    (`WeightsWith<D>`, priced with the database weights `D`)."""
+    m = re.search(r"impl<[^{]*WeightInfo for \w+<\w+>\s*\{(.*?)\n\}", text, re.S)
     if not m:
         return
     for fm in re.finditer(r"fn (\w+)\(([^)]*)\) -> Weight \{(.*?)\n\t\}", m.group(1), re.S):

@@ -62,46 +62,24 @@ enum Command {
 	Model(ModelCmd),
 	/// Runs a batch through a registered model on the network (r providers must agree bit for
 	/// bit), downloads the outputs verified against the chain and writes them as `.npy`.
-	Infer {
-		/// The model: an `.onnx` or `.aiq` file, or a registered model's `0x` id.
-		model: String,
-		/// The batch, `.npy` `[batch, ...]`: float32 (quantized as the model's QuantizeLinear
-		/// does) or the model's int8/uint8 input type (used as it is).
-		input: PathBuf,
-		/// Write the outputs here (`.npy`, the model's 8-bit type or float32 with
-		/// `--dequantize`).
-		#[arg(long, short)]
-		out: Option<PathBuf>,
-		/// Write float32 outputs (dequantized with the output scale and zero point).
-		#[arg(long)]
-		dequantize: bool,
-		/// Labels (`.npy`, uint8 or int8, one per sample): print the top-1 accuracy.
-		#[arg(long)]
-		labels: Option<PathBuf>,
-		/// Providers fetch the batch from this http(s) URL (needed over 64 KiB); it must serve
-		/// exactly the bytes `--save-batch` writes.
-		#[arg(long)]
-		url: Option<String>,
-		/// Write the quantized batch (the task's input bytes) here and exit: serve it for
-		/// `--url`.
-		#[arg(long)]
-		save_batch: Option<PathBuf>,
-		/// Try this result server first (default: the endpoints of the agreeing providers).
-		#[arg(long)]
-		endpoint: Option<String>,
-		/// Independent providers that must agree.
-		#[arg(long, short = 'r', default_value_t = 2)]
-		replication: u8,
-		/// Highest price, credits per work unit.
-		#[arg(long, default_value_t = 10)]
-		max_price: u128,
-		/// Deadline, in blocks from now.
-		#[arg(long, default_value_t = 600)]
-		deadline: u32,
-		/// Give up following after this many seconds.
-		#[arg(long, default_value_t = 900)]
-		timeout: u64,
-	},
+	Infer(model::InferArgs),
+}
+
+/// What a task is submitted with, for `task submit` and `infer`.
+#[derive(clap::Args)]
+pub struct Terms {
+	/// Independent providers that must agree.
+	#[arg(long, short = 'r', default_value_t = 2)]
+	pub replication: u8,
+	/// Highest price, credits per work unit.
+	#[arg(long, default_value_t = 10)]
+	pub max_price: u128,
+	/// Deadline, in blocks from now.
+	#[arg(long, default_value_t = 600)]
+	pub deadline: u32,
+	/// Give up following after this many seconds.
+	#[arg(long, default_value_t = 900)]
+	pub timeout: u64,
 }
 
 #[derive(Subcommand)]
@@ -158,24 +136,14 @@ enum TaskCmd {
 		/// its hash and size.
 		#[arg(long)]
 		url: Option<String>,
-		/// Independent providers that must agree.
-		#[arg(long, short = 'r', default_value_t = 2)]
-		replication: u8,
-		/// Highest price, credits per work unit.
-		#[arg(long, default_value_t = 10)]
-		max_price: u128,
-		/// Deadline, in blocks from now.
-		#[arg(long, default_value_t = 600)]
-		deadline: u32,
+		#[command(flatten)]
+		terms: Terms,
 		/// Return once submitted instead of following the task.
 		#[arg(long)]
 		no_wait: bool,
 		/// Download and verify the result into this file once settled.
 		#[arg(long)]
 		out: Option<PathBuf>,
-		/// Give up following after this many seconds.
-		#[arg(long, default_value_t = 900)]
-		timeout: u64,
 	},
 	/// Shows a task as the chain has it.
 	Show { task: u64 },
@@ -366,89 +334,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				ms.iter().map(|m| m.line()).collect::<Vec<_>>().join("\n")
 			})?;
 		},
-		Command::Infer {
-			model: which,
-			input,
-			out,
-			dequantize,
-			labels,
-			url,
-			save_batch,
-			endpoint,
-			replication,
-			max_price,
-			deadline,
-			timeout,
-		} => {
-			if let Some(path) = save_batch {
-				let (id, _, batch, x) = model::quantized_batch(&api, which, input).await?;
-				write_file(path, &x)?;
-				let v = serde_json::json!({ "model": format!("0x{}", hex::encode(id)), "batch": batch, "bytes": x.len() });
-				return emit(json, &v, || {
-					format!(
-						"{batch} samples, {} bytes → {}; serve it and pass --url",
-						x.len(),
-						path.display()
-					)
-				});
-			}
-			let key = signer(&cli)?;
-			let i = model::Inference {
-				model: which,
-				input,
-				url: url.as_deref(),
-				endpoint: endpoint.as_deref(),
-				replication: *replication,
-				max_price: *max_price,
-				deadline_in: *deadline,
-				timeout: Duration::from_secs(*timeout),
-			};
-			let r = model::infer(&api, &key, &i, |b, line| {
-				if !json {
-					eprintln!("  block {b}: {line}");
-				}
-			})
-			.await?;
-			let program = r.program.as_ref().expect("set by infer");
-			if let Some(path) = out {
-				let arr =
-					aipin_compiler::files::output_array(program, r.batch, &r.outputs, *dequantize);
-				write_file(path, &aipin_compiler::npy::write(&arr))?;
-			}
-			let acc = labels.as_deref().map(|l| model::accuracy(&r.argmax, l)).transpose()?;
-			let mut v = serde_json::to_value(&r)?;
-			v["accuracy"] = serde_json::json!(acc);
-			emit(json, &v, || {
-				let shown: Vec<String> = r.argmax.iter().take(16).map(|c| c.to_string()).collect();
-				let mut s = format!(
-					"task {}: {} samples, {} in block {}; paid {} credits, refunded {}\n\
-					 verified {} bytes from {} against the on-chain root {} ({} layer roots)\n\
-					 argmax: {}{}",
-					r.submitted.task,
-					r.batch,
-					r.settled.outcome,
-					r.settled.block,
-					r.settled.paid,
-					r.settled.refunded,
-					r.download.bytes,
-					r.download.endpoint,
-					r.download.root,
-					r.layer_roots.len(),
-					shown.join(" "),
-					if r.argmax.len() > 16 { " …" } else { "" }
-				);
-				if let Some(a) = acc {
-					s.push_str(&format!(
-						"\naccuracy {:.2}% on {} labelled samples",
-						a * 100.0,
-						r.batch
-					));
-				}
-				if let Some(path) = out {
-					s.push_str(&format!("\noutputs → {}", path.display()));
-				}
-				s
-			})?;
+		Command::Infer(args) => {
+			let key = if args.save_batch.is_some() { None } else { Some(signer(&cli)?) };
+			model::infer_command(&api, key.as_ref(), args, json).await?;
 		},
 		Command::Bme(BmeCmd::Stats) => {
 			let s = market::bme_stats(&api).await?;
@@ -496,12 +384,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			seed,
 			input,
 			url,
-			replication,
-			max_price,
-			deadline,
+			terms,
 			no_wait,
 			out,
-			timeout,
 		}) => {
 			let key = signer(&cli)?;
 			let k = market::resolve_kernel(&api, kernel).await?;
@@ -510,9 +395,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				kernel: k.id,
 				params: params.clone(),
 				input,
-				replication: *replication,
-				max_price: *max_price,
-				deadline_in: *deadline,
+				replication: terms.replication,
+				max_price: terms.max_price,
+				deadline_in: terms.deadline,
 			};
 			let s = task::submit(&api, &key, &t).await?;
 			if !json {
@@ -532,12 +417,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			if *no_wait {
 				return emit(json, &s, || format!("{}", s.task));
 			}
-			let settled = task::watch(&api, s.task, Duration::from_secs(*timeout), |b, line| {
-				if !json {
-					eprintln!("  block {b}: {line}");
-				}
-			})
-			.await?;
+			let settled =
+				task::watch(&api, s.task, Duration::from_secs(terms.timeout), |b, line| {
+					if !json {
+						eprintln!("  block {b}: {line}");
+					}
+				})
+				.await?;
 			let download = match out {
 				Some(path) if settled.result_root.is_some() => {
 					let (d, bytes) = task::fetch_result(&api, s.task, None).await?;

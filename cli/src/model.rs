@@ -4,8 +4,9 @@
 //! write the outputs as `.npy`.
 
 use crate::{
-	output::{self, emit},
+	output::{self, emit, write_file},
 	task::{self, Download, NewTask, Settlement, Submitted},
+	Terms,
 };
 use aipin_client::{
 	calls, events,
@@ -17,7 +18,10 @@ use aipin_compiler::{files, npy};
 use aipin_kernels::inference::{program::id_of, task::split_result, Program};
 use aipin_primitives::{ModelId, TaskInput};
 use serde::Serialize;
-use std::{path::Path, time::Duration};
+use std::{
+	path::{Path, PathBuf},
+	time::Duration,
+};
 
 /// Program bytes from a model file: `.onnx` is compiled, anything else is taken as program
 /// bytes (`.aiq`) and checked.
@@ -310,4 +314,111 @@ pub fn accuracy(argmax: &[usize], path: &Path) -> anyhow::Result<f64> {
 	);
 	let right = argmax.iter().zip(&labels).filter(|(a, l)| **a as i64 == **l).count();
 	Ok(right as f64 / argmax.len().max(1) as f64)
+}
+
+/// `aipin infer`'s arguments.
+#[derive(clap::Args)]
+pub struct InferArgs {
+	/// The model: an `.onnx` or `.aiq` file, or a registered model's `0x` id.
+	pub model: String,
+	/// The batch, `.npy` `[batch, ...]`: float32 (quantized as the model's QuantizeLinear
+	/// does) or the model's int8/uint8 input type (used as it is).
+	pub input: PathBuf,
+	/// Write the outputs here (`.npy`, the model's 8-bit type or float32 with
+	/// `--dequantize`).
+	#[arg(long, short)]
+	pub out: Option<PathBuf>,
+	/// Write float32 outputs (dequantized with the output scale and zero point).
+	#[arg(long)]
+	pub dequantize: bool,
+	/// Labels (`.npy`, uint8 or int8, one per sample): print the top-1 accuracy.
+	#[arg(long)]
+	pub labels: Option<PathBuf>,
+	/// Providers fetch the batch from this http(s) URL (needed over 64 KiB); it must serve
+	/// exactly the bytes `--save-batch` writes.
+	#[arg(long)]
+	pub url: Option<String>,
+	/// Write the quantized batch (the task's input bytes) here and exit: serve it for
+	/// `--url`.
+	#[arg(long)]
+	pub save_batch: Option<PathBuf>,
+	/// Try this result server first (default: the endpoints of the agreeing providers).
+	#[arg(long)]
+	pub endpoint: Option<String>,
+	#[command(flatten)]
+	pub terms: Terms,
+}
+
+/// `aipin infer`: with `--save-batch`, writes the quantized batch (no signer needed);
+/// otherwise runs it on the network as `signer` and prints what came back.
+pub async fn infer_command(
+	client: &Client,
+	signer: Option<&Keypair>,
+	a: &InferArgs,
+	json: bool,
+) -> anyhow::Result<()> {
+	if let Some(path) = &a.save_batch {
+		let (id, _, batch, x) = quantized_batch(client, &a.model, &a.input).await?;
+		write_file(path, &x)?;
+		let v = serde_json::json!({ "model": hex0x(&id), "batch": batch, "bytes": x.len() });
+		return emit(json, &v, || {
+			format!(
+				"{batch} samples, {} bytes → {}; serve it and pass --url",
+				x.len(),
+				path.display()
+			)
+		});
+	}
+	let signer = signer.ok_or_else(|| anyhow::anyhow!("infer signs: give a signing account"))?;
+	let i = Inference {
+		model: &a.model,
+		input: &a.input,
+		url: a.url.as_deref(),
+		endpoint: a.endpoint.as_deref(),
+		replication: a.terms.replication,
+		max_price: a.terms.max_price,
+		deadline_in: a.terms.deadline,
+		timeout: Duration::from_secs(a.terms.timeout),
+	};
+	let r = infer(client, signer, &i, |b, line| {
+		if !json {
+			eprintln!("  block {b}: {line}");
+		}
+	})
+	.await?;
+	let program = r.program.as_ref().expect("set by infer");
+	if let Some(path) = &a.out {
+		let arr = files::output_array(program, r.batch, &r.outputs, a.dequantize);
+		write_file(path, &npy::write(&arr))?;
+	}
+	let acc = a.labels.as_deref().map(|l| accuracy(&r.argmax, l)).transpose()?;
+	let mut v = serde_json::to_value(&r)?;
+	v["accuracy"] = serde_json::json!(acc);
+	emit(json, &v, || {
+		let shown: Vec<String> = r.argmax.iter().take(16).map(|c| c.to_string()).collect();
+		let mut s = format!(
+			"task {}: {} samples, {} in block {}; paid {} credits, refunded {}\n\
+			 verified {} bytes from {} against the on-chain root {} ({} layer roots)\n\
+			 argmax: {}{}",
+			r.submitted.task,
+			r.batch,
+			r.settled.outcome,
+			r.settled.block,
+			r.settled.paid,
+			r.settled.refunded,
+			r.download.bytes,
+			r.download.endpoint,
+			r.download.root,
+			r.layer_roots.len(),
+			shown.join(" "),
+			if r.argmax.len() > 16 { " …" } else { "" }
+		);
+		if let Some(acc) = acc {
+			s.push_str(&format!("\naccuracy {:.2}% on {} labelled samples", acc * 100.0, r.batch));
+		}
+		if let Some(path) = &a.out {
+			s.push_str(&format!("\noutputs → {}", path.display()));
+		}
+		s
+	})
 }

@@ -95,7 +95,9 @@ mod benchmarks {
 			0,
 		)
 		.expect("credits");
-		let provider: T::AccountId = account("provider", 0, 0);
+		// Funded: a reward below the existential deposit could not be minted to an empty
+		// account (the runtime's real worst case is a provider that exists).
+		let provider = funded::<T>("provider", 0);
 		let epoch_len = T::EpochLength::get();
 		for _ in 0..e {
 			Bme::<T>::reserve(&consumer, 10).expect("reserve");

@@ -194,11 +194,12 @@ pub mod pallet {
 		/// `blake2_256` of the bytes. It becomes a kernel whose parameters are `[batch]` and
 		/// whose work units, input and output sizes the runtime computes from the program
 		/// itself, so they cannot be under-declared. Holds `BaseDeposit + ByteDeposit × len`.
+		/// Weighed by the program's size in KiB (the benchmark's component).
 		///
 		/// ## Events
 		/// `ModelRegistered`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register(program.len() as u32))]
+		#[pallet::weight(T::WeightInfo::register((program.len() as u32).div_ceil(1024)))]
 		pub fn register(origin: OriginFor<T>, program: ProgramOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let deposit = Self::deposit_for(program.len() as u32);
