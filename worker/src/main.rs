@@ -200,10 +200,10 @@ fn main() -> anyhow::Result<()> {
 			let result = aipin_kernels::inference::task::result(&tensors);
 			let y = tensors.last().expect("an output tensor");
 			let secs = secs.as_secs_f64();
-			let arr = files::output_array(&program, batch, &y, *dequantize);
+			let arr = files::output_array(&program, batch, y, *dequantize);
 			std::fs::write(output, aipin_compiler::npy::write(&arr))
 				.map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
-			let top = files::argmax(&program, &y);
+			let top = files::argmax(&program, y);
 			let shown: Vec<String> = top.iter().take(16).map(|c| c.to_string()).collect();
 			eprintln!(
 				"{device}: {batch} samples in {:.3} s ({:.0} samples/s); wrote {}",
