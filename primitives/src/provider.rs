@@ -32,6 +32,10 @@ pub struct Requirements {
 	pub min_vram_mib: u32,
 	/// Highest acceptable ask, in credits per work unit.
 	pub max_price: Credits,
+	/// The task's work units: a provider is eligible only if its declared throughput computes
+	/// them in time (the staking pallet's `TaskComputeSeconds`), so no provider is assigned
+	/// work it would miss the commit window on.
+	pub work_units: u64,
 }
 
 /// Reputation is kept in parts per million: 0 is the worst, 1,000,000 the best.

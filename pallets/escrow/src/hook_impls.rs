@@ -49,6 +49,7 @@ impl<T: Config> Pallet<T> {
 			kernel: aipin_primitives::provider_kernel(task.kernel),
 			min_vram_mib: kernel.spec.min_vram_mib,
 			max_price: task.max_price,
+			work_units: task.work_units,
 		};
 		let mut exclude: Vec<T::AccountId> =
 			task.assignments.iter().map(|a| a.provider.clone()).collect();

@@ -111,7 +111,12 @@ fn cheap_providers_only_when_price_is_low() {
 		assert!(matches!(phase(id2), Phase::Queued { .. }));
 		assert!(Staking::is_eligible(
 			&12,
-			&aipin_primitives::Requirements { kernel: GEMM, min_vram_mib: 0, max_price: 20 },
+			&aipin_primitives::Requirements {
+				kernel: GEMM,
+				min_vram_mib: 0,
+				max_price: 20,
+				work_units: 1,
+			},
 			now()
 		));
 	});

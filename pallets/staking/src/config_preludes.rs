@@ -6,7 +6,7 @@ use crate::DefaultConfig;
 use frame_support::{
 	derive_impl,
 	pallet_prelude::inject_runtime_type,
-	traits::{ConstU32, ConstUint},
+	traits::{ConstU32, ConstU64, ConstUint},
 };
 use sp_runtime::Perbill;
 
@@ -38,5 +38,6 @@ impl DefaultConfig for TestDefaultConfig {
 	type FaultReputationLoss = TestFaultLoss;
 	type SelectionCandidates = ConstU32<16>;
 	type MaxSelectionDraws = ConstU32<64>;
+	type TaskComputeSeconds = ConstU64<60>;
 	type WeightInfo = ();
 }

@@ -143,6 +143,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSelectionDraws: Get<u32>;
 
+		/// Seconds of compute a task may take at a provider's declared throughput: a provider
+		/// is eligible only for tasks of at most `throughput × TaskComputeSeconds` work units.
+		/// Part of the escrow's commit window, the rest being left for the input and the
+		/// transaction.
+		#[pallet::constant]
+		type TaskComputeSeconds: Get<u64>;
+
 		/// Weights of this pallet's calls, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}

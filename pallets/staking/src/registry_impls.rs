@@ -53,6 +53,8 @@ impl<T: Config> Pallet<T> {
 			&& info.profile.vram_mib >= req.min_vram_mib
 			&& info.profile.ask_price <= req.max_price
 			&& info.profile.kernels.binary_search(&req.kernel).is_ok()
+			&& info.profile.throughput.saturating_mul(T::TaskComputeSeconds::get())
+				>= req.work_units
 	}
 
 	/// Selection weight: stake (in whole-unit-independent planck, saturating) × reputation.

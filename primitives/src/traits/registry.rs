@@ -127,6 +127,8 @@ pub mod mock {
 		pub kernels: Vec<KernelId>,
 		/// Its VRAM, MiB.
 		pub vram_mib: u32,
+		/// Declared throughput, work units per second (`u64::MAX` unless set).
+		pub throughput: u64,
 		/// Jailed until this block.
 		pub jailed_until: Option<u64>,
 		/// Outcomes recorded for it, oldest first.
@@ -162,10 +164,19 @@ pub mod mock {
 				ask,
 				kernels: kernels.to_vec(),
 				vram_mib,
+				throughput: u64::MAX,
 				jailed_until: None,
 				outcomes: Vec::new(),
 			};
 			PROVIDERS.with(|m| m.borrow_mut().insert(stash.encode(), p));
+		}
+		/// Sets the throughput `stash` declares, in work units per second.
+		pub fn set_throughput<A: Encode>(stash: &A, throughput: u64) {
+			PROVIDERS.with(|m| {
+				if let Some(p) = m.borrow_mut().get_mut(&stash.encode()) {
+					p.throughput = throughput;
+				}
+			});
 		}
 		/// The provider `stash`, if registered.
 		pub fn get<A: Encode>(stash: &A) -> Option<MockProvider> {
@@ -177,8 +188,13 @@ pub mod mock {
 		A::decode(&mut &bytes[..]).ok()
 	}
 
+	/// Seconds of compute at its throughput a provider may spend on a task (as the staking
+	/// pallet's `TaskComputeSeconds` in the runtime).
+	pub const MOCK_TASK_COMPUTE_SECONDS: u64 = 60;
+
 	fn eligible(p: &MockProvider, req: &Requirements, now: u64) -> bool {
-		p.kernels.contains(&req.kernel)
+		p.throughput.saturating_mul(MOCK_TASK_COMPUTE_SECONDS) >= req.work_units
+			&& p.kernels.contains(&req.kernel)
 			&& p.vram_mib >= req.min_vram_mib
 			&& p.ask <= req.max_price
 			&& p.jailed_until.is_none_or(|until| now >= until)
@@ -300,7 +316,7 @@ mod tests {
 	use crate::KernelId;
 
 	fn req(kernel: KernelId, max_price: Credits) -> Requirements {
-		Requirements { kernel, min_vram_mib: 100, max_price }
+		Requirements { kernel, min_vram_mib: 100, max_price, work_units: 1 }
 	}
 
 	#[test]

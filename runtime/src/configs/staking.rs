@@ -7,7 +7,10 @@ use crate::{
 	units::AIP,
 	Balance, Balances, BlockNumber, Bme, Escrow, Runtime, RuntimeHoldReason,
 };
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use sp_runtime::Perbill;
 
 use super::SlashDeferPeriod;
@@ -49,6 +52,9 @@ impl pallet_compute_staking::Config for Runtime {
 	type FaultReputationLoss = FaultReputationLoss;
 	type SelectionCandidates = ConstU32<16>;
 	type MaxSelectionDraws = ConstU32<64>;
+	// Half of the escrow's two-minute commit window; the rest is for the input and the
+	// commitment transaction.
+	type TaskComputeSeconds = ConstU64<60>;
 	type WeightInfo = pallet_compute_staking::weights::SubstrateWeight<Runtime>;
 }
 

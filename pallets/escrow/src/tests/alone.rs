@@ -3,7 +3,9 @@
 
 use crate::{mock::*, *};
 use aipin_primitives::{
-	traits::{credits::mock::MockCredits, registry::mock::MockRegistry},
+	traits::{
+		credits::mock::MockCredits, offences::mock::MockOffences, registry::mock::MockRegistry,
+	},
 	OffenceKind, TaskOutcome,
 };
 use frame_support::{assert_noop, assert_ok, traits::Get};
@@ -116,5 +118,37 @@ fn pruning_respects_the_weight_limit() {
 			Escrow::prune(now(), frame_support::weights::Weight::zero()),
 			Default::default()
 		);
+	});
+}
+
+/// A consumer cannot grief providers with work too large for the commit window: a provider is
+/// assigned only work its declared throughput computes in time. Too large for everyone, the
+/// task waits and expires with a full refund; nobody was assigned, nobody is slashed.
+#[test]
+fn work_no_provider_can_finish_in_time_is_never_assigned() {
+	use aipin_primitives::traits::registry::mock::MOCK_TASK_COMPUTE_SECONDS;
+	ExtBuilder::default().providers(vec![(11, 3), (12, 4)]).build_and_execute(|| {
+		// submit(2) is 2 work units; a provider declaring no throughput cannot do any work.
+		for p in [11u64, 12] {
+			MockRegistry::set_throughput(&p, 0);
+		}
+		let id = submit(2);
+		next_block();
+		assert!(providers_of(id).is_empty(), "nobody can finish it in time");
+		let Phase::Queued { expires } = phase(id) else { panic!("still queued") };
+		run_to_block(expires + 1);
+		assert_eq!(finished_reason(id), Some(TerminalReason::ExpiredNoProvider));
+		assert_eq!(MockCredits::reserved(&CONSUMER), 0);
+		assert_eq!(
+			<MockCredits as aipin_primitives::ComputeCredits<_>>::free_credits(&CONSUMER),
+			10_000_000
+		);
+		assert!(MockOffences::reported::<u64, u64>().is_empty());
+		// One provider fast enough (1 unit/s covers 60 units) takes the next such task alone.
+		MockRegistry::set_throughput(&11u64, 1);
+		assert!(MOCK_TASK_COMPUTE_SECONDS >= 2);
+		let id = submit(1);
+		next_block();
+		assert_eq!(providers_of(id), vec![11]);
 	});
 }

@@ -2,7 +2,8 @@ use crate::{mock::*, Event, RecentOffences};
 use aipin_primitives::{Offence, OffenceKind, ProviderRegistry, ReportOffence, Requirements};
 use frame_support::{assert_noop, assert_ok};
 
-const REQ: Requirements = Requirements { kernel: 1, min_vram_mib: 1, max_price: 100 };
+const REQ: Requirements =
+	Requirements { kernel: 1, min_vram_mib: 1, max_price: 100, work_units: 1 };
 
 fn report_at(task: u64, at: u64) {
 	assert_ok!(Slashing::report(

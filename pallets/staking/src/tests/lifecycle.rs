@@ -3,7 +3,8 @@ use aipin_primitives::{ProviderRegistry, Requirements};
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok};
 
-const REQ: Requirements = Requirements { kernel: 1, min_vram_mib: 1, max_price: 100 };
+const REQ: Requirements =
+	Requirements { kernel: 1, min_vram_mib: 1, max_price: 100, work_units: 1 };
 
 #[test]
 fn heartbeat_is_sent_by_the_operator_and_keeps_the_provider_responsive() {

@@ -5,7 +5,8 @@ use aipin_primitives::{ProviderRegistry, Requirements, SlashOutcome, TaskOutcome
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::Perbill;
 
-const REQ: Requirements = Requirements { kernel: 1, min_vram_mib: 1, max_price: 100 };
+const REQ: Requirements =
+	Requirements { kernel: 1, min_vram_mib: 1, max_price: 100, work_units: 1 };
 
 #[test]
 fn lookups_map_operators_stashes_stake_and_price() {
@@ -29,6 +30,9 @@ fn eligibility_checks_every_requirement() {
 		assert!(!Staking::is_eligible(&1, &Requirements { kernel: 3, ..REQ }, 1));
 		assert!(!Staking::is_eligible(&1, &Requirements { min_vram_mib: 8193, ..REQ }, 1));
 		assert!(!Staking::is_eligible(&1, &Requirements { max_price: 9, ..REQ }, 1));
+		// Throughput 1,000 units/s for 60 s of compute: 60,000 units at most.
+		assert!(Staking::is_eligible(&1, &Requirements { work_units: 60_000, ..REQ }, 1));
+		assert!(!Staking::is_eligible(&1, &Requirements { work_units: 60_001, ..REQ }, 1));
 		assert!(!Staking::is_eligible(&2, &REQ, 1), "not a provider");
 		assert_ok!(Staking::unbond(RuntimeOrigin::signed(1), 5_000));
 		assert!(!Staking::is_eligible(&1, &REQ, 1), "nothing bonded");

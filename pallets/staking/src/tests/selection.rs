@@ -5,7 +5,8 @@ use aipin_primitives::{ProviderRegistry, Requirements};
 use frame_support::assert_ok;
 use std::collections::BTreeMap;
 
-const REQ: Requirements = Requirements { kernel: 1, min_vram_mib: 1, max_price: 100 };
+const REQ: Requirements =
+	Requirements { kernel: 1, min_vram_mib: 1, max_price: 100, work_units: 1 };
 
 fn seed(n: u32) -> [u8; 32] {
 	sp_io::hashing::blake2_256(&n.to_le_bytes())
