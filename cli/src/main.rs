@@ -189,7 +189,7 @@ fn signer(cli: &Cli) -> anyhow::Result<Keypair> {
 }
 
 /// Most bytes a task's input may have inline (the runtime's `MaxInlineInput`).
-const MAX_INLINE: usize = 64 * 1024;
+pub(crate) const MAX_INLINE: usize = 64 * 1024;
 /// Most bytes the CLI reads from `--url` to declare an external input.
 const MAX_EXTERNAL: u64 = 256 << 20;
 

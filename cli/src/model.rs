@@ -23,20 +23,6 @@ use std::{
 	time::Duration,
 };
 
-/// Program bytes from a model file: `.onnx` is compiled, anything else is taken as program
-/// bytes (`.aiq`) and checked.
-pub fn program_bytes(path: &Path) -> anyhow::Result<(Program, Vec<u8>)> {
-	let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-	if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
-		let c = aipin_compiler::compile(&bytes)?;
-		Ok((c.program, c.bytes))
-	} else {
-		let p = Program::decode_checked(&bytes)
-			.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-		Ok((p, bytes))
-	}
-}
-
 /// `aipin model compile`: prints the id, ops, MACs and shapes; writes the program to `out`.
 pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()> {
 	let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -131,7 +117,7 @@ pub async fn register(
 	signer: &Keypair,
 	path: &Path,
 ) -> anyhow::Result<Registered> {
-	let (_, bytes) = program_bytes(path)?;
+	let (_, bytes) = files::load_model(path)?;
 	let id = id_of(&bytes);
 	let at = client.finalized().await?;
 	if let Some(m) = reads::model(&at, &id).await? {
@@ -155,21 +141,6 @@ pub async fn register(
 	Ok(Registered { model, block: Some(included.block) })
 }
 
-/// What `aipin infer` runs.
-pub struct Inference<'a> {
-	/// A model file (`.onnx`, `.aiq`) or a registered model's `0x` id.
-	pub model: &'a str,
-	pub input: &'a Path,
-	/// Where providers fetch the batch from, when it is over the inline limit.
-	pub url: Option<&'a str>,
-	/// A result server to try first.
-	pub endpoint: Option<&'a str>,
-	pub replication: u8,
-	pub max_price: u128,
-	pub deadline_in: u32,
-	pub timeout: Duration,
-}
-
 /// The outcome of `aipin infer`.
 #[derive(Debug, Serialize)]
 pub struct Inferred {
@@ -185,35 +156,28 @@ pub struct Inferred {
 	#[serde(skip)]
 	pub outputs: Vec<u8>,
 	#[serde(skip)]
-	pub program: Option<Program>,
+	pub program: Program,
 }
 
 /// The program of `model`: a file, or a registered model's id read from the chain.
 async fn resolve(client: &Client, model: &str) -> anyhow::Result<(ModelId, Program)> {
-	let hex = model.strip_prefix("0x").filter(|h| h.len() == 64 && !Path::new(model).exists());
-	if let Some(hex) = hex {
-		let id: ModelId = hex::decode(hex)
-			.ok()
-			.and_then(|b| b.try_into().ok())
-			.ok_or_else(|| anyhow::anyhow!("{model}: not a 32-byte hex model id"))?;
+	if let Some(id) = files::model_id_arg(model)? {
 		let at = client.finalized().await?;
 		let bytes = reads::program(&at, &id)
 			.await?
 			.ok_or_else(|| anyhow::anyhow!("model {model} is not registered"))?;
-		anyhow::ensure!(id_of(&bytes) == id, "the chain's program for {model} does not hash to it");
-		return Ok((id, Program::decode_checked(&bytes)?));
+		return Ok((id, Program::decode_registered(&bytes, &id)?));
 	}
-	let (program, bytes) = program_bytes(Path::new(model))?;
+	let (program, bytes) = files::load_model(Path::new(model))?;
 	Ok((id_of(&bytes), program))
 }
 
 /// The task input for a quantized batch: inline when it fits, else the `url`, whose content
 /// must be exactly the batch.
 async fn batch_input(batch: &[u8], url: Option<&str>) -> anyhow::Result<Input> {
-	const MAX_INLINE: usize = 64 * 1024;
 	let Some(url) = url else {
 		anyhow::ensure!(
-			batch.len() <= MAX_INLINE,
+			batch.len() <= crate::MAX_INLINE,
 			"the quantized batch is {} bytes; inline inputs are at most 64 KiB: write it with \
 			 --save-batch FILE, serve FILE over http(s) (or an IPFS gateway) and pass --url",
 			batch.len()
@@ -250,10 +214,10 @@ pub async fn quantized_batch(
 pub async fn infer(
 	client: &Client,
 	signer: &Keypair,
-	i: &Inference<'_>,
+	i: &InferArgs,
 	progress: impl FnMut(u64, String),
 ) -> anyhow::Result<Inferred> {
-	let (id, program, batch, x) = quantized_batch(client, i.model, i.input).await?;
+	let (id, program, batch, x) = quantized_batch(client, &i.model, &i.input).await?;
 	let at = client.finalized().await?;
 	let m = reads::model(&at, &id).await?.ok_or_else(|| {
 		anyhow::anyhow!(
@@ -265,13 +229,14 @@ pub async fn infer(
 	let t = NewTask {
 		kernel: m.kernel,
 		params: vec![u32::try_from(batch).map_err(|_| anyhow::anyhow!("batch too large"))?],
-		input: batch_input(&x, i.url).await?,
-		replication: i.replication,
-		max_price: i.max_price,
-		deadline_in: i.deadline_in,
+		input: batch_input(&x, i.url.as_deref()).await?,
+		replication: i.terms.replication,
+		max_price: i.terms.max_price,
+		deadline_in: i.terms.deadline,
 	};
 	let submitted = task::submit(client, signer, &t).await?;
-	let settled = task::watch(client, submitted.task, i.timeout, progress).await?;
+	let timeout = Duration::from_secs(i.terms.timeout);
+	let settled = task::watch(client, submitted.task, timeout, progress).await?;
 	anyhow::ensure!(
 		settled.result_root.is_some(),
 		"task {} ended {} without a result; paid {}, refunded {} credits",
@@ -280,7 +245,8 @@ pub async fn infer(
 		settled.paid,
 		settled.refunded
 	);
-	let (download, bytes) = task::fetch_result(client, submitted.task, i.endpoint).await?;
+	let (download, bytes) =
+		task::fetch_result(client, submitted.task, i.endpoint.as_deref()).await?;
 	let (outputs, roots) = split_result(&program, batch as u64, &bytes).ok_or_else(|| {
 		anyhow::anyhow!("the verified result is {} bytes, not a result of this model", bytes.len())
 	})?;
@@ -293,7 +259,7 @@ pub async fn infer(
 		submitted,
 		settled,
 		download,
-		program: Some(program),
+		program,
 	})
 }
 
@@ -370,25 +336,14 @@ pub async fn infer_command(
 		});
 	}
 	let signer = signer.ok_or_else(|| anyhow::anyhow!("infer signs: give a signing account"))?;
-	let i = Inference {
-		model: &a.model,
-		input: &a.input,
-		url: a.url.as_deref(),
-		endpoint: a.endpoint.as_deref(),
-		replication: a.terms.replication,
-		max_price: a.terms.max_price,
-		deadline_in: a.terms.deadline,
-		timeout: Duration::from_secs(a.terms.timeout),
-	};
-	let r = infer(client, signer, &i, |b, line| {
+	let r = infer(client, signer, a, |b, line| {
 		if !json {
 			eprintln!("  block {b}: {line}");
 		}
 	})
 	.await?;
-	let program = r.program.as_ref().expect("set by infer");
 	if let Some(path) = &a.out {
-		let arr = files::output_array(program, r.batch, &r.outputs, a.dequantize);
+		let arr = files::output_array(&r.program, r.batch, &r.outputs, a.dequantize);
 		write_file(path, &npy::write(&arr))?;
 	}
 	let acc = a.labels.as_deref().map(|l| accuracy(&r.argmax, l)).transpose()?;

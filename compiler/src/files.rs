@@ -19,18 +19,33 @@ pub enum FileError {
 	Program(aipin_kernels::inference::ProgramError),
 	#[error("{0}")]
 	Batch(String),
+	#[error("{0}")]
+	ModelId(String),
 }
 
 /// Reads a model: `.onnx` is compiled, anything else is taken as program bytes (`.aiq`) and
-/// checked.
-pub fn load_model(path: &Path) -> Result<Program, FileError> {
+/// checked. Returns the program and its canonical bytes (whose hash is the model id).
+pub fn load_model(path: &Path) -> Result<(Program, Vec<u8>), FileError> {
 	let bytes = std::fs::read(path)
 		.map_err(|source| FileError::Read { path: path.display().to_string(), source })?;
 	if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
-		Ok(compile(&bytes)?.program)
+		let c = compile(&bytes)?;
+		Ok((c.program, c.bytes))
 	} else {
-		Program::decode_checked(&bytes).map_err(FileError::Program)
+		let program = Program::decode_checked(&bytes).map_err(FileError::Program)?;
+		Ok((program, bytes))
 	}
+}
+
+/// The model id `arg` names, if it is one rather than a file: `0x` and 64 hex digits, and no
+/// file of that name exists.
+pub fn model_id_arg(arg: &str) -> Result<Option<[u8; 32]>, FileError> {
+	let Some(hex) = arg.strip_prefix("0x").filter(|h| h.len() == 64 && !Path::new(arg).exists())
+	else {
+		return Ok(None);
+	};
+	let id = hex::decode(hex).ok().and_then(|b| b.try_into().ok());
+	id.map(Some).ok_or_else(|| FileError::ModelId(format!("{arg}: not a 32-byte hex model id")))
 }
 
 /// The task input for an array: float32 is quantized as the model's QuantizeLinear does;

@@ -97,12 +97,9 @@ fn load_program(
 	model: &std::path::Path,
 ) -> anyhow::Result<aipin_kernels::inference::Program> {
 	let text = model.to_string_lossy();
-	let id = text.strip_prefix("0x").filter(|h| h.len() == 64 && !model.exists());
-	let Some(hex_id) = id else { return Ok(aipin_compiler::files::load_model(model)?) };
-	let id: [u8; 32] = hex::decode(hex_id)
-		.ok()
-		.and_then(|b| b.try_into().ok())
-		.ok_or_else(|| anyhow::anyhow!("{text}: not a 32-byte hex model id"))?;
+	let Some(id) = aipin_compiler::files::model_id_arg(&text)? else {
+		return Ok(aipin_compiler::files::load_model(model)?.0);
+	};
 	let node = load(cli)?.node;
 	let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
 	let bytes = rt.block_on(async {
@@ -111,11 +108,7 @@ fn load_program(
 		anyhow::Ok(aipin_client::reads::program(&at, &id).await?)
 	})?;
 	let bytes = bytes.ok_or_else(|| anyhow::anyhow!("model {text} is not registered on {node}"))?;
-	anyhow::ensure!(
-		aipin_kernels::inference::program::id_of(&bytes) == id,
-		"the node's program for {text} does not hash to it"
-	);
-	Ok(aipin_kernels::inference::Program::decode_checked(&bytes)?)
+	Ok(aipin_kernels::inference::Program::decode_registered(&bytes, &id)?)
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Config> {

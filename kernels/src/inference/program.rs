@@ -270,6 +270,8 @@ pub struct Program {
 pub enum ProgramError {
 	/// The bytes do not decode as a program, or have bytes left over.
 	Decode,
+	/// The bytes do not hash to the model id they were stored under.
+	NotItsId,
 	/// A version this crate does not run.
 	Version(u16),
 	/// Too many tensors, or tensor and op counts do not match.
@@ -294,6 +296,7 @@ impl core::fmt::Display for ProgramError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
 			Self::Decode => write!(f, "not a program: the bytes do not decode"),
+			Self::NotItsId => write!(f, "the program does not hash to its model id"),
 			Self::Version(v) => write!(f, "program format version {v}; this build runs {VERSION}"),
 			Self::Structure(why) => write!(f, "malformed program: {why}"),
 			Self::Op { index, reason } => write!(f, "op {index}: {reason}"),
@@ -313,6 +316,15 @@ impl Program {
 		}
 		program.check()?;
 		Ok(program)
+	}
+
+	/// Decodes and checks the program stored under model id `id`, which its bytes must hash to
+	/// (what a registry read returns is checked against what was asked for).
+	pub fn decode_registered(bytes: &[u8], id: &[u8; 32]) -> Result<Self, ProgramError> {
+		if id_of(bytes) != *id {
+			return Err(ProgramError::NotItsId);
+		}
+		Self::decode_checked(bytes)
 	}
 
 	/// The model id: `blake2_256` of the encoding.

@@ -32,6 +32,11 @@ pub fn max_batch(program: &Program, cap: u32) -> u32 {
 	fits.clamp(1, cap.max(1) as u64) as u32
 }
 
+/// Integer operations per sample that a task is charged for: `2 · MACs + output elements`.
+pub fn ops_per_sample(program: &Program) -> u64 {
+	program.macs_per_sample().saturating_mul(2).saturating_add(program.output().elements())
+}
+
 /// Bytes of the result of a `batch`-sample task.
 pub fn result_len(program: &Program, batch: u64) -> u64 {
 	let per_layer = LAYER_ROOT_BYTES * program.ops.len() as u64;
@@ -42,7 +47,6 @@ pub fn result_len(program: &Program, batch: u64) -> u64 {
 /// (which must be checked), batches up to [`max_batch`]`(program, batch_cap)`.
 pub fn kernel_spec(program: &Program, model: &ModelId, batch_cap: u32) -> KernelSpec {
 	let out = program.output().elements();
-	let per_sample_ops = program.macs_per_sample().saturating_mul(2).saturating_add(out);
 	let batch = max_batch(program, batch_cap);
 	// Every tensor of the largest batch as i32 values, plus the weights: what a provider holds.
 	let elements: u64 = program.tensors.iter().map(|t| t.elements()).sum();
@@ -53,7 +57,7 @@ pub fn kernel_spec(program: &Program, model: &ModelId, batch_cap: u32) -> Kernel
 		version: VERSION as u32,
 		wgsl_hash: *model,
 		max_params: BoundedVec::truncate_from(vec![batch]),
-		work_units: Formula::new(vec![Term::new(per_sample_ops, &[0])], 1_000_000),
+		work_units: Formula::new(vec![Term::new(ops_per_sample(program), &[0])], 1_000_000),
 		input_bytes: Formula::new(vec![Term::new(program.input().elements(), &[0])], 1),
 		output_bytes: Formula::new(
 			vec![Term::new(out, &[0]), Term::new(LAYER_ROOT_BYTES * program.ops.len() as u64, &[])],

@@ -11,7 +11,7 @@ use crate::{
 };
 use aipin_client::{reads, At, Client};
 use aipin_kernels::{
-	inference::{program::id_of, task as model_task, Program},
+	inference::{task as model_task, Program},
 	Kernel,
 };
 use aipin_primitives::{
@@ -44,9 +44,7 @@ impl Job {
 	fn ops(&self, params: &[u32]) -> u64 {
 		match self {
 			Self::Builtin(kind) => kind.ops(params),
-			Self::Model(p) => {
-				p.macs_per_sample().saturating_mul(2).saturating_mul(params[0] as u64)
-			},
+			Self::Model(p) => model_task::ops_per_sample(p).saturating_mul(params[0] as u64),
 		}
 	}
 }
@@ -127,13 +125,8 @@ impl Worker {
 		let bytes = reads::program(at, &model).await?.ok_or_else(|| {
 			anyhow::anyhow!("model 0x{} has no program on chain", hex::encode(model))
 		})?;
-		anyhow::ensure!(
-			id_of(&bytes) == model,
-			"the program stored for model 0x{} does not hash to it",
-			hex::encode(model)
-		);
 		let program = Arc::new(
-			Program::decode_checked(&bytes)
+			Program::decode_registered(&bytes, &model)
 				.map_err(|e| anyhow::anyhow!("model 0x{}: {e}", hex::encode(model)))?,
 		);
 		if self.programs.len() >= MAX_PROGRAMS {
