@@ -4,6 +4,7 @@
 //!
 //! A thin user of `aipin-client`: it builds without the GPU stack.
 
+mod canary;
 mod market;
 mod model;
 mod output;
@@ -63,6 +64,38 @@ enum Command {
 	/// Runs a batch through a registered model on the network (r providers must agree bit for
 	/// bit), downloads the outputs verified against the chain and writes them as `.npy`.
 	Infer(model::InferArgs),
+	/// Runs a known-answer task: computes the answer with the kernel's CPU reference, seals it
+	/// as the canary origin (`--sealer-suri-file`; the sudo key on dev chains), submits the
+	/// task signed by the usual key (an ordinary consumer account), and exposes providers that
+	/// answered wrongly.
+	Canary(CanaryArgs),
+}
+
+#[derive(clap::Args)]
+struct CanaryArgs {
+	/// Kernel name or id (a model's kernel id for inference).
+	#[arg(long)]
+	kernel: String,
+	/// Kernel parameters, comma-separated.
+	#[arg(long, value_delimiter = ',', required = true)]
+	params: Vec<u32>,
+	/// Seeded input: 32-byte hex seed (random if no input is given).
+	#[arg(long, conflicts_with_all = ["input", "url"])]
+	seed: Option<String>,
+	/// Inline input file.
+	#[arg(long, conflicts_with = "url")]
+	input: Option<PathBuf>,
+	/// External input URL (fetched here to compute the answer).
+	#[arg(long)]
+	url: Option<String>,
+	#[command(flatten)]
+	terms: Terms,
+	/// File holding the secret URI of the canary origin's key (the sudo key on dev chains).
+	#[arg(long, env = "AIPIN_SEALER_SURI_FILE")]
+	sealer_suri_file: Option<PathBuf>,
+	/// The canary origin's secret URI (prefer `--sealer-suri-file`).
+	#[arg(long, env = "AIPIN_SEALER_SURI", hide_env_values = true)]
+	sealer_suri: Option<String>,
 }
 
 /// What a task is submitted with, for `task submit` and `infer`.
@@ -193,17 +226,19 @@ pub(crate) const MAX_INLINE: usize = 64 * 1024;
 /// Most bytes the CLI reads from `--url` to declare an external input.
 const MAX_EXTERNAL: u64 = 256 << 20;
 
+/// The input a task is submitted with, and its bytes when they were read or fetched (not for
+/// a seeded input, whose bytes the kernel's length generates).
 async fn submit_input(
 	seed: Option<String>,
 	input: Option<PathBuf>,
 	url: Option<String>,
-) -> anyhow::Result<reads::Input> {
+) -> anyhow::Result<(reads::Input, Option<Vec<u8>>)> {
 	Ok(match (seed, input, url) {
 		(Some(hex_seed), None, None) => {
 			let bytes = hex::decode(hex_seed.trim_start_matches("0x"))
 				.map_err(|_| anyhow::anyhow!("--seed: not hex"))?;
 			let seed = bytes.try_into().map_err(|_| anyhow::anyhow!("--seed: not 32 bytes"))?;
-			TaskInput::Seeded { seed }
+			(TaskInput::Seeded { seed }, None)
 		},
 		(None, Some(path), None) => {
 			let bytes = std::fs::read(&path)
@@ -215,21 +250,22 @@ async fn submit_input(
 				path.display(),
 				bytes.len()
 			);
-			TaskInput::Inline(bytes.try_into().expect("unbounded"))
+			(TaskInput::Inline(bytes.clone().try_into().expect("unbounded")), Some(bytes))
 		},
 		(None, None, Some(url)) => {
 			let bytes =
 				aipin_client::http::get(&url, MAX_EXTERNAL, Duration::from_secs(120)).await?;
-			TaskInput::External {
+			let input = TaskInput::External {
 				hash: sp_crypto_hashing::blake2_256(&bytes),
 				size: bytes.len() as u64,
 				url: url.into_bytes().try_into().expect("unbounded"),
-			}
+			};
+			(input, Some(bytes))
 		},
 		(None, None, None) => {
 			let mut seed = [0u8; 32];
 			getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-			TaskInput::Seeded { seed }
+			(TaskInput::Seeded { seed }, None)
 		},
 		_ => anyhow::bail!("give one of --seed, --input, --url"),
 	})
@@ -334,6 +370,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				ms.iter().map(|m| m.line()).collect::<Vec<_>>().join("\n")
 			})?;
 		},
+		Command::Canary(args) => {
+			let consumer = signer(&cli)?;
+			let inline = args.sealer_suri.clone().map(Secret::new);
+			let sealer = keys::load(
+				args.sealer_suri_file.as_deref(),
+				inline.as_ref(),
+				"sealer",
+				"a canary is sealed by the canary origin: pass --sealer-suri-file FILE or set \
+				 AIPIN_SEALER_SURI (//Alice, the sudo key, on dev chains)",
+			)?;
+			let k = market::resolve_kernel(&api, &args.kernel).await?;
+			let (input, given) =
+				submit_input(args.seed.clone(), args.input.clone(), args.url.clone()).await?;
+			let t = NewTask {
+				kernel: k.id,
+				params: args.params.clone(),
+				input,
+				replication: args.terms.replication,
+				max_price: args.terms.max_price,
+				deadline_in: args.terms.deadline,
+			};
+			let timeout = Duration::from_secs(args.terms.timeout);
+			let r = canary::run(&api, &sealer, &consumer, &t, given, timeout, |line| {
+				if !json {
+					eprintln!("  {line}");
+				}
+			})
+			.await?;
+			emit(json, &r, || {
+				format!(
+					"task {}: {} — {} passed, {} failed{}",
+					r.task,
+					r.outcome,
+					r.passed.len(),
+					r.failed.len(),
+					if r.exposed { " (exposed after settlement)" } else { "" }
+				)
+			})?;
+		},
 		Command::Infer(args) => {
 			let key = if args.save_batch.is_some() { None } else { Some(signer(&cli)?) };
 			model::infer_command(&api, key.as_ref(), args, json).await?;
@@ -390,7 +465,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		}) => {
 			let key = signer(&cli)?;
 			let k = market::resolve_kernel(&api, kernel).await?;
-			let input = submit_input(seed.clone(), input.clone(), url.clone()).await?;
+			let (input, _) = submit_input(seed.clone(), input.clone(), url.clone()).await?;
 			let t = NewTask {
 				kernel: k.id,
 				params: params.clone(),

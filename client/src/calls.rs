@@ -103,6 +103,16 @@ pub mod escrow {
 		Call::new("Escrow", "reveal_result").with(&task).with(&result_root).with(&salt)
 	}
 
+	/// `Escrow.seal_canaries`, as `CanaryOrigin` (wrap it in [`root::sudo`] on dev chains).
+	pub fn seal_canaries(seals: &[[u8; 32]]) -> Call {
+		Call::new("Escrow", "seal_canaries").with(seals)
+	}
+
+	/// `Escrow.expose_canary`: finished `task` was a canary whose answer is `result_root`.
+	pub fn expose_canary(task: TaskId, result_root: [u8; 32]) -> Call {
+		Call::new("Escrow", "expose_canary").with(&task).with(&result_root)
+	}
+
 	/// `Escrow.report_input`: the task's external input is unusable.
 	pub fn report_input(task: TaskId, fault: InputFault) -> Call {
 		Call::new("Escrow", "report_input").with(&task).with(&fault)

@@ -125,6 +125,9 @@ pub mod escrow {
 		ReplicaCompensated {
 			task: TaskId, provider: AccountId, offender: AccountId, offence: OffenceKind,
 		}
+		/// The task was a canary with answer `result_root`; `failed` providers answered
+		/// otherwise and were reported `FailedCanary`.
+		CanaryChecked { task: TaskId, result_root: [u8; 32], failed: u32 }
 		/// The task ended.
 		TaskFinished {
 			task: TaskId, reason: TerminalReason, result_root: Option<[u8; 32]>, paid: Credits,

@@ -109,6 +109,11 @@ pub async fn program(at: &At, id: &ModelId) -> Result<Option<Vec<u8>>> {
 	get::<ModelId, Vec<u8>>(at, "Models", "Programs", id).await
 }
 
+/// The block canary seal `seal` was posted in, while it is unused.
+pub async fn canary_seal(at: &At, seal: &[u8; 32]) -> Result<Option<BlockNumber>> {
+	get(at, "Escrow", "CanarySeals", seal).await
+}
+
 /// What a task would cost, or the pallet error that refuses it (named from the metadata).
 pub async fn quote(
 	at: &At,

@@ -13,6 +13,7 @@
 //! - [`offence`]: offences and what a slash did.
 //! - [`result`]: the result commitment and the Merkle result root (chunks, proofs).
 //! - [`input`]: the seeded-input generator.
+//! - [`canary`]: the seal of a known-answer task, and why providers cannot tell canaries.
 //! - [`traits`]: the glue between pallets, one file per family, each with a `()` impl and an
 //!   in-memory mock behind the `test-utils` feature:
 //!   - [`ProviderRegistry`], [`InFlightTasks`]: the staking pallet to the others;
@@ -27,6 +28,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod bme;
+pub mod canary;
 pub mod chain;
 pub mod input;
 pub mod kernel;
@@ -37,6 +39,7 @@ pub mod result;
 pub mod task;
 pub mod traits;
 
+pub use canary::canary_seal;
 pub use chain::{units, AccountId, Balance, BlockNumber, Credits, Hash, Nonce, Signature};
 pub use input::{seeded_input, seeded_stream, SEEDED_INPUT_DOMAIN};
 pub use kernel::*;

@@ -47,6 +47,17 @@ pub enum TaskInput<
 	},
 }
 
+impl<MaxInline: frame_support::traits::Get<u32>, MaxUrl: frame_support::traits::Get<u32>>
+	TaskInput<MaxInline, MaxUrl>
+{
+	/// `blake2_256` of the input's SCALE encoding, recorded in the task at submission
+	/// ([`TaskInfo::input_digest`]). It names the input once the input itself is dropped, and
+	/// binds canary seals to it ([`crate::canary`]).
+	pub fn digest(&self) -> [u8; 32] {
+		sp_crypto_hashing::blake2_256(&self.encode())
+	}
+}
+
 /// Why a provider could not use a task's input, as it reports instead of committing.
 #[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,12 +127,23 @@ pub enum TerminalReason {
 	/// Still queued when the queue was full and a task escrowing more took its place; full
 	/// refund.
 	Outbid,
+	/// A known-answer (canary) task: a revealed root matched the answer sealed before
+	/// submission and was accepted; replicas that revealed another root were reported
+	/// `FailedCanary` (see [`crate::canary`]). A task every replica answered rightly ends
+	/// `Completed` instead, like any other.
+	ResolvedByCanary,
 }
 
 impl TerminalReason {
 	/// Whether the task's result was accepted (a result root is recorded).
 	pub fn has_result(&self) -> bool {
-		matches!(self, Self::Completed | Self::ResolvedByMajority | Self::ResolvedByTiebreak)
+		matches!(
+			self,
+			Self::Completed
+				| Self::ResolvedByMajority
+				| Self::ResolvedByTiebreak
+				| Self::ResolvedByCanary
+		)
 	}
 
 	/// Whether the consumer was at fault (and forfeited its input fee).
@@ -133,7 +155,10 @@ impl TerminalReason {
 	pub fn is_provider_fault(&self) -> bool {
 		matches!(
 			self,
-			Self::ResolvedByMajority | Self::ResolvedByTiebreak | Self::FailedProviderFault
+			Self::ResolvedByMajority
+				| Self::ResolvedByTiebreak
+				| Self::ResolvedByCanary
+				| Self::FailedProviderFault
 		)
 	}
 }
@@ -208,6 +233,8 @@ pub struct TaskInfo<AccountId, BlockNumber, MaxAssignments: frame_support::trait
 	pub output_bytes: u64,
 	/// Credits still held in escrow for this task (zero once finished).
 	pub escrow: Credits,
+	/// [`TaskInput::digest`] of the task's input.
+	pub input_digest: [u8; 32],
 	/// Block of submission.
 	pub submitted_at: BlockNumber,
 	/// The task must be settled by this block.

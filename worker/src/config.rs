@@ -38,6 +38,11 @@ pub struct Config {
 	/// commit window lasts).
 	#[serde(default = "default_fetch_timeout")]
 	pub fetch_timeout_secs: u64,
+	/// External inputs fetched at once at most (each is held in memory, up to its declared
+	/// size, until its task is computed). Fetches run in the background: the chain loop never
+	/// waits on a consumer's URL.
+	#[serde(default = "default_parallel_fetches")]
+	pub parallel_fetches: usize,
 	/// Fetch external inputs from private and reserved addresses too (loopback, RFC 1918,
 	/// link-local, ...). Off by default: an input URL is chosen by the consumer, and must not
 	/// reach the provider's own network. Turn on only for a closed test network.
@@ -65,6 +70,10 @@ fn default_resend() -> u32 {
 }
 fn default_fetch_timeout() -> u64 {
 	30
+}
+
+fn default_parallel_fetches() -> usize {
+	4
 }
 
 impl Default for Config {

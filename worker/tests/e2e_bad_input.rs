@@ -80,3 +80,72 @@ async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
 	assert!(net.events::<OffenceReported>(1, now).await.is_empty(), "nobody is slashed");
 	assert_eq!([net.stake(&alice_stash()).await, net.stake(&bob_stash()).await], stakes);
 }
+
+/// Accepts HTTP connections on loopback and never answers them. Returns the URL.
+fn stalling_server() -> String {
+	let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+	let url = format!("http://{}/stall.bin", listener.local_addr().unwrap());
+	std::thread::spawn(move || {
+		let mut held = Vec::new();
+		for sock in listener.incoming().flatten() {
+			held.push(sock);
+		}
+	});
+	url
+}
+
+/// A consumer's URL that never answers must not hold up anyone else's task: the workers fetch
+/// external inputs in the background, so a task submitted after the stalling one settles in
+/// its normal few blocks, long before the stalled fetch times out (30 s, more than the dev
+/// chain's 20-block commit window at one block a second). The stalled task ends `BadInput`
+/// with nobody slashed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalling_input_url_holds_up_no_other_task() {
+	use aipin_client::calls;
+	let mut net = DevNet::start("e2e-stall").await;
+	for (name, op) in [("eve", "//Eve"), ("ferdie", "//Ferdie")] {
+		net.start_worker(WorkerSpec {
+			extra: vec!["--allow-private-inputs"],
+			..WorkerSpec::new(name, op)
+		});
+	}
+	let url = stalling_server();
+	net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);
+	let stakes = [net.stake(&alice_stash()).await, net.stake(&bob_stash()).await];
+	let alice = subxt_signer::sr25519::dev::alice();
+	// gemm-i8 [8, 8, 8] takes 8·8 + 8·8 = 128 input bytes.
+	let input = aipin_client::reads::Input::External {
+		url: url.into_bytes().try_into().unwrap(),
+		hash: [7; 32],
+		size: 128,
+	};
+	let deadline = net.block().await as u32 + 200;
+	let gemm = aipin_kernels::Kernel::GemmI8.id();
+	let stalled = calls::escrow::submit_task(gemm, &[8, 8, 8], &input, 2, 10, deadline);
+	let included = net.submit(&alice, &stalled).await;
+	let stalled_id =
+		included.find::<aipin_client::events::escrow::TaskSubmitted>().unwrap()[0].task;
+
+	let next = net.cli_json(
+		Some("//Alice"),
+		&["task", "submit", "--kernel", "hash-batch", "--params", "64,64", "-r", "2", "--no-wait"],
+	);
+	let id = next["task"].as_u64().unwrap();
+	let submitted_at = next["block"].as_u64().unwrap();
+	let settled = net.cli_json(None, &["task", "watch", &id.to_string(), "--timeout", "60"]);
+	assert_eq!(settled["outcome"], "Completed", "{settled}\n{}", net.logs());
+	let took = settled["block"].as_u64().unwrap() - submitted_at;
+	assert!(took <= 12, "settled {took} blocks after submission\n{}", net.logs());
+	assert!(
+		net.task(stalled_id).await.unwrap().terminal_reason().is_none(),
+		"the stalled task was still open when the other settled"
+	);
+
+	let task = net.finished(stalled_id, Duration::from_secs(120)).await;
+	assert_eq!(task.terminal_reason(), Some(TerminalReason::BadInput), "{task:?}\n{}", net.logs());
+	let now = net.block().await;
+	let reports = net.events::<InputReported>(1, now).await;
+	assert!(reports.iter().all(|(_, r)| r.fault == InputFault::Unreachable), "{reports:?}");
+	assert!(net.events::<OffenceReported>(1, now).await.is_empty(), "nobody is slashed");
+	assert_eq!([net.stake(&alice_stash()).await, net.stake(&bob_stash()).await], stakes);
+}

@@ -80,6 +80,19 @@ pub fn result(tensors: &[Vec<u8>]) -> Vec<u8> {
 	out
 }
 
+/// What a provider commits to for `batch` samples of `input`, computed with the plain-Rust
+/// reference: [`result`] of every tensor of the run. A canary's author seals its root.
+pub fn reference_result(
+	program: &Program,
+	batch: usize,
+	input: &[u8],
+) -> Result<Vec<u8>, super::reference::RunError> {
+	let acts = super::reference::run(program, batch, input)?;
+	let tensors: Vec<Vec<u8>> =
+		(0..program.tensors.len()).map(|t| acts.bytes(program, t)).collect();
+	Ok(result(&tensors))
+}
+
 /// Splits a `batch`-sample result into the outputs and the per-layer roots, or `None` if it
 /// is not [`result_len`] bytes.
 pub fn split_result<'a>(

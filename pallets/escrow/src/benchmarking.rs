@@ -72,9 +72,16 @@ fn providers<T: Config>(from: u32, n: u32) -> alloc::vec::Vec<T::AccountId> {
 	(from..from + n).map(|i| T::BenchmarkHelper::provider(i, KERNEL, ASK)).collect()
 }
 
+/// A canary seal matching none of the benchmarks' tasks: with one kept, resolution looks up
+/// every revealed root, its worst case.
+const DECOY_SEAL: [u8; 32] = [0xde; 32];
+
 /// Submits a seeded task with `r` replicas (input length 64) as `who`.
 fn submit<T: Config>(who: &T::AccountId, r: u32) -> TaskId {
 	setup_kernel::<T>();
+	if !CanarySeals::<T>::contains_key(DECOY_SEAL) {
+		CanarySeals::<T>::insert(DECOY_SEAL, BlockNumberFor::<T>::default());
+	}
 	let deadline = now::<T>() + T::MaxTaskLifetime::get();
 	Escrow::<T>::do_submit(
 		who.clone(),
@@ -332,6 +339,57 @@ mod benchmarks {
 		}
 
 		assert!(finished::<T>(id));
+	}
+
+	/// `n` new seals, each checked against the stored ones and the rest of the call.
+	#[benchmark]
+	fn seal_canaries(n: Linear<1, { T::MaxCanarySeals::get() }>) {
+		let seals: alloc::vec::Vec<[u8; 32]> = (0..n).map(root_of).collect();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, BoundedVec::truncate_from(seals));
+
+		assert_eq!(CanarySeals::<T>::count(), n);
+	}
+
+	/// `n` seals withdrawn.
+	#[benchmark]
+	fn unseal_canaries(n: Linear<1, { T::MaxCanarySeals::get() }>) {
+		let seals: alloc::vec::Vec<[u8; 32]> = (0..n).map(root_of).collect();
+		Escrow::<T>::do_seal_canaries(seals.clone()).expect("seals fit");
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, BoundedVec::truncate_from(seals));
+
+		assert_eq!(CanarySeals::<T>::count(), 0);
+	}
+
+	/// A finished task whose `n` replicas all revealed the same wrong root, exposed: `n`
+	/// offences.
+	#[benchmark]
+	fn expose_canary(n: Linear<1, { T::MaxReplication::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(One::one());
+		let who = consumer::<T>();
+		providers::<T>(0, n);
+		let id = submit::<T>(&who, n);
+		let ps = assign_now::<T>(id);
+		for p in ps.iter() {
+			commit::<T>(id, p, root_of(1));
+		}
+		for p in ps.iter() {
+			reveal::<T>(id, p, root_of(1));
+		}
+		assert!(finished::<T>(id));
+		let t = Tasks::<T>::get(id).expect("task");
+		let seal = aipin_primitives::canary_seal(t.kernel, &t.params, &t.input_digest, &root_of(0));
+		CanarySeals::<T>::insert(seal, BlockNumberFor::<T>::default());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, root_of(0));
+
+		assert!(ps.iter().all(|p| Tasks::<T>::get(id)
+			.and_then(|t| t.state_of(p))
+			.is_some_and(|s| s == SlotState::Faulted(aipin_primitives::OffenceKind::FailedCanary))));
 	}
 
 	/// `on_idle` removing one finished task.

@@ -43,5 +43,7 @@ impl DefaultConfig for TestDefaultConfig {
 	type MaxTaskLifetime = ConstUint<100>;
 	type RetentionPeriod = ConstUint<20>;
 	type ConsumerFaultFee = TestConsumerFaultFee;
+	type CanaryOrigin = frame_system::EnsureRoot<Self::AccountId>;
+	type MaxCanarySeals = ConstU32<64>;
 	type WeightInfo = ();
 }

@@ -189,6 +189,7 @@ impl<T: Config> Pallet<T> {
 			input_bytes: quote.input_bytes,
 			output_bytes: quote.output_bytes,
 			escrow: quote.escrow,
+			input_digest: input.digest(),
 			submitted_at: now,
 			deadline,
 			phase: Phase::Queued { expires },

@@ -7,6 +7,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod canary;
 pub mod config_preludes;
 mod dispatchable_impls;
 mod hook_impls;
@@ -123,6 +124,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type ConsumerFaultFee: Get<sp_runtime::Perbill>;
 
+		/// May post and withdraw canary seals (`aipin_primitives::canary`).
+		#[pallet::no_default_bounds]
+		type CanaryOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Unused canary seals kept at most (and posted or withdrawn per call at most).
+		#[pallet::constant]
+		type MaxCanarySeals: Get<u32>;
+
 		/// Weights of this pallet, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -189,6 +197,12 @@ pub mod pallet {
 	/// Credits held in escrow by all unfinished tasks.
 	#[pallet::storage]
 	pub type TotalEscrowed<T: Config> = StorageValue<_, Credits, ValueQuery>;
+
+	/// Unused canary seals (`aipin_primitives::canary_seal`), with the block each was posted
+	/// in. A seal counts only for tasks submitted after that block, and is removed once used.
+	#[pallet::storage]
+	pub type CanarySeals<T: Config> =
+		CountedStorageMap<_, Identity, [u8; 32], BlockNumberFor<T>, OptionQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -277,6 +291,14 @@ pub mod pallet {
 		},
 		/// A finished task was removed from storage (its events stay).
 		TaskPruned { task: TaskId },
+		/// Canary seals were posted.
+		CanariesSealed { count: u32 },
+		/// Unused canary seals were withdrawn.
+		CanariesUnsealed { count: u32 },
+		/// The task was a canary with answer `result_root`: `failed` providers revealed another
+		/// root and were reported `FailedCanary`. At resolution (the task then ends `Completed`
+		/// or `ResolvedByCanary`), or on `expose_canary` after it finished.
+		CanaryChecked { task: TaskId, result_root: [u8; 32], failed: u32 },
 	}
 
 	/// Offence kinds, as named in events.
@@ -355,6 +377,19 @@ pub mod pallet {
 		InputNotExternal,
 		/// Only a replica can report the input (a tie-breaker comes after replicas used it).
 		NotAReplica,
+		/// Posting these seals would keep more than `MaxCanarySeals`.
+		TooManyCanarySeals,
+		/// A seal in the call is posted already (or appears twice in it).
+		CanarySealExists,
+		/// No unused seal matches: not a canary, not this answer, or the seal was posted after
+		/// the task was submitted.
+		NoSuchCanary,
+		/// The task has not finished: a canary is exposed only after, so that nobody learns
+		/// what a running task is.
+		TaskNotFinished,
+		/// `MaxTaskLifetime` has passed since the task was submitted: a fault found now could
+		/// no longer be slashed before the providers' stake unbonds.
+		CanaryExposureClosed,
 	}
 
 	#[pallet::hooks]
@@ -550,6 +585,76 @@ pub mod pallet {
 			let operator = ensure_signed(origin)?;
 			let actual = Self::do_report_input(operator, task, fault)?;
 			Ok(Some(actual).into())
+		}
+
+		/// Posts canary seals: each says that a task with some kernel, parameters and input
+		/// has a given result root (`aipin_primitives::canary`).
+		///
+		/// ## Dispatch Origin
+		/// `CanaryOrigin` (governance; sudo on dev chains).
+		///
+		/// ## Details
+		/// A seal counts for tasks submitted in a later block. When such a task resolves and
+		/// one of its revealed roots matches a seal, the seal is used: that root is accepted,
+		/// as verified work, and providers that revealed another root are reported
+		/// `FailedCanary`.
+		///
+		/// ## Events
+		/// `CanariesSealed`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::seal_canaries(seals.len() as u32))]
+		pub fn seal_canaries(
+			origin: OriginFor<T>,
+			seals: BoundedVec<[u8; 32], T::MaxCanarySeals>,
+		) -> DispatchResult {
+			T::CanaryOrigin::ensure_origin(origin)?;
+			Self::do_seal_canaries(seals.into_inner())
+		}
+
+		/// Withdraws unused canary seals (a canary that was never submitted, or whose task
+		/// ended without a reveal).
+		///
+		/// ## Dispatch Origin
+		/// `CanaryOrigin`.
+		///
+		/// ## Events
+		/// `CanariesUnsealed`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::unseal_canaries(seals.len() as u32))]
+		pub fn unseal_canaries(
+			origin: OriginFor<T>,
+			seals: BoundedVec<[u8; 32], T::MaxCanarySeals>,
+		) -> DispatchResult {
+			T::CanaryOrigin::ensure_origin(origin)?;
+			Self::do_unseal_canaries(seals.into_inner())
+		}
+
+		/// Shows that a finished task was a canary none of whose providers revealed the right
+		/// root, `result_root`: every provider that revealed a root is reported
+		/// `FailedCanary`.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by anyone: the seal is the proof.
+		///
+		/// ## Details
+		/// Allowed once the task has finished and until `MaxTaskLifetime` after its
+		/// submission, so that the slash lands within the providers' unbonding period. The
+		/// seal must have been posted before the task was submitted.
+		///
+		/// ## Events
+		/// `ProviderFaulted` for each, `CanaryChecked`.
+		#[pallet::call_index(9)]
+		// At most `MaxReplication` slots can still hold a revealed root once a task finished:
+		// those that revealed the accepted one.
+		#[pallet::weight(T::WeightInfo::expose_canary(T::MaxReplication::get()))]
+		pub fn expose_canary(
+			origin: OriginFor<T>,
+			task: TaskId,
+			result_root: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let failed = Self::do_expose_canary(task, result_root)?;
+			Ok(Some(T::WeightInfo::expose_canary(failed)).into())
 		}
 	}
 

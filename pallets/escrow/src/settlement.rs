@@ -8,6 +8,7 @@ use aipin_primitives::{
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::Saturating;
 
 /// What resolving a task led to (for weight accounting).
 pub(crate) enum Resolution {
@@ -30,23 +31,30 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
+		let clean =
+			|root: [u8; 32]| task.assignments.iter().all(|a| a.state == SlotState::Revealed(root));
+		// A canary's sealed answer decides, whoever revealed it (see `crate::canary`).
+		if let Some(root) = Self::take_canary_answer(task) {
+			let reason = if clean(root) {
+				TerminalReason::Completed
+			} else {
+				TerminalReason::ResolvedByCanary
+			};
+			Self::settle(id, task, root, reason, now, true);
+			return Resolution::Finished;
+		}
 		let tiebreaker =
 			task.assignments.iter().find(|a| a.role == Role::TieBreaker).map(|a| a.state);
 		match tiebreaker {
 			None => {
 				let best = tally.iter().max_by_key(|(_, n)| *n).copied();
-				if let Some((root, n)) = best.filter(|(_, n)| n.saturating_mul(2) > r) {
-					let clean = tally.len() == 1
-						&& n == r && task
-						.assignments
-						.iter()
-						.all(|a| !matches!(a.state, SlotState::Faulted(_)));
-					let reason = if clean {
+				if let Some((root, _)) = best.filter(|(_, n)| n.saturating_mul(2) > r) {
+					let reason = if clean(root) {
 						TerminalReason::Completed
 					} else {
 						TerminalReason::ResolvedByMajority
 					};
-					Self::settle(id, task, root, reason, now);
+					Self::settle(id, task, root, reason, now, false);
 					return Resolution::Finished;
 				}
 				if tally.is_empty() {
@@ -78,7 +86,7 @@ impl<T: Config> Pallet<T> {
 				Self::finish(id, task, reason, now, 0);
 			},
 			Some(SlotState::Revealed(root)) if tally.iter().any(|(x, _)| *x == root) => {
-				Self::settle(id, task, root, TerminalReason::ResolvedByTiebreak, now);
+				Self::settle(id, task, root, TerminalReason::ResolvedByTiebreak, now, false);
 			},
 			Some(SlotState::Revealed(_)) => {
 				Self::finish(id, task, TerminalReason::FailedNoConsensus, now, 0);
@@ -90,21 +98,25 @@ impl<T: Config> Pallet<T> {
 		Resolution::Finished
 	}
 
-	/// Accepts `root`: pays everyone who revealed it, reports everyone who revealed another,
-	/// refunds the rest and finishes the task. The payment counts as verified work (toward the
-	/// BME work pool) only when at least two distinct providers revealed `root`.
+	/// Accepts `root`: pays everyone who revealed it, reports everyone who revealed another
+	/// (`WrongResult`, or `FailedCanary` when a canary seal proved `root`), refunds the rest and
+	/// finishes the task. The payment counts as verified work (toward the BME work pool) only
+	/// when at least two distinct providers revealed `root`, or a canary seal proved it.
 	pub(crate) fn settle(
 		id: TaskId,
 		task: &mut TaskOf<T>,
 		root: [u8; 32],
 		reason: TerminalReason,
 		now: BlockNumberFor<T>,
+		canary: bool,
 	) {
 		let mut paid: Credits = 0;
+		let mut failed_canary = 0u32;
 		let consumer = task.consumer.clone();
 		let agreeing =
 			task.assignments.iter().filter(|a| a.state == SlotState::Revealed(root)).count();
-		let verified = agreeing >= 2;
+		let verified = agreeing >= 2 || canary;
+		let wrong = if canary { OffenceKind::FailedCanary } else { OffenceKind::WrongResult };
 		for i in 0..task.assignments.len() {
 			let Some(a) = task.assignments.get(i).cloned() else { continue };
 			match a.state {
@@ -131,12 +143,20 @@ impl<T: Config> Pallet<T> {
 				},
 				SlotState::Revealed(_) => {
 					if let Some(slot) = task.assignments.get_mut(i) {
-						slot.state = SlotState::Faulted(OffenceKind::WrongResult);
+						slot.state = SlotState::Faulted(wrong);
 					}
-					Self::fault(id, &consumer, &a.provider, OffenceKind::WrongResult, now);
+					Self::fault(id, &consumer, &a.provider, wrong, now);
+					failed_canary.saturating_accrue(canary as u32);
 				},
 				_ => {},
 			}
+		}
+		if canary {
+			Self::deposit_event(Event::CanaryChecked {
+				task: id,
+				result_root: root,
+				failed: failed_canary,
+			});
 		}
 		task.result_root = Some(root);
 		Self::finish(id, task, reason, now, paid);

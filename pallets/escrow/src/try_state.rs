@@ -13,7 +13,9 @@ impl<T: Config> Pallet<T> {
 	/// - `OpenTasks` counts each consumer's unfinished tasks; inputs exist exactly for them;
 	/// - the queue holds exactly the queued tasks, once each; queued tasks have no providers;
 	/// - live replica slots never exceed the replication;
-	/// - every `Timeouts` entry is the open window of its task (none stale).
+	/// - every `Timeouts` entry is the open window of its task (none stale);
+	/// - no more than `MaxCanarySeals` seals are kept, and their counter is right;
+	/// - unfinished tasks record the digest of the input they hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut escrow: Credits = 0;
@@ -29,7 +31,10 @@ impl<T: Config> Pallet<T> {
 			}
 			escrow = escrow.checked_add(task.escrow).ok_or("escrow sum overflows")?;
 			*open.entry(task.consumer.clone()).or_default() += 1;
-			ensure!(TaskInputs::<T>::contains_key(id), "an unfinished task lost its input");
+			ensure!(
+				TaskInputs::<T>::get(id).is_some_and(|i| i.digest() == task.input_digest),
+				"an unfinished task lost its input, or records another's digest"
+			);
 			let mut seen: Vec<&T::AccountId> = Vec::new();
 			for a in task.assignments.iter() {
 				if !seen.contains(&&a.provider) {
@@ -81,6 +86,9 @@ impl<T: Config> Pallet<T> {
 		queue.sort_unstable();
 		queued.sort_unstable();
 		ensure!(queue == queued, "the queue does not hold exactly the queued tasks");
+		let seals = CanarySeals::<T>::iter_keys().count();
+		ensure!(seals == CanarySeals::<T>::count() as usize, "the seal counter is wrong");
+		ensure!(seals <= T::MaxCanarySeals::get() as usize, "more seals than MaxCanarySeals");
 		Ok(())
 	}
 }

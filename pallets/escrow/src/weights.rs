@@ -50,6 +50,9 @@ pub trait WeightInfo {
 	fn expire_queued(q: u32, ) -> Weight;
 	fn commit_timeout(r: u32, ) -> Weight;
 	fn reveal_timeout(r: u32, ) -> Weight;
+	fn seal_canaries(n: u32, ) -> Weight;
+	fn unseal_canaries(n: u32, ) -> Weight;
+	fn expose_canary(n: u32, ) -> Weight;
 	fn prune_task() -> Weight;
 }
 
@@ -58,29 +61,29 @@ pub struct WeightsWith<D>(PhantomData<D>);
 impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	fn register_kernel() -> Weight {
 		// Proof size, measured `177`, estimated `3768`.
-		Weight::from_parts(13_880_000, 3768)
+		Weight::from_parts(14_123_000, 3768)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	fn deprecate_kernel() -> Weight {
 		// Proof size, measured `302`, estimated `3768`.
-		Weight::from_parts(13_604_000, 3768)
+		Weight::from_parts(13_728_000, 3768)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `b` ranges over `[1, 65536]`.
 	fn submit_task(b: u32, ) -> Weight {
-		// Proof size, measured `3010`, estimated `26063`.
-		Weight::from_parts(62_795_975, 26063)
-			.saturating_add(Weight::from_parts(536, 0).saturating_mul(b.into()))
+		// Proof size, measured `3066`, estimated `26063`.
+		Weight::from_parts(71_631_683, 26063)
+			.saturating_add(Weight::from_parts(2_825, 0).saturating_mul(b.into()))
 			.saturating_add(D::get().reads(9))
 			.saturating_add(D::get().writes(10))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn cancel_task(r: u32, ) -> Weight {
-		// Proof size, measured `1042`, estimated `4557`.
-		Weight::from_parts(55_429_456, 4557)
-			.saturating_add(Weight::from_parts(9_639_848, 0).saturating_mul(r.into()))
+		// Proof size, measured `1134`, estimated `4589`.
+		Weight::from_parts(60_380_169, 4589)
+			.saturating_add(Weight::from_parts(10_314_096, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(7))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(10))
@@ -89,18 +92,18 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `s` ranges over `[1, 5]`.
 	fn commit_result(s: u32, ) -> Weight {
-		// Proof size, measured `1032`, estimated `4557`.
-		Weight::from_parts(35_700_119, 4557)
-			.saturating_add(Weight::from_parts(821_134, 0).saturating_mul(s.into()))
+		// Proof size, measured `1087`, estimated `4589`.
+		Weight::from_parts(37_612_885, 4589)
+			.saturating_add(Weight::from_parts(792_248, 0).saturating_mul(s.into()))
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_result(r: u32, ) -> Weight {
-		// Proof size, measured `1508`, estimated `5215`.
-		Weight::from_parts(48_375_536, 5215)
-			.saturating_add(Weight::from_parts(45_157_611, 0).saturating_mul(r.into()))
-			.saturating_add(D::get().reads(4))
+		// Proof size, measured `1623`, estimated `5329`.
+		Weight::from_parts(53_606_575, 5329)
+			.saturating_add(Weight::from_parts(46_839_560, 0).saturating_mul(r.into()))
+			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().reads((8_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(7))
 			.saturating_add(D::get().writes((7_u64).saturating_mul(r.into())))
@@ -108,19 +111,19 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `r` ranges over `[2, 5]`.
 	fn reveal_with_tiebreak(r: u32, ) -> Weight {
-		// Proof size, measured `1859`, estimated `7642`.
-		Weight::from_parts(78_371_045, 7642)
-			.saturating_add(Weight::from_parts(4_320_237, 0).saturating_mul(r.into()))
-			.saturating_add(D::get().reads(10))
-			.saturating_add(D::get().reads((1_u64).saturating_mul(r.into())))
+		// Proof size, measured `1974`, estimated `7642`.
+		Weight::from_parts(83_459_031, 7642)
+			.saturating_add(Weight::from_parts(6_180_556, 0).saturating_mul(r.into()))
+			.saturating_add(D::get().reads(11))
+			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(5))
 			.saturating_add(Weight::from_parts(0, 2531).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn assign(r: u32, ) -> Weight {
-		// Proof size, measured `1210`, estimated `4557`.
-		Weight::from_parts(39_199_560, 4557)
-			.saturating_add(Weight::from_parts(17_064_790, 0).saturating_mul(r.into()))
+		// Proof size, measured `1322`, estimated `4589`.
+		Weight::from_parts(42_762_879, 4589)
+			.saturating_add(Weight::from_parts(17_373_944, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(4))
 			.saturating_add(D::get().reads((4_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(3))
@@ -129,17 +132,17 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `q` ranges over `[1, 64]`.
 	fn expire_queued(q: u32, ) -> Weight {
-		// Proof size, measured `1017`, estimated `26063`.
-		Weight::from_parts(33_999_447, 26063)
-			.saturating_add(Weight::from_parts(171_396, 0).saturating_mul(q.into()))
+		// Proof size, measured `1105`, estimated `26063`.
+		Weight::from_parts(35_487_723, 26063)
+			.saturating_add(Weight::from_parts(184_715, 0).saturating_mul(q.into()))
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().writes(9))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn commit_timeout(r: u32, ) -> Weight {
-		// Proof size, measured `1328`, estimated `4753`.
-		Weight::from_parts(47_277_470, 4753)
-			.saturating_add(Weight::from_parts(51_039_752, 0).saturating_mul(r.into()))
+		// Proof size, measured `1420`, estimated `4846`.
+		Weight::from_parts(50_053_005, 4846)
+			.saturating_add(Weight::from_parts(56_159_993, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(7))
 			.saturating_add(D::get().reads((9_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(5))
@@ -148,18 +151,51 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_timeout(r: u32, ) -> Weight {
-		// Proof size, measured `1558`, estimated `4636`.
-		Weight::from_parts(34_704_115, 4636)
-			.saturating_add(Weight::from_parts(50_056_086, 0).saturating_mul(r.into()))
-			.saturating_add(D::get().reads(7))
+		// Proof size, measured `1670`, estimated `4731`.
+		Weight::from_parts(37_080_960, 4731)
+			.saturating_add(Weight::from_parts(52_229_286, 0).saturating_mul(r.into()))
+			.saturating_add(D::get().reads(8))
 			.saturating_add(D::get().reads((7_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(10))
 			.saturating_add(D::get().writes((5_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(r.into()))
 	}
+	/// `n` ranges over `[1, 1024]`.
+	fn seal_canaries(n: u32, ) -> Weight {
+		// Proof size, measured `43`, estimated `1489`.
+		Weight::from_parts(12_471_000, 1489)
+			.saturating_add(Weight::from_parts(4_229_988, 0).saturating_mul(n.into()))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes(1))
+			.saturating_add(D::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2511).saturating_mul(n.into()))
+	}
+	/// `n` ranges over `[1, 1024]`.
+	fn unseal_canaries(n: u32, ) -> Weight {
+		// Proof size, measured `1270`, estimated `1489`.
+		Weight::from_parts(13_866_000, 1489)
+			.saturating_add(Weight::from_parts(3_520_987, 0).saturating_mul(n.into()))
+			.saturating_add(D::get().reads(1))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes(1))
+			.saturating_add(D::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2511).saturating_mul(n.into()))
+	}
+	/// `n` ranges over `[1, 5]`.
+	fn expose_canary(n: u32, ) -> Weight {
+		// Proof size, measured `876`, estimated `4589`.
+		Weight::from_parts(39_621_471, 4589)
+			.saturating_add(Weight::from_parts(30_906_035, 0).saturating_mul(n.into()))
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes(5))
+			.saturating_add(D::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(n.into()))
+	}
 	fn prune_task() -> Weight {
-		// Proof size, measured `291`, estimated `5996`.
-		Weight::from_parts(22_409_000, 5996)
+		// Proof size, measured `347`, estimated `5996`.
+		Weight::from_parts(23_421_000, 5996)
 			.saturating_add(D::get().reads(5))
 			.saturating_add(D::get().writes(4))
 	}
@@ -181,5 +217,8 @@ impl WeightInfo for () {
 	fn expire_queued(q: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::expire_queued(q, ) }
 	fn commit_timeout(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::commit_timeout(r, ) }
 	fn reveal_timeout(r: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::reveal_timeout(r, ) }
+	fn seal_canaries(n: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::seal_canaries(n, ) }
+	fn unseal_canaries(n: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::unseal_canaries(n, ) }
+	fn expose_canary(n: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::expose_canary(n, ) }
 	fn prune_task() -> Weight { WeightsWith::<ParityDbWeight>::prune_task() }
 }

@@ -11,6 +11,7 @@
 mod mock;
 
 mod bad_input;
+mod canaries;
 mod disputes;
 mod lifecycle;
 mod reads;

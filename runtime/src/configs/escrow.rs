@@ -65,6 +65,8 @@ impl pallet_task_escrow::Config for Runtime {
 	type MaxTaskLifetime = DisputeWindow;
 	type RetentionPeriod = TaskRetention;
 	type ConsumerFaultFee = ConsumerFaultFee;
+	type CanaryOrigin = EnsureRoot<AccountId>;
+	type MaxCanarySeals = ConstU32<1024>;
 	type WeightInfo = pallet_task_escrow::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkProviders;

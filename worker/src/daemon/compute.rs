@@ -16,7 +16,7 @@ use aipin_kernels::{
 };
 use aipin_primitives::{
 	is_model_kernel, seeded_input, BlockNumber, InputFault, KernelId, KernelSpec, ModelId,
-	OperatorTask, TaskInput,
+	OperatorTask, TaskId, TaskInput,
 };
 use std::{
 	collections::HashMap,
@@ -30,6 +30,38 @@ pub type Programs = HashMap<ModelId, Arc<Program>>;
 
 /// Most programs kept in memory.
 const MAX_PROGRAMS: usize = 32;
+
+/// What fetching an external input gives: its bytes, an unusable input to report on chain
+/// (`Ok(Err)`), or an error worth retrying (`Err`).
+type Fetched = anyhow::Result<Result<Vec<u8>, (InputFault, String)>>;
+
+/// External inputs being fetched in the background, by task. The chain loop only looks at
+/// them: a consumer's slow or stalling URL never holds up another task's commit or reveal.
+#[derive(Default)]
+pub struct Fetches {
+	running: HashMap<TaskId, tokio::task::JoinHandle<Fetched>>,
+}
+
+impl Fetches {
+	/// Stops the fetches of tasks not in `live` (finished, or no longer ours).
+	pub fn retain(&mut self, live: &[TaskId]) {
+		self.running.retain(|task, h| {
+			let keep = live.contains(task);
+			if !keep {
+				h.abort();
+			}
+			keep
+		});
+	}
+}
+
+/// Where a task's external input stands.
+enum InputState {
+	/// Fetched (or found unusable, or failed in a way worth retrying).
+	Done(Fetched),
+	/// Still arriving.
+	Pending,
+}
 
 /// What a task runs.
 enum Job {
@@ -115,6 +147,48 @@ async fn report_progress(task: u64, kind: KernelId, estimate: Option<Duration>) 
 /// reported unreachable rather than tried again: the report must land inside the window.
 const LAST_FETCH_BLOCKS: u32 = 2;
 
+/// Reads an external input: bounded by its declared size, checked against its hash.
+/// `Ok(Err((fault, why)))` is an unusable input (to be reported on chain); `Err` is worth
+/// retrying.
+async fn fetch_external(
+	url: &str,
+	hash: [u8; 32],
+	size: u64,
+	timeout: Duration,
+	allow_private: bool,
+) -> Fetched {
+	use aipin_client::http::FetchError;
+	let fetched = if allow_private {
+		aipin_client::http::get(&url, size, timeout).await
+	} else {
+		aipin_client::http::get_public(&url, size, timeout).await
+	};
+	match fetched {
+		Ok(bytes) if bytes.len() as u64 != size => Ok(Err((
+			InputFault::WrongSize,
+			format!("{url}: {} bytes, the task declares {size}", bytes.len()),
+		))),
+		Ok(bytes) => match sp_crypto_hashing::blake2_256(&bytes) {
+			got if got == hash => Ok(Ok(bytes)),
+			got => Ok(Err((
+				InputFault::WrongHash,
+				format!(
+					"{url}: content hash 0x{} is not the declared 0x{}",
+					hex::encode(got),
+					hex::encode(hash)
+				),
+			))),
+		},
+		// Transient: the next block tries again while the commit window lasts.
+		Err(e @ (FetchError::Unreachable { .. } | FetchError::Timeout { .. })) => Err(e.into()),
+		Err(e @ FetchError::Status { status, .. }) if status >= 500 || status == 429 => {
+			Err(e.into())
+		},
+		Err(e @ FetchError::TooLarge { .. }) => Ok(Err((InputFault::WrongSize, e.to_string()))),
+		Err(e) => Ok(Err((InputFault::Unreachable, e.to_string()))),
+	}
+}
+
 impl Worker {
 	/// The checked program of model kernel `kernel` whose code hash is `model`: from the cache,
 	/// or read from the chain and checked against the hash.
@@ -136,59 +210,65 @@ impl Worker {
 		Ok(program)
 	}
 
-	/// Reads an external input: bounded by its declared size, checked against its hash.
-	/// `Ok(Err((fault, why)))` is an unusable input (to be reported on chain); `Err` is worth
-	/// retrying.
-	async fn fetch_external(
-		&self,
+	/// Task `task`'s external input: the outcome of its background fetch once that has ended,
+	/// else `Pending` (a fetch is started, waiting for one of `parallel_fetches` slots, if none
+	/// runs). At `last_chance` a fetch still running is given up as unreachable, so that the
+	/// report lands inside the commit window.
+	async fn external_input(
+		&mut self,
+		task: TaskId,
 		url: &[u8],
 		hash: [u8; 32],
 		size: u64,
-	) -> anyhow::Result<Result<Vec<u8>, (InputFault, String)>> {
-		use aipin_client::http::FetchError;
-		let url = String::from_utf8_lossy(url).into_owned();
-		let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
-		let fetched = if self.cfg.allow_private_inputs {
-			aipin_client::http::get(&url, size, timeout).await
-		} else {
-			aipin_client::http::get_public(&url, size, timeout).await
-		};
-		match fetched {
-			Ok(bytes) if bytes.len() as u64 != size => Ok(Err((
-				InputFault::WrongSize,
-				format!("{url}: {} bytes, the task declares {size}", bytes.len()),
-			))),
-			Ok(bytes) => match sp_crypto_hashing::blake2_256(&bytes) {
-				got if got == hash => Ok(Ok(bytes)),
-				got => Ok(Err((
-					InputFault::WrongHash,
+		last_chance: bool,
+	) -> InputState {
+		match self.fetches.running.get(&task) {
+			Some(h) if h.is_finished() => {
+				let h = self.fetches.running.remove(&task).expect("just found");
+				InputState::Done(
+					h.await.unwrap_or_else(|e| Err(anyhow::anyhow!("fetch stopped: {e}"))),
+				)
+			},
+			Some(_) if last_chance => {
+				if let Some(h) = self.fetches.running.remove(&task) {
+					h.abort();
+				}
+				let url = String::from_utf8_lossy(url);
+				InputState::Done(Ok(Err((
+					InputFault::Unreachable,
 					format!(
-						"{url}: content hash 0x{} is not the declared 0x{}",
-						hex::encode(got),
-						hex::encode(hash)
+						"{url}: still arriving {LAST_FETCH_BLOCKS} blocks before the commit \
+						 window closes"
 					),
-				))),
+				))))
 			},
-			// Transient: the next block tries again while the commit window lasts.
-			Err(e @ (FetchError::Unreachable { .. } | FetchError::Timeout { .. })) => Err(e.into()),
-			Err(e @ FetchError::Status { status, .. }) if status >= 500 || status == 429 => {
-				Err(e.into())
+			Some(_) => InputState::Pending,
+			None => {
+				let url = String::from_utf8_lossy(url).into_owned();
+				let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
+				let private = self.cfg.allow_private_inputs;
+				let slots = self.fetch_slots.clone();
+				let fetch = tokio::spawn(async move {
+					let _slot = slots.acquire_owned().await?;
+					fetch_external(&url, hash, size, timeout, private).await
+				});
+				self.fetches.running.insert(task, fetch);
+				InputState::Pending
 			},
-			Err(e @ FetchError::TooLarge { .. }) => Ok(Err((InputFault::WrongSize, e.to_string()))),
-			Err(e) => Ok(Err((InputFault::Unreachable, e.to_string()))),
 		}
 	}
 
 	/// Fetches the input, runs the kernel, stores output and salt. A task that cannot be run
 	/// is recorded as failed (and logged) so the worker moves on; an unusable external input
 	/// (also one still unreachable `LAST_FETCH_BLOCKS` before the commit window closes at
-	/// block `now`) is recorded to be reported on chain.
+	/// block `now`) is recorded to be reported on chain. `None`: the external input is still
+	/// arriving in the background; a later block looks again.
 	pub(super) async fn compute(
 		&mut self,
 		client: &Client,
 		t: &OperatorTask<BlockNumber>,
 		now: u32,
-	) -> anyhow::Result<Entry> {
+	) -> anyhow::Result<Option<Entry>> {
 		let picked_up = Instant::now();
 		// The three reads are independent: one round trip's latency, not three.
 		let at = client.finalized().await?;
@@ -200,11 +280,11 @@ impl Worker {
 		let task = task.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
 		let reads = picked_up.elapsed();
 		let journal = self.journal.clone();
-		let fail = |why: String| -> anyhow::Result<Entry> {
+		let fail = |why: String| -> anyhow::Result<Option<Entry>> {
 			tracing::error!(target: "aipin::worker", task = t.task, "cannot run: {why}");
 			let e = Entry::failed(t.task, task.kernel, task.params.to_vec(), why);
 			journal.put(&e)?;
-			Ok(e)
+			Ok(Some(e))
 		};
 		let Some(info) = kernel_info else {
 			return fail(format!("kernel {} is not registered", task.kernel));
@@ -235,10 +315,15 @@ impl Worker {
 			Some(TaskInput::External { url, hash, size }) => {
 				let last_chance =
 					t.act_by.is_some_and(|ends| ends.saturating_sub(now) <= LAST_FETCH_BLOCKS);
-				let fetched = match self.fetch_external(&url, hash, size).await {
-					Ok(fetched) => fetched,
-					Err(e) if last_chance => Err((InputFault::Unreachable, format!("{e:#}"))),
-					Err(e) => return Err(e),
+				let fetched = match self.external_input(t.task, &url, hash, size, last_chance).await
+				{
+					InputState::Pending => return Ok(None),
+					InputState::Done(Ok(fetched)) => fetched,
+					InputState::Done(Err(e)) if last_chance => {
+						Err((InputFault::Unreachable, format!("{e:#}")))
+					},
+					// Transient: the next block starts another fetch.
+					InputState::Done(Err(e)) => return Err(e),
 				};
 				match fetched {
 					Ok(bytes) => bytes,
@@ -254,7 +339,7 @@ impl Worker {
 							why,
 						);
 						self.journal.put(&e)?;
-						return Ok(e);
+						return Ok(Some(e));
 					},
 				}
 			},
@@ -341,6 +426,6 @@ impl Worker {
 			kernel_time.as_secs_f64() * 1e3,
 			(picked_up.elapsed() - input_ready - kernel_time).as_secs_f64() * 1e3,
 		);
-		Ok(e)
+		Ok(Some(e))
 	}
 }

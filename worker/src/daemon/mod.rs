@@ -42,12 +42,15 @@ pub struct Worker {
 	rates: std::collections::HashMap<KernelId, f64>,
 	/// Programs of the models run so far, checked, by model id.
 	programs: compute::Programs,
+	/// External inputs being fetched, by task.
+	fetches: compute::Fetches,
+	/// Slots for fetches at once (`parallel_fetches`).
+	fetch_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Worker {
 	pub fn new(cfg: Config, journal: Arc<Journal>, metrics: Arc<Metrics>) -> Self {
 		Self {
-			cfg,
 			journal,
 			metrics,
 			gpu: Mutex::new(None),
@@ -55,6 +58,9 @@ impl Worker {
 			last_heartbeat: None,
 			rates: Default::default(),
 			programs: Default::default(),
+			fetches: Default::default(),
+			fetch_slots: Arc::new(tokio::sync::Semaphore::new(cfg.parallel_fetches.max(1))),
+			cfg,
 		}
 	}
 
@@ -130,6 +136,7 @@ impl Worker {
 				tracing::warn!(target: "aipin::worker", task = t.task, "{e:#}");
 			}
 		}
+		self.fetches.retain(&live);
 		// Tasks that left our list have finished: record how.
 		for e in self.journal.unfinished()? {
 			if live.contains(&e.task) {
@@ -166,7 +173,7 @@ impl Worker {
 		let mut action =
 			decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, self.cfg.resend_after);
 		if action == Action::Compute {
-			let e = self.compute(client, t, now).await?;
+			let Some(e) = self.compute(client, t, now).await? else { return Ok(()) };
 			action = decide(Some(&e.stage), t.phase, t.slot, now, self.cfg.resend_after);
 			entry = Some(e);
 		}
