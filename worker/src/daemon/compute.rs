@@ -159,9 +159,9 @@ async fn fetch_external(
 ) -> Fetched {
 	use aipin_client::http::FetchError;
 	let fetched = if allow_private {
-		aipin_client::http::get(&url, size, timeout).await
+		aipin_client::http::get(url, size, timeout).await
 	} else {
-		aipin_client::http::get_public(&url, size, timeout).await
+		aipin_client::http::get_public(url, size, timeout).await
 	};
 	match fetched {
 		Ok(bytes) if bytes.len() as u64 != size => Ok(Err((
