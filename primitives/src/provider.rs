@@ -38,6 +38,50 @@ pub struct Requirements {
 	pub work_units: u64,
 }
 
+/// The most the providers registered for a kernel have offered: the largest VRAM and
+/// throughput and the lowest ask among the profiles that listed it (kept by the staking pallet,
+/// read through [`crate::ProviderRegistry::could_ever_serve`]). A task whose requirements it
+/// does not cover could never be assigned, so the escrow refuses it at submission. It only
+/// widens — when a provider registers or updates its profile — and is not narrowed when one
+/// leaves, so it over-admits rather than refuses a task some provider could take.
+#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct KernelReach {
+	/// Largest VRAM, in MiB.
+	pub vram_mib: u32,
+	/// Largest declared throughput, in work units per second.
+	pub throughput: u64,
+	/// Lowest ask, in credits per work unit.
+	pub ask_price: Credits,
+}
+
+impl KernelReach {
+	/// What one profile offers.
+	pub fn of<K: Get<u32>>(profile: &ProviderProfile<K>) -> Self {
+		Self {
+			vram_mib: profile.vram_mib,
+			throughput: profile.throughput,
+			ask_price: profile.ask_price,
+		}
+	}
+
+	/// The reach of both.
+	pub fn widen(self, other: Self) -> Self {
+		Self {
+			vram_mib: self.vram_mib.max(other.vram_mib),
+			throughput: self.throughput.max(other.throughput),
+			ask_price: self.ask_price.min(other.ask_price),
+		}
+	}
+
+	/// Whether some provider within this reach could take a task needing `req`, given
+	/// `compute_seconds` of compute at its throughput per task.
+	pub fn covers(&self, req: &Requirements, compute_seconds: u64) -> bool {
+		self.vram_mib >= req.min_vram_mib
+			&& self.ask_price <= req.max_price
+			&& self.throughput.saturating_mul(compute_seconds) >= req.work_units
+	}
+}
+
 /// Reputation is kept in parts per million: 0 is the worst, 1,000,000 the best.
 pub const REPUTATION_MAX: u32 = 1_000_000;
 /// Where every provider starts, and where reputation decays back to.

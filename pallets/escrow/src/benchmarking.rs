@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::Pallet as Escrow;
-use aipin_primitives::{result_commitment, Credits, KernelId, TaskId};
+use aipin_primitives::{result_commitment, Credits, KernelId, ProviderRegistry, TaskId};
 use frame_benchmarking::v2::*;
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -81,6 +81,12 @@ fn submit<T: Config>(who: &T::AccountId, r: u32) -> TaskId {
 	setup_kernel::<T>();
 	if !CanarySeals::<T>::contains_key(DECOY_SEAL) {
 		CanarySeals::<T>::insert(DECOY_SEAL, BlockNumberFor::<T>::default());
+	}
+	// A task no registered provider could take is refused: the benchmarks that queue tasks
+	// without assigning them still need one provider on the books.
+	let spec = Kernels::<T>::get(KERNEL).expect("bench kernel").spec;
+	if !T::Registry::could_ever_serve(&Escrow::<T>::requirements(KERNEL, &spec, PRICE, 64)) {
+		T::BenchmarkHelper::provider(1_000, KERNEL, ASK);
 	}
 	let deadline = now::<T>() + T::MaxTaskLifetime::get();
 	Escrow::<T>::do_submit(

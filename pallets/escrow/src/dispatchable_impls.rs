@@ -4,7 +4,7 @@
 use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::{
 	result_commitment, ComputeCredits, Credits, InputFault, KernelId, Offence, OffenceKind,
-	ProviderRegistry, ReportOffence, TaskId, TaskOutcome,
+	ProviderRegistry, ReportOffence, Requirements, TaskId, TaskOutcome,
 };
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::Get};
@@ -66,7 +66,27 @@ impl<T: Config> Pallet<T> {
 			.checked_mul(max_price)
 			.and_then(|c| c.checked_mul(replication as u128))
 			.ok_or(Error::<T>::Overflow)?;
+		ensure!(
+			T::Registry::could_ever_serve(&Self::requirements(kernel, spec, max_price, work_units)),
+			Error::<T>::NoCapableProvider
+		);
 		Ok(Quote { work_units, escrow, input_bytes, output_bytes })
+	}
+
+	/// What a provider must offer to take a task of `kernel` (with `spec`) of `work_units` at
+	/// `max_price`.
+	pub(crate) fn requirements(
+		kernel: KernelId,
+		spec: &KernelSpec,
+		max_price: Credits,
+		work_units: u64,
+	) -> Requirements {
+		Requirements {
+			kernel: aipin_primitives::provider_kernel(kernel),
+			min_vram_mib: spec.min_vram_mib,
+			max_price,
+			work_units,
+		}
 	}
 
 	/// First block at which a task due at `deadline` can no longer be assigned.

@@ -2,7 +2,7 @@
 //! replacement, and pruning in `on_idle`.
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
-use aipin_primitives::{OffenceKind, ProviderRegistry, Requirements, TaskId};
+use aipin_primitives::{OffenceKind, ProviderRegistry, TaskId};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
@@ -45,12 +45,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> Option<Vec<T::AccountId>> {
 		let kernel = Kernels::<T>::get(task.kernel)?;
-		let req = Requirements {
-			kernel: aipin_primitives::provider_kernel(task.kernel),
-			min_vram_mib: kernel.spec.min_vram_mib,
-			max_price: task.max_price,
-			work_units: task.work_units,
-		};
+		let req = Self::requirements(task.kernel, &kernel.spec, task.max_price, task.work_units);
 		let mut exclude: Vec<T::AccountId> =
 			task.assignments.iter().map(|a| a.provider.clone()).collect();
 		let mut chosen: Vec<T::AccountId> = Vec::new();

@@ -390,6 +390,10 @@ pub mod pallet {
 		/// `MaxTaskLifetime` has passed since the task was submitted: a fault found now could
 		/// no longer be slashed before the providers' stake unbonds.
 		CanaryExposureClosed,
+		/// No provider registered for the kernel offers enough VRAM, throughput for the work
+		/// within `TaskComputeSeconds`, and an ask within the max price: the task could never be
+		/// assigned. Lower the work or raise the max price (see `Staking.KernelReaches`).
+		NoCapableProvider,
 	}
 
 	#[pallet::hooks]

@@ -185,18 +185,30 @@ pub fn buy_credits(who: AccountId, credits: Credits) {
 
 pub struct ExtBuilder {
 	providers: Vec<(AccountId, Credits)>,
+	idle: bool,
 }
+
+/// The provider [`ExtBuilder::idle`] registers.
+pub const IDLE_PROVIDER: AccountId = 16;
 
 impl Default for ExtBuilder {
 	/// Three GEMM providers (stashes 11, 12, 13) asking 10 credits per unit.
 	fn default() -> Self {
-		Self { providers: vec![(11, 10), (12, 10), (13, 10)] }
+		Self { providers: vec![(11, 10), (12, 10), (13, 10)], idle: false }
 	}
 }
 
 impl ExtBuilder {
 	pub fn providers(mut self, providers: Vec<(AccountId, Credits)>) -> Self {
 		self.providers = providers;
+		self
+	}
+
+	/// No provider takes work: one GEMM provider ([`IDLE_PROVIDER`], ask 10) is registered, so
+	/// tasks are accepted, and draining, so they wait in the queue.
+	pub fn idle(mut self) -> Self {
+		self.providers = vec![(IDLE_PROVIDER, 10)];
+		self.idle = true;
 		self
 	}
 
@@ -227,6 +239,9 @@ impl ExtBuilder {
 			RandomSalt::set(0);
 			for (stash, ask) in &self.providers {
 				register(*stash, GEMM, *ask);
+				if self.idle {
+					assert_ok!(Staking::drain(RuntimeOrigin::signed(*stash)));
+				}
 			}
 			buy_credits(CONSUMER, 10_000_000);
 		});

@@ -23,7 +23,7 @@ fn submit_with(
 
 #[test]
 fn submit_reserves_escrow_and_queues() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(vec![(11, 7)]).build_and_execute(|| {
 		let (free, reserved) = credits(CONSUMER);
 		assert_eq!(reserved, 0);
 		// [16, 8, 32]: 2·16·8·32 = 8192 ops → 9 work units; escrow 9 × 7 × 3 = 189.
@@ -133,6 +133,11 @@ fn submit_errors() {
 			submit_with(FLOATY, &[8], seeded(), 2, 10, d),
 			Error::<Test>::ReplicationNeedsDeterminism
 		);
+		assert_noop!(
+			submit_with(FLOATY, &[8], seeded(), 1, 10, d),
+			Error::<Test>::NoCapableProvider
+		);
+		register(14, FLOATY, 10);
 		assert_ok!(submit_with(FLOATY, &[8], seeded(), 1, 10, d));
 		assert_noop!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 0, d), Error::<Test>::ZeroPrice);
 		assert_noop!(
@@ -177,6 +182,7 @@ fn input_bigger_than_the_limit_is_refused() {
 		let mut spec = gemm_spec();
 		spec.max_params = params(&[1 << 20, 1 << 20, 1 << 20]);
 		assert_ok!(Escrow::register_kernel(RuntimeOrigin::root(), 5, spec));
+		register(14, 5, 1);
 		// 1024·1024 + 1024·1 bytes > 1 MiB.
 		assert_noop!(
 			submit_with(5, &[1024, 1, 1024], seeded(), 1, 1, now() + 50),
@@ -188,7 +194,7 @@ fn input_bigger_than_the_limit_is_refused() {
 
 #[test]
 fn open_tasks_per_consumer_and_queue_are_bounded() {
-	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+	ExtBuilder::default().idle().build_and_execute(|| {
 		MaxOpenTasksPerConsumer::set(3);
 		for _ in 0..3 {
 			submit(1);
@@ -220,7 +226,7 @@ fn open_tasks_per_consumer_and_queue_are_bounded() {
 
 #[test]
 fn quote_matches_submission() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(vec![(11, 7)]).build_and_execute(|| {
 		let q = Escrow::do_quote(GEMM, &[16, 8, 32], 3, 7).unwrap();
 		assert_eq!(q, Quote { work_units: 9, escrow: 189, input_bytes: 768, output_bytes: 512 });
 		assert_eq!(
@@ -235,7 +241,7 @@ fn quote_matches_submission() {
 /// refund; a task escrowing no more than every queued one is refused.
 #[test]
 fn a_full_queue_takes_a_task_that_escrows_more_in_place_of_the_cheapest() {
-	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+	ExtBuilder::default().idle().build_and_execute(|| {
 		MaxQueueLen::set(3);
 		let flooder = 2;
 		buy_credits(flooder, 1_000);
@@ -259,5 +265,48 @@ fn a_full_queue_takes_a_task_that_escrows_more_in_place_of_the_cheapest() {
 		assert_eq!(finished_reason(flood[1]), Some(TerminalReason::Outbid));
 		let queued: Vec<u64> = Queue::<Test>::get().iter().map(|e| e.task).collect();
 		assert_eq!(queued, vec![flood[0], mine, again]);
+	});
+}
+
+/// A task no registered provider could ever take (a kernel nobody runs, more VRAM or work than
+/// any profile offers, a price below every ask) is refused at submission. Before, it was
+/// queued until it expired, fully refunded: each one held a queue slot and an assignment try
+/// per rotation for nothing but the transaction fee, so a flood of them delayed real tasks.
+#[test]
+fn a_task_no_registered_provider_could_take_is_refused_at_submit() {
+	ExtBuilder::default().build_and_execute(|| {
+		use aipin_primitives::{Formula, Term};
+		let d = now() + 50;
+		// Providers 11–13 run GEMM only, 8 GiB, 1,000 work units/s, asking 10.
+		assert_noop!(
+			submit_with(FLOATY, &[8], seeded(), 1, 10, d),
+			Error::<Test>::NoCapableProvider
+		);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 9, d),
+			Error::<Test>::NoCapableProvider
+		);
+		let mut big = gemm_spec();
+		big.min_vram_mib = 16_384;
+		assert_ok!(Escrow::register_kernel(RuntimeOrigin::root(), 5, big));
+		let mut heavy = gemm_spec();
+		// 1,000 work units per m·n·k: [8, 8, 8] is 512,000, beyond 60 s at 1,000/s; [1, 1, 1] is not.
+		heavy.work_units = Formula::new(vec![Term::new(1_000, &[0, 1, 2])], 1);
+		assert_ok!(Escrow::register_kernel(RuntimeOrigin::root(), 6, heavy));
+		for kernel in [5, 6] {
+			register(9 + kernel as u64, kernel, 1);
+			assert_noop!(
+				submit_with(kernel, &[8, 8, 8], seeded(), 1, 10, d),
+				Error::<Test>::NoCapableProvider
+			);
+			assert_eq!(
+				Escrow::quote(kernel, params(&[8, 8, 8]), 1, 10),
+				Err(Error::<Test>::NoCapableProvider.into()),
+				"the quote says so before anything is signed"
+			);
+		}
+		// What the registered profiles do cover is accepted, even while nobody is free.
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, d));
+		assert_ok!(submit_with(6, &[1, 1, 1], seeded(), 1, 10, d));
 	});
 }

@@ -5,7 +5,7 @@ use pallet_task_escrow::*;
 
 #[test]
 fn queued_task_expires_with_a_full_refund() {
-	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+	ExtBuilder::default().idle().build_and_execute(|| {
 		let (free0, _) = credits(CONSUMER);
 		let id = submit(2);
 		let Phase::Queued { expires } = phase(id) else { panic!("queued") };
@@ -29,7 +29,7 @@ fn queued_task_expires_with_a_full_refund() {
 
 #[test]
 fn last_block_assignment_leaves_a_full_round() {
-	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+	ExtBuilder::default().idle().build_and_execute(|| {
 		let id = submit(1);
 		let Phase::Queued { expires } = phase(id) else { panic!("queued") };
 		run_to_block(expires - 2);
@@ -193,7 +193,7 @@ fn tiebreaker_missing_its_commit_fails_the_task() {
 
 #[test]
 fn timeouts_are_bounded_per_block_and_catch_up() {
-	ExtBuilder::default().providers(vec![]).build_and_execute(|| {
+	ExtBuilder::default().idle().build_and_execute(|| {
 		MaxTimeoutsPerBlock::set(2);
 		for _ in 0..5 {
 			submit(1);

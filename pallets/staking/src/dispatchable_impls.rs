@@ -73,6 +73,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Widens `kernel`'s reach to cover `profile`.
+	pub(crate) fn widen_reach(kernel: KernelId, profile: &ProfileOf<T>) {
+		let offered = KernelReach::of(profile);
+		KernelReaches::<T>::mutate(kernel, |r| *r = Some(r.map_or(offered, |r| r.widen(offered))));
+	}
+
 	/// Swap-removes `stash` from `kernel`'s index.
 	pub(crate) fn index_remove(kernel: KernelId, stash: &T::AccountId) {
 		let Some(pos) = KernelProviderIndex::<T>::take(kernel, stash) else { return };
@@ -108,6 +114,7 @@ impl<T: Config> Pallet<T> {
 
 		for kernel in profile.kernels.iter() {
 			Self::index_add(*kernel, &stash)?;
+			Self::widen_reach(*kernel, &profile);
 		}
 		T::Currency::hold(&HoldReason::ProviderStake.into(), &stash, stake)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
@@ -238,6 +245,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for new in profile.kernels.iter() {
 			Self::index_add(*new, &stash)?;
+			Self::widen_reach(*new, &profile);
 		}
 		info.profile = profile;
 		info.endpoint = endpoint;

@@ -29,6 +29,11 @@ impl<T: Config> ProviderRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> 
 		Providers::<T>::get(stash).is_some_and(|i| Self::info_is_eligible(&i, req, now))
 	}
 
+	fn could_ever_serve(req: &Requirements) -> bool {
+		KernelReaches::<T>::get(req.kernel)
+			.is_some_and(|r| r.covers(req, T::TaskComputeSeconds::get()))
+	}
+
 	fn select(
 		req: &Requirements,
 		count: u32,

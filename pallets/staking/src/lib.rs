@@ -175,6 +175,11 @@ pub mod pallet {
 	pub type KernelProviders<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, KernelId, Twox64Concat, u32, T::AccountId>;
 
+	/// What the providers that listed a kernel have offered at most (`KernelReach`): tasks it
+	/// does not cover are refused at submission. Only widens.
+	#[pallet::storage]
+	pub type KernelReaches<T: Config> = StorageMap<_, Twox64Concat, KernelId, KernelReach>;
+
 	/// Reverse of `KernelProviders`: stash → position, for swap-remove.
 	#[pallet::storage]
 	pub type KernelProviderIndex<T: Config> =

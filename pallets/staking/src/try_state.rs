@@ -1,6 +1,6 @@
 //! The staking pallet's invariants, checked by `try_state` after every test.
 
-use crate::pallet::*;
+use crate::{pallet::*, types::KernelReach};
 use aipin_primitives::KernelId;
 use frame_support::{ensure, traits::fungible::InspectHold};
 
@@ -34,6 +34,12 @@ impl<T: Config> Pallet<T> {
 					"provider missing from a kernel index"
 				);
 				*per_kernel.entry(*k).or_default() += 1;
+				let reach =
+					KernelReaches::<T>::get(k).ok_or("a kernel with providers has no reach")?;
+				ensure!(
+					reach.widen(KernelReach::of(&info.profile)) == reach,
+					"a provider's profile is outside its kernel's reach"
+				);
 			}
 		}
 		ensure!(providers == Providers::<T>::count(), "provider counter is off");

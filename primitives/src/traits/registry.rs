@@ -20,6 +20,11 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	/// Whether the provider can take new work meeting `req` now: registered, supports the
 	/// kernel, enough VRAM, ask within price, responsive, not jailed, not draining.
 	fn is_eligible(stash: &AccountId, req: &Requirements, now: BlockNumber) -> bool;
+	/// Whether any provider registered for `req.kernel` could ever take a task needing `req`
+	/// (enough VRAM and throughput, ask within price), whatever its load, liveness or jail. It
+	/// may say yes for a task none of today's providers could take (see
+	/// [`crate::KernelReach`]), never no for one some provider could.
+	fn could_ever_serve(req: &Requirements) -> bool;
 	/// Picks up to `count` distinct eligible providers for `req`, none of them in `exclude`,
 	/// weighted by stake × reputation, using `seed` as randomness. Bounded work whatever the
 	/// number of providers.
@@ -63,6 +68,9 @@ impl<AccountId, Balance: Default, BlockNumber> ProviderRegistry<AccountId, Balan
 		None
 	}
 	fn is_eligible(_: &AccountId, _: &Requirements, _: BlockNumber) -> bool {
+		false
+	}
+	fn could_ever_serve(_: &Requirements) -> bool {
 		false
 	}
 	fn select(
@@ -223,6 +231,14 @@ pub mod mock {
 		}
 		fn is_eligible(stash: &A, req: &Requirements, now: N) -> bool {
 			MockRegistry::get(stash).is_some_and(|p| eligible(&p, req, now.unique_saturated_into()))
+		}
+		fn could_ever_serve(req: &Requirements) -> bool {
+			PROVIDERS.with(|m| {
+				m.borrow().values().any(|p| {
+					p.kernels.contains(&req.kernel)
+						&& eligible(&MockProvider { jailed_until: None, ..p.clone() }, req, 0)
+				})
+			})
 		}
 		fn select(req: &Requirements, count: u32, exclude: &[A], seed: [u8; 32], now: N) -> Vec<A> {
 			let now = now.unique_saturated_into();

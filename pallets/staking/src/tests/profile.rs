@@ -1,4 +1,4 @@
-use crate::{mock::*, Error, Event, KernelProviderCount, Providers};
+use crate::{mock::*, Error, Event, KernelProviderCount, KernelReach, KernelReaches, Providers};
 use frame_support::{assert_noop, assert_ok};
 
 fn try_register(p: crate::ProfileOf<Test>, url: &str) -> sp_runtime::DispatchResult {
@@ -129,4 +129,50 @@ fn try_register_as(stash: u64) -> sp_runtime::DispatchResult {
 		op(stash),
 		endpoint("http://a"),
 	)
+}
+
+#[test]
+fn a_kernels_reach_widens_with_every_profile_and_covers_only_what_one_offers() {
+	use aipin_primitives::{ProviderRegistry, Requirements};
+	ExtBuilder::default().build_and_execute(|| {
+		let req = |kernel, min_vram_mib, max_price, work_units| Requirements {
+			kernel,
+			min_vram_mib,
+			max_price,
+			work_units,
+		};
+		let serves = |r: Requirements| <Staking as ProviderRegistry<_, _, _>>::could_ever_serve(&r);
+		assert!(!serves(req(1, 0, u128::MAX, 1)), "nobody registered");
+		register(1, 5_000); // kernels [1, 2], 8 GiB, ask 10, 1,000 units/s
+		let reach = KernelReach { vram_mib: 8192, throughput: 1_000, ask_price: 10 };
+		assert_eq!(KernelReaches::<Test>::get(1), Some(reach));
+		assert!(serves(req(1, 8192, 10, 60_000)), "60 s of work at 1,000 units/s");
+		assert!(!serves(req(1, 8193, 10, 1)), "more VRAM than any profile");
+		assert!(!serves(req(1, 0, 9, 1)), "a price below every ask");
+		assert!(!serves(req(1, 0, 10, 60_001)), "more work than anyone computes in time");
+		assert!(!serves(req(3, 0, 10, 1)), "a kernel nobody lists");
+		// A second provider widens it; a profile update widens it again.
+		register(2, 5_000);
+		assert_ok!(Staking::update_profile(
+			RuntimeOrigin::signed(2),
+			profile(&[1, 3], 16_384, 7),
+			endpoint("https://new.example")
+		));
+		let wider = KernelReach { vram_mib: 16_384, throughput: 1_000, ask_price: 7 };
+		assert_eq!(KernelReaches::<Test>::get(1), Some(wider));
+		assert_eq!(
+			KernelReaches::<Test>::get(3),
+			Some(KernelReach { vram_mib: 16_384, throughput: 1_000, ask_price: 7 })
+		);
+		assert_eq!(KernelReaches::<Test>::get(2), Some(reach), "provider 1 still lists kernel 2");
+		assert!(serves(req(1, 16_384, 7, 1)));
+		// It does not narrow when a provider stops listing the kernel: it over-admits rather
+		// than refuses.
+		assert_ok!(Staking::update_profile(
+			RuntimeOrigin::signed(2),
+			profile(&[3], 16_384, 7),
+			endpoint("https://new.example")
+		));
+		assert_eq!(KernelReaches::<Test>::get(1), Some(wider));
+	});
 }
