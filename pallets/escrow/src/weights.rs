@@ -61,29 +61,29 @@ pub struct WeightsWith<D>(PhantomData<D>);
 impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	fn register_kernel() -> Weight {
 		// Proof size, measured `177`, estimated `3768`.
-		Weight::from_parts(14_123_000, 3768)
+		Weight::from_parts(14_036_000, 3768)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	fn deprecate_kernel() -> Weight {
 		// Proof size, measured `302`, estimated `3768`.
-		Weight::from_parts(13_728_000, 3768)
+		Weight::from_parts(13_611_000, 3768)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `b` ranges over `[1, 65536]`.
 	fn submit_task(b: u32, ) -> Weight {
-		// Proof size, measured `3066`, estimated `26063`.
-		Weight::from_parts(71_631_683, 26063)
-			.saturating_add(Weight::from_parts(2_825, 0).saturating_mul(b.into()))
-			.saturating_add(D::get().reads(9))
+		// Proof size, measured `3541`, estimated `26063`.
+		Weight::from_parts(77_765_404, 26063)
+			.saturating_add(Weight::from_parts(2_668, 0).saturating_mul(b.into()))
+			.saturating_add(D::get().reads(10))
 			.saturating_add(D::get().writes(10))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn cancel_task(r: u32, ) -> Weight {
 		// Proof size, measured `1134`, estimated `4589`.
-		Weight::from_parts(60_380_169, 4589)
-			.saturating_add(Weight::from_parts(10_314_096, 0).saturating_mul(r.into()))
+		Weight::from_parts(57_309_066, 4589)
+			.saturating_add(Weight::from_parts(9_776_128, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(7))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(10))
@@ -92,17 +92,17 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `s` ranges over `[1, 5]`.
 	fn commit_result(s: u32, ) -> Weight {
-		// Proof size, measured `1087`, estimated `4589`.
-		Weight::from_parts(37_612_885, 4589)
-			.saturating_add(Weight::from_parts(792_248, 0).saturating_mul(s.into()))
+		// Proof size, measured `1120`, estimated `4589`.
+		Weight::from_parts(37_848_470, 4589)
+			.saturating_add(Weight::from_parts(811_405, 0).saturating_mul(s.into()))
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_result(r: u32, ) -> Weight {
-		// Proof size, measured `1623`, estimated `5329`.
-		Weight::from_parts(53_606_575, 5329)
-			.saturating_add(Weight::from_parts(46_839_560, 0).saturating_mul(r.into()))
+		// Proof size, measured `1656`, estimated `5364`.
+		Weight::from_parts(57_631_290, 5364)
+			.saturating_add(Weight::from_parts(49_496_278, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().reads((8_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(7))
@@ -111,9 +111,9 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `r` ranges over `[2, 5]`.
 	fn reveal_with_tiebreak(r: u32, ) -> Weight {
-		// Proof size, measured `1974`, estimated `7642`.
-		Weight::from_parts(83_459_031, 7642)
-			.saturating_add(Weight::from_parts(6_180_556, 0).saturating_mul(r.into()))
+		// Proof size, measured `2007`, estimated `7642`.
+		Weight::from_parts(85_064_744, 7642)
+			.saturating_add(Weight::from_parts(5_897_990, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(11))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(5))
@@ -121,9 +121,9 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn assign(r: u32, ) -> Weight {
-		// Proof size, measured `1322`, estimated `4589`.
-		Weight::from_parts(42_762_879, 4589)
-			.saturating_add(Weight::from_parts(17_373_944, 0).saturating_mul(r.into()))
+		// Proof size, measured `1355`, estimated `4589`.
+		Weight::from_parts(41_908_375, 4589)
+			.saturating_add(Weight::from_parts(17_065_515, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(4))
 			.saturating_add(D::get().reads((4_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(3))
@@ -133,16 +133,16 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `q` ranges over `[1, 64]`.
 	fn expire_queued(q: u32, ) -> Weight {
 		// Proof size, measured `1105`, estimated `26063`.
-		Weight::from_parts(35_487_723, 26063)
-			.saturating_add(Weight::from_parts(184_715, 0).saturating_mul(q.into()))
+		Weight::from_parts(37_700_332, 26063)
+			.saturating_add(Weight::from_parts(176_389, 0).saturating_mul(q.into()))
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().writes(9))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn commit_timeout(r: u32, ) -> Weight {
-		// Proof size, measured `1420`, estimated `4846`.
-		Weight::from_parts(50_053_005, 4846)
-			.saturating_add(Weight::from_parts(56_159_993, 0).saturating_mul(r.into()))
+		// Proof size, measured `1453`, estimated `4879`.
+		Weight::from_parts(49_884_647, 4879)
+			.saturating_add(Weight::from_parts(51_888_407, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(7))
 			.saturating_add(D::get().reads((9_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(5))
@@ -151,9 +151,9 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_timeout(r: u32, ) -> Weight {
-		// Proof size, measured `1670`, estimated `4731`.
-		Weight::from_parts(37_080_960, 4731)
-			.saturating_add(Weight::from_parts(52_229_286, 0).saturating_mul(r.into()))
+		// Proof size, measured `1703`, estimated `4764`.
+		Weight::from_parts(36_921_453, 4764)
+			.saturating_add(Weight::from_parts(51_559_044, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(8))
 			.saturating_add(D::get().reads((7_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(10))
@@ -163,8 +163,8 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `n` ranges over `[1, 1024]`.
 	fn seal_canaries(n: u32, ) -> Weight {
 		// Proof size, measured `43`, estimated `1489`.
-		Weight::from_parts(12_471_000, 1489)
-			.saturating_add(Weight::from_parts(4_229_988, 0).saturating_mul(n.into()))
+		Weight::from_parts(12_568_000, 1489)
+			.saturating_add(Weight::from_parts(4_284_870, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(1))
@@ -174,8 +174,8 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `n` ranges over `[1, 1024]`.
 	fn unseal_canaries(n: u32, ) -> Weight {
 		// Proof size, measured `1270`, estimated `1489`.
-		Weight::from_parts(13_866_000, 1489)
-			.saturating_add(Weight::from_parts(3_520_987, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_260_000, 1489)
+			.saturating_add(Weight::from_parts(3_479_369, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(1))
@@ -184,9 +184,9 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	/// `n` ranges over `[1, 5]`.
 	fn expose_canary(n: u32, ) -> Weight {
-		// Proof size, measured `876`, estimated `4589`.
-		Weight::from_parts(39_621_471, 4589)
-			.saturating_add(Weight::from_parts(30_906_035, 0).saturating_mul(n.into()))
+		// Proof size, measured `909`, estimated `4589`.
+		Weight::from_parts(38_667_586, 4589)
+			.saturating_add(Weight::from_parts(30_737_701, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(5))
@@ -195,7 +195,7 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	fn prune_task() -> Weight {
 		// Proof size, measured `347`, estimated `5996`.
-		Weight::from_parts(23_421_000, 5996)
+		Weight::from_parts(24_622_000, 5996)
 			.saturating_add(D::get().reads(5))
 			.saturating_add(D::get().writes(4))
 	}

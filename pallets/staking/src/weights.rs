@@ -57,88 +57,88 @@ pub struct WeightsWith<D>(PhantomData<D>);
 impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `k` ranges over `[1, 32]`.
 	fn register_provider(k: u32, ) -> Weight {
-		// Proof size, measured `966`, estimated `7642`.
-		Weight::from_parts(75_446_927, 7642)
-			.saturating_add(Weight::from_parts(8_625_719, 0).saturating_mul(k.into()))
+		// Proof size, measured `1163`, estimated `7642`.
+		Weight::from_parts(79_433_739, 7642)
+			.saturating_add(Weight::from_parts(11_288_779, 0).saturating_mul(k.into()))
 			.saturating_add(D::get().reads(7))
-			.saturating_add(D::get().reads((2_u64).saturating_mul(k.into())))
+			.saturating_add(D::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(D::get().writes(5))
-			.saturating_add(D::get().writes((3_u64).saturating_mul(k.into())))
+			.saturating_add(D::get().writes((4_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
 	}
 	fn bond_extra() -> Weight {
-		// Proof size, measured `1007`, estimated `4316`.
-		Weight::from_parts(58_377_000, 4316)
+		// Proof size, measured `1040`, estimated `4316`.
+		Weight::from_parts(58_380_000, 4316)
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	fn unbond() -> Weight {
-		// Proof size, measured `1077`, estimated `4316`.
-		Weight::from_parts(19_875_000, 4316)
+		// Proof size, measured `1110`, estimated `4316`.
+		Weight::from_parts(19_100_000, 4316)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `c` ranges over `[1, 16]`.
 	fn rebond(c: u32, ) -> Weight {
-		// Proof size, measured `777`, estimated `4316`.
-		Weight::from_parts(18_413_877, 4316)
-			.saturating_add(Weight::from_parts(32_750, 0).saturating_mul(c.into()))
+		// Proof size, measured `810`, estimated `4316`.
+		Weight::from_parts(18_277_569, 4316)
+			.saturating_add(Weight::from_parts(36_045, 0).saturating_mul(c.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `c` ranges over `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
-		// Proof size, measured `1007`, estimated `4316`.
-		Weight::from_parts(52_491_135, 4316)
-			.saturating_add(Weight::from_parts(49_250, 0).saturating_mul(c.into()))
+		// Proof size, measured `1040`, estimated `4316`.
+		Weight::from_parts(52_209_280, 4316)
+			.saturating_add(Weight::from_parts(64_583, 0).saturating_mul(c.into()))
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	/// `o` ranges over `[1, 32]`.
 	/// `n` ranges over `[1, 32]`.
 	fn update_profile(o: u32, n: u32, ) -> Weight {
-		// Proof size, measured `1116`, estimated `4316`.
-		Weight::from_parts(14_684_566, 4316)
-			.saturating_add(Weight::from_parts(10_490_140, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(8_802_436, 0).saturating_mul(n.into()))
+		// Proof size, measured `741`, estimated `4316`.
+		Weight::from_parts(15_928_768, 4316)
+			.saturating_add(Weight::from_parts(10_555_652, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(11_468_367, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(o.into())))
-			.saturating_add(D::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(1))
 			.saturating_add(D::get().writes((3_u64).saturating_mul(o.into())))
-			.saturating_add(D::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(D::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(o.into()))
 	}
 	fn set_operator() -> Weight {
-		// Proof size, measured `865`, estimated `7642`.
-		Weight::from_parts(26_431_000, 7642)
+		// Proof size, measured `898`, estimated `7642`.
+		Weight::from_parts(26_175_000, 7642)
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	fn heartbeat() -> Weight {
-		// Proof size, measured `1062`, estimated `4316`.
-		Weight::from_parts(33_084_000, 4316)
+		// Proof size, measured `1095`, estimated `4316`.
+		Weight::from_parts(33_148_000, 4316)
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().writes(4))
 	}
 	fn drain() -> Weight {
-		// Proof size, measured `777`, estimated `4316`.
-		Weight::from_parts(18_636_000, 4316)
+		// Proof size, measured `810`, estimated `4316`.
+		Weight::from_parts(18_851_000, 4316)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	fn resume() -> Weight {
-		// Proof size, measured `777`, estimated `4316`.
-		Weight::from_parts(18_567_000, 4316)
+		// Proof size, measured `810`, estimated `4316`.
+		Weight::from_parts(18_656_000, 4316)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `k` ranges over `[1, 32]`.
 	fn deregister(k: u32, ) -> Weight {
-		// Proof size, measured `1479`, estimated `4316`.
-		Weight::from_parts(55_297_082, 4316)
-			.saturating_add(Weight::from_parts(17_222_296, 0).saturating_mul(k.into()))
+		// Proof size, measured `1512`, estimated `4316`.
+		Weight::from_parts(56_171_797, 4316)
+			.saturating_add(Weight::from_parts(17_208_203, 0).saturating_mul(k.into()))
 			.saturating_add(D::get().reads(5))
 			.saturating_add(D::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(D::get().writes(5))
