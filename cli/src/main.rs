@@ -71,25 +71,56 @@ enum Command {
 	Canary(CanaryArgs),
 }
 
+/// What a task computes, for `task submit` and `canary`.
 #[derive(clap::Args)]
-struct CanaryArgs {
-	/// Kernel name or id (a model's kernel id for inference).
+struct TaskSpec {
+	/// Kernel id or name (gemm-i8, mlp-q8, hash-batch on dev chains; a model's kernel id).
 	#[arg(long)]
 	kernel: String,
-	/// Kernel parameters, comma-separated.
+	/// Kernel parameters, comma-separated (gemm-i8: m,n,k; a model: the batch).
 	#[arg(long, value_delimiter = ',', required = true)]
 	params: Vec<u32>,
-	/// Seeded input: 32-byte hex seed (random if no input is given).
+	/// Input generated from this 32-byte hex seed (the cheapest input on chain; a random seed
+	/// when no input is given).
 	#[arg(long, conflicts_with_all = ["input", "url"])]
 	seed: Option<String>,
-	/// Inline input file.
+	/// Input bytes from this file, carried on chain (up to 64 KiB).
 	#[arg(long, conflicts_with = "url")]
 	input: Option<PathBuf>,
-	/// External input URL (fetched here to compute the answer).
+	/// Input fetched by providers from this http(s) URL; the CLI reads it once to declare
+	/// its hash and size.
 	#[arg(long)]
 	url: Option<String>,
 	#[command(flatten)]
 	terms: Terms,
+}
+
+impl TaskSpec {
+	/// The kernel and the task to submit, with its input's bytes when they were read or
+	/// fetched.
+	async fn resolve(
+		&self,
+		api: &Client,
+	) -> anyhow::Result<(market::Kernel, NewTask, Option<Vec<u8>>)> {
+		let k = market::resolve_kernel(api, &self.kernel).await?;
+		let (input, bytes) =
+			submit_input(self.seed.clone(), self.input.clone(), self.url.clone()).await?;
+		let t = NewTask {
+			kernel: k.id,
+			params: self.params.clone(),
+			input,
+			replication: self.terms.replication,
+			max_price: self.terms.max_price,
+			deadline_in: self.terms.deadline,
+		};
+		Ok((k, t, bytes))
+	}
+}
+
+#[derive(clap::Args)]
+struct CanaryArgs {
+	#[command(flatten)]
+	task: TaskSpec,
 	/// File holding the secret URI of the canary origin's key (the sudo key on dev chains).
 	#[arg(long, env = "AIPIN_SEALER_SURI_FILE")]
 	sealer_suri_file: Option<PathBuf>,
@@ -153,24 +184,8 @@ enum CreditsCmd {
 enum TaskCmd {
 	/// Submits a task and follows it to settlement.
 	Submit {
-		/// Kernel id or name (gemm-i8, mlp-q8, hash-batch on dev chains).
-		#[arg(long)]
-		kernel: String,
-		/// Kernel parameters, comma-separated (gemm-i8: m,n,k).
-		#[arg(long, value_delimiter = ',', required = true)]
-		params: Vec<u32>,
-		/// Input generated from this 32-byte hex seed (the cheapest input on chain).
-		#[arg(long, conflicts_with_all = ["input", "url"])]
-		seed: Option<String>,
-		/// Input bytes from this file, carried on chain (up to 64 KiB).
-		#[arg(long, conflicts_with = "url")]
-		input: Option<PathBuf>,
-		/// Input fetched by providers from this http(s) URL; the CLI reads it once to declare
-		/// its hash and size.
-		#[arg(long)]
-		url: Option<String>,
 		#[command(flatten)]
-		terms: Terms,
+		task: TaskSpec,
 		/// Return once submitted instead of following the task.
 		#[arg(long)]
 		no_wait: bool,
@@ -380,18 +395,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 				"a canary is sealed by the canary origin: pass --sealer-suri-file FILE or set \
 				 AIPIN_SEALER_SURI (//Alice, the sudo key, on dev chains)",
 			)?;
-			let k = market::resolve_kernel(&api, &args.kernel).await?;
-			let (input, given) =
-				submit_input(args.seed.clone(), args.input.clone(), args.url.clone()).await?;
-			let t = NewTask {
-				kernel: k.id,
-				params: args.params.clone(),
-				input,
-				replication: args.terms.replication,
-				max_price: args.terms.max_price,
-				deadline_in: args.terms.deadline,
-			};
-			let timeout = Duration::from_secs(args.terms.timeout);
+			let (_, t, given) = args.task.resolve(&api).await?;
+			let timeout = Duration::from_secs(args.task.terms.timeout);
 			let r = canary::run(&api, &sealer, &consumer, &t, given, timeout, |line| {
 				if !json {
 					eprintln!("  {line}");
@@ -453,27 +458,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			let v = serde_json::json!({ "block": block, "account": ss58(&who), "claimed": minted });
 			emit(json, &v, || format!("claimed {} (block {block})", fmt_aip(minted)))?;
 		},
-		Command::Task(TaskCmd::Submit {
-			kernel,
-			params,
-			seed,
-			input,
-			url,
-			terms,
-			no_wait,
-			out,
-		}) => {
+		Command::Task(TaskCmd::Submit { task: spec, no_wait, out }) => {
 			let key = signer(&cli)?;
-			let k = market::resolve_kernel(&api, kernel).await?;
-			let (input, _) = submit_input(seed.clone(), input.clone(), url.clone()).await?;
-			let t = NewTask {
-				kernel: k.id,
-				params: params.clone(),
-				input,
-				replication: terms.replication,
-				max_price: terms.max_price,
-				deadline_in: terms.deadline,
-			};
+			let (k, t, _) = spec.resolve(&api).await?;
+			let terms = &spec.terms;
 			let s = task::submit(&api, &key, &t).await?;
 			if !json {
 				eprintln!(
