@@ -127,11 +127,27 @@ fn pruning_respects_the_weight_limit() {
 #[test]
 fn work_no_provider_can_finish_in_time_is_never_assigned() {
 	ExtBuilder::default().providers(vec![(11, 3), (12, 4)]).build_and_execute(|| {
-		// submit(2) is 2 work units; a provider declaring no throughput cannot do any work.
+		// submit(_) is 2 work units; a provider declaring no throughput cannot do any work.
 		for p in [11u64, 12] {
 			MockRegistry::set_throughput(&p, 0);
 		}
-		let id = submit(2);
+		// No registered provider could ever do it: refused at submission.
+		assert_noop!(
+			Escrow::submit_task(
+				RuntimeOrigin::signed(CONSUMER),
+				GEMM,
+				params(&[8, 8, 8]),
+				seeded(),
+				2,
+				10,
+				now() + 50
+			),
+			Error::<Test>::NoCapableProvider
+		);
+		// Submitted while one could, then nobody can (its profile lowered): never assigned.
+		MockRegistry::set_throughput(&11u64, 1);
+		let id = submit(1);
+		MockRegistry::set_throughput(&11u64, 0);
 		next_block();
 		assert!(providers_of(id).is_empty(), "nobody can finish it in time");
 		let Phase::Queued { expires } = phase(id) else { panic!("still queued") };
