@@ -63,11 +63,8 @@ pub async fn answer(
 	})?;
 	let bytes = input_bytes(&t.input, given, len)?;
 	if is_model_kernel(t.kernel) {
-		let (id, _) = reads::models(&at)
-			.await?
-			.into_iter()
-			.find(|(_, m)| m.kernel == t.kernel)
-			.ok_or_else(|| anyhow::anyhow!("no model runs as kernel {}", t.kernel))?;
+		// A model's kernel entry names the model by its code hash.
+		let id = info.spec.wgsl_hash;
 		let program = reads::program(&at, &id)
 			.await?
 			.ok_or_else(|| anyhow::anyhow!("model {} has no program on chain", hex0x(&id)))?;

@@ -180,8 +180,7 @@ fn main() -> anyhow::Result<()> {
 				let started = std::time::Instant::now();
 				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)?;
 				let secs = started.elapsed();
-				let all = (0..program.tensors.len()).map(|t| acts.bytes(&program, t)).collect();
-				(all, "CPU reference".to_string(), secs)
+				(acts.tensors(&program), "CPU reference".to_string(), secs)
 			} else {
 				let gpu = gpu::Gpu::new()?;
 				let inf = aipin_worker::inference::Inference::new(&gpu)?;

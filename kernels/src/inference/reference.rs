@@ -58,6 +58,11 @@ impl Activations {
 		self.values[t].iter().map(|&v| dtype.to_byte(v)).collect()
 	}
 
+	/// Every tensor as bytes, in program order (input first): what a task's result covers.
+	pub fn tensors(&self, program: &Program) -> Vec<Vec<u8>> {
+		(0..program.tensors.len()).map(|t| self.bytes(program, t)).collect()
+	}
+
 	/// The output tensor as bytes.
 	pub fn output_bytes(&self, program: &Program) -> Vec<u8> {
 		self.bytes(program, program.tensors.len() - 1)

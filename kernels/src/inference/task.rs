@@ -87,10 +87,7 @@ pub fn reference_result(
 	batch: usize,
 	input: &[u8],
 ) -> Result<Vec<u8>, super::reference::RunError> {
-	let acts = super::reference::run(program, batch, input)?;
-	let tensors: Vec<Vec<u8>> =
-		(0..program.tensors.len()).map(|t| acts.bytes(program, t)).collect();
-	Ok(result(&tensors))
+	Ok(result(&super::reference::run(program, batch, input)?.tensors(program)))
 }
 
 /// Splits a `batch`-sample result into the outputs and the per-layer roots, or `None` if it
@@ -125,8 +122,7 @@ mod tests {
 		let batch = 4;
 		let x: Vec<u8> = (0..24).map(|i| (i * 37 % 256) as u8).collect();
 		let acts = reference::run(&p, batch, &x).unwrap();
-		let tensors: Vec<Vec<u8>> = (0..p.tensors.len()).map(|t| acts.bytes(&p, t)).collect();
-		let r = result(&tensors);
+		let r = result(&acts.tensors(&p));
 		assert_eq!(r.len() as u64, result_len(&p, batch as u64));
 		let (out, roots) = split_result(&p, batch as u64, &r).unwrap();
 		assert_eq!(out, acts.output_bytes(&p).as_slice());

@@ -111,7 +111,7 @@ impl<T: Config> Pallet<T> {
 		canary: bool,
 	) {
 		let mut paid: Credits = 0;
-		let mut failed_canary = 0u32;
+		let mut reported = 0u32;
 		let consumer = task.consumer.clone();
 		let agreeing =
 			task.assignments.iter().filter(|a| a.state == SlotState::Revealed(root)).count();
@@ -146,7 +146,7 @@ impl<T: Config> Pallet<T> {
 						slot.state = SlotState::Faulted(wrong);
 					}
 					Self::fault(id, &consumer, &a.provider, wrong, now);
-					failed_canary.saturating_accrue(canary as u32);
+					reported.saturating_inc();
 				},
 				_ => {},
 			}
@@ -155,7 +155,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::CanaryChecked {
 				task: id,
 				result_root: root,
-				failed: failed_canary,
+				failed: reported,
 			});
 		}
 		task.result_root = Some(root);

@@ -97,6 +97,27 @@ macro_rules! escrow_test_helpers {
 			submit_as(CONSUMER, replication, 10)
 		}
 
+		/// Submits `kernel` with `p` and `input` as `CONSUMER`; the call's result (to check
+		/// refusals).
+		pub fn submit_with(
+			kernel: $crate::testing::KernelId,
+			p: &[u32],
+			input: $crate::TaskInputOf<Test>,
+			replication: u8,
+			max_price: $crate::testing::Credits,
+			deadline: u64,
+		) -> frame_support::dispatch::DispatchResultWithPostInfo {
+			Escrow::submit_task(
+				RuntimeOrigin::signed(CONSUMER),
+				kernel,
+				params(p),
+				input,
+				replication,
+				max_price,
+				deadline,
+			)
+		}
+
 		pub fn submit_as(
 			consumer: u64,
 			replication: u8,

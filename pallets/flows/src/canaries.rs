@@ -29,18 +29,10 @@ fn post(seals: &[[u8; 32]]) {
 	));
 }
 
-/// Submits the seeded GEMM with `seed` from `consumer` with replication `r`.
-fn submit_seeded(consumer: AccountId, seed: u8, r: u8) -> TaskId {
+/// Submits the seeded GEMM with `seed` with replication `r`.
+fn submit_seeded(seed: u8, r: u8) -> TaskId {
 	let id = NextTaskId::<Test>::get();
-	assert_ok!(Escrow::submit_task(
-		RuntimeOrigin::signed(consumer),
-		GEMM,
-		params(&SHAPE),
-		input(seed),
-		r,
-		10,
-		now() + 50,
-	));
+	assert_ok!(submit_with(GEMM, &SHAPE, input(seed), r, 10, now() + 50));
 	id
 }
 
@@ -61,7 +53,7 @@ fn a_lazy_provider_that_answers_a_canary_wrongly_is_exposed_and_slashed() {
 	one_provider().build_and_execute(|| {
 		post(&[seal_of(1, root(5))]);
 		next_block();
-		let id = submit_seeded(CONSUMER, 1, 1);
+		let id = submit_seeded(1, 1);
 		next_block();
 		let rep = reputation(11);
 		// The provider does not compute: it reveals a made-up root, which r = 1 accepts.
@@ -95,8 +87,8 @@ fn a_right_answer_to_a_canary_counts_as_verified_work_even_at_r_1() {
 	one_provider().build_and_execute(|| {
 		post(&[seal_of(1, root(5))]);
 		next_block();
-		let plain = submit_seeded(CONSUMER, 2, 1);
-		let canary = submit_seeded(CONSUMER, 1, 1);
+		let plain = submit_seeded(2, 1);
+		let canary = submit_seeded(1, 1);
 		next_block();
 		for id in [plain, canary] {
 			commit(id, 11, if id == canary { root(5) } else { root(6) });
@@ -120,7 +112,7 @@ fn a_canary_decides_between_disagreeing_replicas_without_a_tiebreaker() {
 	ExtBuilder::default().build_and_execute(|| {
 		post(&[seal_of(1, root(5))]);
 		next_block();
-		let id = submit_seeded(CONSUMER, 1, 2);
+		let id = submit_seeded(1, 2);
 		next_block();
 		let ps = providers_of(id);
 		commit(id, ps[0], root(9));
@@ -141,8 +133,8 @@ fn a_root_right_for_one_canary_proves_nothing_for_another() {
 	one_provider().build_and_execute(|| {
 		post(&[seal_of(1, root(5)), seal_of(2, root(6))]);
 		next_block();
-		let first = submit_seeded(CONSUMER, 1, 1);
-		let second = submit_seeded(CONSUMER, 2, 1);
+		let first = submit_seeded(1, 1);
+		let second = submit_seeded(2, 1);
 		next_block();
 		// The provider computes the first and replays its root on the second.
 		commit(first, 11, root(5));
@@ -176,7 +168,7 @@ fn a_canary_looks_like_any_other_task_until_it_resolves() {
 			// Either this task's seal or an unrelated one: the seal set has the same size.
 			post(&[if seal_this_one { seal_of(1, root(5)) } else { seal_of(3, root(5)) }]);
 			next_block();
-			let id = submit_seeded(CONSUMER, 1, 1);
+			let id = submit_seeded(1, 1);
 			next_block();
 			seen = what_a_provider_sees(id);
 			commit(id, 11, root(5));
@@ -193,7 +185,7 @@ fn exposing_needs_the_sealed_answer_a_finished_task_and_a_seal_older_than_the_ta
 	one_provider().build_and_execute(|| {
 		post(&[seal_of(1, root(5))]);
 		next_block();
-		let id = submit_seeded(CONSUMER, 1, 1);
+		let id = submit_seeded(1, 1);
 		let expose =
 			|who, id, answer| Escrow::expose_canary(RuntimeOrigin::signed(who), id, answer);
 		assert_noop!(expose(7, 999, root(5)), Error::<Test>::UnknownTask);
@@ -208,7 +200,7 @@ fn exposing_needs_the_sealed_answer_a_finished_task_and_a_seal_older_than_the_ta
 		assert_noop!(expose(7, id, root(6)), Error::<Test>::NoSuchCanary);
 
 		// A seal posted after submission cannot frame the providers of a task already run.
-		let late = submit_seeded(CONSUMER, 4, 1);
+		let late = submit_seeded(4, 1);
 		next_block();
 		commit(late, 11, root(9));
 		reveal(late, 11, root(9));

@@ -2,25 +2,6 @@ use crate::mock::*;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use pallet_task_escrow::*;
 
-fn submit_with(
-	kernel: u32,
-	p: &[u32],
-	input: TaskInputOf<Test>,
-	replication: u8,
-	max_price: u128,
-	deadline: u64,
-) -> frame_support::dispatch::DispatchResultWithPostInfo {
-	Escrow::submit_task(
-		RuntimeOrigin::signed(CONSUMER),
-		kernel,
-		params(p),
-		input,
-		replication,
-		max_price,
-		deadline,
-	)
-}
-
 #[test]
 fn submit_reserves_escrow_and_queues() {
 	ExtBuilder::default().providers(vec![(11, 7)]).build_and_execute(|| {

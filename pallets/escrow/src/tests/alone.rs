@@ -133,15 +133,7 @@ fn work_no_provider_can_finish_in_time_is_never_assigned() {
 		}
 		// No registered provider could ever do it: refused at submission.
 		assert_noop!(
-			Escrow::submit_task(
-				RuntimeOrigin::signed(CONSUMER),
-				GEMM,
-				params(&[8, 8, 8]),
-				seeded(),
-				2,
-				10,
-				now() + 50
-			),
+			submit_with(GEMM, &[8, 8, 8], seeded(), 2, 10, now() + 50),
 			Error::<Test>::NoCapableProvider
 		);
 		// Submitted while one could, then nobody can (its profile lowered): never assigned.

@@ -75,15 +75,7 @@ fn deprecation_stops_new_tasks_not_running_ones() {
 			Error::<Test>::KernelDeprecated
 		);
 		assert_noop!(
-			Escrow::submit_task(
-				RuntimeOrigin::signed(CONSUMER),
-				GEMM,
-				params(&[8, 8, 8]),
-				seeded(),
-				1,
-				10,
-				now() + 50
-			),
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, now() + 50),
 			Error::<Test>::KernelDeprecated
 		);
 		// The running task finishes normally.
