@@ -17,9 +17,9 @@ trap 'rm -rf "$out"' EXIT
 for model in models/*.pc.int8.onnx; do
 	name="$(basename "$model" .pc.int8.onnx)"
 	echo "== $name ($(basename "$model"), batch = the test split)"
-	RUST_LOG=error "$worker" infer --model "$model" --input "models/$name.x.npy" --output "$out/gpu.npy" 2>&1 |
+	RUST_LOG=error "$worker" infer --model "$model" --input "models/$name.x.npy" --output "$out/gpu.npy" --repeat 5 2>&1 |
 		grep -E 'samples/s' | sed 's/; wrote.*//'
-	RUST_LOG=error "$worker" infer --model "$model" --input "models/$name.x.npy" --output "$out/cpu.npy" --cpu 2>&1 |
+	RUST_LOG=error "$worker" infer --model "$model" --input "models/$name.x.npy" --output "$out/cpu.npy" --cpu --repeat 3 2>&1 |
 		grep -E 'samples/s' | sed 's/; wrote.*//'
 	cmp -s "$out/gpu.npy" "$out/cpu.npy" && echo "GPU output == CPU reference output" || { echo "GPU and CPU outputs differ" >&2; exit 1; }
 	"$AIPIN_PYTHON" models/bench_ort.py "$model" "models/$name.x.npy"

@@ -37,6 +37,8 @@ echo "==> cargo test --release --workspace"
 cargo test --locked --release --workspace "$@"
 echo "==> onnxruntime truth: the recorded outputs the Rust tests compare with are onnxruntime's, now"
 "$AIPIN_PYTHON" models/record.py --check
+echo "==> random models against onnxruntime: compiled, run on the CPU reference and the GPU, bit for bit"
+"$AIPIN_PYTHON" models/fuzz_ort.py "$CARGO_TARGET_DIR/release/aipin-worker" --cases 200 --seed 1
 echo "==> external client (Node.js, @polkadot/api)"
 "$here/test-js.sh"
 echo "==> all tests passed in $(( $(date +%s) - t0 ))s"

@@ -55,6 +55,7 @@ pub(crate) struct Pending {
 pub(crate) enum PendingKind {
 	Conv { x: u16, weight: QConst, bias: Option<QConst>, group: u32, window: Window, out: Vec<u32> },
 	MaxPool { x: u16, window: Window, out: Vec<u32> },
+	GlobalAveragePool { x: u16, out: Vec<u32> },
 	Reshape { x: u16, out: Vec<u32> },
 	Add { a: u16, b: u16, out: Vec<u32> },
 }
@@ -249,6 +250,7 @@ impl<'a> Lowering<'a> {
 			"QLinearConv" => self.qlinear(node, "Conv"),
 			"QLinearMatMul" => self.qlinear(node, "MatMul"),
 			"MaxPool" => self.max_pool(node),
+			"GlobalAveragePool" => self.global_average_pool(node),
 			"Add" => {
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
 				let out = self.tensors[a as usize].shape.clone();
@@ -384,6 +386,38 @@ impl<'a> Lowering<'a> {
 				}
 				let y = self.define(ty)?;
 				self.ops.push(Op::MaxPool(MaxPool { x, y, window }));
+				Ok(y)
+			},
+			PendingKind::GlobalAveragePool { x, out } => {
+				let ty = make(out);
+				let tx = &self.tensors[x as usize];
+				let [c, h, w] = tx.chw().expect("checked when the node was read");
+				let size = h * w;
+				// onnxruntime's QLinearGlobalAveragePool (MLAS): the window sum less
+				// `size · zp_x`, requantized with f32(s_x / f32(s_y · f32(size))). That is a
+				// depthwise convolution with weights 1 over the whole image and this scale.
+				let s = f32::from_bits(tx.scale) / (f32::from_bits(ty.scale) * size as f32);
+				if !aipin_kernels::inference::quant::valid_scale(s.to_bits()) {
+					return Err(bad("the requantization scale is not a positive normal number"));
+				}
+				let y = self.define(ty.clone())?;
+				let (lo, hi) = ty.dtype.range();
+				self.ops.push(Op::Conv(Conv {
+					x,
+					y,
+					group: c,
+					window: Window {
+						kernel: [h, w],
+						stride: [1, 1],
+						dilation: [1, 1],
+						pads: [0; 4],
+					},
+					weight: vec![1; (c * size) as usize],
+					bias: vec![0; c as usize],
+					multiplier: vec![s.to_bits()],
+					clamp: [lo, hi],
+					weight_zero_point: vec![0],
+				}));
 				Ok(y)
 			},
 			PendingKind::Add { a, b, out } => {

@@ -1,4 +1,5 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
+//! GlobalAveragePool as a depthwise convolution,
 //! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the table that defines
 //! quantized Add.
 
@@ -7,7 +8,7 @@ use crate::{
 	onnx::{attr, attr_int, attr_ints, dtype, elements, int_values, NodeProto},
 	CompileError,
 };
-use aipin_kernels::inference::program::{Tensor, Window, ADD_TABLE};
+use aipin_kernels::inference::program::{Tensor, Window, ADD_TABLE, MAX_WINDOW};
 
 /// The [`Add`] table: onnxruntime's `QLinearAdd` on x86-64 with AVX2 and FMA (its
 /// `MlasQLinearAddKernelAvx2Helper`), evaluated for all 65,536 operand pairs:
@@ -189,6 +190,24 @@ impl Lowering<'_> {
 			.output(h, w)
 			.ok_or_else(|| unsupported(node, "the window does not fit the input"))?;
 		self.pending(node, PendingKind::MaxPool { x, window, out: vec![c, oh, ow] })
+	}
+
+	/// `GlobalAveragePool`: the mean of each channel, lowered to a depthwise convolution over the
+	/// whole image (see `finish`).
+	pub(crate) fn global_average_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let Some([c, h, w]) =
+			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
+		else {
+			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
+		};
+		if h > MAX_WINDOW || w > MAX_WINDOW {
+			return Err(unsupported(
+				node,
+				format!("the image is {h} × {w}; a window spans at most {MAX_WINDOW} per side"),
+			));
+		}
+		self.pending(node, PendingKind::GlobalAveragePool { x, out: vec![c, 1, 1] })
 	}
 
 	pub(crate) fn reshape(&mut self, node: &NodeProto) -> Result<(), CompileError> {

@@ -266,14 +266,28 @@ impl Gpu {
 		dispatches: &[(&wgpu::BindGroup, [u32; 3])],
 	) -> Result<(), GpuError> {
 		let mut encoder = self.device.create_command_encoder(&Default::default());
-		{
-			let mut pass = encoder.begin_compute_pass(&Default::default());
-			pass.set_pipeline(pipeline);
-			for (group, [x, y, z]) in dispatches {
-				pass.set_bind_group(0, Some(*group), &[]);
-				pass.dispatch_workgroups(*x, *y, *z);
-			}
+		Self::record(&mut encoder, pipeline, dispatches);
+		self.submit(encoder)
+	}
+
+	/// Records one compute pass of `dispatches` into `encoder`, to be sent with others in one
+	/// [`submit`](Self::submit). Passes run in the order recorded, each seeing the writes of
+	/// the ones before.
+	pub fn record(
+		encoder: &mut wgpu::CommandEncoder,
+		pipeline: &wgpu::ComputePipeline,
+		dispatches: &[(&wgpu::BindGroup, [u32; 3])],
+	) {
+		let mut pass = encoder.begin_compute_pass(&Default::default());
+		pass.set_pipeline(pipeline);
+		for (group, [x, y, z]) in dispatches {
+			pass.set_bind_group(0, Some(*group), &[]);
+			pass.dispatch_workgroups(*x, *y, *z);
 		}
+	}
+
+	/// Submits everything recorded in `encoder` and waits for it.
+	pub fn submit(&self, encoder: wgpu::CommandEncoder) -> Result<(), GpuError> {
 		self.queue.submit([encoder.finish()]);
 		self.wait()?;
 		self.check()
@@ -289,31 +303,51 @@ impl Gpu {
 
 	/// Copies the first `size` bytes of `buffer` back to the host.
 	pub fn read(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>, GpuError> {
-		let padded = size.max(4).div_ceil(4) * 4;
-		let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-			label: Some("readback"),
-			size: padded,
-			usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-			mapped_at_creation: false,
-		});
+		Ok(self.read_all(&[(buffer, size)])?.pop().unwrap_or_default())
+	}
+
+	/// Copies the first `size` bytes of each buffer back to the host, in one submission.
+	pub fn read_all(&self, buffers: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u8>>, GpuError> {
 		let mut encoder = self.device.create_command_encoder(&Default::default());
-		encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, padded);
+		let staging: Vec<wgpu::Buffer> = buffers
+			.iter()
+			.map(|&(buffer, size)| {
+				let padded = size.max(4).div_ceil(4) * 4;
+				let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+					label: Some("readback"),
+					size: padded,
+					usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+					mapped_at_creation: false,
+				});
+				encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, padded);
+				staging
+			})
+			.collect();
 		self.queue.submit([encoder.finish()]);
 		let (tx, rx) = std::sync::mpsc::channel();
-		staging.map_async(wgpu::MapMode::Read, .., move |r| {
-			let _ = tx.send(r);
-		});
+		for s in &staging {
+			let tx = tx.clone();
+			s.map_async(wgpu::MapMode::Read, .., move |r| {
+				let _ = tx.send(r);
+			});
+		}
+		drop(tx);
 		self.wait()?;
-		rx.recv()
-			.map_err(|e| GpuError::Readback(e.to_string()))?
-			.map_err(|e| GpuError::Readback(e.to_string()))?;
-		let bytes = {
-			let view =
-				staging.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
-			view[..size as usize].to_vec()
-		};
-		staging.unmap();
+		for _ in &staging {
+			rx.recv()
+				.map_err(|e| GpuError::Readback(e.to_string()))?
+				.map_err(|e| GpuError::Readback(e.to_string()))?;
+		}
+		let mut out = Vec::with_capacity(staging.len());
+		for (s, &(_, size)) in staging.iter().zip(buffers) {
+			let bytes = {
+				let view = s.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
+				view[..size as usize].to_vec()
+			};
+			s.unmap();
+			out.push(bytes);
+		}
 		self.check()?;
-		Ok(bytes)
+		Ok(out)
 	}
 }

@@ -5,9 +5,10 @@
 
 use crate::gpu::{Gpu, GpuError};
 use aipin_kernels::inference::{
-	program::{Op, Program},
+	gemm,
+	program::{Conv, Op, Program},
 	reference::{self, RunError},
-	ADD_WGSL, CONV_WGSL, MAXPOOL_WGSL,
+	ADD_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
 };
 
 /// Why a batch could not run.
@@ -22,6 +23,8 @@ pub enum InferenceError {
 /// The compiled inference kernels, built once per GPU context.
 pub struct Inference {
 	conv: wgpu::ComputePipeline,
+	im2col: wgpu::ComputePipeline,
+	conv_gemm: wgpu::ComputePipeline,
 	max_pool: wgpu::ComputePipeline,
 	add: wgpu::ComputePipeline,
 }
@@ -34,11 +37,38 @@ fn words_i32(v: impl IntoIterator<Item = i32>) -> Vec<u8> {
 	v.into_iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
+/// Buffers a recorded pass reads: kept alive, and the im2col scratch reused, until the one
+/// submission of a batch.
+#[derive(Default)]
+struct Scratch {
+	keep: Vec<wgpu::Buffer>,
+	im2col: Option<wgpu::Buffer>,
+}
+
+impl Scratch {
+	/// A buffer of at least `bytes` for an im2col matrix. Passes run in order, so every
+	/// convolution can use the same one.
+	fn im2col(&mut self, gpu: &Gpu, bytes: u64) -> wgpu::Buffer {
+		match &self.im2col {
+			Some(b) if b.size() >= bytes => b.clone(),
+			_ => {
+				let b = gpu.output("inference im2col", bytes);
+				if let Some(old) = self.im2col.replace(b.clone()) {
+					self.keep.push(old);
+				}
+				b
+			},
+		}
+	}
+}
+
 impl Inference {
 	/// Compiles the inference kernels.
 	pub fn new(gpu: &Gpu) -> Result<Self, GpuError> {
 		Ok(Self {
 			conv: gpu.pipeline("inference conv", CONV_WGSL)?,
+			im2col: gpu.pipeline("inference im2col", IM2COL_WGSL)?,
+			conv_gemm: gpu.pipeline("inference conv gemm", CONV_GEMM_WGSL)?,
 			max_pool: gpu.pipeline("inference maxpool", MAXPOOL_WGSL)?,
 			add: gpu.pipeline("inference add", ADD_WGSL)?,
 		})
@@ -56,7 +86,8 @@ impl Inference {
 	}
 
 	/// Runs `batch` samples; returns every tensor (input first, output last) as bytes,
-	/// sample-major: what the per-layer commitments cover.
+	/// sample-major: what the per-layer commitments cover. Every op is recorded into one
+	/// submission, and every tensor read back in one more.
 	pub fn run(
 		&self,
 		gpu: &Gpu,
@@ -71,6 +102,8 @@ impl Inference {
 		for &s in &sizes {
 			gpu.ensure_fits("an activation tensor", s)?;
 		}
+		let mut encoder = gpu.device.create_command_encoder(&Default::default());
+		let mut scratch = Scratch::default();
 		let mut bufs: Vec<wgpu::Buffer> = Vec::with_capacity(program.tensors.len());
 		let x0 = gpu.output("inference input", sizes[0]);
 		gpu.queue.write_buffer(&x0, 0, &words_i32(input.iter().map(|&b| inp.dtype.from_byte(b))));
@@ -82,48 +115,28 @@ impl Inference {
 			let (groups, row) = Self::grid(gpu, ty.elements() * batch as u64);
 			match op {
 				Op::Conv(c) => {
-					let tx = &program.tensors[c.x as usize];
-					let ([ci, h, w], [co, oh, ow]) =
-						(tx.chw().expect("checked"), ty.chw().expect("checked"));
-					let win = &c.window;
-					let dims = [
-						batch as u32,
-						ci,
-						h,
-						w,
-						co,
-						oh,
-						ow,
-						c.group,
-						win.kernel[0],
-						win.kernel[1],
-						win.stride[0],
-						win.stride[1],
-						win.dilation[0],
-						win.dilation[1],
-						win.pads[0],
-						win.pads[1],
-						tx.zero_point as u32,
-						ty.zero_point as u32,
-						c.clamp[0] as u32,
-						c.clamp[1] as u32,
-						c.multiplier.len() as u32,
-						row,
-						0,
-						0,
-					];
-					gpu.ensure_fits("conv weights", c.weight.len() as u64 * 4)?;
-					let dims = gpu.input("conv dims", &words_u32(&dims));
-					// The effective weights, zero point subtracted: the shader multiplies them.
-					let weight = gpu.input(
-						"conv weight",
-						&words_i32((0..c.weight.len()).map(|i| c.weight_at(i))),
-					);
-					let bias = gpu.input("conv bias", &words_i32(c.bias.iter().copied()));
-					let mult = gpu.input("conv multiplier", &words_u32(&c.multiplier));
-					let group = gpu
-						.bind(&self.conv, &[&dims, &bufs[c.x as usize], &weight, &bias, &mult, &y]);
-					gpu.run(&self.conv, &[(&group, groups)])?;
+					let x = &bufs[c.x as usize];
+					if !self.conv_as_gemm(
+						gpu,
+						&mut encoder,
+						&mut scratch,
+						program,
+						c,
+						batch,
+						x,
+						&y,
+					)? {
+						self.conv_direct(
+							gpu,
+							&mut encoder,
+							&mut scratch,
+							program,
+							c,
+							batch,
+							x,
+							&y,
+						)?;
+					}
 				},
 				Op::MaxPool(p) => {
 					let tx = &program.tensors[p.x as usize];
@@ -150,7 +163,8 @@ impl Inference {
 					];
 					let dims = gpu.input("maxpool dims", &words_u32(&dims));
 					let group = gpu.bind(&self.max_pool, &[&dims, &bufs[p.x as usize], &y]);
-					gpu.run(&self.max_pool, &[(&group, groups)])?;
+					Gpu::record(&mut encoder, &self.max_pool, &[(&group, groups)]);
+					scratch.keep.push(dims);
 				},
 				Op::Add(a) => {
 					let total = (ty.elements() * batch as u64) as u32;
@@ -163,10 +177,10 @@ impl Inference {
 						&self.add,
 						&[&dims, &bufs[a.a as usize], &bufs[a.b as usize], &table, &y],
 					);
-					gpu.run(&self.add, &[(&group, groups)])?;
+					Gpu::record(&mut encoder, &self.add, &[(&group, groups)]);
+					scratch.keep.extend([dims, table]);
 				},
 				Op::Reshape { x, .. } => {
-					let mut encoder = gpu.device.create_command_encoder(&Default::default());
 					encoder.copy_buffer_to_buffer(
 						&bufs[*x as usize],
 						0,
@@ -174,21 +188,160 @@ impl Inference {
 						0,
 						sizes[i + 1].max(4),
 					);
-					gpu.queue.submit([encoder.finish()]);
 				},
 			}
 			bufs.push(y);
 		}
-		let mut out = Vec::with_capacity(bufs.len());
-		for (t, buf) in program.tensors.iter().zip(&bufs) {
-			let bytes = gpu.read(buf, t.elements() * batch as u64 * 4)?;
-			out.push(
+		gpu.submit(encoder)?;
+		drop(scratch);
+		let wanted: Vec<(&wgpu::Buffer, u64)> = bufs.iter().zip(sizes).collect();
+		let read = gpu.read_all(&wanted)?;
+		Ok(program
+			.tensors
+			.iter()
+			.zip(read)
+			.map(|(t, bytes)| {
 				bytes
 					.chunks_exact(4)
 					.map(|c| t.dtype.to_byte(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))
-					.collect(),
-			);
+					.collect()
+			})
+			.collect())
+	}
+
+	/// Records `c` as im2col + int8 GEMM (see `aipin_kernels::inference::gemm`). `false`, with
+	/// nothing recorded, when it does not apply: a grouped convolution, or an im2col matrix or
+	/// grid larger than the device allows.
+	#[allow(clippy::too_many_arguments)]
+	fn conv_as_gemm(
+		&self,
+		gpu: &Gpu,
+		encoder: &mut wgpu::CommandEncoder,
+		scratch: &mut Scratch,
+		program: &Program,
+		c: &Conv,
+		batch: usize,
+		x: &wgpu::Buffer,
+		y: &wgpu::Buffer,
+	) -> Result<bool, GpuError> {
+		let (tx, ty) = (&program.tensors[c.x as usize], &program.tensors[c.y as usize]);
+		let Some(l) = gemm::lower(c, tx) else { return Ok(false) };
+		let ([ci, h, w], [co, oh, ow]) = (tx.chw().expect("checked"), ty.chw().expect("checked"));
+		let rows = batch as u64 * oh as u64 * ow as u64;
+		let a_bytes = rows * l.k16 as u64 * 16;
+		// 4 rows × 4 channels per invocation.
+		let blocks = (co as u64).div_ceil(4);
+		let invocations = rows.div_ceil(4) * blocks;
+		let too_many = |n: u64| n > u32::MAX as u64;
+		if a_bytes > gpu.max_binding() || too_many(rows * l.k16 as u64) || too_many(invocations) {
+			return Ok(false);
 		}
-		Ok(out)
+		gpu.ensure_fits("conv weights", l.weight_rows.len() as u64)?;
+		gpu.ensure_fits("the im2col tap table", l.tap.len() as u64 * 16)?;
+		let win = &c.window;
+		let (im_groups, im_row) = Self::grid(gpu, rows * l.k16 as u64);
+		let im_dims = [
+			rows as u32,
+			l.k16,
+			l.tap.len() as u32,
+			ci * h * w,
+			h,
+			w,
+			oh,
+			ow,
+			win.stride[0],
+			win.stride[1],
+			win.pads[0],
+			win.pads[1],
+			l.offset as u32,
+			l.pad as u32,
+			im_row,
+			0,
+		];
+		let a = scratch.im2col(gpu, a_bytes);
+		let im_dims = gpu.uniform("im2col dims", &words_u32(&im_dims));
+		let tap = gpu.input("im2col taps", &words_i32(l.tap.iter().flatten().copied()));
+		let group = gpu.bind(&self.im2col, &[&im_dims, x, &tap, &a]);
+		Gpu::record(encoder, &self.im2col, &[(&group, im_groups)]);
+		let (groups, row) = Self::grid(gpu, invocations);
+		let dims = [
+			rows as u32,
+			co,
+			l.k16,
+			oh * ow,
+			ty.zero_point as u32,
+			c.clamp[0] as u32,
+			c.clamp[1] as u32,
+			c.multiplier.len() as u32,
+			blocks as u32,
+			row,
+			0,
+			0,
+		];
+		let dims = gpu.uniform("conv gemm dims", &words_u32(&dims));
+		let weight = gpu.input("conv gemm weight", &l.weight_rows);
+		let bias = gpu.input("conv gemm bias", &words_i32(l.bias.iter().copied()));
+		let mult = gpu.input("conv multiplier", &words_u32(&c.multiplier));
+		let group = gpu.bind(&self.conv_gemm, &[&dims, &a, &weight, &bias, &mult, y]);
+		Gpu::record(encoder, &self.conv_gemm, &[(&group, groups)]);
+		scratch.keep.extend([im_dims, tap, dims, weight, bias, mult]);
+		Ok(true)
+	}
+
+	/// Records `c` with the direct kernel: one invocation per output element, looping over
+	/// its taps. Any convolution, grouped ones included.
+	#[allow(clippy::too_many_arguments)]
+	fn conv_direct(
+		&self,
+		gpu: &Gpu,
+		encoder: &mut wgpu::CommandEncoder,
+		scratch: &mut Scratch,
+		program: &Program,
+		c: &Conv,
+		batch: usize,
+		x: &wgpu::Buffer,
+		y: &wgpu::Buffer,
+	) -> Result<(), GpuError> {
+		let (tx, ty) = (&program.tensors[c.x as usize], &program.tensors[c.y as usize]);
+		let ([ci, h, w], [co, oh, ow]) = (tx.chw().expect("checked"), ty.chw().expect("checked"));
+		let (groups, row) = Self::grid(gpu, ty.elements() * batch as u64);
+		let win = &c.window;
+		let dims = [
+			batch as u32,
+			ci,
+			h,
+			w,
+			co,
+			oh,
+			ow,
+			c.group,
+			win.kernel[0],
+			win.kernel[1],
+			win.stride[0],
+			win.stride[1],
+			win.dilation[0],
+			win.dilation[1],
+			win.pads[0],
+			win.pads[1],
+			tx.zero_point as u32,
+			ty.zero_point as u32,
+			c.clamp[0] as u32,
+			c.clamp[1] as u32,
+			c.multiplier.len() as u32,
+			row,
+			0,
+			0,
+		];
+		gpu.ensure_fits("conv weights", c.weight.len() as u64 * 4)?;
+		let dims = gpu.input("conv dims", &words_u32(&dims));
+		// The effective weights, zero point subtracted: the shader multiplies them.
+		let weight =
+			gpu.input("conv weight", &words_i32((0..c.weight.len()).map(|i| c.weight_at(i))));
+		let bias = gpu.input("conv bias", &words_i32(c.bias.iter().copied()));
+		let mult = gpu.input("conv multiplier", &words_u32(&c.multiplier));
+		let group = gpu.bind(&self.conv, &[&dims, x, &weight, &bias, &mult, y]);
+		Gpu::record(encoder, &self.conv, &[(&group, groups)]);
+		scratch.keep.extend([dims, weight, bias, mult]);
+		Ok(())
 	}
 }

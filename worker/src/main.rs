@@ -88,6 +88,10 @@ enum Command {
 		/// Write dequantized float32 instead of the int8 values.
 		#[arg(long)]
 		dequantize: bool,
+		/// Run the batch this many times, check that every run gives the same bytes, and
+		/// report the fastest (the first run on a device also pays one-time costs).
+		#[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+		repeat: u32,
 	},
 }
 
@@ -164,7 +168,7 @@ fn main() -> anyhow::Result<()> {
 				);
 			}
 		},
-		Command::Infer { model, input, output, cpu, dequantize } => {
+		Command::Infer { model, input, output, cpu, dequantize, repeat } => {
 			use aipin_compiler::files;
 			let program = load_program(&cli, model)?;
 			let (batch, x) = files::read_batch(&program, input)?;
@@ -176,18 +180,35 @@ fn main() -> anyhow::Result<()> {
 			);
 			// Timed: the batch only (upload, every op, read back), not device set-up and shader
 			// compilation, which a running worker does once.
-			let (tensors, device, secs) = if *cpu {
-				let started = std::time::Instant::now();
-				let acts = aipin_kernels::inference::reference::run(&program, batch, &x)?;
-				let secs = started.elapsed();
-				(acts.tensors(&program), "CPU reference".to_string(), secs)
+			let gpu = if *cpu {
+				None
 			} else {
 				let gpu = gpu::Gpu::new()?;
 				let inf = aipin_worker::inference::Inference::new(&gpu)?;
-				let started = std::time::Instant::now();
-				let all: Vec<Vec<u8>> = inf.run(&gpu, &program, batch, &x)?;
-				(all, gpu.info.name.clone(), started.elapsed())
+				Some((gpu, inf))
 			};
+			let device = gpu.as_ref().map_or("CPU reference".into(), |(g, _)| g.info.name.clone());
+			let mut best = std::time::Duration::MAX;
+			let mut tensors: Option<Vec<Vec<u8>>> = None;
+			for run in 1..=*repeat {
+				let started = std::time::Instant::now();
+				let got = match &gpu {
+					None => aipin_kernels::inference::reference::run(&program, batch, &x)?
+						.tensors(&program),
+					Some((gpu, inf)) => inf.run(gpu, &program, batch, &x)?,
+				};
+				best = best.min(started.elapsed());
+				match &tensors {
+					Some(first) if *first != got => anyhow::bail!(
+						"run {run} of {repeat} on {device} gave different bytes from run 1: this \
+						 device does not compute deterministically, and its results would not \
+						 match other providers'"
+					),
+					Some(_) => {},
+					None => tensors = Some(got),
+				}
+			}
+			let (tensors, secs) = (tensors.expect("repeat ≥ 1"), best);
 			// What a provider would commit to for this batch: compare it with a task's root.
 			let result = aipin_kernels::inference::task::result(&tensors);
 			let y = tensors.last().expect("an output tensor");
@@ -198,9 +219,14 @@ fn main() -> anyhow::Result<()> {
 			let top = files::argmax(&program, y);
 			let shown: Vec<String> = top.iter().take(16).map(|c| c.to_string()).collect();
 			eprintln!(
-				"{device}: {batch} samples in {:.3} s ({:.0} samples/s); wrote {}",
+				"{device}: {batch} samples in {:.3} s ({:.0} samples/s){}; wrote {}",
 				secs,
 				batch as f64 / secs.max(1e-9),
+				if *repeat > 1 {
+					format!(", fastest of {repeat} identical runs")
+				} else {
+					String::new()
+				},
 				output.display()
 			);
 			println!("argmax: {}{}", shown.join(" "), if top.len() > 16 { " …" } else { "" });

@@ -19,22 +19,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (idx >= total) {
         return;
     }
-    let ox = idx % dims.ow;
-    let oy = (idx / dims.ow) % dims.oh;
-    let plane = idx / (dims.ow * dims.oh);
-    let base = plane * dims.h * dims.w;
+    // One load of the dimensions into registers, and one division per coordinate.
+    let d = dims;
+    let q = idx / d.ow;
+    let ox = idx - q * d.ow;
+    let plane = q / d.oh;
+    let oy = q - plane * d.oh;
+    let base = plane * d.h * d.w;
     var m = -2147483647 - 1;
-    for (var ky = 0u; ky < dims.kh; ky = ky + 1u) {
-        let py = oy * dims.sh + ky;
-        if (py < dims.pt || py - dims.pt >= dims.h) {
+    for (var ky = 0u; ky < d.kh; ky = ky + 1u) {
+        let py = oy * d.sh + ky;
+        if (py < d.pt || py - d.pt >= d.h) {
             continue;
         }
-        for (var kx = 0u; kx < dims.kw; kx = kx + 1u) {
-            let px = ox * dims.sw + kx;
-            if (px < dims.pl || px - dims.pl >= dims.w) {
+        let at = base + (py - d.pt) * d.w;
+        for (var kx = 0u; kx < d.kw; kx = kx + 1u) {
+            let px = ox * d.sw + kx;
+            if (px < d.pl || px - d.pl >= d.w) {
                 continue;
             }
-            m = max(m, x[base + (py - dims.pt) * dims.w + (px - dims.pl)]);
+            m = max(m, x[at + px - d.pl]);
         }
     }
     y[idx] = m;

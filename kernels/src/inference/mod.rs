@@ -1,6 +1,7 @@
 //! Verified AI inference: quantized neural networks as canonical integer programs.
 //!
 //! - [`program`]: the program format (tensors, ops, weights) and its well-formedness check.
+//! - [`gemm`]: a one-group convolution as an int8 matrix product, the GPU's fast path.
 //! - [`quant`]: requantization, onnxruntime's f32 rule computed with integers.
 //! - [`reference`]: the CPU reference interpreter, the consensus definition of a result.
 //! - [`task`]: a registered model as a task: its kernel-registry entry and its result (the
@@ -10,6 +11,7 @@
 //! the worker runs them with the WGSL kernels below and must equal [`reference::run`] bit for
 //! bit. `docs/inference.md` is the normative description.
 
+pub mod gemm;
 pub mod program;
 pub mod quant;
 pub mod reference;
@@ -17,8 +19,15 @@ pub mod task;
 
 pub use program::{Add, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window};
 
-/// WGSL for [`Conv`] (and dense layers): one invocation per output element.
+/// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
+/// the one-group ones take the faster [`IM2COL_WGSL`] + [`CONV_GEMM_WGSL`] path.
 pub const CONV_WGSL: &str = concat!(include_str!("requant.wgsl"), include_str!("conv.wgsl"));
+/// WGSL building the im2col matrix of a one-group [`Conv`] ([`gemm`]).
+pub const IM2COL_WGSL: &str = include_str!("im2col.wgsl");
+/// WGSL for a one-group [`Conv`] as an int8 GEMM over its im2col matrix ([`gemm`]),
+/// requantized.
+pub const CONV_GEMM_WGSL: &str =
+	concat!(include_str!("requant.wgsl"), include_str!("conv_gemm.wgsl"));
 /// WGSL for [`MaxPool`].
 pub const MAXPOOL_WGSL: &str = include_str!("maxpool.wgsl");
 /// WGSL for [`Add`]: a table lookup per element.

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Random models against onnxruntime: models nobody wrote by hand, inside the supported op set,
+must compile and give onnxruntime's int8 outputs bit for bit, on the CPU reference and on the GPU.
+
+Each case is a random float CNN or MLP built with `onnx.helper`: convolutions (kernel sizes,
+strides, pads, dilations, groups incl. depthwise, with or without bias and Relu), max pooling,
+global average pooling, residual Adds, Flatten or Reshape, and Gemm or MatMul layers. Its
+weights are random (He-scaled, so activations stay in range), and it is quantized with
+`quantize_static` in one of these forms: uint8 or int8 activations, int8 weights per tensor or
+per channel, or asymmetric uint8 weights. Then:
+
+- onnxruntime (single thread, full graph optimizations, so it runs its integer kernels) gives
+  the reference int8 output, taken on the quantization grid of the final DequantizeLinear;
+- `aipin-worker infer --cpu` (the consensus reference) and `aipin-worker infer` (the GPU path)
+  must both write exactly those bytes.
+
+Usage: fuzz_ort.py WORKER_BINARY [--cases N] [--seed S] [--no-gpu] [--keep DIR]
+Exit status 1 on the first case that differs or fails to compile; the model is kept (in DIR,
+or a temporary directory that is printed) so the failure can be reproduced.
+"""
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+OPSET = 17
+
+# (name, activation type, weight type, per channel)
+FORMS = (
+    ("u8-act, s8 weights per tensor", QuantType.QUInt8, QuantType.QInt8, False),
+    ("u8-act, s8 weights per channel", QuantType.QUInt8, QuantType.QInt8, True),
+    ("u8-act, asymmetric u8 weights", QuantType.QUInt8, QuantType.QUInt8, False),
+    ("s8-act, s8 weights per channel", QuantType.QInt8, QuantType.QInt8, True),
+)
+
+
+class Builder:
+    """A float graph under construction; `shape` is the current per-sample [C, H, W] or [K]."""
+
+    def __init__(self, rng, shape):
+        self.rng, self.shape = rng, list(shape)
+        self.nodes, self.inits, self.cur, self.n = [], [], "input", 0
+        self.ops = []
+
+    def name(self, what):
+        self.n += 1
+        return f"{what}{self.n}"
+
+    def const(self, array):
+        name = self.name("w")
+        self.inits.append(numpy_helper.from_array(array.astype(np.float32), name))
+        return name
+
+    def node(self, op, inputs, **attrs):
+        out = self.name(op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        self.ops.append(op)
+        return out
+
+    def relu_maybe(self, x):
+        return self.node("Relu", [x]) if self.rng.random() < 0.6 else x
+
+    def conv(self, co=None, k=None, stride=None, pad=None, dilation=None, group=1):
+        rng = self.rng
+        c, h, w = self.shape
+        co = co or int(rng.integers(1, 13)) * group
+        k = k or [int(rng.integers(1, min(5, h) + 1)), int(rng.integers(1, min(5, w) + 1))]
+        stride = stride or [int(rng.integers(1, 3)), int(rng.integers(1, 3))]
+        dilation = dilation or [1 if rng.random() < 0.8 else 2, 1 if rng.random() < 0.8 else 2]
+        pad = pad if pad is not None else [int(rng.integers(0, k[i % 2] // 2 + 1)) for i in range(4)]
+        def out(i):
+            size = (h, w)[i]
+            return (size + pad[i] + pad[i + 2] - dilation[i] * (k[i] - 1) - 1) // stride[i] + 1
+
+        if out(0) < 1 or out(1) < 1:
+            dilation = [1, 1]  # k ≤ the input, so this fits
+        oh, ow = out(0), out(1)
+        fan_in = c // group * k[0] * k[1]
+        weight = rng.normal(0, np.sqrt(2.0 / fan_in), (co, c // group, k[0], k[1]))
+        inputs = [self.cur, self.const(weight)]
+        if rng.random() < 0.8:
+            inputs.append(self.const(rng.normal(0, 0.1, co)))
+        y = self.node(
+            "Conv", inputs, kernel_shape=k, strides=stride, pads=pad, dilations=dilation, group=group
+        )
+        self.cur, self.shape = self.relu_maybe(y), [co, oh, ow]
+
+    def depthwise(self):
+        c = self.shape[0]
+        self.conv(co=c * int(self.rng.integers(1, 3)), k=[3, 3], stride=[1, 1], pad=[1, 1, 1, 1], group=c)
+
+    def max_pool(self):
+        rng = self.rng
+        c, h, w = self.shape
+        k = [int(rng.integers(1, min(3, h) + 1)), int(rng.integers(1, min(3, w) + 1))]
+        stride = [int(rng.integers(1, 3)), int(rng.integers(1, 3))]
+        pad = [int(rng.integers(0, k[i % 2])) for i in range(4)]
+        oh = (h + pad[0] + pad[2] - k[0]) // stride[0] + 1
+        ow = (w + pad[1] + pad[3] - k[1]) // stride[1] + 1
+        self.cur = self.node("MaxPool", [self.cur], kernel_shape=k, strides=stride, pads=pad)
+        self.shape = [c, oh, ow]
+
+    def residual(self):
+        """x + conv(x) with a shape-keeping 3×3 convolution."""
+        c = self.shape[0]
+        x = self.cur
+        self.conv(co=c, k=[3, 3], stride=[1, 1], pad=[1, 1, 1, 1], dilation=[1, 1])
+        y = self.node("Add", [x, self.cur])
+        self.cur = self.relu_maybe(y)
+
+    def global_average_pool(self):
+        self.cur = self.node("GlobalAveragePool", [self.cur])
+        self.shape = [self.shape[0], 1, 1]
+
+    def flatten(self):
+        k = int(np.prod(self.shape))
+        if self.rng.random() < 0.5:
+            self.cur = self.node("Flatten", [self.cur], axis=1)
+        else:
+            shape = self.name("shape")
+            self.inits.append(numpy_helper.from_array(np.array([-1, k], dtype=np.int64), shape))
+            self.cur = self.node("Reshape", [self.cur, shape])
+        self.shape = [k]
+
+    def dense(self, n, relu):
+        rng = self.rng
+        k = self.shape[0]
+        weight = rng.normal(0, np.sqrt(2.0 / k), (k, n))
+        if rng.random() < 0.5:
+            # Gemm, B as [N, K] (transB, as PyTorch exports) or [K, N].
+            trans = rng.random() < 0.5
+            b = self.const(weight.T if trans else weight)
+            y = self.node("Gemm", [self.cur, b, self.const(rng.normal(0, 0.1, n))], transB=int(trans))
+        else:
+            y = self.node("MatMul", [self.cur, self.const(weight)])
+        self.cur = self.relu_maybe(y) if relu else y
+        self.shape = [n]
+
+
+def random_model(rng):
+    """A random classifier: an image CNN (3 in 4) or an MLP on a vector."""
+    if rng.random() < 0.75:
+        shape = [int(rng.integers(1, 5)), int(rng.integers(4, 15)), int(rng.integers(4, 15))]
+        b = Builder(rng, shape)
+        for layer in range(int(rng.integers(1, 4))):
+            # Not MaxPool first: quantize_static leaves a MaxPool on the float input in float,
+            # and the compiler takes quantized inputs only (it says so, naming the node).
+            pick = rng.random() * (0.6 if layer == 0 else 1.0)
+            if pick < 0.45:
+                b.conv()
+            elif pick < 0.6:
+                b.depthwise()
+            elif pick < 0.75 and min(b.shape[1:]) >= 2:
+                b.max_pool()
+            else:
+                b.residual()
+        if rng.random() < 0.5:
+            b.global_average_pool()
+        b.flatten()
+    else:
+        shape = [int(rng.integers(2, 65))]
+        b = Builder(rng, shape)
+    for _ in range(int(rng.integers(0, 3))):
+        b.dense(int(rng.integers(2, 33)), relu=True)
+    b.dense(int(rng.integers(2, 11)), relu=False)
+    graph = helper.make_graph(
+        b.nodes,
+        "fuzz",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
+        [helper.make_tensor_value_info(b.cur, TensorProto.FLOAT, ["N", b.shape[0]])],
+        b.inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model, shape, b.ops
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, x):
+        self.x, self.i = x, 0
+
+    def get_next(self):
+        if self.i >= len(self.x):
+            return None
+        self.i += 1
+        return {"input": self.x[self.i - 1 : self.i]}
+
+
+def session(path):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def ort_int8(path, x):
+    """onnxruntime's output, put back on the grid of the final DequantizeLinear (8-bit)."""
+    m = onnx.load(path)
+    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    out = m.graph.output[0].name
+    node = next(n for n in m.graph.node if out in n.output)
+    assert node.op_type == "DequantizeLinear", f"{path}: the output is not dequantized"
+    scale, zp = inits[node.input[1]], inits[node.input[2]]
+    y = session(path).run(None, {"input": x})[0]
+    q = (np.round(y / scale).astype(np.int32) + int(zp)).astype(zp.dtype)
+    assert np.array_equal((q.astype(np.int32) - int(zp)).astype(np.float32) * scale, y)
+    return q
+
+
+def ours(worker, model, x_path, out, gpu):
+    cmd = [worker, "infer", "--model", model, "--input", x_path, "--output", out]
+    if not gpu:
+        cmd.append("--cpu")
+    run = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "RUST_LOG": "error", "RUST_BACKTRACE": "0"})
+    if run.returncode != 0:
+        return None, (run.stderr.strip().splitlines() or ["failed"])[0]
+    return np.load(out), None
+
+
+def main():
+    # quantize_static advises pre-processing on every call; the advice is not for random models.
+    logging.getLogger().setLevel(logging.ERROR)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("worker")
+    ap.add_argument("--cases", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-gpu", action="store_true")
+    ap.add_argument("--keep")
+    args = ap.parse_args()
+    work = args.keep or tempfile.mkdtemp(prefix="aipin-fuzz-ort-")
+    os.makedirs(work, exist_ok=True)
+    ops_seen, outputs = {}, 0
+    for case in range(args.cases):
+        rng = np.random.default_rng([args.seed, case])
+        model, shape, ops = random_model(rng)
+        form, act, wt, per_channel = FORMS[case % len(FORMS)]
+        f32 = os.path.join(work, f"case{case}.f32.onnx")
+        q8 = os.path.join(work, f"case{case}.int8.onnx")
+        x_path = os.path.join(work, f"case{case}.x.npy")
+        onnx.save(model, f32)
+        calib = rng.random((24, *shape), dtype=np.float32)
+        x = rng.random((int(rng.integers(1, 33)), *shape), dtype=np.float32)
+        np.save(x_path, x)
+        quantize_static(
+            f32,
+            q8,
+            Reader(calib),
+            quant_format=QuantFormat.QDQ,
+            per_channel=per_channel,
+            activation_type=act,
+            weight_type=wt,
+            # As the demo models: 7-bit weights keep onnxruntime's u8s8 kernels exact on x86
+            # CPUs without VNNI.
+            reduce_range=True,
+        )
+        want = ort_int8(q8, x)
+        label = f"case {case} ({form}; {' '.join(ops)}; input {shape}, batch {len(x)})"
+        for gpu in (False,) if args.no_gpu else (False, True):
+            got, err = ours(args.worker, q8, x_path, os.path.join(work, f"case{case}.ours.npy"), gpu)
+            where = "GPU" if gpu else "CPU reference"
+            if err is not None:
+                print(f"FAIL {label}: {where}: {err}\n  model kept in {work}", file=sys.stderr)
+                sys.exit(1)
+            if got.dtype != want.dtype or got.size != want.size:
+                print(f"FAIL {label}: {where} wrote {got.dtype}{got.shape}, onnxruntime {want.dtype}{want.shape}", file=sys.stderr)
+                sys.exit(1)
+            diff = int((got.reshape(-1) != want.reshape(-1)).sum())
+            if diff:
+                lsb = int(np.abs(got.reshape(-1).astype(np.int32) - want.reshape(-1).astype(np.int32)).max())
+                print(f"FAIL {label}: {where}: {diff} of {want.size} outputs differ (max {lsb} LSB)\n  model kept in {work}", file=sys.stderr)
+                sys.exit(1)
+        outputs += want.size
+        for op in ops:
+            ops_seen[op] = ops_seen.get(op, 0) + 1
+        print(f"ok   {label}")
+    if not args.keep:
+        shutil.rmtree(work)
+    seen = ", ".join(f"{op} ×{n}" for op, n in sorted(ops_seen.items()))
+    print(f"{args.cases} random models, {outputs} int8 outputs, 0 differ from onnxruntime {ort.__version__} ({seen})")
+
+
+if __name__ == "__main__":
+    main()
