@@ -4,10 +4,11 @@ must compile and give onnxruntime's int8 outputs bit for bit, on the CPU referen
 
 Each case is a random float CNN or MLP built with `onnx.helper`: convolutions (kernel sizes,
 strides, pads, dilations, groups incl. depthwise, with or without bias and Relu), max pooling,
-global average pooling, residual Adds, Flatten or Reshape, and Gemm or MatMul layers. Its
-weights are random (He-scaled, so activations stay in range), and it is quantized with
-`quantize_static` in one of these forms: uint8 or int8 activations, int8 weights per tensor or
-per channel, or asymmetric uint8 weights. Then:
+global average pooling, residual Adds, Concats of parallel branches, Transposes, Flatten or
+Reshape, and Gemm or MatMul layers (also side by side, concatenated). Its weights are random
+(He-scaled, so activations stay in range), and it is quantized with `quantize_static` in one of
+these forms: uint8 or int8 activations, int8 weights per tensor or per channel, or asymmetric
+uint8 weights. Then:
 
 - onnxruntime (single thread, full graph optimizations, so it runs its integer kernels) gives
   the reference int8 output, taken on the quantization grid of the final DequantizeLinear;
@@ -119,6 +120,28 @@ class Builder:
         y = self.node("Add", [x, self.cur])
         self.cur = self.relu_maybe(y)
 
+    def branches(self):
+        """Inception-style: shape-keeping convolutions of x side by side (sometimes x itself
+        too), concatenated along the channels."""
+        x, shape = self.cur, list(self.shape)
+        outs, channels = [], 0
+        for _ in range(int(self.rng.integers(2, 4))):
+            self.cur, self.shape = x, list(shape)
+            k = int(self.rng.choice([1, 3]))
+            self.conv(k=[k, k], stride=[1, 1], pad=[k // 2] * 4, dilation=[1, 1])
+            outs.append(self.cur)
+            channels += self.shape[0]
+        if self.rng.random() < 0.3:
+            outs.append(x)
+            channels += shape[0]
+        self.cur = self.node("Concat", outs, axis=1)
+        self.shape = [channels, shape[1], shape[2]]
+
+    def transpose(self, perm):
+        """A permutation of the per-sample axes (`perm` over [N, C, H, W], N staying first)."""
+        self.cur = self.node("Transpose", [self.cur], perm=perm)
+        self.shape = [self.shape[p - 1] for p in perm[1:]]
+
     def global_average_pool(self):
         self.cur = self.node("GlobalAveragePool", [self.cur])
         self.shape = [self.shape[0], 1, 1]
@@ -163,16 +186,32 @@ def random_model(rng):
                 b.depthwise()
             elif pick < 0.75 and min(b.shape[1:]) >= 2:
                 b.max_pool()
-            else:
+            elif pick < 0.85:
                 b.residual()
+            elif pick < 0.93:
+                b.branches()
+            else:
+                b.transpose([0, 1, 3, 2])  # rows and columns swapped, then convolved on
         if rng.random() < 0.5:
             b.global_average_pool()
+        elif rng.random() < 0.3:
+            b.transpose([0, 2, 3, 1])  # channels last before the classifier, as TF exports
         b.flatten()
     else:
         shape = [int(rng.integers(2, 65))]
         b = Builder(rng, shape)
     for _ in range(int(rng.integers(0, 3))):
-        b.dense(int(rng.integers(2, 33)), relu=True)
+        if rng.random() < 0.2:
+            # Two dense layers side by side, concatenated (axis -1, as exporters often write it).
+            x, k = b.cur, b.shape
+            b.dense(int(rng.integers(2, 17)), relu=True)
+            left, n = b.cur, b.shape[0]
+            b.cur, b.shape = x, k
+            b.dense(int(rng.integers(2, 17)), relu=True)
+            b.cur = b.node("Concat", [left, b.cur], axis=-1)
+            b.shape = [n + b.shape[0]]
+        else:
+            b.dense(int(rng.integers(2, 33)), relu=True)
     b.dense(int(rng.integers(2, 11)), relu=False)
     graph = helper.make_graph(
         b.nodes,

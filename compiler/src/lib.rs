@@ -27,7 +27,10 @@ pub mod npy;
 pub mod onnx;
 mod ops;
 
-use aipin_kernels::inference::{program::Program, ProgramError};
+use aipin_kernels::inference::{
+	program::{Program, Tensor},
+	ProgramError,
+};
 use onnx::ModelProto;
 use prost::Message;
 
@@ -88,22 +91,23 @@ pub fn compile(onnx_bytes: &[u8]) -> Result<Compiled, CompileError> {
 	Ok(Compiled { program, bytes, id })
 }
 
-/// QuantizeLinear, as onnxruntime computes it: `clamp(nearbyint(x / scale) + zp)` in binary32
-/// (a NaN becomes the lowest value, as `MAXPS` makes it). Input: the model input's float
-/// elements, sample after sample. Native floats are fine here: this runs once, at the
-/// consumer, and its bytes are the task input everyone then agrees on.
-pub fn quantize_input(program: &Program, x: &[f32]) -> Vec<u8> {
-	let t = program.input();
+/// QuantizeLinear, as onnxruntime computes it (MLAS): `clamp(nearbyint(v / scale) + zp)` in
+/// binary32, into `t`'s quantization (a NaN becomes the lowest value, as `MAXPS` makes it).
+/// Native floats are fine here: this runs once, in the compiler or at the consumer, and its
+/// bytes are what everyone then agrees on.
+pub fn quantize_linear(t: &Tensor, v: f32) -> u8 {
 	let scale = f32::from_bits(t.scale);
 	let (lo, hi) = t.dtype.range();
-	let (zp, min, max) = (t.zero_point, (lo - t.zero_point) as f32, (hi - t.zero_point) as f32);
-	x.iter()
-		.map(|&v| {
-			let q = v / scale;
-			let q = if q.is_nan() { min } else { q.clamp(min, max) };
-			t.dtype.to_byte(q.round_ties_even() as i32 + zp)
-		})
-		.collect()
+	let (min, max) = ((lo - t.zero_point) as f32, (hi - t.zero_point) as f32);
+	let q = v / scale;
+	let q = if q.is_nan() { min } else { q.clamp(min, max) };
+	t.dtype.to_byte(q.round_ties_even() as i32 + t.zero_point)
+}
+
+/// The model input quantized as its QuantizeLinear does ([`quantize_linear`]). Input: the
+/// model input's float elements, sample after sample.
+pub fn quantize_input(program: &Program, x: &[f32]) -> Vec<u8> {
+	x.iter().map(|&v| quantize_linear(program.input(), v)).collect()
 }
 
 /// DequantizeLinear of output bytes: `scale · (q − zp)` in binary32.

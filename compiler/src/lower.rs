@@ -8,7 +8,7 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Add, Conv, DType, MaxPool, Op, Program, Tensor, Window, VERSION,
+	Add, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, VERSION,
 };
 use std::collections::HashMap;
 
@@ -56,6 +56,7 @@ pub(crate) enum PendingKind {
 	Conv { x: u16, weight: QConst, bias: Option<QConst>, group: u32, window: Window, out: Vec<u32> },
 	MaxPool { x: u16, window: Window, out: Vec<u32> },
 	GlobalAveragePool { x: u16, out: Vec<u32> },
+	Concat { inputs: Vec<u16>, axis: u8, out: Vec<u32> },
 	Reshape { x: u16, out: Vec<u32> },
 	Add { a: u16, b: u16, out: Vec<u32> },
 }
@@ -251,6 +252,7 @@ impl<'a> Lowering<'a> {
 			"QLinearMatMul" => self.qlinear(node, "MatMul"),
 			"MaxPool" => self.max_pool(node),
 			"GlobalAveragePool" => self.global_average_pool(node),
+			"Concat" => self.concat(node),
 			"Add" => {
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
 				let out = self.tensors[a as usize].shape.clone();
@@ -418,6 +420,31 @@ impl<'a> Lowering<'a> {
 					clamp: [lo, hi],
 					weight_zero_point: vec![0],
 				}));
+				Ok(y)
+			},
+			PendingKind::Concat { inputs, axis, out } => {
+				let ty = make(out);
+				// onnxruntime's QLinearConcat: each input through a table built as
+				// QuantizeLinear(f32(s_x · f32(q − zp_x))) into the output's quantization
+				// (a copy when the quantizations are equal, which the table then is).
+				let tables = inputs
+					.iter()
+					.map(|&i| {
+						let tx = &self.tensors[i as usize];
+						let sx = f32::from_bits(tx.scale);
+						(0..=255u8)
+							.map(|b| {
+								let real = sx * (tx.dtype.from_byte(b) - tx.zero_point) as f32;
+								crate::quantize_linear(&ty, real)
+							})
+							.collect()
+					})
+					.collect();
+				if inputs.iter().any(|&i| self.tensors[i as usize].dtype != ty.dtype) {
+					return Err(bad("inputs and output must have the same element type"));
+				}
+				let y = self.define(ty)?;
+				self.ops.push(Op::Concat(Concat { inputs, y, axis, tables }));
 				Ok(y)
 			},
 			PendingKind::Add { a, b, out } => {

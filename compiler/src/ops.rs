@@ -1,5 +1,5 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
-//! GlobalAveragePool as a depthwise convolution,
+//! GlobalAveragePool as a depthwise convolution, Concat,
 //! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the table that defines
 //! quantized Add.
 
@@ -8,7 +8,7 @@ use crate::{
 	onnx::{attr, attr_int, attr_ints, dtype, elements, int_values, NodeProto},
 	CompileError,
 };
-use aipin_kernels::inference::program::{Tensor, Window, ADD_TABLE, MAX_WINDOW};
+use aipin_kernels::inference::program::{Tensor, Window, ADD_TABLE, MAX_CONCAT, MAX_WINDOW};
 
 /// The [`Add`] table: onnxruntime's `QLinearAdd` on x86-64 with AVX2 and FMA (its
 /// `MlasQLinearAddKernelAvx2Helper`), evaluated for all 65,536 operand pairs:
@@ -208,6 +208,40 @@ impl Lowering<'_> {
 			));
 		}
 		self.pending(node, PendingKind::GlobalAveragePool { x, out: vec![c, 1, 1] })
+	}
+
+	/// `Concat` of dequantized activations along a non-batch axis.
+	pub(crate) fn concat(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		if node.input.is_empty() || node.input.len() > MAX_CONCAT {
+			return Err(unsupported(node, format!("takes 1 to {MAX_CONCAT} inputs")));
+		}
+		let inputs: Vec<u16> =
+			(0..node.input.len()).map(|i| self.dq_input(node, i)).collect::<Result<_, _>>()?;
+		let first = self.tensors[inputs[0] as usize].shape.clone();
+		let rank = first.len() as i64 + 1;
+		let Some(axis) = attr(node, "axis").map(|a| a.i) else {
+			return Err(unsupported(node, "the axis attribute is required"));
+		};
+		let axis = if axis < 0 { axis + rank } else { axis };
+		if !(1..rank).contains(&axis) {
+			return Err(unsupported(node, "only along a non-batch axis"));
+		}
+		let along = (axis - 1) as usize;
+		let mut out = first.clone();
+		out[along] = 0;
+		for &i in &inputs {
+			let shape = &self.tensors[i as usize].shape;
+			let same = shape.len() == first.len()
+				&& shape.iter().zip(&first).enumerate().all(|(d, (a, b))| d == along || a == b);
+			if !same {
+				return Err(unsupported(
+					node,
+					format!("input shapes {shape:?} and {first:?} differ off the axis"),
+				));
+			}
+			out[along] = out[along].saturating_add(shape[along]);
+		}
+		self.pending(node, PendingKind::Concat { inputs, axis: along as u8, out })
 	}
 
 	pub(crate) fn reshape(&mut self, node: &NodeProto) -> Result<(), CompileError> {

@@ -8,7 +8,7 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program},
 	reference::{self, RunError},
-	ADD_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
+	ADD_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
 };
 
 /// Why a batch could not run.
@@ -27,6 +27,7 @@ pub struct Inference {
 	conv_gemm: wgpu::ComputePipeline,
 	max_pool: wgpu::ComputePipeline,
 	add: wgpu::ComputePipeline,
+	concat: wgpu::ComputePipeline,
 }
 
 fn words_u32(v: &[u32]) -> Vec<u8> {
@@ -71,6 +72,7 @@ impl Inference {
 			conv_gemm: gpu.pipeline("inference conv gemm", CONV_GEMM_WGSL)?,
 			max_pool: gpu.pipeline("inference maxpool", MAXPOOL_WGSL)?,
 			add: gpu.pipeline("inference add", ADD_WGSL)?,
+			concat: gpu.pipeline("inference concat", CONCAT_WGSL)?,
 		})
 	}
 
@@ -179,6 +181,28 @@ impl Inference {
 					);
 					Gpu::record(&mut encoder, &self.add, &[(&group, groups)]);
 					scratch.keep.extend([dims, table]);
+				},
+				Op::Concat(c) => {
+					let (outer, _, pitches) = c.layout(&program.tensors);
+					let out_pitch: u64 = pitches.iter().map(|&p| p as u64).sum();
+					let mut offset = 0u64;
+					for ((&x, table), &pitch) in c.inputs.iter().zip(&c.tables).zip(&pitches) {
+						let total = batch as u64 * outer as u64 * pitch as u64;
+						let (groups, row) = Self::grid(gpu, total);
+						let dims = [total as u32, pitch as u32, out_pitch as u32, offset as u32];
+						let dims = gpu.uniform(
+							"concat dims",
+							&words_u32(&[dims[0], dims[1], dims[2], dims[3], row, 0, 0, 0]),
+						);
+						let table = gpu.input(
+							"concat table",
+							&words_i32(table.iter().map(|&b| ty.dtype.from_byte(b))),
+						);
+						let group = gpu.bind(&self.concat, &[&dims, &bufs[x as usize], &table, &y]);
+						Gpu::record(&mut encoder, &self.concat, &[(&group, groups)]);
+						scratch.keep.extend([dims, table]);
+						offset += pitch as u64;
+					}
 				},
 				Op::Reshape { x, .. } => {
 					encoder.copy_buffer_to_buffer(

@@ -1,10 +1,10 @@
 //! Verified inference on the GPU equals the CPU reference bit for bit: on random programs
 //! (shapes, groups incl. depthwise, strides, pads, dilations, zero points, per-channel scales,
-//! clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on every demo model
-//! in `models/`. No adapter is a failure, not a skip.
+//! concatenations, clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on
+//! every demo model in `models/`. No adapter is a failure, not a skip.
 
 use aipin_kernels::inference::{
-	program::{Add, Conv, DType, MaxPool, Op, Program, Tensor, Window, ADD_TABLE, VERSION},
+	program::{Add, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, ADD_TABLE, VERSION},
 	reference,
 };
 use aipin_worker::{gpu::Gpu, inference::Inference};
@@ -163,6 +163,24 @@ fn random_program(rng: &mut Rng) -> Program {
 				let y = Tensor { shape: vec![c, oh, ow], ..x.clone() };
 				(Op::MaxPool(MaxPool { x: xi, y: xi + 1, window }), y)
 			},
+			4 if rng.below(2) == 0 => {
+				// This tensor and earlier ones of its spatial size and element type (as the
+				// check requires), along the channels, each through a random table.
+				let mut inputs = vec![xi];
+				for (t, earlier) in tensors.iter().enumerate().rev().skip(1) {
+					let fits = earlier.shape[1..] == x.shape[1..] && earlier.dtype == x.dtype;
+					if fits && rng.below(2) == 0 {
+						inputs.push(t as u16);
+					}
+				}
+				let c = inputs.iter().map(|&t| tensors[t as usize].shape[0]).sum();
+				let (lo, hi) = x.dtype.range();
+				let zero_point = rng.range(lo as i64, hi as i64) as i32;
+				let y = Tensor { shape: vec![c, h, w], zero_point, ..x.clone() };
+				let tables =
+					inputs.iter().map(|_| (0..256).map(|_| rng.next() as u8).collect()).collect();
+				(Op::Concat(Concat { inputs, y: xi + 1, axis: 0, tables }), y)
+			},
 			_ => {
 				let other = tensors
 					.iter()
@@ -192,12 +210,20 @@ fn random_program(rng: &mut Rng) -> Program {
 #[test]
 fn random_programs_match_reference() {
 	let mut rng = Rng(0x5eed_1234_abcd_0001);
+	let mut seen = std::collections::BTreeMap::new();
 	for i in 0..60 {
 		let p = random_program(&mut rng);
 		let batch = rng.range(1, 3) as usize;
 		let input: Vec<u8> =
 			(0..p.input().elements() as usize * batch).map(|_| rng.next() as u8).collect();
 		same_on_gpu(&p, batch, &input, &format!("random program {i}"));
+		for op in &p.ops {
+			*seen.entry(op.name()).or_insert(0) += 1;
+		}
+	}
+	// Every kind of op was among them, so every kernel was compared.
+	for kind in ["Conv", "Dense", "MaxPool", "Add", "Reshape", "Concat"] {
+		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
 	}
 }
 

@@ -17,7 +17,7 @@ pub mod quant;
 pub mod reference;
 pub mod task;
 
-pub use program::{Add, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window};
+pub use program::{Add, Concat, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window};
 
 /// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
 /// the one-group ones take the faster [`IM2COL_WGSL`] + [`CONV_GEMM_WGSL`] path.
@@ -30,5 +30,7 @@ pub const CONV_GEMM_WGSL: &str =
 	concat!(include_str!("requant.wgsl"), include_str!("conv_gemm.wgsl"));
 /// WGSL for [`MaxPool`].
 pub const MAXPOOL_WGSL: &str = include_str!("maxpool.wgsl");
+/// WGSL for one input of a [`Concat`]: a table lookup per element, into its place.
+pub const CONCAT_WGSL: &str = include_str!("concat.wgsl");
 /// WGSL for [`Add`]: a table lookup per element.
 pub const ADD_WGSL: &str = include_str!("add.wgsl");

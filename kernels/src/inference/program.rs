@@ -203,6 +203,40 @@ pub struct Add {
 /// Entries in an [`Add`] table.
 pub const ADD_TABLE: usize = 1 << 16;
 
+/// Concatenation along one axis of the per-sample shape (ONNX `Concat`, onnxruntime's
+/// `QLinearConcat`). Each input's values pass through its own table into the output's
+/// quantization, `y = table_i[byte(x)]` (the compiler fills it with onnxruntime's rule:
+/// `docs/inference.md`), and land side by side along `axis`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Concat {
+	/// Input tensors, in output order: same rank and dimensions but along `axis`.
+	pub inputs: Vec<u16>,
+	/// Output tensor.
+	pub y: u16,
+	/// The axis within a sample's shape (0: channels of `[C, H, W]`).
+	pub axis: u8,
+	/// One table of 256 output bytes per input, indexed by the input's stored byte.
+	pub tables: Vec<Vec<u8>>,
+}
+
+/// The most inputs of a [`Concat`].
+pub const MAX_CONCAT: usize = 64;
+
+impl Concat {
+	/// `(outer, inner, per-input pitches)` of a checked concatenation: per sample, the output
+	/// is `outer` runs of the inputs' runs side by side, input `i`'s run being `pitch[i]`
+	/// values (its `axis` dimension times `inner`, the product of the dimensions after it).
+	pub fn layout(&self, tensors: &[Tensor]) -> (usize, usize, Vec<usize>) {
+		let shape = &tensors[self.y as usize].shape;
+		let axis = self.axis as usize;
+		let outer = shape[..axis].iter().map(|&d| d as usize).product();
+		let inner: usize = shape[axis + 1..].iter().map(|&d| d as usize).product();
+		let pitches =
+			self.inputs.iter().map(|&i| tensors[i as usize].shape[axis] as usize * inner).collect();
+		(outer, inner, pitches)
+	}
+}
+
 /// One step of a program.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum Op {
@@ -219,6 +253,8 @@ pub enum Op {
 		/// Output tensor (same quantization, same element count).
 		y: u16,
 	},
+	/// [`Concat`].
+	Concat(Concat),
 }
 
 impl Op {
@@ -229,6 +265,7 @@ impl Op {
 			Op::MaxPool(p) => p.y,
 			Op::Add(a) => a.y,
 			Op::Reshape { y, .. } => *y,
+			Op::Concat(c) => c.y,
 		}
 	}
 
@@ -239,6 +276,7 @@ impl Op {
 			Op::MaxPool(p) => vec![p.x],
 			Op::Add(a) => vec![a.a, a.b],
 			Op::Reshape { x, .. } => vec![*x],
+			Op::Concat(c) => c.inputs.clone(),
 		}
 	}
 
@@ -250,6 +288,7 @@ impl Op {
 			Op::MaxPool(_) => "MaxPool",
 			Op::Add(_) => "Add",
 			Op::Reshape { .. } => "Reshape",
+			Op::Concat(_) => "Concat",
 		}
 	}
 }
@@ -395,6 +434,7 @@ impl Program {
 				c.weight.len() + 4 * (c.bias.len() + c.multiplier.len() + c.weight_zero_point.len())
 			},
 			Op::Add(a) => a.table.len(),
+			Op::Concat(c) => c.tables.len() * 256,
 			Op::MaxPool(_) | Op::Reshape { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))
@@ -530,6 +570,36 @@ impl Program {
 						return bad("reshape must keep element count and quantization");
 					}
 				},
+				Op::Concat(c) => {
+					if !(1..=MAX_CONCAT).contains(&c.inputs.len()) {
+						return bad("Concat takes 1 to 64 inputs");
+					}
+					if c.tables.len() != c.inputs.len() || c.tables.iter().any(|t| t.len() != 256) {
+						return bad("Concat needs one table of 256 entries per input");
+					}
+					let axis = c.axis as usize;
+					if axis >= y.shape.len() {
+						return bad("Concat axis outside the shape");
+					}
+					let mut along = 0u64;
+					for &i in &c.inputs {
+						let x = &self.tensors[i as usize];
+						let same_but_axis = x.shape.len() == y.shape.len()
+							&& x.shape
+								.iter()
+								.zip(&y.shape)
+								.enumerate()
+								.all(|(d, (a, b))| d == axis || a == b);
+						if !same_but_axis || x.dtype != y.dtype {
+							return bad("Concat inputs must match the output but along the axis");
+						}
+						along += x.shape[axis] as u64;
+					}
+					if along != y.shape[axis] as u64 {
+						return bad("Concat output's axis is not the sum of the inputs'");
+					}
+					weights += c.tables.len() as u64 * 256;
+				},
 			}
 		}
 		if weights > MAX_WEIGHTS {
@@ -645,6 +715,36 @@ mod tests {
 				p.ops[1] = Op::Add(Add { a: 1, b: 1, y: 2, table: vec![0; 7] });
 			},
 			"a short Add table",
+		);
+	}
+
+	/// The valid program with its reshape replaced by `[x0, x1] → y` along channels.
+	fn concat(p: &mut Program, c: impl FnOnce(&mut Concat)) {
+		p.tensors[2].shape = vec![3, 4, 4];
+		let mut op = Concat { inputs: vec![0, 1], y: 2, axis: 0, tables: vec![vec![0; 256]; 2] };
+		c(&mut op);
+		p.ops[1] = Op::Concat(op);
+	}
+
+	#[test]
+	fn a_concat_is_checked_like_every_op() {
+		let mut p = valid();
+		concat(&mut p, |_| {});
+		p.check().unwrap();
+		assert_eq!(p.weight_bytes(), valid().weight_bytes() + 512);
+		refused(|p| concat(p, |c| c.tables.pop().map(|_| ()).unwrap()), "a missing table");
+		refused(|p| concat(p, |c| c.tables[1].push(0)), "a 257-entry table");
+		refused(|p| concat(p, |c| c.axis = 3), "an axis outside the shape");
+		refused(|p| concat(p, |c| c.axis = 1), "inputs that differ off the axis");
+		refused(|p| concat(p, |c| c.inputs = vec![]), "no inputs");
+		refused(|p| concat(p, |c| c.inputs.push(2)), "an input defined by the op itself");
+		refused(|p| concat(p, |c| c.inputs = vec![1, 1]), "an axis sum that is not the output's");
+		refused(
+			|p| {
+				concat(p, |_| {});
+				p.tensors[0].dtype = DType::I8;
+			},
+			"inputs of another element type",
 		);
 	}
 }

@@ -5,7 +5,7 @@
 //! as two's complement).
 
 use super::{
-	program::{Add, Conv, MaxPool, Op, Program, Tensor},
+	program::{Add, Concat, Conv, MaxPool, Op, Program, Tensor},
 	quant::requantize,
 };
 use alloc::{vec, vec::Vec};
@@ -81,6 +81,7 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::MaxPool(p) => max_pool(program, p, batch, &values[p.x as usize]),
 			Op::Add(a) => add(program, a, &values[a.a as usize], &values[a.b as usize]),
 			Op::Reshape { x, .. } => values[*x as usize].clone(),
+			Op::Concat(c) => concat(program, c, batch, &values),
 		};
 		values.push(out);
 	}
@@ -194,4 +195,23 @@ fn add(program: &Program, op: &Add, a: &[i32], b: &[i32]) -> Vec<i32> {
 			ty.from_byte(op.table[i])
 		})
 		.collect()
+}
+
+fn concat(program: &Program, c: &Concat, batch: usize, values: &[Vec<i32>]) -> Vec<i32> {
+	let ty = &program.tensors[c.y as usize];
+	let (outer, _, pitches) = c.layout(&program.tensors);
+	let out_pitch: usize = pitches.iter().sum();
+	let mut y = vec![0i32; batch * outer * out_pitch];
+	let mut offset = 0;
+	for ((&i, table), &pitch) in c.inputs.iter().zip(&c.tables).zip(&pitches) {
+		let tx = &program.tensors[i as usize];
+		for (o, run) in values[i as usize].chunks_exact(pitch).enumerate() {
+			let at = o * out_pitch + offset;
+			for (dst, &v) in y[at..at + pitch].iter_mut().zip(run) {
+				*dst = ty.dtype.from_byte(table[tx.dtype.to_byte(v) as usize]);
+			}
+		}
+		offset += pitch;
+	}
+	y
 }
