@@ -264,7 +264,8 @@ def ours(worker, model, x_path, out, gpu):
         cmd.append("--cpu")
     run = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "RUST_LOG": "error", "RUST_BACKTRACE": "0"})
     if run.returncode != 0:
-        return None, (run.stderr.strip().splitlines() or ["failed"])[0]
+        lines = run.stderr.strip().splitlines() or [f"exit status {run.returncode}"]
+        return None, next((l for l in lines if l.startswith("Error")), lines[-1])
     return np.load(out), None
 
 

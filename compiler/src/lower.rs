@@ -57,6 +57,7 @@ pub(crate) enum PendingKind {
 	MaxPool { x: u16, window: Window, out: Vec<u32> },
 	GlobalAveragePool { x: u16, out: Vec<u32> },
 	Concat { inputs: Vec<u16>, axis: u8, out: Vec<u32> },
+	Transpose { x: u16, perm: Vec<u8>, out: Vec<u32> },
 	Reshape { x: u16, out: Vec<u32> },
 	Add { a: u16, b: u16, out: Vec<u32> },
 }
@@ -253,6 +254,7 @@ impl<'a> Lowering<'a> {
 			"MaxPool" => self.max_pool(node),
 			"GlobalAveragePool" => self.global_average_pool(node),
 			"Concat" => self.concat(node),
+			"Transpose" => self.transpose(node),
 			"Add" => {
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
 				let out = self.tensors[a as usize].shape.clone();
@@ -453,6 +455,18 @@ impl<'a> Lowering<'a> {
 					add_table(&self.tensors[a as usize], &self.tensors[b as usize], &ty, p.relu);
 				let y = self.define(ty)?;
 				self.ops.push(Op::Add(Add { a, b, y, table }));
+				Ok(y)
+			},
+			PendingKind::Transpose { x, perm, out } => {
+				let ty = make(out);
+				let tx = &self.tensors[x as usize];
+				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
+					return Err(bad(
+						"the transpose's QuantizeLinear must keep the input's scale and zero point",
+					));
+				}
+				let y = self.define(ty)?;
+				self.ops.push(Op::Transpose { x, y, perm });
 				Ok(y)
 			},
 			PendingKind::Reshape { x, out } => {

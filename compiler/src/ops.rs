@@ -1,5 +1,5 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
-//! GlobalAveragePool as a depthwise convolution, Concat,
+//! GlobalAveragePool as a depthwise convolution, Concat, Transpose,
 //! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the table that defines
 //! quantized Add.
 
@@ -242,6 +242,25 @@ impl Lowering<'_> {
 			out[along] = out[along].saturating_add(shape[along]);
 		}
 		self.pending(node, PendingKind::Concat { inputs, axis: along as u8, out })
+	}
+
+	/// `Transpose` of a dequantized activation that keeps the batch axis first.
+	pub(crate) fn transpose(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let shape = self.tensors[x as usize].shape.clone();
+		let rank = shape.len() + 1;
+		let perm = attr_ints(node, "perm", &(0..rank as i64).rev().collect::<Vec<_>>());
+		let mut sorted = perm.clone();
+		sorted.sort_unstable();
+		if sorted != (0..rank as i64).collect::<Vec<_>>() {
+			return Err(unsupported(node, format!("perm {perm:?} is not a permutation")));
+		}
+		if perm[0] != 0 {
+			return Err(unsupported(node, "the batch axis must stay first"));
+		}
+		let perm: Vec<u8> = perm[1..].iter().map(|&p| (p - 1) as u8).collect();
+		let out = perm.iter().map(|&p| shape[p as usize]).collect();
+		self.pending(node, PendingKind::Transpose { x, perm, out })
 	}
 
 	pub(crate) fn reshape(&mut self, node: &NodeProto) -> Result<(), CompileError> {

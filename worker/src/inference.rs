@@ -8,7 +8,7 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program},
 	reference::{self, RunError},
-	ADD_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
+	ADD_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL, TRANSPOSE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -28,6 +28,7 @@ pub struct Inference {
 	max_pool: wgpu::ComputePipeline,
 	add: wgpu::ComputePipeline,
 	concat: wgpu::ComputePipeline,
+	transpose: wgpu::ComputePipeline,
 }
 
 fn words_u32(v: &[u32]) -> Vec<u8> {
@@ -73,6 +74,7 @@ impl Inference {
 			max_pool: gpu.pipeline("inference maxpool", MAXPOOL_WGSL)?,
 			add: gpu.pipeline("inference add", ADD_WGSL)?,
 			concat: gpu.pipeline("inference concat", CONCAT_WGSL)?,
+			transpose: gpu.pipeline("inference transpose", TRANSPOSE_WGSL)?,
 		})
 	}
 
@@ -203,6 +205,20 @@ impl Inference {
 						scratch.keep.extend([dims, table]);
 						offset += pitch as u64;
 					}
+				},
+				Op::Transpose { x, perm, .. } => {
+					let shape = &program.tensors[*x as usize].shape;
+					let layout = reference::transpose_layout(shape, perm);
+					let total = (ty.elements() * batch as u64) as u32;
+					let per_sample = ty.elements() as u32;
+					let dims =
+						gpu.uniform("transpose dims", &words_u32(&[total, per_sample, row, 0]));
+					let layout: Vec<u32> = layout.iter().map(|&i| i as u32).collect();
+					let layout = gpu.input("transpose layout", &words_u32(&layout));
+					let group =
+						gpu.bind(&self.transpose, &[&dims, &bufs[*x as usize], &layout, &y]);
+					Gpu::record(&mut encoder, &self.transpose, &[(&group, groups)]);
+					scratch.keep.extend([dims, layout]);
 				},
 				Op::Reshape { x, .. } => {
 					encoder.copy_buffer_to_buffer(

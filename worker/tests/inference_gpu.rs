@@ -1,6 +1,6 @@
 //! Verified inference on the GPU equals the CPU reference bit for bit: on random programs
 //! (shapes, groups incl. depthwise, strides, pads, dilations, zero points, per-channel scales,
-//! concatenations, clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on
+//! concatenations, transposes, clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on
 //! every demo model in `models/`. No adapter is a failure, not a skip.
 
 use aipin_kernels::inference::{
@@ -163,6 +163,14 @@ fn random_program(rng: &mut Rng) -> Program {
 				let y = Tensor { shape: vec![c, oh, ow], ..x.clone() };
 				(Op::MaxPool(MaxPool { x: xi, y: xi + 1, window }), y)
 			},
+			4 if rng.below(3) == 0 => {
+				// Any permutation of the three axes.
+				let perm = [[0u8, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
+					[rng.below(5) as usize]
+					.to_vec();
+				let shape = perm.iter().map(|&p| x.shape[p as usize]).collect();
+				(Op::Transpose { x: xi, y: xi + 1, perm }, Tensor { shape, ..x.clone() })
+			},
 			4 if rng.below(2) == 0 => {
 				// This tensor and earlier ones of its spatial size and element type (as the
 				// check requires), along the channels, each through a random table.
@@ -222,7 +230,7 @@ fn random_programs_match_reference() {
 		}
 	}
 	// Every kind of op was among them, so every kernel was compared.
-	for kind in ["Conv", "Dense", "MaxPool", "Add", "Reshape", "Concat"] {
+	for kind in ["Conv", "Dense", "MaxPool", "Add", "Reshape", "Concat", "Transpose"] {
 		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
 	}
 }

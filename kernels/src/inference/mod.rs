@@ -32,5 +32,7 @@ pub const CONV_GEMM_WGSL: &str =
 pub const MAXPOOL_WGSL: &str = include_str!("maxpool.wgsl");
 /// WGSL for one input of a [`Concat`]: a table lookup per element, into its place.
 pub const CONCAT_WGSL: &str = include_str!("concat.wgsl");
+/// WGSL for [`Op::Transpose`]: a gather through the reference's own index map.
+pub const TRANSPOSE_WGSL: &str = include_str!("transpose.wgsl");
 /// WGSL for [`Add`]: a table lookup per element.
 pub const ADD_WGSL: &str = include_str!("add.wgsl");

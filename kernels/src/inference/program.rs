@@ -255,6 +255,16 @@ pub enum Op {
 	},
 	/// [`Concat`].
 	Concat(Concat),
+	/// The same elements with the per-sample axes permuted (ONNX `Transpose` with the batch
+	/// axis first): output axis `i` is input axis `perm[i]`.
+	Transpose {
+		/// Input tensor.
+		x: u16,
+		/// Output tensor (same quantization).
+		y: u16,
+		/// A permutation of `0..rank`.
+		perm: Vec<u8>,
+	},
 }
 
 impl Op {
@@ -266,6 +276,7 @@ impl Op {
 			Op::Add(a) => a.y,
 			Op::Reshape { y, .. } => *y,
 			Op::Concat(c) => c.y,
+			Op::Transpose { y, .. } => *y,
 		}
 	}
 
@@ -277,6 +288,7 @@ impl Op {
 			Op::Add(a) => vec![a.a, a.b],
 			Op::Reshape { x, .. } => vec![*x],
 			Op::Concat(c) => c.inputs.clone(),
+			Op::Transpose { x, .. } => vec![*x],
 		}
 	}
 
@@ -289,6 +301,7 @@ impl Op {
 			Op::Add(_) => "Add",
 			Op::Reshape { .. } => "Reshape",
 			Op::Concat(_) => "Concat",
+			Op::Transpose { .. } => "Transpose",
 		}
 	}
 }
@@ -435,7 +448,7 @@ impl Program {
 			},
 			Op::Add(a) => a.table.len(),
 			Op::Concat(c) => c.tables.len() * 256,
-			Op::MaxPool(_) | Op::Reshape { .. } => 0,
+			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))
 	}
@@ -600,6 +613,23 @@ impl Program {
 					}
 					weights += c.tables.len() as u64 * 256;
 				},
+				Op::Transpose { x, perm, .. } => {
+					let x = &self.tensors[*x as usize];
+					let mut sorted = perm.clone();
+					sorted.sort_unstable();
+					if perm.len() != x.shape.len()
+						|| sorted.iter().enumerate().any(|(i, &p)| p as usize != i)
+					{
+						return bad("perm must be a permutation of the input's axes");
+					}
+					let permuted = perm.iter().map(|&p| x.shape[p as usize]);
+					if y.shape.len() != perm.len() || !permuted.eq(y.shape.iter().copied()) {
+						return bad("output shape is not the input's, permuted");
+					}
+					if (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale) {
+						return bad("output quantization must equal the input's");
+					}
+				},
 			}
 		}
 		if weights > MAX_WEIGHTS {
@@ -724,6 +754,28 @@ mod tests {
 		let mut op = Concat { inputs: vec![0, 1], y: 2, axis: 0, tables: vec![vec![0; 256]; 2] };
 		c(&mut op);
 		p.ops[1] = Op::Concat(op);
+	}
+
+	#[test]
+	fn a_transpose_is_checked_like_every_op() {
+		let transpose = |p: &mut Program, perm: Vec<u8>, shape: Vec<u32>| {
+			p.tensors[2].shape = shape;
+			p.ops[1] = Op::Transpose { x: 1, y: 2, perm };
+		};
+		let mut p = valid();
+		transpose(&mut p, vec![1, 2, 0], vec![4, 4, 2]);
+		p.check().unwrap();
+		refused(|p| transpose(p, vec![1, 1, 0], vec![4, 4, 2]), "a repeated axis");
+		refused(|p| transpose(p, vec![1, 0], vec![4, 2]), "a perm of the wrong rank");
+		refused(|p| transpose(p, vec![0, 1, 3], vec![2, 4, 4]), "an axis out of range");
+		refused(|p| transpose(p, vec![1, 2, 0], vec![2, 4, 4]), "a shape not permuted");
+		refused(
+			|p| {
+				transpose(p, vec![1, 2, 0], vec![4, 4, 2]);
+				p.tensors[2].zero_point = 9;
+			},
+			"another quantization",
+		);
 	}
 
 	#[test]

@@ -82,6 +82,17 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::Add(a) => add(program, a, &values[a.a as usize], &values[a.b as usize]),
 			Op::Reshape { x, .. } => values[*x as usize].clone(),
 			Op::Concat(c) => concat(program, c, batch, &values),
+			Op::Transpose { x, y, perm } => {
+				let shape = &program.tensors[*x as usize].shape;
+				let layout = transpose_layout(shape, perm);
+				let per_sample = program.tensors[*y as usize].elements() as usize;
+				let xs = &values[*x as usize];
+				let mut out = Vec::with_capacity(xs.len());
+				for sample in xs.chunks_exact(per_sample) {
+					out.extend(layout.iter().map(|&i| sample[i]));
+				}
+				out
+			},
 		};
 		values.push(out);
 	}
@@ -214,4 +225,40 @@ fn concat(program: &Program, c: &Concat, batch: usize, values: &[Vec<i32>]) -> V
 		offset += pitch;
 	}
 	y
+}
+
+/// Where each output element of a Transpose reads, within a sample: output element `k` (in
+/// the output's row-major order) is input element `layout[k]`.
+pub fn transpose_layout(shape: &[u32], perm: &[u8]) -> Vec<usize> {
+	let rank = shape.len();
+	let mut stride = vec![1usize; rank];
+	for a in (0..rank.saturating_sub(1)).rev() {
+		stride[a] = stride[a + 1] * shape[a + 1] as usize;
+	}
+	let out: Vec<usize> = perm.iter().map(|&p| shape[p as usize] as usize).collect();
+	let total = out.iter().product();
+	(0..total)
+		.map(|mut k| {
+			let mut at = 0;
+			for a in (0..rank).rev() {
+				at += (k % out[a]) * stride[perm[a] as usize];
+				k /= out[a];
+			}
+			at
+		})
+		.collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_transpose_reads_each_element_from_its_permuted_place() {
+		// [2, 3] → [3, 2]: y[j][i] = x[i][j].
+		assert_eq!(transpose_layout(&[2, 3], &[1, 0]), [0, 3, 1, 4, 2, 5]);
+		// [C, H, W] = [2, 1, 2] → channels last [H, W, C] = [1, 2, 2].
+		assert_eq!(transpose_layout(&[2, 1, 2], &[1, 2, 0]), [0, 2, 1, 3]);
+		assert_eq!(transpose_layout(&[4], &[0]), [0, 1, 2, 3]);
+	}
 }
