@@ -33,7 +33,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
-from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+from record import output_qparams, session
+from train import Reader
 
 OPSET = 17
 
@@ -226,32 +229,9 @@ def random_model(rng):
     return model, shape, b.ops
 
 
-class Reader(CalibrationDataReader):
-    def __init__(self, x):
-        self.x, self.i = x, 0
-
-    def get_next(self):
-        if self.i >= len(self.x):
-            return None
-        self.i += 1
-        return {"input": self.x[self.i - 1 : self.i]}
-
-
-def session(path):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-
-
 def ort_int8(path, x):
     """onnxruntime's output, put back on the grid of the final DequantizeLinear (8-bit)."""
-    m = onnx.load(path)
-    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
-    out = m.graph.output[0].name
-    node = next(n for n in m.graph.node if out in n.output)
-    assert node.op_type == "DequantizeLinear", f"{path}: the output is not dequantized"
-    scale, zp = inits[node.input[1]], inits[node.input[2]]
+    scale, zp = output_qparams(path)
     y = session(path).run(None, {"input": x})[0]
     q = (np.round(y / scale).astype(np.int32) + int(zp)).astype(zp.dtype)
     assert np.array_equal((q.astype(np.int32) - int(zp)).astype(np.float32) * scale, y)

@@ -2,8 +2,9 @@
 # Runs every test: set-up, format and clippy checks, then the pallet, runtime and worker unit
 # tests, the node's tests (dev node, four-validator local testnet, chain-spec drift, escrow
 # lifecycle), the end-to-end tests with real workers and the `aipin` CLI (happy path with
-# epoch claims, dishonest provider slashed, worker and node crashes), and the external-client
-# test (@polkadot/api from npm, `node --test`).
+# epoch claims, dishonest provider slashed, worker and node crashes), the runtime upgrade from
+# the previous release's storage (try-runtime), onnxruntime's truth for the demo models and for
+# random models, and the external-client test (@polkadot/api from npm, `node --test`).
 #
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -35,6 +36,9 @@ fi
 # One profile (release) for the node and every test, so dependencies compile once.
 echo "==> cargo test --release --workspace"
 cargo test --locked --release --workspace "$@"
+echo "==> runtime upgrade from the previous release's storage, with every try-runtime check"
+# Native only (the wasm blob is what the workspace build made); try-runtime is its own build.
+SKIP_WASM_BUILD=1 cargo test --locked --release -p aipin-runtime --features try-runtime --test upgrade
 echo "==> onnxruntime truth: the recorded outputs the Rust tests compare with are onnxruntime's, now"
 "$AIPIN_PYTHON" models/record.py --check
 echo "==> random models against onnxruntime: compiled, run on the CPU reference and the GPU, bit for bit"

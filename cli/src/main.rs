@@ -236,7 +236,8 @@ fn signer(cli: &Cli) -> anyhow::Result<Keypair> {
 	)?)
 }
 
-/// Most bytes a task's input may have inline (the runtime's `MaxInlineInput`).
+/// Most bytes a task's input may have inline (the runtime's `MaxInlineInput`): checked early,
+/// before a file is read into a task; `task::submit` checks the chain's own bound again.
 pub(crate) const MAX_INLINE: usize = 64 * 1024;
 /// Most bytes the CLI reads from `--url` to declare an external input.
 const MAX_EXTERNAL: u64 = 256 << 20;

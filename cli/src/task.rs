@@ -37,10 +37,14 @@ pub struct Submitted {
 	pub deadline: u64,
 }
 
-/// Submits `t` signed by `signer`, after checking the quote and the signer's credits so the
-/// common mistakes get a clear error before anything is signed.
+/// Submits `t` signed by `signer`, after checking the call's decode-time bounds (from
+/// metadata), the quote and the signer's credits, so the common mistakes get a clear error
+/// before anything is signed.
 pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::Result<Submitted> {
 	let at = client.finalized().await?;
+	reads::SubmitBounds::read(&at)?
+		.check(&t.params, &t.input)
+		.map_err(|e| anyhow::anyhow!("the chain cannot take this task: {e}"))?;
 	let q = reads::quote(&at, t.kernel, &t.params, t.replication, t.max_price)
 		.await?
 		.map_err(|e| anyhow::anyhow!("the chain refuses this task: {e}"))?;

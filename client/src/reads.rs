@@ -174,6 +174,72 @@ pub async fn account(at: &At, who: &AccountId) -> Result<AccountInfo> {
 	Ok(get(at, "System", "Account", who).await?.unwrap_or_default())
 }
 
+/// A `u32` constant of the runtime's metadata (`pallet.name`).
+pub fn constant_u32(md: &subxt::Metadata, pallet: &str, name: &str) -> Result<u32> {
+	let c = md
+		.pallet_by_name(pallet)
+		.and_then(|p| p.constant_by_name(name))
+		.ok_or_else(|| Error::Metadata(format!("no constant {pallet}.{name}")))?;
+	u32::decode(&mut c.value()).map_err(|e| Error::Decode {
+		what: format!("constant {pallet}.{name}"),
+		why: e.to_string(),
+	})
+}
+
+/// The bounds `escrow.submit_task` is decoded with, from metadata. An argument over one makes
+/// the transaction undecodable: the node rejects it with an opaque verification error rather
+/// than a module error, so clients check these before signing ([`SubmitBounds::check`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubmitBounds {
+	/// `Escrow.MaxParams`.
+	pub max_params: u32,
+	/// `Escrow.MaxInlineInput`, bytes.
+	pub max_inline: u32,
+	/// `Escrow.MaxUrlLen`, bytes.
+	pub max_url: u32,
+}
+
+impl SubmitBounds {
+	/// Reads them at `at`.
+	pub fn read(at: &At) -> Result<Self> {
+		Self::of(at.metadata_ref())
+	}
+
+	/// Reads them from `md`.
+	pub fn of(md: &subxt::Metadata) -> Result<Self> {
+		Ok(Self {
+			max_params: constant_u32(md, "Escrow", "MaxParams")?,
+			max_inline: constant_u32(md, "Escrow", "MaxInlineInput")?,
+			max_url: constant_u32(md, "Escrow", "MaxUrlLen")?,
+		})
+	}
+
+	/// Whether a task with `params` and `input` fits; the error names the bound broken.
+	pub fn check(&self, params: &[u32], input: &Input) -> core::result::Result<(), String> {
+		if params.len() > self.max_params as usize {
+			return Err(format!(
+				"{} parameters; the chain takes at most {} (Escrow.MaxParams)",
+				params.len(),
+				self.max_params
+			));
+		}
+		match input {
+			TaskInput::Inline(b) if b.len() > self.max_inline as usize => Err(format!(
+				"the input is {} bytes; inline inputs are at most {} (Escrow.MaxInlineInput): \
+				 serve it over http(s) and give its URL",
+				b.len(),
+				self.max_inline
+			)),
+			TaskInput::External { url, .. } if url.len() > self.max_url as usize => Err(format!(
+				"the URL is {} bytes; the chain takes at most {} (Escrow.MaxUrlLen)",
+				url.len(),
+				self.max_url
+			)),
+			_ => Ok(()),
+		}
+	}
+}
+
 /// A dispatch error in words: `Pallet.Error` for module errors (names from the metadata).
 pub fn dispatch_error(at: &At, e: &DispatchError) -> String {
 	if let DispatchError::Module(m) = e {
@@ -230,5 +296,24 @@ mod tests {
 		stores::<Provider>(&md, "Staking", "Providers");
 		stores::<AccountId>(&md, "Staking", "Operators");
 		stores::<AccountInfo>(&md, "System", "Account");
+	}
+
+	#[test]
+	fn submit_bounds_come_from_metadata_and_name_the_bound_broken() {
+		let b = SubmitBounds::of(&metadata()).expect("the escrow's constants");
+		assert_eq!(b, SubmitBounds { max_params: 8, max_inline: 64 * 1024, max_url: 256 });
+		let seeded = Input::Seeded { seed: [0; 32] };
+		assert_eq!(b.check(&[1; 8], &seeded), Ok(()));
+		assert!(b.check(&[1; 9], &seeded).unwrap_err().contains("Escrow.MaxParams"));
+		let inline = |n: usize| Input::Inline(vec![0; n].try_into().unwrap());
+		assert_eq!(b.check(&[], &inline(64 * 1024)), Ok(()));
+		assert!(b.check(&[], &inline(64 * 1024 + 1)).unwrap_err().contains("MaxInlineInput"));
+		let url = |n: usize| Input::External {
+			url: vec![b'x'; n].try_into().unwrap(),
+			hash: [0; 32],
+			size: 1,
+		};
+		assert_eq!(b.check(&[], &url(256)), Ok(()));
+		assert!(b.check(&[], &url(257)).unwrap_err().contains("Escrow.MaxUrlLen"));
 	}
 }

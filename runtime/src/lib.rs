@@ -124,9 +124,14 @@ pub type UncheckedExtrinsic =
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run on the next runtime upgrade, besides the pallets' own.
-#[allow(unused_parens)]
-type Migrations = ();
+/// Storage migrations run on the next runtime upgrade, besides the pallets' own. Each is
+/// versioned (it runs only from the storage version it migrates), so one that has run may stay
+/// listed until a later release drops it. `runtime/tests/upgrade.rs` runs them from the
+/// previous release's storage with every try-runtime check.
+type Migrations = (
+	pallet_task_escrow::migrations::v1::MigrateToV1<Runtime>,
+	pallet_compute_staking::migrations::v2::MigrateToV2<Runtime>,
+);
 
 /// Dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -6,7 +6,7 @@
 use crate::gpu::{Gpu, GpuError};
 use aipin_kernels::inference::{
 	gemm,
-	program::{Conv, Op, Program},
+	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
 	ADD_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL, TRANSPOSE_WGSL,
 };
@@ -37,6 +37,17 @@ fn words_u32(v: &[u32]) -> Vec<u8> {
 
 fn words_i32(v: impl IntoIterator<Item = i32>) -> Vec<u8> {
 	v.into_iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// One convolution to record: the op, its input and output tensors, the batch and the
+/// activation buffers it reads and writes.
+struct ConvCall<'a> {
+	c: &'a Conv,
+	tx: &'a Tensor,
+	ty: &'a Tensor,
+	batch: usize,
+	x: &'a wgpu::Buffer,
+	y: &'a wgpu::Buffer,
 }
 
 /// Buffers a recorded pass reads: kept alive, and the im2col scratch reused, until the one
@@ -119,27 +130,16 @@ impl Inference {
 			let (groups, row) = Self::grid(gpu, ty.elements() * batch as u64);
 			match op {
 				Op::Conv(c) => {
-					let x = &bufs[c.x as usize];
-					if !self.conv_as_gemm(
-						gpu,
-						&mut encoder,
-						&mut scratch,
-						program,
+					let call = ConvCall {
 						c,
+						tx: &program.tensors[c.x as usize],
+						ty,
 						batch,
-						x,
-						&y,
-					)? {
-						self.conv_direct(
-							gpu,
-							&mut encoder,
-							&mut scratch,
-							program,
-							c,
-							batch,
-							x,
-							&y,
-						)?;
+						x: &bufs[c.x as usize],
+						y: &y,
+					};
+					if !self.conv_as_gemm(gpu, &mut encoder, &mut scratch, &call)? {
+						self.conv_direct(gpu, &mut encoder, &mut scratch, &call)?;
 					}
 				},
 				Op::MaxPool(p) => {
@@ -250,21 +250,16 @@ impl Inference {
 	}
 
 	/// Records `c` as im2col + int8 GEMM (see `aipin_kernels::inference::gemm`). `false`, with
-	/// nothing recorded, when it does not apply: a grouped convolution, or an im2col matrix or
-	/// grid larger than the device allows.
-	#[allow(clippy::too_many_arguments)]
+	/// nothing recorded, when it does not apply: a grouped convolution, or an im2col matrix,
+	/// weight rows, tap table or grid larger than the device allows (the direct kernel then
+	/// runs it, or says what does not fit).
 	fn conv_as_gemm(
 		&self,
 		gpu: &Gpu,
 		encoder: &mut wgpu::CommandEncoder,
 		scratch: &mut Scratch,
-		program: &Program,
-		c: &Conv,
-		batch: usize,
-		x: &wgpu::Buffer,
-		y: &wgpu::Buffer,
+		&ConvCall { c, tx, ty, batch, x, y }: &ConvCall,
 	) -> Result<bool, GpuError> {
-		let (tx, ty) = (&program.tensors[c.x as usize], &program.tensors[c.y as usize]);
 		let Some(l) = gemm::lower(c, tx) else { return Ok(false) };
 		let ([ci, h, w], [co, oh, ow]) = (tx.chw().expect("checked"), ty.chw().expect("checked"));
 		let rows = batch as u64 * oh as u64 * ow as u64;
@@ -273,11 +268,15 @@ impl Inference {
 		let blocks = (co as u64).div_ceil(4);
 		let invocations = rows.div_ceil(4) * blocks;
 		let too_many = |n: u64| n > u32::MAX as u64;
-		if a_bytes > gpu.max_binding() || too_many(rows * l.k16 as u64) || too_many(invocations) {
+		let too_big = |bytes: u64| bytes > gpu.max_binding();
+		if too_big(a_bytes)
+			|| too_big(l.weight_rows.len() as u64)
+			|| too_big(l.tap.len() as u64 * 16)
+			|| too_many(rows * l.k16 as u64)
+			|| too_many(invocations)
+		{
 			return Ok(false);
 		}
-		gpu.ensure_fits("conv weights", l.weight_rows.len() as u64)?;
-		gpu.ensure_fits("the im2col tap table", l.tap.len() as u64 * 16)?;
 		let win = &c.window;
 		let (im_groups, im_row) = Self::grid(gpu, rows * l.k16 as u64);
 		let im_dims = [
@@ -330,19 +329,13 @@ impl Inference {
 
 	/// Records `c` with the direct kernel: one invocation per output element, looping over
 	/// its taps. Any convolution, grouped ones included.
-	#[allow(clippy::too_many_arguments)]
 	fn conv_direct(
 		&self,
 		gpu: &Gpu,
 		encoder: &mut wgpu::CommandEncoder,
 		scratch: &mut Scratch,
-		program: &Program,
-		c: &Conv,
-		batch: usize,
-		x: &wgpu::Buffer,
-		y: &wgpu::Buffer,
+		&ConvCall { c, tx, ty, batch, x, y }: &ConvCall,
 	) -> Result<(), GpuError> {
-		let (tx, ty) = (&program.tensors[c.x as usize], &program.tensors[c.y as usize]);
 		let ([ci, h, w], [co, oh, ow]) = (tx.chw().expect("checked"), ty.chw().expect("checked"));
 		let (groups, row) = Self::grid(gpu, ty.elements() * batch as u64);
 		let win = &c.window;

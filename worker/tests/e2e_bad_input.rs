@@ -79,6 +79,21 @@ async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
 	assert_eq!(forfeited[0].1.credits, escrow / 10, "10% of the escrow");
 	assert!(net.events::<OffenceReported>(1, now).await.is_empty(), "nobody is slashed");
 	assert_eq!([net.stake(&alice_stash()).await, net.stake(&bob_stash()).await], stakes);
+
+	// Arguments over a bound the call is decoded with would make the transaction undecodable
+	// (an opaque "wasm trap" from the node); the CLI refuses them before signing, naming the
+	// metadata constant.
+	let long_url = format!("{url}?{}", "x".repeat(300));
+	for (args, bound) in [
+		(vec!["--params", "1,2,3,4,5,6,7,8,9"], "Escrow.MaxParams"),
+		(vec!["--params", "8,8,8", "--url", &long_url], "Escrow.MaxUrlLen"),
+	] {
+		let mut all = vec!["task", "submit", "--kernel", "gemm-i8", "--no-wait"];
+		all.extend(args);
+		let out = net.cli(Some("//Alice"), &all);
+		let err = String::from_utf8_lossy(&out.stderr);
+		assert!(!out.status.success() && err.contains(bound), "{all:?}: {err}");
+	}
 }
 
 /// Accepts HTTP connections on loopback and never answers them. Returns the URL.

@@ -12,6 +12,7 @@ pub mod config_preludes;
 mod dispatchable_impls;
 mod hook_impls;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod settlement;
@@ -43,7 +44,11 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 
+	/// The storage layout's version; `migrations` takes older ones to it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config(with_default)]
@@ -203,6 +208,37 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CanarySeals<T: Config> =
 		CountedStorageMap<_, Identity, [u8; 32], BlockNumberFor<T>, OptionQuery>;
+
+	/// Bounds that calls enforce while they are decoded, before any dispatch, so that wallets
+	/// can read them from metadata like the `Config` constants: an argument over one makes the
+	/// transaction undecodable, which a node reports as an invalid transaction
+	/// (`docs/consumer.md`, "Errors").
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// Most kernel parameters: `submit_task`'s `params` and a `KernelSpec`'s `max_params`.
+		#[allow(non_snake_case)]
+		pub fn MaxParams() -> u32 {
+			aipin_primitives::MAX_PARAMS
+		}
+
+		/// Longest kernel name in a `KernelSpec`, in bytes.
+		#[allow(non_snake_case)]
+		pub fn MaxKernelName() -> u32 {
+			aipin_primitives::MAX_KERNEL_NAME
+		}
+
+		/// Most terms in a `KernelSpec` formula.
+		#[allow(non_snake_case)]
+		pub fn MaxFormulaTerms() -> u32 {
+			aipin_primitives::MAX_TERMS
+		}
+
+		/// Most parameter factors in one formula term.
+		#[allow(non_snake_case)]
+		pub fn MaxTermFactors() -> u32 {
+			aipin_primitives::MAX_FACTORS
+		}
+	}
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]

@@ -10,6 +10,7 @@ mod benchmarking;
 pub mod config_preludes;
 mod dispatchable_impls;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod registry_impls;
@@ -53,7 +54,8 @@ pub mod pallet {
 		<T as Config>::MaxUnlockingChunks,
 	>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The storage layout's version; `migrations` takes older ones to it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -5,3 +5,4 @@
 
 mod alone;
 mod kernels;
+mod migrations;

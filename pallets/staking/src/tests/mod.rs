@@ -3,6 +3,7 @@
 
 mod bonding;
 mod lifecycle;
+mod migrations;
 mod profile;
 mod registration;
 mod registry;

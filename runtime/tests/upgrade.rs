@@ -1,0 +1,109 @@
+//! The upgrade from the previous release's storage, run as a live chain runs it:
+//! `Executive::try_runtime_upgrade` executes every migration in `Migrations` with its pre- and
+//! post-checks, decodes the entire state, and runs every pallet's `try_state`.
+//!
+//! The previous release (before canaries and kernel reaches) stored tasks without
+//! `input_digest`, kept the escrow at storage version 0, and recorded no kernel reaches. On
+//! that storage this runtime could decode no task and would refuse every submission; the
+//! migrations must fix both, and a second run must change nothing.
+//!
+//! Built with `--features try-runtime` (`scripts/test.sh` runs it so).
+#![cfg(feature = "try-runtime")]
+
+use aipin_primitives::{Params, TaskInput};
+use aipin_runtime::{
+	genesis_config_presets, Bme, Escrow, Executive, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
+	Staking, System,
+};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{GetStorageVersion, StorageVersion},
+};
+use frame_try_runtime::UpgradeCheckSelect;
+use pallet_task_escrow::{migrations::v1::TaskInfoV0, NextTaskId, Tasks};
+use serde_json::Value;
+use sp_keyring::Sr25519Keyring;
+
+/// `patch` laid over `base`, object by object (what the node does with a preset).
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(b), Value::Object(p)) => {
+			for (k, v) in p {
+				merge(b.entry(k).or_insert(Value::Null), v);
+			}
+		},
+		(b, p) => *b = p,
+	}
+}
+
+/// The development chain's genesis state.
+fn dev_chain() -> sp_io::TestExternalities {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	let preset = genesis_config_presets::get_preset(&sp_genesis_builder::DEV_RUNTIME_PRESET.into())
+		.expect("the dev preset");
+	merge(&mut config, serde_json::from_slice(&preset).unwrap());
+	let mut ext = sp_io::TestExternalities::new_empty();
+	ext.execute_with(|| {
+		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
+			serde_json::to_vec(&config).unwrap(),
+		)
+		.unwrap();
+		System::set_block_number(1);
+	});
+	ext
+}
+
+/// Alice submits an 8×8×8 GEMM with a seeded input.
+fn submit() -> Result<u64, sp_runtime::DispatchError> {
+	let id = NextTaskId::<Runtime>::get();
+	Escrow::submit_task(
+		RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
+		1,
+		Params::truncate_from(vec![8, 8, 8]),
+		TaskInput::Seeded { seed: [7; 32] },
+		2,
+		10,
+		100,
+	)
+	.map_err(|e| e.error)?;
+	Ok(id)
+}
+
+/// Rewrites the chain as the previous release left it: `task` in the version-0 layout, the
+/// escrow at version 0, staking at version 1, no kernel reaches.
+fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
+	let v0 = TaskInfoV0::from_v1(task.clone());
+	frame_support::storage::unhashed::put_raw(&Tasks::<Runtime>::hashed_key_for(id), &v0.encode());
+	StorageVersion::new(0).put::<Escrow>();
+	StorageVersion::new(1).put::<Staking>();
+	let _ = pallet_compute_staking::KernelReaches::<Runtime>::clear(u32::MAX, None);
+}
+
+#[test]
+fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothing() {
+	dev_chain().execute_with(|| {
+		let alice = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+		assert_ok!(Bme::buy_credits(alice, 100 * aipin_primitives::units::AIP, 1));
+		let id = submit().expect("submits on the fresh chain");
+		let task = Tasks::<Runtime>::get(id).unwrap();
+		as_previous_release(id, &task);
+
+		// What the previous release's storage means to this runtime before the upgrade.
+		assert!(Tasks::<Runtime>::get(id).is_none(), "a version-0 task does not decode");
+		assert_noop!(submit(), pallet_task_escrow::Error::<Runtime>::NoCapableProvider);
+
+		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("upgrade with checks");
+		assert_eq!(Escrow::on_chain_storage_version(), 1);
+		assert_eq!(Staking::on_chain_storage_version(), 2);
+		// The task's input is still stored, so its digest is exact: the record is whole again.
+		assert_eq!(Tasks::<Runtime>::get(id), Some(task));
+		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+
+		// A runtime that still lists the migrations: nothing runs, nothing changes.
+		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("second run");
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+
+		assert_ok!(submit());
+	});
+}
