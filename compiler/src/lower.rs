@@ -8,7 +8,7 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Add, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, VERSION,
+	Add, AvgPool, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, VERSION,
 };
 use std::collections::HashMap;
 
@@ -56,6 +56,7 @@ pub(crate) enum PendingKind {
 	Conv { x: u16, weight: QConst, bias: Option<QConst>, group: u32, window: Window, out: Vec<u32> },
 	MaxPool { x: u16, window: Window, out: Vec<u32> },
 	GlobalAveragePool { x: u16, out: Vec<u32> },
+	AvgPool { x: u16, window: Window, count_pad: bool, out: Vec<u32> },
 	Concat { inputs: Vec<u16>, axis: u8, out: Vec<u32> },
 	Transpose { x: u16, perm: Vec<u8>, out: Vec<u32> },
 	Reshape { x: u16, out: Vec<u32> },
@@ -253,6 +254,7 @@ impl<'a> Lowering<'a> {
 			"QLinearMatMul" => self.qlinear(node, "MatMul"),
 			"MaxPool" => self.max_pool(node),
 			"GlobalAveragePool" => self.global_average_pool(node),
+			"AveragePool" => self.average_pool(node),
 			"Concat" => self.concat(node),
 			"Transpose" => self.transpose(node),
 			"Add" => {
@@ -394,34 +396,27 @@ impl<'a> Lowering<'a> {
 			},
 			PendingKind::GlobalAveragePool { x, out } => {
 				let ty = make(out);
-				let tx = &self.tensors[x as usize];
-				let [c, h, w] = tx.chw().expect("checked when the node was read");
-				let size = h * w;
-				// onnxruntime's QLinearGlobalAveragePool (MLAS): the window sum less
-				// `size · zp_x`, requantized with f32(s_x / f32(s_y · f32(size))). That is a
-				// depthwise convolution with weights 1 over the whole image and this scale.
-				let s = f32::from_bits(tx.scale) / (f32::from_bits(ty.scale) * size as f32);
-				if !aipin_kernels::inference::quant::valid_scale(s.to_bits()) {
-					return Err(bad("the requantization scale is not a positive normal number"));
+				self.global_average(x, ty, bad)
+			},
+			PendingKind::AvgPool { x, window, count_pad, out } => {
+				let ty = make(out);
+				let tx = self.tensors[x as usize].clone();
+				let [_, h, w] = tx.chw().expect("checked when the node was read");
+				// onnxruntime computes a window over the whole unpadded image as a global
+				// average (its `fallback_to_global`), with integer sums.
+				if window.kernel == [h, w] && window.pads == [0; 4] {
+					return self.global_average(x, ty, bad);
 				}
-				let y = self.define(ty.clone())?;
-				let (lo, hi) = ty.dtype.range();
-				self.ops.push(Op::Conv(Conv {
-					x,
-					y,
-					group: c,
-					window: Window {
-						kernel: [h, w],
-						stride: [1, 1],
-						dilation: [1, 1],
-						pads: [0; 4],
-					},
-					weight: vec![1; (c * size) as usize],
-					bias: vec![0; c as usize],
-					multiplier: vec![s.to_bits()],
-					clamp: [lo, hi],
-					weight_zero_point: vec![0],
-				}));
+				if tx.dtype != ty.dtype {
+					return Err(bad("input and output must have the same element type"));
+				}
+				// onnxruntime's dequantize_value: f32(s_x · f32(q − zp_x)), per input byte.
+				let sx = f32::from_bits(tx.scale);
+				let dequant = (0..=255u8)
+					.map(|b| (sx * (tx.dtype.from_byte(b) - tx.zero_point) as f32).to_bits())
+					.collect();
+				let y = self.define(ty)?;
+				self.ops.push(Op::AvgPool(AvgPool { x, y, window, count_pad, dequant }));
 				Ok(y)
 			},
 			PendingKind::Concat { inputs, axis, out } => {
@@ -541,6 +536,39 @@ impl<'a> Lowering<'a> {
 			},
 		};
 		self.set(node, value)
+	}
+
+	/// `x`'s mean per channel into `ty`, as onnxruntime's `QLinearGlobalAveragePool` (MLAS)
+	/// computes it: the window sum less `size · zp_x`, requantized with
+	/// `f32(s_x / f32(s_y · f32(size)))`. That is a depthwise convolution with weights 1 over
+	/// the whole image and this scale.
+	pub(crate) fn global_average(
+		&mut self,
+		x: u16,
+		ty: Tensor,
+		bad: impl Fn(&str) -> CompileError,
+	) -> Result<u16, CompileError> {
+		let tx = &self.tensors[x as usize];
+		let [c, h, w] = tx.chw().expect("checked when the node was read");
+		let size = h * w;
+		let s = f32::from_bits(tx.scale) / (f32::from_bits(ty.scale) * size as f32);
+		if !aipin_kernels::inference::quant::valid_scale(s.to_bits()) {
+			return Err(bad("the requantization scale is not a positive normal number"));
+		}
+		let (lo, hi) = ty.dtype.range();
+		let y = self.define(ty)?;
+		self.ops.push(Op::Conv(Conv {
+			x,
+			y,
+			group: c,
+			window: Window { kernel: [h, w], stride: [1, 1], dilation: [1, 1], pads: [0; 4] },
+			weight: vec![1; (c * size) as usize],
+			bias: vec![0; c as usize],
+			multiplier: vec![s.to_bits()],
+			clamp: [lo, hi],
+			weight_zero_point: vec![0],
+		}));
+		Ok(y)
 	}
 
 	pub(crate) fn dq_input(&self, node: &NodeProto, i: usize) -> Result<u16, CompileError> {

@@ -1,5 +1,5 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
-//! GlobalAveragePool as a depthwise convolution, Concat, Transpose,
+//! AveragePool, GlobalAveragePool as a depthwise convolution, Concat, Transpose,
 //! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the table that defines
 //! quantized Add.
 
@@ -190,6 +190,43 @@ impl Lowering<'_> {
 			.output(h, w)
 			.ok_or_else(|| unsupported(node, "the window does not fit the input"))?;
 		self.pending(node, PendingKind::MaxPool { x, window, out: vec![c, oh, ow] })
+	}
+
+	/// `AveragePool` of a dequantized `[C, H, W]` activation (2-D, floor mode, dilation 1).
+	pub(crate) fn average_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let Some([c, h, w]) =
+			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
+		else {
+			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
+		};
+		if attr_int(node, "ceil_mode", 0) != 0
+			|| attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET")
+			|| attr_ints(node, "dilations", &[1, 1]) != [1, 1]
+		{
+			return Err(unsupported(node, "ceil_mode, auto_pad and dilations are not supported"));
+		}
+		let ks = attr_ints(node, "kernel_shape", &[]);
+		let st = attr_ints(node, "strides", &[1, 1]);
+		let pa = attr_ints(node, "pads", &[0, 0, 0, 0]);
+		let ok = |v: &[i64], n| v.len() == n && v.iter().all(|&x| (0..=64).contains(&x));
+		if !ok(&ks, 2) || !ok(&st, 2) || !ok(&pa, 4) {
+			return Err(unsupported(
+				node,
+				"kernel_shape, strides and pads must be 2-D and at most 64",
+			));
+		}
+		let window = Window {
+			kernel: [ks[0] as u32, ks[1] as u32],
+			stride: [st[0] as u32, st[1] as u32],
+			dilation: [1, 1],
+			pads: [pa[0] as u32, pa[1] as u32, pa[2] as u32, pa[3] as u32],
+		};
+		let [oh, ow] = window
+			.output(h, w)
+			.ok_or_else(|| unsupported(node, "the window does not fit the input"))?;
+		let count_pad = attr_int(node, "count_include_pad", 0) != 0;
+		self.pending(node, PendingKind::AvgPool { x, window, count_pad, out: vec![c, oh, ow] })
 	}
 
 	/// `GlobalAveragePool`: the mean of each channel, lowered to a depthwise convolution over the

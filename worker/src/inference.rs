@@ -8,7 +8,8 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
-	ADD_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL, TRANSPOSE_WGSL,
+	ADD_WGSL, AVGPOOL_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
+	TRANSPOSE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -29,6 +30,7 @@ pub struct Inference {
 	add: wgpu::ComputePipeline,
 	concat: wgpu::ComputePipeline,
 	transpose: wgpu::ComputePipeline,
+	avg_pool: wgpu::ComputePipeline,
 }
 
 fn words_u32(v: &[u32]) -> Vec<u8> {
@@ -86,6 +88,7 @@ impl Inference {
 			add: gpu.pipeline("inference add", ADD_WGSL)?,
 			concat: gpu.pipeline("inference concat", CONCAT_WGSL)?,
 			transpose: gpu.pipeline("inference transpose", TRANSPOSE_WGSL)?,
+			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
 		})
 	}
 
@@ -205,6 +208,41 @@ impl Inference {
 						scratch.keep.extend([dims, table]);
 						offset += pitch as u64;
 					}
+				},
+				Op::AvgPool(p) => {
+					let tx = &program.tensors[p.x as usize];
+					let ([ch, h, w], [_, oh, ow]) =
+						(tx.chw().expect("checked"), ty.chw().expect("checked"));
+					let win = &p.window;
+					let (lo, hi) = ty.dtype.range();
+					let dims = [
+						batch as u32 * ch,
+						h,
+						w,
+						oh,
+						ow,
+						win.kernel[0],
+						win.kernel[1],
+						win.stride[0],
+						win.stride[1],
+						win.pads[0],
+						win.pads[1],
+						p.count_pad as u32,
+						ty.scale,
+						ty.zero_point as u32,
+						lo as u32,
+						hi as u32,
+						row,
+						0,
+						0,
+						0,
+					];
+					let dims = gpu.uniform("avgpool dims", &words_u32(&dims));
+					let dequant = gpu.input("avgpool dequant", &words_u32(&p.dequant));
+					let group =
+						gpu.bind(&self.avg_pool, &[&dims, &bufs[p.x as usize], &dequant, &y]);
+					Gpu::record(&mut encoder, &self.avg_pool, &[(&group, groups)]);
+					scratch.keep.extend([dims, dequant]);
 				},
 				Op::Transpose { x, perm, .. } => {
 					let shape = &program.tensors[*x as usize].shape;

@@ -1,10 +1,12 @@
 //! Verified inference on the GPU equals the CPU reference bit for bit: on random programs
 //! (shapes, groups incl. depthwise, strides, pads, dilations, zero points, per-channel scales,
-//! concatenations, transposes, clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on
+//! concatenations, transposes, average pooling, clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on
 //! every demo model in `models/`. No adapter is a failure, not a skip.
 
 use aipin_kernels::inference::{
-	program::{Add, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, ADD_TABLE, VERSION},
+	program::{
+		Add, AvgPool, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, ADD_TABLE, VERSION,
+	},
 	reference,
 };
 use aipin_worker::{gpu::Gpu, inference::Inference};
@@ -151,6 +153,38 @@ fn random_program(rng: &mut Rng) -> Program {
 		let (op, y) = match rng.below(5) {
 			0 | 1 => random_conv(rng, &x, xi, false, false),
 			2 => random_conv(rng, &x, xi, true, false),
+			3 if h >= 2 && w >= 2 && rng.below(2) == 0 => {
+				// Average pooling: a random window, padding, divisor rule and dequantization
+				// table (random values of every magnitude in the normal range, both signs).
+				let k =
+					[rng.range(1, 3.min(h as i64)) as u32, rng.range(1, 3.min(w as i64)) as u32];
+				let window = Window {
+					kernel: k,
+					stride: [rng.range(1, 2) as u32, rng.range(1, 2) as u32],
+					dilation: [1, 1],
+					pads: [k[0], k[1], k[0], k[1]].map(|k| rng.range(0, k as i64 - 1) as u32),
+				};
+				let [oh, ow] = window.output(h, w).unwrap();
+				let dequant = (0..256)
+					.map(|_| match rng.below(8) {
+						0 => 0,
+						_ => {
+							((rng.next() as u32) & 0x8000_0000)
+								| ((100 + rng.below(50) as u32) << 23)
+								| (rng.next() as u32 & 0x7f_ffff)
+						},
+					})
+					.collect();
+				let y = Tensor { scale: rng.scale(), ..rng.tensor(vec![c, oh, ow]) };
+				let y = Tensor {
+					dtype: x.dtype,
+					zero_point: y.zero_point.clamp(x.dtype.range().0, x.dtype.range().1),
+					..y
+				};
+				let op =
+					AvgPool { x: xi, y: xi + 1, window, count_pad: rng.below(2) == 0, dequant };
+				(Op::AvgPool(op), y)
+			},
 			3 if h >= 2 && w >= 2 => {
 				let k = [rng.range(1, 2) as u32, rng.range(1, 2) as u32];
 				let window = Window {
@@ -230,7 +264,7 @@ fn random_programs_match_reference() {
 		}
 	}
 	// Every kind of op was among them, so every kernel was compared.
-	for kind in ["Conv", "Dense", "MaxPool", "Add", "Reshape", "Concat", "Transpose"] {
+	for kind in ["Conv", "Dense", "MaxPool", "Add", "Reshape", "Concat", "Transpose", "AvgPool"] {
 		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
 	}
 }

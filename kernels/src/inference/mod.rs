@@ -3,6 +3,7 @@
 //! - [`program`]: the program format (tensors, ops, weights) and its well-formedness check.
 //! - [`gemm`]: a one-group convolution as an int8 matrix product, the GPU's fast path.
 //! - [`quant`]: requantization, onnxruntime's f32 rule computed with integers.
+//! - [`softfloat`]: the binary32 additions, divisions and rounding `AvgPool` needs, in integers.
 //! - [`reference`]: the CPU reference interpreter, the consensus definition of a result.
 //! - [`task`]: a registered model as a task: its kernel-registry entry and its result (the
 //!   outputs and one root per layer).
@@ -15,9 +16,12 @@ pub mod gemm;
 pub mod program;
 pub mod quant;
 pub mod reference;
+pub mod softfloat;
 pub mod task;
 
-pub use program::{Add, Concat, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window};
+pub use program::{
+	Add, AvgPool, Concat, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window,
+};
 
 /// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
 /// the one-group ones take the faster [`IM2COL_WGSL`] + [`CONV_GEMM_WGSL`] path.
@@ -34,5 +38,7 @@ pub const MAXPOOL_WGSL: &str = include_str!("maxpool.wgsl");
 pub const CONCAT_WGSL: &str = include_str!("concat.wgsl");
 /// WGSL for [`Op::Transpose`]: a gather through the reference's own index map.
 pub const TRANSPOSE_WGSL: &str = include_str!("transpose.wgsl");
+/// WGSL for [`AvgPool`]: binary32 sums and divisions computed with integers.
+pub const AVGPOOL_WGSL: &str = include_str!("avgpool.wgsl");
 /// WGSL for [`Add`]: a table lookup per element.
 pub const ADD_WGSL: &str = include_str!("add.wgsl");

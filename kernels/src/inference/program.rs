@@ -219,6 +219,27 @@ pub struct Concat {
 	pub tables: Vec<Vec<u8>>,
 }
 
+/// Average pooling (ONNX `AveragePool`, onnxruntime's `QLinearAveragePool`). Each window's
+/// values, dequantized, are summed in row order, divided by the count and by the output scale,
+/// offset by the output zero point and rounded, all in binary32 arithmetic exactly as
+/// onnxruntime does it, computed with integers ([`super::softfloat`]; `docs/inference.md`).
+/// A window that covers the whole unpadded image is a global average instead, which the
+/// compiler lowers to a [`Conv`], as onnxruntime does.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct AvgPool {
+	/// Input tensor.
+	pub x: u16,
+	/// Output tensor (same element type as the input).
+	pub y: u16,
+	/// The window (dilation 1); padding is never summed.
+	pub window: Window,
+	/// Whether the divisor counts padded taps (`count_include_pad`), or only the image's.
+	pub count_pad: bool,
+	/// The binary32 bits of each input byte's value, `f32(s_x · f32(q − zp_x))`, indexed by
+	/// the byte (256 entries, filled by the compiler).
+	pub dequant: Vec<u32>,
+}
+
 /// The most inputs of a [`Concat`].
 pub const MAX_CONCAT: usize = 64;
 
@@ -265,6 +286,8 @@ pub enum Op {
 		/// A permutation of `0..rank`.
 		perm: Vec<u8>,
 	},
+	/// [`AvgPool`].
+	AvgPool(AvgPool),
 }
 
 impl Op {
@@ -277,6 +300,7 @@ impl Op {
 			Op::Reshape { y, .. } => *y,
 			Op::Concat(c) => c.y,
 			Op::Transpose { y, .. } => *y,
+			Op::AvgPool(p) => p.y,
 		}
 	}
 
@@ -289,6 +313,7 @@ impl Op {
 			Op::Reshape { x, .. } => vec![*x],
 			Op::Concat(c) => c.inputs.clone(),
 			Op::Transpose { x, .. } => vec![*x],
+			Op::AvgPool(p) => vec![p.x],
 		}
 	}
 
@@ -302,6 +327,7 @@ impl Op {
 			Op::Reshape { .. } => "Reshape",
 			Op::Concat(_) => "Concat",
 			Op::Transpose { .. } => "Transpose",
+			Op::AvgPool(_) => "AvgPool",
 		}
 	}
 }
@@ -448,6 +474,7 @@ impl Program {
 			},
 			Op::Add(a) => a.table.len(),
 			Op::Concat(c) => c.tables.len() * 256,
+			Op::AvgPool(p) => p.dequant.len() * 4,
 			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))
@@ -613,6 +640,33 @@ impl Program {
 					}
 					weights += c.tables.len() as u64 * 256;
 				},
+				Op::AvgPool(p) => {
+					let x = &self.tensors[p.x as usize];
+					let (Some([c, h, w]), Some([c2, oh, ow])) = (x.chw(), y.chw()) else {
+						return bad("pooling tensors must be [C, H, W]");
+					};
+					let win = &p.window;
+					if !win.in_bounds() || win.dilation != [1, 1] {
+						return bad("window out of bounds");
+					}
+					if win.pads[0] >= win.kernel[0]
+						|| win.pads[2] >= win.kernel[0]
+						|| win.pads[1] >= win.kernel[1]
+						|| win.pads[3] >= win.kernel[1]
+					{
+						return bad("padding must be smaller than the kernel");
+					}
+					if c != c2 || win.output(h, w) != Some([oh, ow]) {
+						return bad("output shape does not match the window");
+					}
+					if x.dtype != y.dtype || !super::quant::valid_scale(y.scale) {
+						return bad("output must have the input's type and a positive normal scale");
+					}
+					if p.dequant.len() != 256 {
+						return bad("AvgPool needs 256 dequantized values");
+					}
+					weights += 1024;
+				},
 				Op::Transpose { x, perm, .. } => {
 					let x = &self.tensors[*x as usize];
 					let mut sorted = perm.clone();
@@ -754,6 +808,32 @@ mod tests {
 		let mut op = Concat { inputs: vec![0, 1], y: 2, axis: 0, tables: vec![vec![0; 256]; 2] };
 		c(&mut op);
 		p.ops[1] = Op::Concat(op);
+	}
+
+	#[test]
+	fn an_average_pool_is_checked_like_every_op() {
+		let pool = |p: &mut Program, pads: [u32; 4], shape: Vec<u32>, dequant: usize| {
+			p.tensors[2].shape = shape;
+			let window = Window { kernel: [2, 2], stride: [2, 2], dilation: [1, 1], pads };
+			let op = AvgPool { x: 1, y: 2, window, count_pad: true, dequant: vec![0; dequant] };
+			p.ops[1] = Op::AvgPool(op);
+		};
+		let mut p = valid();
+		pool(&mut p, [0; 4], vec![2, 2, 2], 256);
+		p.check().unwrap();
+		pool(&mut p, [1, 1, 1, 1], vec![2, 3, 3], 256);
+		p.check().unwrap();
+		refused(|p| pool(p, [0; 4], vec![2, 2, 2], 255), "a short dequantization table");
+		refused(|p| pool(p, [2, 0, 0, 0], vec![2, 3, 2], 256), "padding as wide as the kernel");
+		refused(|p| pool(p, [0; 4], vec![2, 3, 3], 256), "a shape the window does not make");
+		refused(
+			|p| {
+				pool(p, [0; 4], vec![2, 2, 2], 256);
+				p.tensors[2].dtype = DType::I8;
+				p.tensors[2].zero_point = 0;
+			},
+			"another element type",
+		);
 	}
 
 	#[test]

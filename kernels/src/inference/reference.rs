@@ -5,7 +5,7 @@
 //! as two's complement).
 
 use super::{
-	program::{Add, Concat, Conv, MaxPool, Op, Program, Tensor},
+	program::{Add, AvgPool, Concat, Conv, MaxPool, Op, Program, Tensor},
 	quant::requantize,
 };
 use alloc::{vec, vec::Vec};
@@ -82,6 +82,7 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::Add(a) => add(program, a, &values[a.a as usize], &values[a.b as usize]),
 			Op::Reshape { x, .. } => values[*x as usize].clone(),
 			Op::Concat(c) => concat(program, c, batch, &values),
+			Op::AvgPool(p) => avg_pool(program, p, batch, &values[p.x as usize]),
 			Op::Transpose { x, y, perm } => {
 				let shape = &program.tensors[*x as usize].shape;
 				let layout = transpose_layout(shape, perm);
@@ -191,6 +192,48 @@ fn max_pool(program: &Program, p: &MaxPool, batch: usize, x: &[i32]) -> Vec<i32>
 					}
 					y[((n * c + ch) * oh + oy) * ow + ox] = m;
 				}
+			}
+		}
+	}
+	y
+}
+
+/// One window's `[start, end)` along an axis: onnxruntime's `start = o·stride − pad`,
+/// `end = min(start + kernel, size)`, then `start = max(start, 0)`.
+fn span(o: usize, stride: u32, pad: u32, kernel: u32, size: usize) -> (usize, usize) {
+	let start = (o * stride as usize) as i64 - pad as i64;
+	let end = (start + kernel as i64).min(size as i64);
+	(start.max(0) as usize, end.max(0) as usize)
+}
+
+fn avg_pool(program: &Program, p: &AvgPool, batch: usize, x: &[i32]) -> Vec<i32> {
+	use super::softfloat as sf;
+	let (tx, ty) = (&program.tensors[p.x as usize], &program.tensors[p.y as usize]);
+	let ([c, h, w], [_, oh, ow]) = (chw(tx), chw(ty));
+	let win = &p.window;
+	let (lo, hi) = ty.dtype.range();
+	let zp = sf::from_int(ty.zero_point);
+	let mut y = vec![0i32; batch * c * oh * ow];
+	for plane in 0..batch * c {
+		let base = plane * h * w;
+		for oy in 0..oh {
+			let (h0, h1) = span(oy, win.stride[0], win.pads[0], win.kernel[0], h);
+			for ox in 0..ow {
+				let (w0, w1) = span(ox, win.stride[1], win.pads[1], win.kernel[1], w);
+				let mut sum = 0u32;
+				for iy in h0..h1 {
+					for ix in w0..w1 {
+						let q = tx.dtype.to_byte(x[base + iy * w + ix]);
+						sum = sf::add(sum, p.dequant[q as usize]);
+					}
+				}
+				let count = if p.count_pad {
+					win.kernel[0] * win.kernel[1]
+				} else {
+					((h1.saturating_sub(h0)) * (w1.saturating_sub(w0))) as u32
+				};
+				let v = sf::add(sf::div(sf::div(sum, sf::from_int(count as i32)), ty.scale), zp);
+				y[(plane * oh + oy) * ow + ox] = sf::round_to_i32(v).clamp(lo, hi);
 			}
 		}
 	}

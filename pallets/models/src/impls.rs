@@ -115,7 +115,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(
-			Programs::<T>::iter_keys().all(|id| Models::<T>::contains_key(id)),
+			Programs::<T>::iter_keys().all(Models::<T>::contains_key),
 			"a program without its model"
 		);
 		for (owner, sum) in held {
