@@ -9,7 +9,7 @@ use aipin_kernels::inference::{
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
 	ADD_WGSL, AVGPOOL_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
-	TRANSPOSE_WGSL,
+	PACK_WGSL, TRANSPOSE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -31,6 +31,7 @@ pub struct Inference {
 	concat: wgpu::ComputePipeline,
 	transpose: wgpu::ComputePipeline,
 	avg_pool: wgpu::ComputePipeline,
+	pack: wgpu::ComputePipeline,
 }
 
 fn words_u32(v: &[u32]) -> Vec<u8> {
@@ -40,6 +41,11 @@ fn words_u32(v: &[u32]) -> Vec<u8> {
 fn words_i32(v: impl IntoIterator<Item = i32>) -> Vec<u8> {
 	v.into_iter().flat_map(|w| w.to_le_bytes()).collect()
 }
+
+/// Tensors of at least this many values (for the whole batch) are packed to bytes on the device
+/// before they are read back (measured on lavapipe: packing pays from tens of thousands of
+/// values, and costs a few percent on models whose tensors are all smaller).
+const PACK_FROM: u64 = 1 << 16;
 
 /// One convolution to record: the op, its input and output tensors, the batch and the
 /// activation buffers it reads and writes.
@@ -89,6 +95,7 @@ impl Inference {
 			concat: gpu.pipeline("inference concat", CONCAT_WGSL)?,
 			transpose: gpu.pipeline("inference transpose", TRANSPOSE_WGSL)?,
 			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
+			pack: gpu.pipeline("inference pack", PACK_WGSL)?,
 		})
 	}
 
@@ -104,8 +111,8 @@ impl Inference {
 	}
 
 	/// Runs `batch` samples; returns every tensor (input first, output last) as bytes,
-	/// sample-major: what the per-layer commitments cover. Every op is recorded into one
-	/// submission, and every tensor read back in one more.
+	/// sample-major: what the per-layer commitments cover. Every op, and the packing of every
+	/// tensor into its bytes, is recorded into one submission; the bytes come back in one more.
 	pub fn run(
 		&self,
 		gpu: &Gpu,
@@ -270,15 +277,36 @@ impl Inference {
 			}
 			bufs.push(y);
 		}
+		// Large tensors are packed to their stored bytes on the device (a quarter of the bytes
+		// to move); small ones are read as they are, where one more dispatch costs more than it
+		// saves. Either way every tensor comes back in one submission.
+		let mut wanted: Vec<(wgpu::Buffer, u64, bool)> = Vec::with_capacity(bufs.len());
+		for (t, buf) in program.tensors.iter().zip(&bufs) {
+			let total = t.elements() * batch as u64;
+			if total < PACK_FROM {
+				wanted.push((buf.clone(), total * 4, false));
+				continue;
+			}
+			let out = gpu.output("inference packed tensor", total);
+			let (groups, row) = Self::grid(gpu, total.div_ceil(4));
+			let dims = gpu.uniform("pack dims", &words_u32(&[total as u32, row, 0, 0]));
+			let group = gpu.bind(&self.pack, &[&dims, buf, &out]);
+			Gpu::record(&mut encoder, &self.pack, &[(&group, groups)]);
+			scratch.keep.push(dims);
+			wanted.push((out, total, true));
+		}
 		gpu.submit(encoder)?;
 		drop(scratch);
-		let wanted: Vec<(&wgpu::Buffer, u64)> = bufs.iter().zip(sizes).collect();
-		let read = gpu.read_all(&wanted)?;
+		let read = gpu.read_all(&wanted.iter().map(|(b, n, _)| (b, *n)).collect::<Vec<_>>())?;
 		Ok(program
 			.tensors
 			.iter()
 			.zip(read)
-			.map(|(t, bytes)| {
+			.zip(&wanted)
+			.map(|((t, bytes), (_, _, packed))| {
+				if *packed {
+					return bytes;
+				}
 				bytes
 					.chunks_exact(4)
 					.map(|c| t.dtype.to_byte(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))

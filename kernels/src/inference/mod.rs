@@ -40,5 +40,7 @@ pub const CONCAT_WGSL: &str = include_str!("concat.wgsl");
 pub const TRANSPOSE_WGSL: &str = include_str!("transpose.wgsl");
 /// WGSL for [`AvgPool`]: binary32 sums and divisions computed with integers.
 pub const AVGPOOL_WGSL: &str = include_str!("avgpool.wgsl");
+/// WGSL packing a tensor's values into their stored bytes for reading back.
+pub const PACK_WGSL: &str = include_str!("pack.wgsl");
 /// WGSL for [`Add`]: a table lookup per element.
 pub const ADD_WGSL: &str = include_str!("add.wgsl");
