@@ -104,7 +104,8 @@ class Builder:
         c = self.shape[0]
         self.conv(co=c * int(self.rng.integers(1, 3)), k=[3, 3], stride=[1, 1], pad=[1, 1, 1, 1], group=c)
 
-    def max_pool(self):
+    def pool_window(self):
+        """A random 2-D window that fits: (kernel, strides, pads, output shape)."""
         rng = self.rng
         c, h, w = self.shape
         k = [int(rng.integers(1, min(3, h) + 1)), int(rng.integers(1, min(3, w) + 1))]
@@ -112,26 +113,25 @@ class Builder:
         pad = [int(rng.integers(0, k[i % 2])) for i in range(4)]
         oh = (h + pad[0] + pad[2] - k[0]) // stride[0] + 1
         ow = (w + pad[1] + pad[3] - k[1]) // stride[1] + 1
+        return k, stride, pad, [c, oh, ow]
+
+    def max_pool(self):
+        k, stride, pad, shape = self.pool_window()
         self.cur = self.node("MaxPool", [self.cur], kernel_shape=k, strides=stride, pads=pad)
-        self.shape = [c, oh, ow]
+        self.shape = shape
 
     def average_pool(self):
-        rng = self.rng
-        c, h, w = self.shape
-        k = [int(rng.integers(1, min(3, h) + 1)), int(rng.integers(1, min(3, w) + 1))]
-        stride = [int(rng.integers(1, 3)), int(rng.integers(1, 3))]
-        pad = [int(rng.integers(0, k[i % 2])) for i in range(4)]
-        oh = (h + pad[0] + pad[2] - k[0]) // stride[0] + 1
-        ow = (w + pad[1] + pad[3] - k[1]) // stride[1] + 1
+        k, stride, pad, shape = self.pool_window()
+        include = int(self.rng.random() < 0.5)
         self.cur = self.node(
             "AveragePool",
             [self.cur],
             kernel_shape=k,
             strides=stride,
             pads=pad,
-            count_include_pad=int(rng.random() < 0.5),
+            count_include_pad=include,
         )
-        self.shape = [c, oh, ow]
+        self.shape = shape
 
     def residual(self):
         """x + conv(x) with a shape-keeping 3×3 convolution."""

@@ -149,53 +149,14 @@ impl Lowering<'_> {
 		)
 	}
 
-	pub(crate) fn max_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+	/// The input, its `[C, H, W]`, the window and the output size of a 2-D pooling node (floor
+	/// mode, dilation 1, explicit pads), or an error naming what is not supported.
+	fn pool_window(
+		&self,
+		node: &NodeProto,
+	) -> Result<(u16, [u32; 3], Window, [u32; 2]), CompileError> {
 		let x = self.dq_input(node, 0)?;
-		let Some([c, h, w]) =
-			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
-		else {
-			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
-		};
-		if node.output.len() > 1
-			|| attr_int(node, "ceil_mode", 0) != 0
-			|| attr_int(node, "storage_order", 0) != 0
-		{
-			return Err(unsupported(
-				node,
-				"Indices output, ceil_mode and storage_order are not supported",
-			));
-		}
-		if attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET")
-			|| attr_ints(node, "dilations", &[1, 1]) != [1, 1]
-		{
-			return Err(unsupported(node, "auto_pad and dilations are not supported"));
-		}
-		let ks = attr_ints(node, "kernel_shape", &[]);
-		let st = attr_ints(node, "strides", &[1, 1]);
-		let pa = attr_ints(node, "pads", &[0, 0, 0, 0]);
-		let ok = |v: &[i64], n| v.len() == n && v.iter().all(|&x| (0..=64).contains(&x));
-		if !ok(&ks, 2) || !ok(&st, 2) || !ok(&pa, 4) {
-			return Err(unsupported(
-				node,
-				"kernel_shape, strides and pads must be 2-D and at most 64",
-			));
-		}
-		let window = Window {
-			kernel: [ks[0] as u32, ks[1] as u32],
-			stride: [st[0] as u32, st[1] as u32],
-			dilation: [1, 1],
-			pads: [pa[0] as u32, pa[1] as u32, pa[2] as u32, pa[3] as u32],
-		};
-		let [oh, ow] = window
-			.output(h, w)
-			.ok_or_else(|| unsupported(node, "the window does not fit the input"))?;
-		self.pending(node, PendingKind::MaxPool { x, window, out: vec![c, oh, ow] })
-	}
-
-	/// `AveragePool` of a dequantized `[C, H, W]` activation (2-D, floor mode, dilation 1).
-	pub(crate) fn average_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
-		let x = self.dq_input(node, 0)?;
-		let Some([c, h, w]) =
+		let Some(chw) =
 			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
 		else {
 			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
@@ -222,9 +183,23 @@ impl Lowering<'_> {
 			dilation: [1, 1],
 			pads: [pa[0] as u32, pa[1] as u32, pa[2] as u32, pa[3] as u32],
 		};
-		let [oh, ow] = window
-			.output(h, w)
+		let out = window
+			.output(chw[1], chw[2])
 			.ok_or_else(|| unsupported(node, "the window does not fit the input"))?;
+		Ok((x, chw, window, out))
+	}
+
+	pub(crate) fn max_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		if node.output.len() > 1 || attr_int(node, "storage_order", 0) != 0 {
+			return Err(unsupported(node, "the Indices output and storage_order are not supported"));
+		}
+		let (x, [c, ..], window, [oh, ow]) = self.pool_window(node)?;
+		self.pending(node, PendingKind::MaxPool { x, window, out: vec![c, oh, ow] })
+	}
+
+	/// `AveragePool` of a dequantized `[C, H, W]` activation (2-D, floor mode, dilation 1).
+	pub(crate) fn average_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let (x, [c, ..], window, [oh, ow]) = self.pool_window(node)?;
 		let count_pad = attr_int(node, "count_include_pad", 0) != 0;
 		self.pending(node, PendingKind::AvgPool { x, window, count_pad, out: vec![c, oh, ow] })
 	}
