@@ -538,39 +538,6 @@ impl<'a> Lowering<'a> {
 		self.set(node, value)
 	}
 
-	/// `x`'s mean per channel into `ty`, as onnxruntime's `QLinearGlobalAveragePool` (MLAS)
-	/// computes it: the window sum less `size · zp_x`, requantized with
-	/// `f32(s_x / f32(s_y · f32(size)))`. That is a depthwise convolution with weights 1 over
-	/// the whole image and this scale.
-	pub(crate) fn global_average(
-		&mut self,
-		x: u16,
-		ty: Tensor,
-		bad: impl Fn(&str) -> CompileError,
-	) -> Result<u16, CompileError> {
-		let tx = &self.tensors[x as usize];
-		let [c, h, w] = tx.chw().expect("checked when the node was read");
-		let size = h * w;
-		let s = f32::from_bits(tx.scale) / (f32::from_bits(ty.scale) * size as f32);
-		if !aipin_kernels::inference::quant::valid_scale(s.to_bits()) {
-			return Err(bad("the requantization scale is not a positive normal number"));
-		}
-		let (lo, hi) = ty.dtype.range();
-		let y = self.define(ty)?;
-		self.ops.push(Op::Conv(Conv {
-			x,
-			y,
-			group: c,
-			window: Window { kernel: [h, w], stride: [1, 1], dilation: [1, 1], pads: [0; 4] },
-			weight: vec![1; (c * size) as usize],
-			bias: vec![0; c as usize],
-			multiplier: vec![s.to_bits()],
-			clamp: [lo, hi],
-			weight_zero_point: vec![0],
-		}));
-		Ok(y)
-	}
-
 	pub(crate) fn dq_input(&self, node: &NodeProto, i: usize) -> Result<u16, CompileError> {
 		match self.get(node, i)? {
 			Value::Dq(t) => Ok(*t),

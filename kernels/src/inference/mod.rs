@@ -12,6 +12,7 @@
 //! the worker runs them with the WGSL kernels below and must equal [`reference::run`] bit for
 //! bit. `docs/inference.md` is the normative description.
 
+mod check;
 pub mod gemm;
 pub mod program;
 pub mod quant;

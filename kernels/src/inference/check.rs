@@ -1,0 +1,222 @@
+//! [`Program::check`]: the rules a program must pass before anything runs it
+//! (`docs/inference.md`, "The program"). [`Program::decode_checked`] applies them to every
+//! program a worker or the chain decodes.
+
+use super::program::{
+	Op, Program, ProgramError, ADD_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_TENSORS, MAX_WEIGHTS,
+	VERSION,
+};
+
+impl Program {
+	/// Checks everything [`super::reference::run`] and the GPU path rely on.
+	pub fn check(&self) -> Result<(), ProgramError> {
+		if self.version != VERSION {
+			return Err(ProgramError::Version(self.version));
+		}
+		let n = self.tensors.len();
+		if !(2..=MAX_TENSORS).contains(&n) || self.ops.len() + 1 != n {
+			return Err(ProgramError::Structure(
+				"needs 2..=256 tensors and one op per tensor after the input",
+			));
+		}
+		for (index, t) in self.tensors.iter().enumerate() {
+			let bad = |reason| Err(ProgramError::Tensor { index, reason });
+			if t.shape.is_empty() || t.shape.len() > 3 || t.shape.contains(&0) {
+				return bad("shape must have 1 to 3 non-zero dimensions");
+			}
+			if t.shape
+				.iter()
+				.try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+				.is_none_or(|e| e > MAX_ELEMENTS)
+			{
+				return bad("too many elements");
+			}
+			let (lo, hi) = t.dtype.range();
+			if !(lo..=hi).contains(&t.zero_point) {
+				return bad("zero point outside the element type's range");
+			}
+		}
+		let mut weights = 0u64;
+		for (index, op) in self.ops.iter().enumerate() {
+			let bad = |reason| Err(ProgramError::Op { index, reason });
+			if op.output() as usize != index + 1 {
+				return bad("must define the next tensor");
+			}
+			if op.inputs().iter().any(|&i| i as usize > index) {
+				return bad("reads a tensor defined later");
+			}
+			let y = &self.tensors[index + 1];
+			match op {
+				Op::Conv(c) => {
+					let x = &self.tensors[c.x as usize];
+					let (Some([ci, h, w]), Some([co, oh, ow])) = (x.chw(), y.chw()) else {
+						return bad("convolution tensors must be [K] or [C, H, W]");
+					};
+					if !c.window.in_bounds() {
+						return bad("window out of bounds");
+					}
+					if c.group == 0 || ci % c.group != 0 || co % c.group != 0 {
+						return bad("group must divide input and output channels");
+					}
+					if c.window.output(h, w) != Some([oh, ow]) {
+						return bad("output shape does not match the window");
+					}
+					let per_out = (ci / c.group) as u64
+						* c.window.kernel[0] as u64
+						* c.window.kernel[1] as u64;
+					if c.weight.len() as u64 != co as u64 * per_out {
+						return bad("weight count is not C_out · C_in/group · kh · kw");
+					}
+					if c.bias.len() != co as usize {
+						return bad("bias count is not C_out");
+					}
+					if !(c.multiplier.len() == 1 || c.multiplier.len() == co as usize)
+						|| !c.multiplier.iter().all(|&m| super::quant::valid_scale(m))
+					{
+						return bad(
+							"multipliers must be 1 or C_out positive normal binary32 values",
+						);
+					}
+					let (lo, hi) = y.dtype.range();
+					if c.clamp[0] < lo || c.clamp[1] > hi || c.clamp[0] > c.clamp[1] {
+						return bad("clamp must lie within the output type's range");
+					}
+					if !(c.weight_zero_point.len() == 1 || c.weight_zero_point.len() == co as usize)
+						|| c.weight_zero_point.iter().any(|z| !(-128..=127).contains(z))
+					{
+						return bad("weight zero points must be 1 or C_out values in -128..=127");
+					}
+					// |acc| ≤ |bias| + K · 255 · max |w − zp_w| must fit in i32.
+					let widest = (0..c.weight.len())
+						.map(|i| c.weight_at(i).unsigned_abs() as u64)
+						.max()
+						.unwrap_or(0);
+					let worst = per_out * 255 * widest
+						+ c.bias.iter().map(|b| b.unsigned_abs() as u64).max().unwrap_or(0);
+					if worst > i32::MAX as u64 {
+						return bad("the accumulator could overflow 32 bits");
+					}
+					weights += c.weight.len() as u64;
+				},
+				Op::MaxPool(p) => {
+					let x = &self.tensors[p.x as usize];
+					let (Some([c, h, w]), Some([c2, oh, ow])) = (x.chw(), y.chw()) else {
+						return bad("pooling tensors must be [C, H, W]");
+					};
+					if !p.window.in_bounds() || p.window.dilation != [1, 1] {
+						return bad("window out of bounds");
+					}
+					if p.window.pads[0] >= p.window.kernel[0]
+						|| p.window.pads[2] >= p.window.kernel[0]
+						|| p.window.pads[1] >= p.window.kernel[1]
+						|| p.window.pads[3] >= p.window.kernel[1]
+					{
+						return bad("padding must be smaller than the kernel");
+					}
+					if c != c2 || p.window.output(h, w) != Some([oh, ow]) {
+						return bad("output shape does not match the window");
+					}
+					if (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale) {
+						return bad("output quantization must equal the input's");
+					}
+				},
+				Op::Add(a) => {
+					let (ta, tb) = (&self.tensors[a.a as usize], &self.tensors[a.b as usize]);
+					if ta.shape != y.shape || tb.shape != y.shape {
+						return bad("Add operands and output must have the same shape");
+					}
+					if a.table.len() != ADD_TABLE {
+						return bad("Add table must have 65,536 entries");
+					}
+					weights += ADD_TABLE as u64;
+				},
+				Op::Reshape { x, .. } => {
+					let x = &self.tensors[*x as usize];
+					if x.elements() != y.elements()
+						|| (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale)
+					{
+						return bad("reshape must keep element count and quantization");
+					}
+				},
+				Op::Concat(c) => {
+					if !(1..=MAX_CONCAT).contains(&c.inputs.len()) {
+						return bad("Concat takes 1 to 64 inputs");
+					}
+					if c.tables.len() != c.inputs.len() || c.tables.iter().any(|t| t.len() != 256) {
+						return bad("Concat needs one table of 256 entries per input");
+					}
+					let axis = c.axis as usize;
+					if axis >= y.shape.len() {
+						return bad("Concat axis outside the shape");
+					}
+					let mut along = 0u64;
+					for &i in &c.inputs {
+						let x = &self.tensors[i as usize];
+						let same_but_axis = x.shape.len() == y.shape.len()
+							&& x.shape
+								.iter()
+								.zip(&y.shape)
+								.enumerate()
+								.all(|(d, (a, b))| d == axis || a == b);
+						if !same_but_axis || x.dtype != y.dtype {
+							return bad("Concat inputs must match the output but along the axis");
+						}
+						along += x.shape[axis] as u64;
+					}
+					if along != y.shape[axis] as u64 {
+						return bad("Concat output's axis is not the sum of the inputs'");
+					}
+					weights += c.tables.len() as u64 * 256;
+				},
+				Op::AvgPool(p) => {
+					let x = &self.tensors[p.x as usize];
+					let (Some([c, h, w]), Some([c2, oh, ow])) = (x.chw(), y.chw()) else {
+						return bad("pooling tensors must be [C, H, W]");
+					};
+					let win = &p.window;
+					if !win.in_bounds() || win.dilation != [1, 1] {
+						return bad("window out of bounds");
+					}
+					if win.pads[0] >= win.kernel[0]
+						|| win.pads[2] >= win.kernel[0]
+						|| win.pads[1] >= win.kernel[1]
+						|| win.pads[3] >= win.kernel[1]
+					{
+						return bad("padding must be smaller than the kernel");
+					}
+					if c != c2 || win.output(h, w) != Some([oh, ow]) {
+						return bad("output shape does not match the window");
+					}
+					if x.dtype != y.dtype || !super::quant::valid_scale(y.scale) {
+						return bad("output must have the input's type and a positive normal scale");
+					}
+					if p.dequant.len() != 256 {
+						return bad("AvgPool needs 256 dequantized values");
+					}
+					weights += 1024;
+				},
+				Op::Transpose { x, perm, .. } => {
+					let x = &self.tensors[*x as usize];
+					let mut sorted = perm.clone();
+					sorted.sort_unstable();
+					if perm.len() != x.shape.len()
+						|| sorted.iter().enumerate().any(|(i, &p)| p as usize != i)
+					{
+						return bad("perm must be a permutation of the input's axes");
+					}
+					let permuted = perm.iter().map(|&p| x.shape[p as usize]);
+					if y.shape.len() != perm.len() || !permuted.eq(y.shape.iter().copied()) {
+						return bad("output shape is not the input's, permuted");
+					}
+					if (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale) {
+						return bad("output quantization must equal the input's");
+					}
+				},
+			}
+		}
+		if weights > MAX_WEIGHTS {
+			return Err(ProgramError::Structure("too many weights"));
+		}
+		Ok(())
+	}
+}
