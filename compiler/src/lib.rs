@@ -110,9 +110,13 @@ pub fn quantize_input(program: &Program, x: &[f32]) -> Vec<u8> {
 	x.iter().map(|&v| quantize_linear(program.input(), v)).collect()
 }
 
-/// DequantizeLinear of output bytes: `scale · (q − zp)` in binary32.
+/// DequantizeLinear of one stored byte of `t`, as onnxruntime computes it:
+/// `f32(scale · f32(q − zp))`.
+pub fn dequantize_linear(t: &Tensor, b: u8) -> f32 {
+	f32::from_bits(t.scale) * (t.dtype.from_byte(b) - t.zero_point) as f32
+}
+
+/// DequantizeLinear of output bytes ([`dequantize_linear`]).
 pub fn dequantize_output(program: &Program, y: &[u8]) -> Vec<f32> {
-	let t = program.output();
-	let scale = f32::from_bits(t.scale);
-	y.iter().map(|&b| (t.dtype.from_byte(b) - t.zero_point) as f32 * scale).collect()
+	y.iter().map(|&b| dequantize_linear(program.output(), b)).collect()
 }

@@ -70,6 +70,11 @@ pub(crate) struct Lowering<'a> {
 	pub(crate) ops: Vec<Op>,
 }
 
+/// Whether `y` is quantized exactly as `x` (ops that move values without changing them).
+fn same_quantization(x: &Tensor, y: &Tensor) -> bool {
+	(x.dtype, x.scale, x.zero_point) == (y.dtype, y.scale, y.zero_point)
+}
+
 /// An error naming `node` (by its output when it has no name) and its op.
 pub(crate) fn unsupported(node: &NodeProto, why: impl Into<String>) -> CompileError {
 	let name = match (&node.name[..], node.output.first()) {
@@ -385,7 +390,7 @@ impl<'a> Lowering<'a> {
 			PendingKind::MaxPool { x, window, out } => {
 				let ty = make(out);
 				let tx = &self.tensors[x as usize];
-				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
+				if !same_quantization(tx, &ty) {
 					return Err(bad(
 						"MaxPool's QuantizeLinear must keep the input's scale and zero point",
 					));
@@ -410,11 +415,9 @@ impl<'a> Lowering<'a> {
 				if tx.dtype != ty.dtype {
 					return Err(bad("input and output must have the same element type"));
 				}
-				// onnxruntime's dequantize_value: f32(s_x · f32(q − zp_x)), per input byte.
-				let sx = f32::from_bits(tx.scale);
-				let dequant = (0..=255u8)
-					.map(|b| (sx * (tx.dtype.from_byte(b) - tx.zero_point) as f32).to_bits())
-					.collect();
+				// onnxruntime's dequantize_value, per input byte.
+				let dequant =
+					(0..=255u8).map(|b| crate::dequantize_linear(&tx, b).to_bits()).collect();
 				let y = self.define(ty)?;
 				self.ops.push(Op::AvgPool(AvgPool { x, y, window, count_pad, dequant }));
 				Ok(y)
@@ -428,12 +431,8 @@ impl<'a> Lowering<'a> {
 					.iter()
 					.map(|&i| {
 						let tx = &self.tensors[i as usize];
-						let sx = f32::from_bits(tx.scale);
 						(0..=255u8)
-							.map(|b| {
-								let real = sx * (tx.dtype.from_byte(b) - tx.zero_point) as f32;
-								crate::quantize_linear(&ty, real)
-							})
+							.map(|b| crate::quantize_linear(&ty, crate::dequantize_linear(tx, b)))
 							.collect()
 					})
 					.collect();
@@ -455,7 +454,7 @@ impl<'a> Lowering<'a> {
 			PendingKind::Transpose { x, perm, out } => {
 				let ty = make(out);
 				let tx = &self.tensors[x as usize];
-				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
+				if !same_quantization(tx, &ty) {
 					return Err(bad(
 						"the transpose's QuantizeLinear must keep the input's scale and zero point",
 					));
@@ -467,7 +466,7 @@ impl<'a> Lowering<'a> {
 			PendingKind::Reshape { x, out } => {
 				let ty = make(out);
 				let tx = &self.tensors[x as usize];
-				if (tx.dtype, tx.scale, tx.zero_point) != (ty.dtype, ty.scale, ty.zero_point) {
+				if !same_quantization(tx, &ty) {
 					return Err(bad(
 						"the reshape's QuantizeLinear must keep the input's scale and zero point",
 					));

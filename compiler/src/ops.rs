@@ -151,18 +151,23 @@ impl Lowering<'_> {
 		)
 	}
 
+	/// A pooling node's input and its `[C, H, W]` (an image, not a vector).
+	fn pooled_input(&self, node: &NodeProto) -> Result<(u16, [u32; 3]), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let t = &self.tensors[x as usize];
+		match t.chw() {
+			Some(chw) if t.shape.len() == 3 => Ok((x, chw)),
+			_ => Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs")),
+		}
+	}
+
 	/// The input, its `[C, H, W]`, the window and the output size of a 2-D pooling node (floor
 	/// mode, dilation 1, explicit pads), or an error naming what is not supported.
 	fn pool_window(
 		&self,
 		node: &NodeProto,
 	) -> Result<(u16, [u32; 3], Window, [u32; 2]), CompileError> {
-		let x = self.dq_input(node, 0)?;
-		let Some(chw) =
-			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
-		else {
-			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
-		};
+		let (x, chw) = self.pooled_input(node)?;
 		if attr_int(node, "ceil_mode", 0) != 0
 			|| attr(node, "auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET")
 			|| attr_ints(node, "dilations", &[1, 1]) != [1, 1]
@@ -193,7 +198,7 @@ impl Lowering<'_> {
 
 	pub(crate) fn max_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
 		if node.output.len() > 1 || attr_int(node, "storage_order", 0) != 0 {
-			return Err(unsupported(node, "the Indices output and storage_order are not supported"));
+			return Err(unsupported(node, "the Indices output and storage_order are unsupported"));
 		}
 		let (x, [c, ..], window, [oh, ow]) = self.pool_window(node)?;
 		self.pending(node, PendingKind::MaxPool { x, window, out: vec![c, oh, ow] })
@@ -242,12 +247,7 @@ impl Lowering<'_> {
 	/// `GlobalAveragePool`: the mean of each channel, lowered to a depthwise convolution over the
 	/// whole image (see `finish`).
 	pub(crate) fn global_average_pool(&mut self, node: &NodeProto) -> Result<(), CompileError> {
-		let x = self.dq_input(node, 0)?;
-		let Some([c, h, w]) =
-			self.tensors[x as usize].chw().filter(|_| self.tensors[x as usize].shape.len() == 3)
-		else {
-			return Err(unsupported(node, "only 2-D pooling of [C, H, W] inputs"));
-		};
+		let (x, [c, h, w]) = self.pooled_input(node)?;
 		if h > MAX_WINDOW || w > MAX_WINDOW {
 			return Err(unsupported(
 				node,

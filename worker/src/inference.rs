@@ -201,11 +201,17 @@ impl Inference {
 					for ((&x, table), &pitch) in c.inputs.iter().zip(&c.tables).zip(&pitches) {
 						let total = batch as u64 * outer as u64 * pitch as u64;
 						let (groups, row) = Self::grid(gpu, total);
-						let dims = [total as u32, pitch as u32, out_pitch as u32, offset as u32];
-						let dims = gpu.uniform(
-							"concat dims",
-							&words_u32(&[dims[0], dims[1], dims[2], dims[3], row, 0, 0, 0]),
-						);
+						let dims = [
+							total as u32,
+							pitch as u32,
+							out_pitch as u32,
+							offset as u32,
+							row,
+							0,
+							0,
+							0,
+						];
+						let dims = gpu.uniform("concat dims", &words_u32(&dims));
 						let table = gpu.input(
 							"concat table",
 							&words_i32(table.iter().map(|&b| ty.dtype.from_byte(b))),
