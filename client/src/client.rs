@@ -114,6 +114,16 @@ impl Client {
 		Ok(self.api.at_current_block().await?)
 	}
 
+	/// The chain at the node's best block, as of now (not finalized: a re-org may retract it).
+	pub async fn best(&self) -> Result<At> {
+		let hash = self
+			.rpc
+			.chain_get_block_hash(None)
+			.await?
+			.ok_or_else(|| Error::Runtime("the node reports no best block".into()))?;
+		self.at(hash).await
+	}
+
 	/// The chain at block `hash`.
 	pub async fn at(&self, hash: H256) -> Result<At> {
 		Ok(self.api.at_block(hash).await?)
@@ -141,6 +151,31 @@ impl Client {
 		};
 		nonces.insert(id, n + 1);
 		Ok(n)
+	}
+
+	/// How many transactions of `key` wait in the node's pool, seen from block `at`: the
+	/// pool-aware next nonce minus the account's nonce at `at`. Zero means that whatever `key`
+	/// sent earlier is either in the chain up to `at` or gone from the pool (dropped, or
+	/// retracted by a re-org and found invalid): what the chain state at `at` does not show
+	/// will not arrive by itself. When nothing waits, the local nonce is set back to the
+	/// chain's, so a dropped transaction leaves no gap that would hold later ones back.
+	///
+	/// Read `at` before anything is sent in the same step: a transaction sent afterwards is
+	/// counted, and a newer best block only makes the count larger (never hides one).
+	pub async fn pending(&self, at: &At, key: &Keypair) -> Result<u64> {
+		let who = crate::account_of(key);
+		let (on_chain, next) = tokio::try_join!(
+			crate::reads::account(at, &who),
+			async {
+				Ok(self.rpc.system_account_next_index(&key.public_key().to_account_id()).await?)
+			}
+		)?;
+		let on_chain = on_chain.nonce as u64;
+		let pending = next.saturating_sub(on_chain);
+		if pending == 0 {
+			self.nonces.lock().await.insert(key.public_key().0, next);
+		}
+		Ok(pending)
 	}
 
 	async fn forget_nonce(&self, key: &Keypair) {
@@ -200,8 +235,15 @@ impl Client {
 	/// Signs `call` with `key` and hands it to the node's pool; returns once the pool accepted
 	/// it. Inclusion is for the caller to observe (the worker reads it from chain state).
 	pub async fn send(&self, key: &Keypair, call: &Call) -> Result<()> {
+		self.send_at(&self.finalized().await?, key, call).await
+	}
+
+	/// [`Self::send`], with the transaction's mortality anchored at block `at` (the block the
+	/// caller is already looking at: no round trip to find one). Anchored at a block that a
+	/// re-org retracts, the transaction becomes invalid and leaves the pool, which
+	/// [`Self::pending`] then shows.
+	pub async fn send_at(&self, at: &At, key: &Keypair, call: &Call) -> Result<()> {
 		let nonce = self.next_nonce(key).await?;
-		let at = self.finalized().await?;
 		match at.transactions().sign_and_submit(&call.payload(), key, Self::params(nonce)).await {
 			Ok(_) => Ok(()),
 			Err(e) => {

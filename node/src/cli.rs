@@ -11,6 +11,10 @@ pub enum Sealing {
 	Instant,
 	/// A block, finalized at once, every given number of milliseconds. For tests and demos.
 	Interval(NonZeroU64),
+	/// A block only when asked over RPC (`engine_createBlock(createEmpty, finalize,
+	/// parentHash)`, `engine_finalizeBlock(hash)`): any parent, finality on request, so tests
+	/// can build forks and re-orgs.
+	Manual,
 }
 
 impl FromStr for Sealing {
@@ -20,8 +24,12 @@ impl FromStr for Sealing {
 		match s {
 			"aura" => Ok(Sealing::Aura),
 			"instant" => Ok(Sealing::Instant),
+			"manual" => Ok(Sealing::Manual),
 			ms => ms.parse::<NonZeroU64>().map(Sealing::Interval).map_err(|_| {
-				format!("expected `aura`, `instant` or a block interval in milliseconds, got `{s}`")
+				format!(
+					"expected `aura`, `instant`, `manual` or a block interval in milliseconds, \
+					 got `{s}`"
+				)
 			}),
 		}
 	}
@@ -41,9 +49,11 @@ pub struct Cli {
 	pub run: sc_cli::RunCmd,
 
 	/// How this node makes blocks: `aura` (Aura + GRANDPA, the default), `instant` (a finalized
-	/// block per transaction) or a number of milliseconds (a finalized block at that interval).
-	/// The last two are a single-node fast mode for tests and demos: no GRANDPA, no peers.
-	#[arg(long, value_name = "aura|instant|MILLIS", default_value = "aura")]
+	/// block per transaction), a number of milliseconds (a finalized block at that interval)
+	/// or `manual` (blocks on any parent, and finality, only when asked over RPC:
+	/// `engine_createBlock`, `engine_finalizeBlock`). All but `aura` are single-node modes for
+	/// tests and demos: no GRANDPA, no peers.
+	#[arg(long, value_name = "aura|instant|MILLIS|manual", default_value = "aura")]
 	pub sealing: Sealing,
 }
 

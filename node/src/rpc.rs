@@ -1,9 +1,14 @@
 //! The node's JSON-RPC extensions beyond the standard set: account nonces (`system_*`) and fee
-//! queries (`payment_*`), both of which wallets call.
+//! queries (`payment_*`), both of which wallets call, and in `--sealing manual` mode the
+//! dev-seal engine (`engine_*`).
 
 use std::sync::Arc;
 
-use aipin_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use aipin_runtime::{opaque::Block, AccountId, Balance, Hash, Nonce};
+use sc_consensus_manual_seal::{
+	rpc::{ManualSeal, ManualSealApiServer},
+	EngineCommand,
+};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -16,6 +21,9 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// The transaction pool.
 	pub pool: Arc<P>,
+	/// The dev-seal engine's command channel, in `--sealing manual` mode: serves
+	/// `engine_createBlock` and `engine_finalizeBlock`.
+	pub manual_seal: Option<futures::channel::mpsc::Sender<EngineCommand<Hash>>>,
 }
 
 /// Builds the RPC extensions.
@@ -38,10 +46,13 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, manual_seal } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	if let Some(engine) = manual_seal {
+		module.merge(ManualSeal::new(engine).into_rpc())?;
+	}
 
 	Ok(module)
 }

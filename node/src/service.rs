@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use aipin_runtime::{apis::RuntimeApi, opaque::Block};
+use aipin_runtime::{apis::RuntimeApi, opaque::Block, Hash};
 use futures::{FutureExt, StreamExt};
 use sc_client_api::{Backend, BlockBackend, StorageProvider};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
@@ -124,7 +124,7 @@ pub fn new_partial(config: &Configuration, sealing: Sealing) -> Result<Service, 
 			)?;
 			(import_queue, Some((grandpa_block_import, grandpa_link)))
 		},
-		Sealing::Instant | Sealing::Interval(_) => {
+		Sealing::Instant | Sealing::Interval(_) | Sealing::Manual => {
 			let import_queue = sc_consensus_manual_seal::import_queue(
 				Box::new(client.clone()),
 				&task_manager.spawn_essential_handle(),
@@ -248,11 +248,23 @@ pub fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	// `--sealing manual`: blocks are asked for over RPC, through this channel.
+	let (manual_seal, engine_commands) = match sealing {
+		Sealing::Manual => {
+			let (tx, rx) = futures::channel::mpsc::channel(1024);
+			(Some(tx), Some(rx))
+		},
+		_ => (None, None),
+	};
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				manual_seal: manual_seal.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};
@@ -291,6 +303,7 @@ pub fn new_full<
 			proposer_factory,
 			slot_duration,
 			sealing,
+			engine_commands,
 		);
 		return Ok(task_manager);
 	};
@@ -372,7 +385,8 @@ fn timestamp_now_key() -> StorageKey {
 }
 
 /// Starts the dev-seal block producer: blocks are sealed by this node alone and finalized at
-/// once, either per transaction (`Sealing::Instant`) or on a timer (`Sealing::Interval`).
+/// once, either per transaction (`Sealing::Instant`) or on a timer (`Sealing::Interval`), or
+/// on any parent and finalized only when asked over RPC (`Sealing::Manual`).
 ///
 /// Each block's timestamp is `max(now, parent + slot_duration)`, so every block lands in a new
 /// Aura slot (the runtime's Aura pallet requires it) and runtime time never goes backwards,
@@ -388,6 +402,7 @@ fn start_dev_seal(
 	>,
 	slot_duration: sp_consensus_aura::SlotDuration,
 	sealing: Sealing,
+	engine_commands: Option<futures::channel::mpsc::Receiver<EngineCommand<Hash>>>,
 ) {
 	let seal_now = || EngineCommand::SealNewBlock {
 		create_empty: true,
@@ -405,6 +420,10 @@ fn start_dev_seal(
 				Some((seal_now(), ticks))
 			})
 			.boxed()
+		},
+		Sealing::Manual => match engine_commands {
+			Some(rx) => rx.boxed(),
+			None => futures::stream::empty().boxed(),
 		},
 		_ => pool
 			.import_notification_stream()

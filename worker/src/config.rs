@@ -28,12 +28,15 @@ pub struct Config {
 	/// Address of the result server (and `/health`, `/metrics`).
 	#[serde(default = "default_listen")]
 	pub listen: SocketAddr,
-	/// Send a heartbeat every this many finalized blocks.
+	/// Send a heartbeat every this many blocks.
 	#[serde(default = "default_heartbeat")]
 	pub heartbeat_every: u32,
-	/// Re-send a commit or reveal not seen on chain after this many finalized blocks.
-	#[serde(default = "default_resend")]
-	pub resend_after: u32,
+	/// No longer used: a step the chain lacks is sent again as soon as nothing of this
+	/// operator's waits in the node's pool (see `daemon::decide`), not after a number of
+	/// blocks. Accepted so that older configuration files still load; a warning says it is
+	/// ignored.
+	#[serde(default)]
+	pub resend_after: Option<u32>,
 	/// Give up fetching an external input after this many seconds (retried next block while the
 	/// commit window lasts).
 	#[serde(default = "default_fetch_timeout")]
@@ -51,6 +54,36 @@ pub struct Config {
 	/// TEST ONLY: corrupt every output (a dishonest provider, for the slashing tests).
 	#[serde(default)]
 	pub corrupt_results: bool,
+	/// TEST ONLY: die at once (as `kill -9` would: no destructors, no flush) the first time a
+	/// task reaches this point, for the crash-loop tests.
+	#[serde(default)]
+	pub crash_at: Option<CrashPoint>,
+}
+
+/// A point in a task's life where the crash-loop tests kill the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrashPoint {
+	/// The result is in the journal; nothing sent.
+	Computed,
+	/// `CommitSent` is in the journal; the commit has not reached the node.
+	CommitRecorded,
+	/// The node's pool accepted the commit.
+	CommitSent,
+	/// `RevealSent` is in the journal; the reveal has not reached the node.
+	RevealRecorded,
+	/// The node's pool accepted the reveal.
+	RevealSent,
+}
+
+impl CrashPoint {
+	/// Dies here if this is the configured point.
+	pub fn check(configured: Option<CrashPoint>, here: CrashPoint, task: u64) {
+		if configured == Some(here) {
+			eprintln!("TEST MODE: crashing at {here:?} of task {task}");
+			std::process::abort();
+		}
+	}
 }
 
 fn default_node() -> String {
@@ -64,9 +97,6 @@ fn default_listen() -> SocketAddr {
 }
 fn default_heartbeat() -> u32 {
 	30
-}
-fn default_resend() -> u32 {
-	6
 }
 fn default_fetch_timeout() -> u64 {
 	30

@@ -1,6 +1,10 @@
 //! `aipin-worker`: the AiPIN provider daemon and operator tool.
 
-use aipin_worker::{bench, config::Config, daemon, gpu, journal, kernels, register, server};
+use aipin_worker::{
+	bench,
+	config::{self, Config},
+	daemon, gpu, journal, kernels, register, server,
+};
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, sync::Arc};
 
@@ -35,6 +39,9 @@ enum Command {
 		/// TEST ONLY: corrupt every output (a dishonest provider).
 		#[arg(long, hide = true)]
 		corrupt_results: bool,
+		/// TEST ONLY: abort the process at this point of a task (crash-loop tests).
+		#[arg(long, hide = true, value_enum)]
+		crash_at: Option<config::CrashPoint>,
 	},
 	/// Registers the provider: the stash bonds `stake` AIP and names this worker's operator key.
 	Register {
@@ -236,13 +243,21 @@ fn main() -> anyhow::Result<()> {
 				program.ops.len()
 			);
 		},
-		Command::Run { listen, allow_private_inputs, corrupt_results } => {
+		Command::Run { listen, allow_private_inputs, corrupt_results, crash_at } => {
 			let mut cfg = load(&cli)?;
 			if let Some(l) = listen {
 				cfg.listen = *l;
 			}
 			cfg.allow_private_inputs |= *allow_private_inputs;
 			cfg.corrupt_results |= *corrupt_results;
+			cfg.crash_at = crash_at.or(cfg.crash_at);
+			if cfg.resend_after.is_some() {
+				tracing::warn!(
+					target: "aipin::worker",
+					"`resend_after` is ignored: a lost step is sent again as soon as the node's \
+					 pool holds nothing of this operator's (docs/provider.md)"
+				);
+			}
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 			rt.block_on(async move {
 				let journal = Arc::new(journal::Journal::open(&cfg.data_dir)?);

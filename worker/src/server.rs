@@ -123,7 +123,7 @@ pub fn bounded(routes: Router, limits: Limits) -> Router {
 async fn health(State(ctx): State<Ctx>) -> impl IntoResponse {
 	Json(serde_json::json!({
 		"status": "ok",
-		"finalized_block": ctx.metrics.best_block.load(Ordering::Relaxed),
+		"best_block": ctx.metrics.best_block.load(Ordering::Relaxed),
 	}))
 }
 
@@ -132,7 +132,7 @@ async fn metrics_text(State(ctx): State<Ctx>) -> impl IntoResponse {
 	let by_stage = ctx.journal.counts();
 	let mut out = String::new();
 	for (name, help, v) in [
-		("aipin_worker_finalized_block", "Last finalized block seen", &m.best_block),
+		("aipin_worker_best_block", "Last best block acted on", &m.best_block),
 		("aipin_worker_tasks_computed_total", "Tasks computed", &m.computed),
 		("aipin_worker_commits_total", "Commits sent", &m.commits),
 		("aipin_worker_reveals_total", "Reveals sent", &m.reveals),

@@ -9,7 +9,7 @@ use crate::{
 	journal::{Entry, Stage},
 	kernels::{KernelError, Kernels},
 };
-use aipin_client::{reads, At, Client};
+use aipin_client::{reads, At};
 use aipin_kernels::{
 	inference::{task as model_task, Program},
 	Kernel,
@@ -265,17 +265,16 @@ impl Worker {
 	/// arriving in the background; a later block looks again.
 	pub(super) async fn compute(
 		&mut self,
-		client: &Client,
+		at: &At,
 		t: &OperatorTask<BlockNumber>,
 		now: u32,
 	) -> anyhow::Result<Option<Entry>> {
 		let picked_up = Instant::now();
 		// The three reads are independent: one round trip's latency, not three.
-		let at = client.finalized().await?;
 		let (task, kernel_info, task_input) = tokio::try_join!(
-			reads::task(&at, t.task),
-			reads::kernel(&at, t.kernel),
-			reads::task_input(&at, t.task)
+			reads::task(at, t.task),
+			reads::kernel(at, t.kernel),
+			reads::task_input(at, t.task)
 		)?;
 		let task = task.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
 		let reads = picked_up.elapsed();
@@ -292,7 +291,7 @@ impl Worker {
 		let job = match Kernel::by_hash(&info.spec.wgsl_hash) {
 			Some(kind) => Job::Builtin(kind),
 			None if is_model_kernel(task.kernel) => {
-				let program = match self.program(&at, info.spec.wgsl_hash).await {
+				let program = match self.program(at, info.spec.wgsl_hash).await {
 					Ok(p) => p,
 					Err(e) => return fail(format!("{e:#}")),
 				};

@@ -23,33 +23,39 @@ pub enum Action {
 }
 
 /// The step for a task given what the journal says (`stage`, `None` if never seen) and what
-/// the chain says (`phase`, our `slot`) at finalized block `now`.
+/// the chain says at best block `now`: the task's `phase` and our `slot`, and whether any
+/// transaction of ours still waits in the node's pool (`pending`, [`Client::pending`]).
 ///
 /// This is the whole crash-recovery rule: the chain is the truth for what was *included*, the
-/// journal for what was *computed and sent*. A step recorded but not included is sent again
-/// (with the same root and salt) once `resend_after` blocks have passed; one the chain has seen
-/// is never sent again because the slot has moved on.
+/// journal for what was *computed and sent*, the pool for what is still on its way. A step
+/// recorded as sent at an earlier block, that the chain does not show, while nothing of ours
+/// waits in the pool, was lost (never sent: a crash between the journal and the node; dropped;
+/// retracted by a re-org): it is sent again at once, with the same root and salt. While
+/// something waits, the step may be in it, and sending it again could pay for a duplicate.
+/// No timer: a restarted worker looks at the newest block, never at a stamp from the past.
+///
+/// [`Client::pending`]: aipin_client::Client::pending
 pub fn decide(
 	stage: Option<&Stage>,
 	phase: Phase<BlockNumber>,
 	slot: SlotState,
 	now: u32,
-	resend_after: u32,
+	pending: bool,
 ) -> Action {
-	let due = |at: u32| now >= at.saturating_add(resend_after);
+	let lost = |at: u32| !pending && now > at;
 	match (phase, slot) {
 		(Phase::Commit { ends }, SlotState::Assigned) if now < ends => match stage {
 			None => Action::Compute,
 			Some(Stage::Computed) => Action::Commit,
-			Some(Stage::CommitSent { at }) if due(*at) => Action::Commit,
+			Some(Stage::CommitSent { at }) if lost(*at) => Action::Commit,
 			Some(Stage::InputRefused { sent_at: None, .. }) => Action::ReportInput,
-			Some(Stage::InputRefused { sent_at: Some(at), .. }) if due(*at) => Action::ReportInput,
+			Some(Stage::InputRefused { sent_at: Some(at), .. }) if lost(*at) => Action::ReportInput,
 			_ => Action::Wait,
 		},
 		(Phase::Reveal { ends }, SlotState::Committed(_)) if now < ends => match stage {
 			None => Action::Lost,
 			Some(Stage::Computed | Stage::CommitSent { .. }) => Action::Reveal,
-			Some(Stage::RevealSent { at }) if due(*at) => Action::Reveal,
+			Some(Stage::RevealSent { at }) if lost(*at) => Action::Reveal,
 			_ => Action::Wait,
 		},
 		_ => Action::Wait,
@@ -71,7 +77,9 @@ mod tests {
 	use super::*;
 	use crate::journal::{Entry, Journal};
 
-	const RESEND: u32 = 6;
+	/// Nothing of ours in the pool / something of ours in the pool.
+	const IDLE: bool = false;
+	const BUSY: bool = true;
 	const COMMIT: Phase<BlockNumber> = Phase::Commit { ends: 120 };
 	const REVEAL: Phase<BlockNumber> = Phase::Reveal { ends: 130 };
 
@@ -112,7 +120,7 @@ mod tests {
 		j.store_output(1, &[1; 64]).unwrap();
 		let j = restart(&dir, j);
 		assert_eq!(
-			decide(stage(&j, 1).as_ref(), COMMIT, SlotState::Assigned, 100, RESEND),
+			decide(stage(&j, 1).as_ref(), COMMIT, SlotState::Assigned, 100, IDLE),
 			Action::Compute
 		);
 		let _ = std::fs::remove_dir_all(&dir);
@@ -126,7 +134,7 @@ mod tests {
 		let j = restart(&dir, j);
 		let again = j.get(2).unwrap().unwrap();
 		assert_eq!(
-			decide(Some(&again.stage), COMMIT, SlotState::Assigned, 101, RESEND),
+			decide(Some(&again.stage), COMMIT, SlotState::Assigned, 101, IDLE),
 			Action::Commit
 		);
 		// The commitment after the restart is the one the worker would have sent before it.
@@ -139,18 +147,23 @@ mod tests {
 	}
 
 	#[test]
-	fn a_commit_recorded_but_never_included_is_resent_once_due_and_only_then() {
+	fn a_commit_recorded_but_never_included_is_resent_at_once_unless_the_pool_may_hold_it() {
 		let (dir, j) = journal("commit-lost");
 		j.put(&Entry { stage: Stage::CommitSent { at: 100 }, ..computed(3) }).unwrap();
 		let j = restart(&dir, j);
 		let s = stage(&j, 3);
-		// The chain still shows the slot as assigned: the transaction may yet be included.
-		for now in 100..100 + RESEND {
-			assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, now, RESEND), Action::Wait);
+		// Not again in the block it was sent at, and not while the pool may hold it, however
+		// long that lasts.
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 100, IDLE), Action::Wait);
+		for now in 101..120 {
+			assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, now, BUSY), Action::Wait);
 		}
-		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 106, RESEND), Action::Commit);
+		// Nothing of ours waits and the chain lacks it: lost (a crash before it reached the
+		// node, a drop, a re-org). Sent again in the very next block: no timer to wait out.
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 101, IDLE), Action::Commit);
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 119, IDLE), Action::Commit);
 		// Not after the window closed.
-		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 120, RESEND), Action::Wait);
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 120, IDLE), Action::Wait);
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 
@@ -163,12 +176,14 @@ mod tests {
 		let committed = SlotState::Committed([1; 32]);
 		// Others have not committed yet: nothing to do, however long it takes.
 		for now in 100..120 {
-			assert_eq!(decide(s.as_ref(), COMMIT, committed, now, RESEND), Action::Wait);
+			for pending in [IDLE, BUSY] {
+				assert_eq!(decide(s.as_ref(), COMMIT, committed, now, pending), Action::Wait);
+			}
 		}
 		// The reveal window opens: reveal at once.
-		assert_eq!(decide(s.as_ref(), REVEAL, committed, 121, RESEND), Action::Reveal);
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 121, BUSY), Action::Reveal);
 		// Even a worker that crashed right after computing (the commit record lost) reveals.
-		assert_eq!(decide(Some(&Stage::Computed), REVEAL, committed, 121, RESEND), Action::Reveal);
+		assert_eq!(decide(Some(&Stage::Computed), REVEAL, committed, 121, IDLE), Action::Reveal);
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 
@@ -179,29 +194,33 @@ mod tests {
 		let j = restart(&dir, j);
 		let s = stage(&j, 5);
 		let committed = SlotState::Committed([1; 32]);
-		assert_eq!(decide(s.as_ref(), REVEAL, committed, 126, RESEND), Action::Wait);
-		assert_eq!(decide(s.as_ref(), REVEAL, committed, 127, RESEND), Action::Reveal);
-		assert_eq!(decide(s.as_ref(), REVEAL, committed, 130, RESEND), Action::Wait, "closed");
-		// Included: done with it.
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 121, IDLE), Action::Wait, "just sent");
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 122, BUSY), Action::Wait, "in the pool");
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 122, IDLE), Action::Reveal);
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 129, IDLE), Action::Reveal);
+		assert_eq!(decide(s.as_ref(), REVEAL, committed, 130, IDLE), Action::Wait, "closed");
+		// Included: done with it, whatever the pool holds.
 		let revealed = SlotState::Revealed([5; 32]);
-		assert_eq!(decide(s.as_ref(), REVEAL, revealed, 127, RESEND), Action::Wait);
+		for pending in [IDLE, BUSY] {
+			assert_eq!(decide(s.as_ref(), REVEAL, revealed, 127, pending), Action::Wait);
+		}
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 
 	#[test]
 	fn a_lost_journal_is_reported_failed_tasks_are_left_and_finished_phases_ignored() {
 		let committed = SlotState::Committed([1; 32]);
-		assert_eq!(decide(None, REVEAL, committed, 121, RESEND), Action::Lost);
+		assert_eq!(decide(None, REVEAL, committed, 121, IDLE), Action::Lost);
 		let failed = Stage::Failed { why: "bad input".into() };
-		assert_eq!(decide(Some(&failed), COMMIT, SlotState::Assigned, 100, RESEND), Action::Wait);
+		assert_eq!(decide(Some(&failed), COMMIT, SlotState::Assigned, 100, IDLE), Action::Wait);
 		let finished =
 			Phase::Finished { reason: aipin_primitives::TerminalReason::Completed, at: 131 };
 		for s in [None, Some(Stage::Computed), Some(Stage::RevealSent { at: 1 })] {
-			assert_eq!(decide(s.as_ref(), finished, committed, 140, RESEND), Action::Wait);
+			assert_eq!(decide(s.as_ref(), finished, committed, 140, IDLE), Action::Wait);
 		}
 		// A faulted slot (the window passed while the worker was down) gets nothing more.
 		let faulted = SlotState::Faulted(aipin_primitives::OffenceKind::MissedCommit);
-		assert_eq!(decide(Some(&Stage::Computed), COMMIT, faulted, 100, RESEND), Action::Wait);
+		assert_eq!(decide(Some(&Stage::Computed), COMMIT, faulted, 100, IDLE), Action::Wait);
 	}
 
 	#[test]
@@ -218,7 +237,7 @@ mod tests {
 		let j = restart(&dir, j);
 		let s = stage(&j, 6);
 		assert_eq!(
-			decide(s.as_ref(), COMMIT, SlotState::Assigned, 100, RESEND),
+			decide(s.as_ref(), COMMIT, SlotState::Assigned, 100, BUSY),
 			Action::ReportInput
 		);
 		let sent = Stage::InputRefused {
@@ -226,16 +245,16 @@ mod tests {
 			why: "hash differs".into(),
 			sent_at: Some(100),
 		};
-		assert_eq!(decide(Some(&sent), COMMIT, SlotState::Assigned, 105, RESEND), Action::Wait);
+		assert_eq!(decide(Some(&sent), COMMIT, SlotState::Assigned, 105, BUSY), Action::Wait);
 		assert_eq!(
-			decide(Some(&sent), COMMIT, SlotState::Assigned, 106, RESEND),
+			decide(Some(&sent), COMMIT, SlotState::Assigned, 101, IDLE),
 			Action::ReportInput
 		);
-		assert_eq!(decide(Some(&sent), COMMIT, SlotState::Assigned, 120, RESEND), Action::Wait);
+		assert_eq!(decide(Some(&sent), COMMIT, SlotState::Assigned, 120, IDLE), Action::Wait);
 		// Included: nothing more, and never a reveal.
 		let refused = SlotState::InputRefused(aipin_primitives::InputFault::WrongHash);
-		assert_eq!(decide(Some(&sent), COMMIT, refused, 106, RESEND), Action::Wait);
-		assert_eq!(decide(Some(&sent), REVEAL, refused, 121, RESEND), Action::Wait);
+		assert_eq!(decide(Some(&sent), COMMIT, refused, 106, IDLE), Action::Wait);
+		assert_eq!(decide(Some(&sent), REVEAL, refused, 121, IDLE), Action::Wait);
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 

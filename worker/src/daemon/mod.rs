@@ -1,6 +1,8 @@
-//! `aipin-worker run`: the provider daemon. It follows finalized blocks, does the tasks
+//! `aipin-worker run`: the provider daemon. It follows the node's best block, does the tasks
 //! assigned to this operator, commits and reveals, records everything in the journal first,
-//! and survives restarts and disconnects.
+//! and survives restarts, disconnects and re-orgs. Finality is needed only to call a task
+//! done: a commit or reveal that a re-org retracts is seen missing from the new best chain
+//! and sent again (`decide`).
 //!
 //! - [`decide`]: the crash-recovery rule, a pure function of journal stage and chain state.
 //! - `compute`: fetching a task's input, running its kernel, storing the result.
@@ -12,13 +14,13 @@ mod decide;
 pub use decide::{decide, foreign_commitment, Action};
 
 use crate::{
-	config::Config,
+	config::{Config, CrashPoint},
 	gpu::Gpu,
 	journal::{Journal, Stage},
 	kernels::Kernels,
 	server::Metrics,
 };
-use aipin_client::{account_of, calls, reads, units::ss58, AccountId, Client, Keypair};
+use aipin_client::{account_of, calls, reads, units::ss58, AccountId, At, Client, Keypair};
 use aipin_primitives::{result_commitment, BlockNumber, KernelId, OperatorTask, Phase};
 use std::{
 	sync::{atomic::Ordering, Arc, Mutex},
@@ -71,7 +73,7 @@ impl Worker {
 		let mut backoff = Duration::from_secs(1);
 		loop {
 			match self.session(key.clone()).await {
-				Ok(()) => tracing::warn!(target: "aipin::worker", "finalized-block stream ended"),
+				Ok(()) => tracing::warn!(target: "aipin::worker", "best-block stream ended"),
 				Err(e) if e.is::<Fatal>() => return Err(e),
 				Err(e) => tracing::warn!(target: "aipin::worker", "node connection: {e:#}"),
 			}
@@ -97,14 +99,23 @@ impl Worker {
 		self.stash = Some(stash.clone());
 		tracing::info!(
 			target: "aipin::worker",
-			node = %self.cfg.node, stash = %ss58(&stash), "connected; following finalized blocks"
+			node = %self.cfg.node, stash = %ss58(&stash), "connected; following best blocks"
 		);
-		let mut blocks = client.api().stream_blocks().await?;
+		// New best blocks only wake the loop up; it then acts on the node's best block as of
+		// that moment. The stream may replay older blocks (on connecting, or after a slow
+		// step), and acting on their state would resend what the chain already holds.
+		let mut blocks = client.api().stream_best_blocks().await?;
+		let mut last = None;
 		while let Some(block) = blocks.next().await {
-			let block = block?;
-			let number = block.number();
+			block?;
+			let at = client.best().await?;
+			if last == Some(at.block_hash()) {
+				continue;
+			}
+			last = Some(at.block_hash());
+			let number = at.block_number();
 			self.metrics.best_block.store(number, Ordering::Relaxed);
-			if let Err(e) = self.tick(&client, &key, block.hash(), number).await {
+			if let Err(e) = self.tick(&client, &key, at, number).await {
 				// Errors from one block do not stop the worker; the next block retries.
 				tracing::warn!(target: "aipin::worker", block = number, "{e:#}");
 			}
@@ -112,15 +123,19 @@ impl Worker {
 		Ok(())
 	}
 
+	/// One best block: heartbeat when due, every assigned task moved forward, tasks that left
+	/// our list recorded as done once their end is final.
 	async fn tick(
 		&mut self,
 		client: &Client,
 		key: &Keypair,
-		hash: subxt::utils::H256,
+		at: At,
 		number: u64,
 	) -> anyhow::Result<()> {
+		// Before anything is sent from this block (see `Client::pending`).
+		let pending = client.pending(&at, key).await? > 0;
 		if self.last_heartbeat.is_none_or(|h| number >= h + self.cfg.heartbeat_every as u64) {
-			match client.send(key, &calls::staking::heartbeat()).await {
+			match client.send_at(&at, key, &calls::staking::heartbeat()).await {
 				Ok(()) => {
 					self.last_heartbeat = Some(number);
 					tracing::debug!(target: "aipin::worker", block = number, "heartbeat sent");
@@ -128,27 +143,36 @@ impl Worker {
 				Err(e) => tracing::warn!(target: "aipin::worker", "heartbeat: {e:#}"),
 			}
 		}
-		let tasks = reads::operator_tasks(&client.at(hash).await?, &account_of(key)).await?;
+		let mut tasks = reads::operator_tasks(&at, &account_of(key)).await?;
+		// Most urgent first: the window that closes soonest. A slow step (a long kernel) or a
+		// crash part-way through the list then costs the tasks with the most time to spare.
+		tasks.sort_by_key(|t| (t.act_by.unwrap_or(BlockNumber::MAX), t.task));
 		let live: Vec<u64> = tasks.iter().map(|t| t.task).collect();
 		for t in tasks {
-			if let Err(e) = self.step(client, key, &t, number as u32).await {
+			if let Err(e) = self.step(client, &at, key, &t, number as u32, pending).await {
 				self.metrics.failures.fetch_add(1, Ordering::Relaxed);
 				tracing::warn!(target: "aipin::worker", task = t.task, "{e:#}");
 			}
 		}
 		self.fetches.retain(&live);
-		// Tasks that left our list have finished: record how.
+		// Tasks that left our list at the best block: done once the finalized chain says so
+		// (a re-org may yet bring them back).
+		let mut finalized = None;
 		for e in self.journal.unfinished()? {
 			if live.contains(&e.task) {
 				continue;
 			}
+			if finalized.is_none() {
+				finalized = Some(client.finalized().await?);
+			}
+			let at_final = finalized.as_ref().expect("set above");
 			let mut e = e;
-			let (reason, accepted) = match reads::task(&client.finalized().await?, e.task).await? {
+			let (reason, accepted) = match reads::task(at_final, e.task).await? {
 				Some(task) => match task.phase {
 					Phase::Finished { reason, .. } => {
 						(format!("{reason:?}"), task.result_root == Some(e.root))
 					},
-					_ => continue, // still running (our slot was replaced or faulted)
+					_ => continue, // still running, or not final yet
 				},
 				None => ("pruned".to_string(), false),
 			};
@@ -164,25 +188,28 @@ impl Worker {
 	async fn step(
 		&mut self,
 		client: &Client,
+		at: &At,
 		key: &Keypair,
 		t: &OperatorTask<BlockNumber>,
 		now: u32,
+		pending: bool,
 	) -> anyhow::Result<()> {
 		let stash = self.stash.clone().ok_or_else(|| anyhow::anyhow!("no stash"))?;
 		let mut entry = self.journal.get(t.task)?;
-		let mut action =
-			decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, self.cfg.resend_after);
+		let mut action = decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, pending);
 		if action == Action::Compute {
-			let Some(e) = self.compute(client, t, now).await? else { return Ok(()) };
-			action = decide(Some(&e.stage), t.phase, t.slot, now, self.cfg.resend_after);
+			let Some(e) = self.compute(at, t, now).await? else { return Ok(()) };
+			CrashPoint::check(self.cfg.crash_at, CrashPoint::Computed, t.task);
+			action = decide(Some(&e.stage), t.phase, t.slot, now, pending);
 			entry = Some(e);
 		}
-		let (call, stage, counter, done) = match (action, entry) {
+		let (call, stage, counter, done, (recorded, sent)) = match (action, entry) {
 			(Action::Commit, Some(e)) => {
 				let c = result_commitment(t.task, &stash, &e.root, &e.salt);
 				let call = calls::escrow::commit_result(t.task, c);
 				let metrics = &self.metrics.commits;
-				(call, (e, Stage::CommitSent { at: now }), metrics, "committed")
+				let points = (CrashPoint::CommitRecorded, CrashPoint::CommitSent);
+				(call, (e, Stage::CommitSent { at: now }), metrics, "committed", points)
 			},
 			(Action::Reveal, Some(mut e)) => {
 				// Reveal only what the chain holds our commitment to. Anything else (another
@@ -203,7 +230,8 @@ impl Worker {
 				}
 				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
 				let metrics = &self.metrics.reveals;
-				(call, (e, Stage::RevealSent { at: now }), metrics, "revealed")
+				let points = (CrashPoint::RevealRecorded, CrashPoint::RevealSent);
+				(call, (e, Stage::RevealSent { at: now }), metrics, "revealed", points)
 			},
 			(Action::ReportInput, Some(e)) => {
 				let Stage::InputRefused { fault, why, .. } = e.stage.clone() else {
@@ -212,7 +240,8 @@ impl Worker {
 				let call = calls::escrow::report_input(t.task, fault);
 				let metrics = &self.metrics.input_reports;
 				let stage = Stage::InputRefused { fault, why, sent_at: Some(now) };
-				(call, (e, stage), metrics, "reported the input unusable")
+				let points = (CrashPoint::CommitRecorded, CrashPoint::CommitSent);
+				(call, (e, stage), metrics, "reported the input unusable", points)
 			},
 			(Action::Lost, _) => {
 				anyhow::bail!("committed on chain but missing from the journal: cannot reveal")
@@ -224,7 +253,9 @@ impl Worker {
 		// the resend rule with the same root and salt, never by a second, different commitment.
 		e.stage = stage;
 		self.journal.put(&e)?;
-		client.send(key, &call).await?;
+		CrashPoint::check(self.cfg.crash_at, recorded, t.task);
+		client.send_at(at, key, &call).await?;
+		CrashPoint::check(self.cfg.crash_at, sent, t.task);
 		counter.fetch_add(1, Ordering::Relaxed);
 		tracing::info!(target: "aipin::worker", task = t.task, root = %hex::encode(e.root), "{done}");
 		Ok(())
