@@ -174,6 +174,15 @@ pub async fn account(at: &At, who: &AccountId) -> Result<AccountInfo> {
 	Ok(get(at, "System", "Account", who).await?.unwrap_or_default())
 }
 
+/// The weight of normal-class extrinsics dispatched in the block so far (at its end: all of
+/// it): (ref time in ps, proof size in bytes).
+pub async fn block_weight(at: &At) -> Result<(u64, u64)> {
+	// `frame_system::ConsumedWeight`: normal, operational, mandatory (its fields are private).
+	type PerClass = (sp_runtime::Weight, sp_runtime::Weight, sp_runtime::Weight);
+	let (normal, _, _): PerClass = value(at, "System", "BlockWeight").await?;
+	Ok((normal.ref_time(), normal.proof_size()))
+}
+
 /// A `u32` constant of the runtime's metadata (`pallet.name`).
 pub fn constant_u32(md: &subxt::Metadata, pallet: &str, name: &str) -> Result<u32> {
 	let c = md
@@ -296,6 +305,7 @@ mod tests {
 		stores::<Provider>(&md, "Staking", "Providers");
 		stores::<AccountId>(&md, "Staking", "Operators");
 		stores::<AccountInfo>(&md, "System", "Account");
+		stores::<frame_system::ConsumedWeight>(&md, "System", "BlockWeight");
 	}
 
 	#[test]

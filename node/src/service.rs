@@ -388,9 +388,10 @@ fn timestamp_now_key() -> StorageKey {
 /// once, either per transaction (`Sealing::Instant`) or on a timer (`Sealing::Interval`), or
 /// on any parent and finalized only when asked over RPC (`Sealing::Manual`).
 ///
-/// Each block's timestamp is `max(now, parent + slot_duration)`, so every block lands in a new
-/// Aura slot (the runtime's Aura pallet requires it) and runtime time never goes backwards,
-/// even when blocks come faster than the slot duration or the node restarts.
+/// Each block's timestamp is `max(now, parent + slot_duration, last sealed + slot_duration)`,
+/// so every block lands in a new Aura slot (the runtime's Aura pallet requires it), runtime
+/// time never goes backwards, even when blocks come faster than the slot duration or the node
+/// restarts, and a fork's block never equals one sealed before it.
 fn start_dev_seal(
 	task_manager: &TaskManager,
 	client: Arc<FullClient>,
@@ -438,8 +439,13 @@ fn start_dev_seal(
 
 	let ts_client = client.clone();
 	let slot_ms = slot_duration.as_millis();
+	// The latest timestamp sealed on any parent: a block sealed on an older parent (a fork,
+	// in `Sealing::Manual`) lands in a later slot than everything before it, as time would
+	// have it, and so never repeats a block that exists already.
+	let last_sealed = Arc::new(std::sync::atomic::AtomicU64::new(0));
 	let create_inherent_data_providers = move |parent_hash, ()| {
 		let ts_client = ts_client.clone();
+		let last_sealed = last_sealed.clone();
 		async move {
 			let parent_ts = ts_client
 				.storage(parent_hash, &timestamp_now_key())
@@ -449,7 +455,10 @@ fn start_dev_seal(
 				.map(u64::from_le_bytes)
 				.unwrap_or(0);
 			let now = sp_timestamp::Timestamp::current().as_millis();
-			let next = now.max(parent_ts.saturating_add(slot_ms));
+			let last = last_sealed.load(std::sync::atomic::Ordering::SeqCst);
+			let next =
+				now.max(parent_ts.saturating_add(slot_ms)).max(last.saturating_add(slot_ms));
+			last_sealed.fetch_max(next, std::sync::atomic::Ordering::SeqCst);
 			Ok(sp_timestamp::InherentDataProvider::new(next.into()))
 		}
 	};

@@ -9,6 +9,10 @@ use aipin_client::{
 	reads, AccountId, Client, Included, Keypair,
 };
 use aipin_primitives::TaskId;
+use subxt::{
+	rpcs::{rpc_params, RpcClient},
+	utils::H256,
+};
 use std::{
 	process::{Command, Output},
 	time::{Duration, Instant},
@@ -55,6 +59,52 @@ impl DevNet {
 		let url = node.ws_url();
 		let client = connect(&node).await;
 		Self { dir: TempDir::new(test), node, url, client, workers: Vec::new() }
+	}
+
+	/// Starts a dev node that makes blocks only when asked ([`Self::seal`]): for forks and
+	/// re-orgs.
+	pub async fn start_manual(test: &str) -> Self {
+		let node = Node::start(NodeConfig::new(test, &["--dev", "--sealing", "manual"]));
+		let url = node.ws_url();
+		let client = connect(&node).await;
+		Self { dir: TempDir::new(test), node, url, client, workers: Vec::new() }
+	}
+
+	/// `--sealing manual` only: seals a block on `parent` (the best block if `None`),
+	/// finalized if `finalize`, and returns its hash.
+	pub async fn seal(&self, parent: Option<H256>, finalize: bool) -> H256 {
+		let created: serde_json::Value = self
+			.rpc()
+			.await
+			.request("engine_createBlock", rpc_params![true, finalize, parent])
+			.await
+			.unwrap_or_else(|e| panic!("engine_createBlock: {e}\n{}", self.logs()));
+		serde_json::from_value(created["hash"].clone()).expect("a block hash")
+	}
+
+	/// `--sealing manual` only: finalizes block `hash` (and its ancestors).
+	pub async fn finalize(&self, hash: H256) {
+		let _: bool = self
+			.rpc()
+			.await
+			.request("engine_finalizeBlock", rpc_params![hash])
+			.await
+			.unwrap_or_else(|e| panic!("engine_finalizeBlock: {e}\n{}", self.logs()));
+	}
+
+	/// How many transactions wait in the node's pool.
+	pub async fn pool_len(&self) -> usize {
+		let pending: Vec<serde_json::Value> = self
+			.rpc()
+			.await
+			.request("author_pendingExtrinsics", rpc_params![])
+			.await
+			.expect("author_pendingExtrinsics");
+		pending.len()
+	}
+
+	async fn rpc(&self) -> RpcClient {
+		RpcClient::from_insecure_url(&self.url).await.expect("the node answers RPC")
 	}
 
 	/// Kills the node (SIGKILL) and starts it again on the same database and ports.

@@ -12,8 +12,10 @@
 //!
 //! `scripts/bench.sh` starts a dev node and two workers and runs this; it prints a table.
 
+mod tasks;
+
 use aipin_client::{
-	calls::{self, Call},
+	calls,
 	events::{self, balances::Transfer, ChainEvent},
 	reads, AccountId, Client, Keypair,
 };
@@ -36,9 +38,21 @@ struct Args {
 	/// Balance transfers to send.
 	#[arg(long, default_value_t = 8000)]
 	transfers: u32,
-	/// Tasks to submit (at most 64 per consumer, four consumers).
+	/// Tasks to submit at once (at most 64 per consumer, four consumers), when not `--sustain`.
 	#[arg(long, default_value_t = 64)]
 	tasks: u32,
+	/// Submit `--rate` tasks per second for this many seconds instead of one burst.
+	#[arg(long, default_value_t = 0)]
+	sustain: u64,
+	/// Tasks per second submitted in `--sustain` mode.
+	#[arg(long, default_value_t = 10)]
+	rate: u32,
+	/// Seconds at the start of a sustained run left out of the steady rate (queues filling).
+	#[arg(long, default_value_t = 30)]
+	warmup: u64,
+	/// Also write the figures to this JSON file.
+	#[arg(long)]
+	json: Option<std::path::PathBuf>,
 	/// Kernel of the tasks.
 	#[arg(long, default_value = "gemm-i8")]
 	kernel: String,
@@ -57,23 +71,6 @@ struct Args {
 	/// Give up on a phase after this many seconds.
 	#[arg(long, default_value_t = 900)]
 	timeout: u64,
-}
-
-/// Signs `calls` from `who` offline (local nonces, no round trip per transaction), then sends
-/// them all, 64 requests in flight, without waiting for inclusion.
-async fn blast(client: &Client, who: &Keypair, calls: Vec<Call>) -> anyhow::Result<Duration> {
-	use subxt::ext::futures::{stream, StreamExt};
-	let txs = client.sign_offline(who, &calls).await?;
-	let sent = Instant::now();
-	let results: Vec<_> = stream::iter(txs)
-		.map(|tx| async move { tx.submit().await })
-		.buffer_unordered(64)
-		.collect()
-		.await;
-	for r in results {
-		r?;
-	}
-	Ok(sent.elapsed())
 }
 
 /// Timestamp (ms) of block `n`.
@@ -166,12 +163,13 @@ async fn main() -> anyhow::Result<()> {
 		let calls = (0..per_sender)
 			.map(|_| calls::balances::transfer_keep_alive(&dest, 1_000_000_000))
 			.collect();
-		sends.push(blast(&api, who, calls));
+		sends.push(tasks::blast(&api, who, calls));
 	}
-	let mut send_secs = 0f64;
+	let sending = Instant::now();
 	for r in subxt::ext::futures::future::join_all(sends).await {
-		send_secs = send_secs.max(r?.as_secs_f64());
+		anyhow::ensure!(r? == 0, "the pool refused transfers");
 	}
+	let send_secs = sending.elapsed().as_secs_f64();
 	let ids: Vec<AccountId> = senders.iter().map(aipin_client::account_of).collect();
 	let (mut first, mut last, mut seen) = (u64::MAX, 0u64, 0u32);
 	let mut per_block: BTreeMap<u64, u32> = BTreeMap::new();
@@ -199,68 +197,60 @@ async fn main() -> anyhow::Result<()> {
 
 	// 2. Tasks.
 	let consumers = [dev::alice(), dev::charlie(), dev::dave(), dev::bob()];
+	let count = if args.sustain > 0 { args.rate as u64 * args.sustain } else { args.tasks as u64 };
+	// About one AIP of credits per task at these sizes; twice that, and a margin.
+	let credits = (count / consumers.len() as u64 + 1) as u128 * 2 * AIP + 20 * AIP;
 	for c in &consumers {
-		api.submit(c, &calls::bme::buy_credits(20 * AIP, 0)).await?;
+		api.submit(c, &calls::bme::buy_credits(credits, 0)).await?;
 	}
 	let before = scrape(&args.metrics).await;
-	let now = api.finalized_number().await?;
-	let start = now + 1;
-	let mut per: Vec<Vec<_>> = vec![Vec::new(); consumers.len()];
-	for i in 0..args.tasks {
+	let deadline = (api.finalized_number().await? + 1200 + 2 * args.sustain) as u32;
+	let schedule = if args.sustain > 0 {
+		eprintln!(
+			"submitting {} tasks a second for {} s ({} {:?}, r = {})…",
+			args.rate, args.sustain, kernel_name, args.params, args.replication
+		);
+		tasks::Schedule::Sustained { rate: args.rate, secs: args.sustain }
+	} else {
+		eprintln!(
+			"submitting {} tasks ({} {:?}, r = {})…",
+			args.tasks, kernel_name, args.params, args.replication
+		);
+		tasks::Schedule::Burst(args.tasks)
+	};
+	let make = |i: u32| {
 		let mut seed = [0u8; 32];
 		seed[..4].copy_from_slice(&i.to_le_bytes());
 		seed[4] = 0xbe;
-		per[i as usize % consumers.len()].push(calls::escrow::submit_task(
+		calls::escrow::submit_task(
 			kernel_id,
 			&args.params,
 			&TaskInput::Seeded { seed },
 			args.replication,
 			10,
-			(now + 1200) as u32,
-		));
-	}
-	eprintln!(
-		"submitting {} tasks ({} {:?}, r = {})…",
-		args.tasks, kernel_name, args.params, args.replication
-	);
-	for (c, calls) in consumers.iter().zip(per) {
-		blast(&api, c, calls).await?;
-	}
-	let ours: Vec<AccountId> = consumers.iter().map(aipin_client::account_of).collect();
-	let mut submitted: BTreeMap<u64, u64> = BTreeMap::new();
-	let mut finished: BTreeMap<u64, (u64, String)> = BTreeMap::new();
-	let mut last_report = Instant::now();
-	follow(&api, start, Duration::from_secs(args.timeout), |n, evs, md| {
-		use events::escrow::{TaskFinished, TaskSubmitted};
-		for e in evs.iter().filter_map(|e| TaskSubmitted::from_event(e, md)).flatten() {
-			if ours.contains(&e.consumer) {
-				submitted.insert(e.task, n);
-			}
-		}
-		for e in evs.iter().filter_map(|e| TaskFinished::from_event(e, md)).flatten() {
-			if submitted.contains_key(&e.task) {
-				finished.insert(e.task, (n, format!("{:?}", e.reason)));
-			}
-		}
-		if last_report.elapsed() > Duration::from_secs(15) {
-			eprintln!("  block {n}: {} submitted, {} settled", submitted.len(), finished.len());
-			last_report = Instant::now();
-		}
-		finished.len() as u32 >= args.tasks
-	})
-	.await?;
+			deadline,
+		)
+	};
+	let timeout = Duration::from_secs(args.timeout + args.sustain);
+	let run = tasks::run(&api, &consumers, schedule, make, timeout).await?;
 	let after = scrape(&args.metrics).await;
-	let first_sub = *submitted.values().min().unwrap_or(&start);
-	let last_fin = finished.values().map(|(b, _)| *b).max().unwrap_or(start);
-	let task_span_ms = timestamp(&api, last_fin).await? - timestamp(&api, first_sub - 1).await?;
-	let per_min = args.tasks as f64 / (task_span_ms as f64 / 60e3);
-	let mut latency: Vec<u64> = finished.iter().map(|(t, (b, _))| b - submitted[t]).collect();
-	latency.sort_unstable();
+	let (first_sub, last_sub) = run.submission_span();
+	let last_fin = run.finished.values().map(|(b, _)| *b).max().unwrap_or(last_sub);
+	let per_min = run.settled_per_minute(first_sub - 1, last_fin);
+	// The steady state: from `warmup` seconds after the first submission to the last one.
+	let steady_from = run
+		.timestamps
+		.iter()
+		.find(|(_, ts)| **ts >= run.timestamps[&(first_sub - 1)] + args.warmup * 1000)
+		.map(|(n, _)| *n)
+		.unwrap_or(first_sub - 1)
+		.min(last_sub);
+	let steady = (args.sustain > 0 && steady_from < last_sub)
+		.then(|| run.settled_per_minute(steady_from, last_sub));
+	let (weight_mean, weight_max) = run.block_weight_ms(first_sub, last_fin);
+	let latency = run.latencies();
 	let mean = latency.iter().sum::<u64>() as f64 / latency.len().max(1) as f64;
-	let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
-	for (_, r) in finished.values() {
-		*reasons.entry(r).or_default() += 1;
-	}
+	let reasons = run.outcomes();
 	let block_ms = {
 		let n = api.finalized_number().await?;
 		(timestamp(&api, n).await? - timestamp(&api, n - 10).await?) as f64 / 10.0
@@ -313,7 +303,19 @@ async fn main() -> anyhow::Result<()> {
 	println!("|---|---:|");
 	println!("| balance transfers per second | {bound}{tps:.1} |");
 	println!("| most transfers in one block | {max_block} |");
-	println!("| tasks settled per minute (r = {}) | {per_min:.1} |", args.replication);
+	println!(
+		"| tasks settled per minute (r = {}, first submission → last settlement) | {per_min:.1} |",
+		args.replication
+	);
+	if let Some(steady) = steady {
+		println!(
+			"| tasks settled per minute, steady ({} s in → last submission) | {steady:.1} |",
+			args.warmup
+		);
+	}
+	println!("| tasks submitted / refused by the pool / not created | {} / {} / {} |",
+		run.submitted.len(), run.refused, run.not_created);
+	println!("| block weight, normal class: mean / max ms of ref time (limit 1,500) | {weight_mean:.1} / {weight_max:.1} |");
 	println!("| transfers per settled task (throughput ratio) | {:.1} |", tps * 60.0 / per_min);
 	println!(
 		"| latency submit → settled, blocks: mean / p50 / p95 / max | {mean:.1} / {} / {} / {} |",
@@ -344,5 +346,37 @@ async fn main() -> anyhow::Result<()> {
 	}
 	println!("\nDeclared weights are what a block reserves before dispatch (worst case over the");
 	println!("replication bound); escrow refunds the unused part after.");
+	if let Some(path) = &args.json {
+		let figures = serde_json::json!({
+			"node": args.node,
+			"block_ms": block_ms,
+			"kernel": kernel_name,
+			"params": args.params,
+			"replication": args.replication,
+			"sustain_secs": args.sustain,
+			"rate_per_sec": args.rate,
+			"transfers_per_sec": tps,
+			"tasks_submitted": run.submitted.len(),
+			"tasks_refused_by_pool": run.refused,
+			"tasks_not_created": run.not_created,
+			"settled_per_min": per_min,
+			"settled_per_min_steady": steady,
+			"latency_blocks": {
+				"mean": mean,
+				"p50": percentile(&latency, 0.5),
+				"p95": percentile(&latency, 0.95),
+				"max": latency.last().copied().unwrap_or(0),
+			},
+			"outcomes": reasons,
+			"block_weight_normal_ms": { "mean": weight_mean, "max": weight_max },
+			"worker_kernel_ms_per_task": (computed > 0.0).then(|| kernel_us / computed / 1e3),
+			"worker_pipeline_ms_per_task": (computed > 0.0).then(|| pipeline_us / computed / 1e3),
+			"declared_weights": weights.iter().map(|(n, (r, p))| serde_json::json!({
+				"call": n, "ref_time_ps": r, "proof_size": p,
+			})).collect::<Vec<_>>(),
+		});
+		std::fs::write(path, serde_json::to_string_pretty(&figures)?)?;
+		eprintln!("figures written to {}", path.display());
+	}
 	Ok(())
 }

@@ -47,7 +47,10 @@ pub fn decide(
 		(Phase::Commit { ends }, SlotState::Assigned) if now < ends => match stage {
 			None => Action::Compute,
 			Some(Stage::Computed) => Action::Commit,
-			Some(Stage::CommitSent { at }) if lost(*at) => Action::Commit,
+			// A re-org can retract the commit under a reveal already sent: commit again.
+			Some(Stage::CommitSent { at } | Stage::RevealSent { at }) if lost(*at) => {
+				Action::Commit
+			},
 			Some(Stage::InputRefused { sent_at: None, .. }) => Action::ReportInput,
 			Some(Stage::InputRefused { sent_at: Some(at), .. }) if lost(*at) => Action::ReportInput,
 			_ => Action::Wait,
@@ -185,6 +188,19 @@ mod tests {
 		// Even a worker that crashed right after computing (the commit record lost) reveals.
 		assert_eq!(decide(Some(&Stage::Computed), REVEAL, committed, 121, IDLE), Action::Reveal);
 		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn a_re_org_that_retracts_the_commit_under_a_sent_reveal_brings_a_new_commit() {
+		// Committed at 101 and revealed at 121 on one fork; the chain that wins has the task
+		// assigned and nothing committed (the transactions, anchored to the lost fork, are
+		// gone from the pool).
+		let s = Stage::RevealSent { at: 121 };
+		assert_eq!(decide(Some(&s), COMMIT, SlotState::Assigned, 119, BUSY), Action::Wait);
+		assert_eq!(decide(Some(&s), COMMIT, SlotState::Assigned, 119, IDLE), Action::Wait);
+		let later = Phase::Commit { ends: 140 };
+		assert_eq!(decide(Some(&s), later, SlotState::Assigned, 122, BUSY), Action::Wait);
+		assert_eq!(decide(Some(&s), later, SlotState::Assigned, 122, IDLE), Action::Commit);
 	}
 
 	#[test]
