@@ -175,27 +175,42 @@ impl Journal {
 
 	/// Writes `entry`; returns once it is durable.
 	pub fn put(&self, entry: &Entry) -> anyhow::Result<()> {
+		self.put_all(std::slice::from_ref(entry))
+	}
+
+	/// Writes `entries` in one transaction (one sync to disk for all: the worker records a
+	/// block's worth of steps at once); returns once they are durable. All or none.
+	pub fn put_all(&self, entries: &[Entry]) -> anyhow::Result<()> {
+		if entries.is_empty() {
+			return Ok(());
+		}
 		let txn = self.db.begin_write()?;
-		let previous;
+		let mut previous = Vec::with_capacity(entries.len());
 		{
 			let mut table = txn.open_table(TASKS)?;
-			previous = table
-				.insert(entry.task, entry.encode().as_slice())?
-				.map(|old| Entry::decode(&mut old.value()).map(|e| e.stage.label()))
-				.transpose()?;
 			let mut open = txn.open_table(OPEN)?;
-			if entry.stage.is_final() {
-				open.remove(entry.task)?;
-			} else {
-				open.insert(entry.task, ())?;
+			for entry in entries {
+				previous.push(
+					table
+						.insert(entry.task, entry.encode().as_slice())?
+						.map(|old| Entry::decode(&mut old.value()).map(|e| e.stage.label()))
+						.transpose()?,
+				);
+				if entry.stage.is_final() {
+					open.remove(entry.task)?;
+				} else {
+					open.insert(entry.task, ())?;
+				}
 			}
 		}
 		txn.commit()?;
 		if let Ok(mut counts) = self.counts.lock() {
-			if let Some(old) = previous {
-				counts.entry(old).and_modify(|n| *n = n.saturating_sub(1));
+			for (entry, old) in entries.iter().zip(previous) {
+				if let Some(old) = old {
+					counts.entry(old).and_modify(|n| *n = n.saturating_sub(1));
+				}
+				*counts.entry(entry.stage.label()).or_default() += 1;
 			}
-			*counts.entry(entry.stage.label()).or_default() += 1;
 		}
 		Ok(())
 	}
@@ -256,6 +271,39 @@ impl Journal {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_batch_is_written_whole_and_counted_once() {
+		let dir = std::env::temp_dir().join(format!("aipin-journal-batch-{}", std::process::id()));
+		let _ = fs::remove_dir_all(&dir);
+		let entry = |task, stage| Entry {
+			task,
+			kernel: 1,
+			params: vec![],
+			root: [task as u8; 32],
+			salt: [0; 32],
+			output_len: 0,
+			compute_ms: 0,
+			stage,
+		};
+		let j = Journal::open(&dir).unwrap();
+		j.put(&entry(1, Stage::Computed)).unwrap();
+		let batch = vec![
+			entry(1, Stage::CommitSent { at: 5 }),
+			entry(2, Stage::RevealSent { at: 5 }),
+			entry(3, Stage::Failed { why: "x".into() }),
+		];
+		j.put_all(&batch).unwrap();
+		j.put_all(&[]).unwrap();
+		drop(j);
+		let j = Journal::open(&dir).unwrap();
+		assert_eq!(j.all().unwrap(), batch);
+		assert_eq!(j.unfinished().unwrap(), batch[..2].to_vec());
+		let counts = j.counts();
+		assert_eq!((counts.get("computed"), counts.get("committed")), (None, Some(&1)));
+		assert_eq!((counts.get("revealed"), counts.get("failed")), (Some(&1), Some(&1)));
+		let _ = fs::remove_dir_all(&dir);
+	}
 
 	#[test]
 	fn records_survive_reopening() {

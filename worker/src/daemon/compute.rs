@@ -189,6 +189,28 @@ async fn fetch_external(
 	}
 }
 
+/// What the chain says about a task to compute, read at the block being handled.
+pub(super) struct Read {
+	task: reads::Task,
+	kernel: Option<aipin_primitives::KernelInfo>,
+	input: Option<reads::Input>,
+	/// How long the reads took.
+	took: Duration,
+}
+
+/// Reads task `t`, its kernel and its input at `at`: three independent reads, so one round
+/// trip's latency (and the worker reads every task of a block at once).
+pub(super) async fn read(at: &At, t: &OperatorTask<BlockNumber>) -> anyhow::Result<Read> {
+	let started = Instant::now();
+	let (task, kernel, input) = tokio::try_join!(
+		reads::task(at, t.task),
+		reads::kernel(at, t.kernel),
+		reads::task_input(at, t.task)
+	)?;
+	let task = task.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
+	Ok(Read { task, kernel, input, took: started.elapsed() })
+}
+
 impl Worker {
 	/// The checked program of model kernel `kernel` whose code hash is `model`: from the cache,
 	/// or read from the chain and checked against the hash.
@@ -268,16 +290,11 @@ impl Worker {
 		at: &At,
 		t: &OperatorTask<BlockNumber>,
 		now: u32,
+		read: Read,
 	) -> anyhow::Result<Option<Entry>> {
-		let picked_up = Instant::now();
-		// The three reads are independent: one round trip's latency, not three.
-		let (task, kernel_info, task_input) = tokio::try_join!(
-			reads::task(at, t.task),
-			reads::kernel(at, t.kernel),
-			reads::task_input(at, t.task)
-		)?;
-		let task = task.ok_or_else(|| anyhow::anyhow!("task {} vanished", t.task))?;
-		let reads = picked_up.elapsed();
+		let Read { task, kernel: kernel_info, input: task_input, took: reads } = read;
+		// Timed from before the reads (made for several tasks at once, each counts them).
+		let picked_up = Instant::now().checked_sub(reads).unwrap_or_else(Instant::now);
 		let journal = self.journal.clone();
 		let fail = |why: String| -> anyhow::Result<Option<Entry>> {
 			tracing::error!(target: "aipin::worker", task = t.task, "cannot run: {why}");

@@ -16,11 +16,12 @@ pub use decide::{decide, foreign_commitment, Action};
 use crate::{
 	config::{Config, CrashPoint},
 	gpu::Gpu,
-	journal::{Journal, Stage},
+	journal::{Entry, Journal, Stage},
 	kernels::Kernels,
 	server::Metrics,
 };
 use aipin_client::{account_of, calls, reads, units::ss58, AccountId, At, Client, Keypair};
+use subxt::ext::futures;
 use aipin_primitives::{result_commitment, BlockNumber, KernelId, OperatorTask, Phase};
 use std::{
 	sync::{atomic::Ordering, Arc, Mutex},
@@ -125,6 +126,10 @@ impl Worker {
 
 	/// One best block: heartbeat when due, every assigned task moved forward, tasks that left
 	/// our list recorded as done once their end is final.
+	///
+	/// Most urgent task first (the window that closes soonest). Steps that need no kernel
+	/// (reveals, reports, resends) go first, all recorded in one journal write and sent
+	/// together; then the kernels run, their commits recorded and sent in batches.
 	async fn tick(
 		&mut self,
 		client: &Client,
@@ -143,18 +148,58 @@ impl Worker {
 				Err(e) => tracing::warn!(target: "aipin::worker", "heartbeat: {e:#}"),
 			}
 		}
+		let stash = self.stash.clone().ok_or_else(|| anyhow::anyhow!("no stash"))?;
+		let now = number as u32;
 		let mut tasks = reads::operator_tasks(&at, &account_of(key)).await?;
-		// Most urgent first: the window that closes soonest. A slow step (a long kernel) or a
-		// crash part-way through the list then costs the tasks with the most time to spare.
 		tasks.sort_by_key(|t| (t.act_by.unwrap_or(BlockNumber::MAX), t.task));
 		let live: Vec<u64> = tasks.iter().map(|t| t.task).collect();
-		for t in tasks {
-			if let Err(e) = self.step(client, &at, key, &t, number as u32, pending).await {
-				self.metrics.failures.fetch_add(1, Ordering::Relaxed);
-				tracing::warn!(target: "aipin::worker", task = t.task, "{e:#}");
+
+		let mut steps = Vec::new();
+		let mut to_compute = Vec::new();
+		for t in &tasks {
+			let entry = self.journal.get(t.task)?;
+			match decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, pending) {
+				Action::Compute => to_compute.push(t),
+				action => match self.plan(t, entry, action, now, &stash) {
+					Ok(Some(step)) => steps.push(step),
+					Ok(None) => {},
+					Err(e) => self.task_failed(t.task, e),
+				},
 			}
 		}
+		self.take(client, &at, key, &mut steps).await;
+
+		// Each task's reads at once (one round trip for all), then the kernels one by one.
+		let inputs = futures::future::join_all(to_compute.iter().map(|t| compute::read(&at, t)));
+		let mut batch_started = std::time::Instant::now();
+		for (t, input) in to_compute.iter().zip(inputs.await) {
+			if !steps.is_empty() && batch_started.elapsed() > COMMIT_BATCH {
+				self.take(client, &at, key, &mut steps).await;
+			}
+			if steps.is_empty() {
+				batch_started = std::time::Instant::now();
+			}
+			let computed = match input {
+				Ok(input) => self.compute(&at, t, now, input).await,
+				Err(e) => Err(e),
+			};
+			match computed {
+				Ok(Some(e)) => {
+					CrashPoint::check(self.cfg.crash_at, CrashPoint::Computed, t.task);
+					let action = decide(Some(&e.stage), t.phase, t.slot, now, pending);
+					match self.plan(t, Some(e), action, now, &stash) {
+						Ok(Some(step)) => steps.push(step),
+						Ok(None) => {},
+						Err(e) => self.task_failed(t.task, e),
+					}
+				},
+				Ok(None) => {}, // its input is still arriving
+				Err(e) => self.task_failed(t.task, e),
+			}
+		}
+		self.take(client, &at, key, &mut steps).await;
 		self.fetches.retain(&live);
+
 		// Tasks that left our list at the best block: done once the finalized chain says so
 		// (a re-org may yet bring them back).
 		let mut finalized = None;
@@ -184,39 +229,33 @@ impl Worker {
 		Ok(())
 	}
 
-	/// Moves one task forward.
-	async fn step(
-		&mut self,
-		client: &Client,
-		at: &At,
-		key: &Keypair,
+	fn task_failed(&self, task: u64, e: anyhow::Error) {
+		self.metrics.failures.fetch_add(1, Ordering::Relaxed);
+		tracing::warn!(target: "aipin::worker", task, "{e:#}");
+	}
+
+	/// The step `action` asks of task `t` (`None`: nothing to send), with the journal record
+	/// that must be written before it is sent.
+	fn plan(
+		&self,
 		t: &OperatorTask<BlockNumber>,
+		entry: Option<Entry>,
+		action: Action,
 		now: u32,
-		pending: bool,
-	) -> anyhow::Result<()> {
-		let stash = self.stash.clone().ok_or_else(|| anyhow::anyhow!("no stash"))?;
-		let mut entry = self.journal.get(t.task)?;
-		let mut action = decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, pending);
-		if action == Action::Compute {
-			let Some(e) = self.compute(at, t, now).await? else { return Ok(()) };
-			CrashPoint::check(self.cfg.crash_at, CrashPoint::Computed, t.task);
-			action = decide(Some(&e.stage), t.phase, t.slot, now, pending);
-			entry = Some(e);
-		}
-		let (call, stage, counter, done, (recorded, sent)) = match (action, entry) {
-			(Action::Commit, Some(e)) => {
-				let c = result_commitment(t.task, &stash, &e.root, &e.salt);
-				let call = calls::escrow::commit_result(t.task, c);
-				let metrics = &self.metrics.commits;
-				let points = (CrashPoint::CommitRecorded, CrashPoint::CommitSent);
-				(call, (e, Stage::CommitSent { at: now }), metrics, "committed", points)
+		stash: &AccountId,
+	) -> anyhow::Result<Option<Step>> {
+		let step = match (action, entry) {
+			(Action::Commit, Some(mut e)) => {
+				let c = result_commitment(t.task, stash, &e.root, &e.salt);
+				e.stage = Stage::CommitSent { at: now };
+				Step { entry: e, call: calls::escrow::commit_result(t.task, c), kind: Kind::Commit }
 			},
 			(Action::Reveal, Some(mut e)) => {
 				// Reveal only what the chain holds our commitment to. Anything else (another
 				// worker running with this operator key, a journal restored from elsewhere)
 				// would be an InvalidReveal slash; not revealing costs only the smaller
 				// MissedReveal one.
-				let ours = result_commitment(t.task, &stash, &e.root, &e.salt);
+				let ours = result_commitment(t.task, stash, &e.root, &e.salt);
 				if let Some(on_chain) = foreign_commitment(t.slot, ours) {
 					let why = format!(
 						"the on-chain commitment 0x{} is not ours (0x{}): not revealing; is \
@@ -229,35 +268,96 @@ impl Worker {
 					anyhow::bail!(why);
 				}
 				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
-				let metrics = &self.metrics.reveals;
-				let points = (CrashPoint::RevealRecorded, CrashPoint::RevealSent);
-				(call, (e, Stage::RevealSent { at: now }), metrics, "revealed", points)
+				e.stage = Stage::RevealSent { at: now };
+				Step { entry: e, call, kind: Kind::Reveal }
 			},
-			(Action::ReportInput, Some(e)) => {
+			(Action::ReportInput, Some(mut e)) => {
 				let Stage::InputRefused { fault, why, .. } = e.stage.clone() else {
 					anyhow::bail!("nothing to report")
 				};
-				let call = calls::escrow::report_input(t.task, fault);
-				let metrics = &self.metrics.input_reports;
-				let stage = Stage::InputRefused { fault, why, sent_at: Some(now) };
-				let points = (CrashPoint::CommitRecorded, CrashPoint::CommitSent);
-				(call, (e, stage), metrics, "reported the input unusable", points)
+				e.stage = Stage::InputRefused { fault, why, sent_at: Some(now) };
+				Step { entry: e, call: calls::escrow::report_input(t.task, fault), kind: Kind::Report }
 			},
 			(Action::Lost, _) => {
 				anyhow::bail!("committed on chain but missing from the journal: cannot reveal")
 			},
-			_ => return Ok(()),
+			_ => return Ok(None),
 		};
-		let (mut e, stage) = stage;
-		// Record first: a crash after this line and before the chain sees the step is healed by
-		// the resend rule with the same root and salt, never by a second, different commitment.
-		e.stage = stage;
-		self.journal.put(&e)?;
-		CrashPoint::check(self.cfg.crash_at, recorded, t.task);
-		client.send_at(at, key, &call).await?;
-		CrashPoint::check(self.cfg.crash_at, sent, t.task);
-		counter.fetch_add(1, Ordering::Relaxed);
-		tracing::info!(target: "aipin::worker", task = t.task, root = %hex::encode(e.root), "{done}");
-		Ok(())
+		Ok(Some(step))
 	}
+
+	/// Takes `steps`: records them all in one journal write, then sends them all at once.
+	/// Record first: a crash after the write and before the chain sees a step is healed by the
+	/// resend rule with the same root and salt, never by a second, different commitment.
+	async fn take(&self, client: &Client, at: &At, key: &Keypair, steps: &mut Vec<Step>) {
+		let steps = std::mem::take(steps);
+		if steps.is_empty() {
+			return;
+		}
+		let entries: Vec<Entry> = steps.iter().map(|s| s.entry.clone()).collect();
+		if let Err(e) = self.journal.put_all(&entries) {
+			// Nothing recorded, so nothing is sent; the next block tries again.
+			self.metrics.failures.fetch_add(steps.len() as u64, Ordering::Relaxed);
+			tracing::warn!(target: "aipin::worker", "journal: {e:#}");
+			return;
+		}
+		for s in &steps {
+			CrashPoint::check(self.cfg.crash_at, s.kind.points().0, s.entry.task);
+		}
+		let sends = steps.iter().map(|s| client.send_at(at, key, &s.call));
+		let sent = futures::future::join_all(sends).await;
+		for (s, r) in steps.iter().zip(sent) {
+			let task = s.entry.task;
+			match r {
+				Ok(()) => {
+					CrashPoint::check(self.cfg.crash_at, s.kind.points().1, task);
+					let counter = match s.kind {
+						Kind::Commit => &self.metrics.commits,
+						Kind::Reveal => &self.metrics.reveals,
+						Kind::Report => &self.metrics.input_reports,
+					};
+					counter.fetch_add(1, Ordering::Relaxed);
+					let root = hex::encode(s.entry.root);
+					tracing::info!(target: "aipin::worker", task, %root, "{}", s.kind.done());
+				},
+				Err(e) => self.task_failed(task, e.into()),
+			}
+		}
+	}
+}
+
+/// The longest a computed task's commit waits for the kernels after it before it is sent.
+const COMMIT_BATCH: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What a step sends.
+#[derive(Clone, Copy)]
+enum Kind {
+	Commit,
+	Reveal,
+	Report,
+}
+
+impl Kind {
+	/// The crash points around it: recorded, sent.
+	fn points(self) -> (CrashPoint, CrashPoint) {
+		match self {
+			Kind::Commit | Kind::Report => (CrashPoint::CommitRecorded, CrashPoint::CommitSent),
+			Kind::Reveal => (CrashPoint::RevealRecorded, CrashPoint::RevealSent),
+		}
+	}
+
+	fn done(self) -> &'static str {
+		match self {
+			Kind::Commit => "committed",
+			Kind::Reveal => "revealed",
+			Kind::Report => "reported the input unusable",
+		}
+	}
+}
+
+/// One task's next transaction, and the journal record written before it is sent.
+struct Step {
+	entry: Entry,
+	call: aipin_client::calls::Call,
+	kind: Kind,
 }
