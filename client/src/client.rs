@@ -164,12 +164,9 @@ impl Client {
 	/// counted, and a newer best block only makes the count larger (never hides one).
 	pub async fn pending(&self, at: &At, key: &Keypair) -> Result<u64> {
 		let who = crate::account_of(key);
-		let (on_chain, next) = tokio::try_join!(
-			crate::reads::account(at, &who),
-			async {
-				Ok(self.rpc.system_account_next_index(&key.public_key().to_account_id()).await?)
-			}
-		)?;
+		let (on_chain, next) = tokio::try_join!(crate::reads::account(at, &who), async {
+			Ok(self.rpc.system_account_next_index(&key.public_key().to_account_id()).await?)
+		})?;
 		let on_chain = on_chain.nonce as u64;
 		let pending = next.saturating_sub(on_chain);
 		if pending == 0 {

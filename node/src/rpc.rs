@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use aipin_runtime::{opaque::Block, AccountId, Balance, Hash, Nonce};
+use jsonrpsee::RpcModule;
 use sc_consensus_manual_seal::{
 	rpc::{ManualSeal, ManualSealApiServer},
 	EngineCommand,
 };
-use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;

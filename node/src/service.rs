@@ -456,8 +456,7 @@ fn start_dev_seal(
 				.unwrap_or(0);
 			let now = sp_timestamp::Timestamp::current().as_millis();
 			let last = last_sealed.load(std::sync::atomic::Ordering::SeqCst);
-			let next =
-				now.max(parent_ts.saturating_add(slot_ms)).max(last.saturating_add(slot_ms));
+			let next = now.max(parent_ts.saturating_add(slot_ms)).max(last.saturating_add(slot_ms));
 			last_sealed.fetch_max(next, std::sync::atomic::Ordering::SeqCst);
 			Ok(sp_timestamp::InherentDataProvider::new(next.into()))
 		}

@@ -9,13 +9,13 @@ use aipin_client::{
 	reads, AccountId, Client, Included, Keypair,
 };
 use aipin_primitives::TaskId;
-use subxt::{
-	rpcs::{rpc_params, RpcClient},
-	utils::H256,
-};
 use std::{
 	process::{Command, Output},
 	time::{Duration, Instant},
+};
+use subxt::{
+	rpcs::{rpc_params, RpcClient},
+	utils::H256,
 };
 
 /// A worker's identity on the dev chain.

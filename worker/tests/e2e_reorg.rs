@@ -74,7 +74,10 @@ async fn commits_and_reveals_retracted_by_a_re_org_are_made_again_once_and_the_t
 			let rpc = subxt::rpcs::RpcClient::from_insecure_url(&url).await.unwrap();
 			loop {
 				let _: Result<serde_json::Value, _> = rpc
-					.request("engine_createBlock", subxt::rpcs::rpc_params![true, true, None::<H256>])
+					.request(
+						"engine_createBlock",
+						subxt::rpcs::rpc_params![true, true, None::<H256>],
+					)
 					.await;
 				tokio::time::sleep(Duration::from_millis(250)).await;
 			}
@@ -128,8 +131,8 @@ async fn commits_and_reveals_retracted_by_a_re_org_are_made_again_once_and_the_t
 	}
 
 	// The workers see it, commit again and reveal: the task completes on B.
-	let b = seal_until(&net, b, id, "settlement on fork B", |t| t.terminal_reason().is_some())
-		.await;
+	let b =
+		seal_until(&net, b, id, "settlement on fork B", |t| t.terminal_reason().is_some()).await;
 	net.finalize(b).await;
 	let task = net.finished(id, T).await;
 	assert_eq!(task.terminal_reason(), Some(TerminalReason::Completed), "{task:?}\n{}", net.logs());

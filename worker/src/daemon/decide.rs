@@ -252,10 +252,7 @@ mod tests {
 		j.put(&e).unwrap();
 		let j = restart(&dir, j);
 		let s = stage(&j, 6);
-		assert_eq!(
-			decide(s.as_ref(), COMMIT, SlotState::Assigned, 100, BUSY),
-			Action::ReportInput
-		);
+		assert_eq!(decide(s.as_ref(), COMMIT, SlotState::Assigned, 100, BUSY), Action::ReportInput);
 		let sent = Stage::InputRefused {
 			fault: aipin_primitives::InputFault::WrongHash,
 			why: "hash differs".into(),

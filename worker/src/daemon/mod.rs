@@ -21,12 +21,12 @@ use crate::{
 	server::Metrics,
 };
 use aipin_client::{account_of, calls, reads, units::ss58, AccountId, At, Client, Keypair};
-use subxt::ext::futures;
 use aipin_primitives::{result_commitment, BlockNumber, KernelId, OperatorTask, Phase};
 use std::{
 	sync::{atomic::Ordering, Arc, Mutex},
 	time::Duration,
 };
+use subxt::ext::futures;
 
 /// An error no reconnection can mend: the worker stops with it.
 #[derive(Debug, thiserror::Error)]
@@ -276,7 +276,11 @@ impl Worker {
 					anyhow::bail!("nothing to report")
 				};
 				e.stage = Stage::InputRefused { fault, why, sent_at: Some(now) };
-				Step { entry: e, call: calls::escrow::report_input(t.task, fault), kind: Kind::Report }
+				Step {
+					entry: e,
+					call: calls::escrow::report_input(t.task, fault),
+					kind: Kind::Report,
+				}
 			},
 			(Action::Lost, _) => {
 				anyhow::bail!("committed on chain but missing from the journal: cannot reveal")
