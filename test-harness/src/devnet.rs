@@ -50,43 +50,54 @@ pub struct DevNet {
 	pub client: Client,
 	/// The workers started so far.
 	pub workers: Vec<(WorkerSpec, Proc)>,
+	/// Raw JSON-RPC to the node, for what the typed client does not wrap (`engine_*`).
+	rpc: RpcClient,
 }
 
 impl DevNet {
 	/// Starts a dev node (a block a second) and waits until it answers.
 	pub async fn start(test: &str) -> Self {
-		let node = Node::start(NodeConfig::new(test, &["--dev", "--sealing", "1000"]));
-		let url = node.ws_url();
-		let client = connect(&node).await;
-		Self { dir: TempDir::new(test), node, url, client, workers: Vec::new() }
+		Self::start_sealing(test, "1000").await
 	}
 
-	/// Starts a dev node that makes blocks only when asked ([`Self::seal`]): for forks and
-	/// re-orgs.
+	/// Starts a dev node that makes blocks only when asked ([`Self::seal`], [`Self::auto_seal`]):
+	/// for forks and re-orgs.
 	pub async fn start_manual(test: &str) -> Self {
-		let node = Node::start(NodeConfig::new(test, &["--dev", "--sealing", "manual"]));
+		Self::start_sealing(test, "manual").await
+	}
+
+	async fn start_sealing(test: &str, sealing: &str) -> Self {
+		let node = Node::start(NodeConfig::new(test, &["--dev", "--sealing", sealing]));
 		let url = node.ws_url();
-		let client = connect(&node).await;
-		Self { dir: TempDir::new(test), node, url, client, workers: Vec::new() }
+		let (client, rpc) = connect(&node).await;
+		Self { dir: TempDir::new(test), node, url, client, workers: Vec::new(), rpc }
 	}
 
 	/// `--sealing manual` only: seals a block on `parent` (the best block if `None`),
 	/// finalized if `finalize`, and returns its hash.
 	pub async fn seal(&self, parent: Option<H256>, finalize: bool) -> H256 {
-		let created: serde_json::Value = self
-			.rpc()
+		create_block(&self.rpc, parent, finalize)
 			.await
-			.request("engine_createBlock", rpc_params![true, finalize, parent])
-			.await
-			.unwrap_or_else(|e| panic!("engine_createBlock: {e}\n{}", self.logs()));
-		serde_json::from_value(created["hash"].clone()).expect("a block hash")
+			.unwrap_or_else(|e| panic!("engine_createBlock: {e}\n{}", self.logs()))
+	}
+
+	/// `--sealing manual` only: seals a finalized block on the best one every `every` until the
+	/// returned task is aborted.
+	pub fn auto_seal(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+		let rpc = self.rpc.clone();
+		tokio::spawn(async move {
+			loop {
+				// A failed seal (nothing changed, the node busy) is tried again next time.
+				let _ = create_block(&rpc, None, true).await;
+				tokio::time::sleep(every).await;
+			}
+		})
 	}
 
 	/// `--sealing manual` only: finalizes block `hash` (and its ancestors).
 	pub async fn finalize(&self, hash: H256) {
 		let _: bool = self
-			.rpc()
-			.await
+			.rpc
 			.request("engine_finalizeBlock", rpc_params![hash])
 			.await
 			.unwrap_or_else(|e| panic!("engine_finalizeBlock: {e}\n{}", self.logs()));
@@ -95,22 +106,17 @@ impl DevNet {
 	/// How many transactions wait in the node's pool.
 	pub async fn pool_len(&self) -> usize {
 		let pending: Vec<serde_json::Value> = self
-			.rpc()
-			.await
+			.rpc
 			.request("author_pendingExtrinsics", rpc_params![])
 			.await
 			.expect("author_pendingExtrinsics");
 		pending.len()
 	}
 
-	async fn rpc(&self) -> RpcClient {
-		RpcClient::from_insecure_url(&self.url).await.expect("the node answers RPC")
-	}
-
 	/// Kills the node (SIGKILL) and starts it again on the same database and ports.
 	pub async fn restart_node(&mut self) {
 		self.node.restart();
-		self.client = connect(&self.node).await;
+		(self.client, self.rpc) = connect(&self.node).await;
 	}
 
 	/// Starts `aipin-worker run` for `spec`.
@@ -299,11 +305,30 @@ impl DevNet {
 	}
 }
 
-async fn connect(node: &Node) -> Client {
-	match Client::connect_patiently(&node.ws_url(), Duration::from_secs(90)).await {
+/// The typed client and a raw RPC connection to `node`, once it answers.
+async fn connect(node: &Node) -> (Client, RpcClient) {
+	let client = match Client::connect_patiently(&node.ws_url(), Duration::from_secs(90)).await {
 		Ok(c) => c,
 		Err(e) => panic!("node never answered: {e}\n{}", node.log_tail(30)),
-	}
+	};
+	let rpc = RpcClient::from_insecure_url(&node.ws_url())
+		.await
+		.unwrap_or_else(|e| panic!("node RPC: {e}\n{}", node.log_tail(30)));
+	(client, rpc)
+}
+
+/// `engine_createBlock` (a `--sealing manual` node): a block on `parent` (the best if `None`),
+/// finalized if `finalize`; its hash.
+async fn create_block(
+	rpc: &RpcClient,
+	parent: Option<H256>,
+	finalize: bool,
+) -> Result<H256, String> {
+	let created: serde_json::Value = rpc
+		.request("engine_createBlock", rpc_params![true, finalize, parent])
+		.await
+		.map_err(|e| e.to_string())?;
+	serde_json::from_value(created["hash"].clone()).map_err(|e| e.to_string())
 }
 
 /// The account of secret URI `uri` (`//Alice//stash`).

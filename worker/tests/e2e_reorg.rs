@@ -68,21 +68,7 @@ async fn seal_until(
 async fn commits_and_reveals_retracted_by_a_re_org_are_made_again_once_and_the_task_completes() {
 	let mut net = DevNet::start_manual("e2e-reorg").await;
 	// Set-up on finalized blocks, one every 250 ms.
-	let sealer = {
-		let url = net.url.clone();
-		tokio::spawn(async move {
-			let rpc = subxt::rpcs::RpcClient::from_insecure_url(&url).await.unwrap();
-			loop {
-				let _: Result<serde_json::Value, _> = rpc
-					.request(
-						"engine_createBlock",
-						subxt::rpcs::rpc_params![true, true, None::<H256>],
-					)
-					.await;
-				tokio::time::sleep(Duration::from_millis(250)).await;
-			}
-		})
-	};
+	let sealer = net.auto_seal(Duration::from_millis(250));
 	net.start_worker(WorkerSpec::new("eve", "//Eve"));
 	net.start_worker(WorkerSpec::new("ferdie", "//Ferdie"));
 	net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);

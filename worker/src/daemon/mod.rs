@@ -160,11 +160,7 @@ impl Worker {
 			let entry = self.journal.get(t.task)?;
 			match decide(entry.as_ref().map(|e| &e.stage), t.phase, t.slot, now, pending) {
 				Action::Compute => to_compute.push(t),
-				action => match self.plan(t, entry, action, now, &stash) {
-					Ok(Some(step)) => steps.push(step),
-					Ok(None) => {},
-					Err(e) => self.task_failed(t.task, e),
-				},
+				action => self.queue(&mut steps, t, entry, action, now, &stash),
 			}
 		}
 		self.take(client, &at, key, &mut steps).await;
@@ -187,11 +183,7 @@ impl Worker {
 				Ok(Some(e)) => {
 					CrashPoint::check(self.cfg.crash_at, CrashPoint::Computed, t.task);
 					let action = decide(Some(&e.stage), t.phase, t.slot, now, pending);
-					match self.plan(t, Some(e), action, now, &stash) {
-						Ok(Some(step)) => steps.push(step),
-						Ok(None) => {},
-						Err(e) => self.task_failed(t.task, e),
-					}
+					self.queue(&mut steps, t, Some(e), action, now, &stash);
 				},
 				Ok(None) => {}, // its input is still arriving
 				Err(e) => self.task_failed(t.task, e),
@@ -232,6 +224,24 @@ impl Worker {
 	fn task_failed(&self, task: u64, e: anyhow::Error) {
 		self.metrics.failures.fetch_add(1, Ordering::Relaxed);
 		tracing::warn!(target: "aipin::worker", task, "{e:#}");
+	}
+
+	/// Adds the step `action` asks of task `t`, if any, to `steps`; a task that cannot take it
+	/// is counted and logged.
+	fn queue(
+		&self,
+		steps: &mut Vec<Step>,
+		t: &OperatorTask<BlockNumber>,
+		entry: Option<Entry>,
+		action: Action,
+		now: u32,
+		stash: &AccountId,
+	) {
+		match self.plan(t, entry, action, now, stash) {
+			Ok(Some(step)) => steps.push(step),
+			Ok(None) => {},
+			Err(e) => self.task_failed(t.task, e),
+		}
 	}
 
 	/// The step `action` asks of task `t` (`None`: nothing to send), with the journal record
