@@ -5,8 +5,10 @@ must compile and give onnxruntime's int8 outputs bit for bit, on the CPU referen
 Each case is a random float CNN or MLP built with `onnx.helper`: convolutions (kernel sizes,
 strides, pads, dilations, groups incl. depthwise, with or without bias and Relu), max pooling,
 average pooling (padding counted in the divisor or not), global average pooling, residual
-Adds, Concats of parallel branches, Transposes, Flatten or Reshape, and Gemm or MatMul layers
-(also side by side, concatenated). Its weights are random (He-scaled, so activations stay in
+Adds, Concats of parallel branches, Transposes, Flatten or Reshape, elementwise activations
+(Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Clip, Relu, and Swish as x · Sigmoid(x), a
+Mul of two activations), squeeze-excitation blocks (a Mul that broadcasts) and Gemm or MatMul
+layers (also side by side, concatenated). Its weights are random (He-scaled, so activations stay in
 range), and it is quantized with `quantize_static` in one of these forms: uint8 or int8
 activations, int8 weights per tensor or per channel, or asymmetric uint8 weights. Then:
 
@@ -14,6 +16,9 @@ activations, int8 weights per tensor or per channel, or asymmetric uint8 weights
   the reference int8 output, taken on the quantization grid of the final DequantizeLinear;
 - `aipin-worker infer --cpu` (the consensus reference) and `aipin-worker infer` (the GPU path)
   must both write exactly those bytes.
+
+Before the random models, hand-built models put every input byte (every byte pair for Add and
+Mul) through each elementwise op: their tables must equal onnxruntime's entry for entry.
 
 Usage: fuzz_ort.py WORKER_BINARY [--cases N] [--seed S] [--no-gpu] [--keep DIR]
 Exit status 1 on the first case that differs or fails to compile; the model is kept (in DIR,
@@ -158,6 +163,37 @@ class Builder:
         self.cur = self.node("Concat", outs, axis=1)
         self.shape = [channels, shape[1], shape[2]]
 
+    def activation(self):
+        """An elementwise function of the current tensor: one of the table ops, or a gate
+        (Swish, x · Sigmoid(x), whose Mul is a product of two activations)."""
+        rng = self.rng
+        kind = str(rng.choice(["Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Clip", "Relu", "Swish"]))
+        x = self.cur
+        if kind == "LeakyRelu":
+            self.cur = self.node("LeakyRelu", [x], alpha=float(rng.uniform(0.01, 0.5)))
+        elif kind == "HardSigmoid":
+            self.cur = self.node("HardSigmoid", [x], alpha=float(rng.uniform(0.1, 0.5)), beta=float(rng.uniform(0.2, 0.8)))
+        elif kind == "Clip":
+            lo = float(rng.uniform(-1.0, 0.5))
+            bounds = [self.const(np.array(lo)), self.const(np.array(lo + float(rng.uniform(0.5, 4.0))))]
+            self.cur = self.node("Clip", [x, *bounds])
+        elif kind == "Swish":
+            self.cur = self.node("Mul", [x, self.node("Sigmoid", [x])])
+        else:
+            self.cur = self.node(kind, [x])
+
+    def squeeze_excite(self):
+        """A squeeze-excitation block (MobileNetV3, EfficientNet): the channels' global averages
+        through two 1×1 convolutions and a gate (HardSigmoid or Sigmoid) scale x, a Mul that
+        broadcasts a [C, 1, 1] operand over [C, H, W]."""
+        x, shape = self.cur, list(self.shape)
+        self.global_average_pool()
+        self.conv(co=max(1, shape[0] // 2), k=[1, 1], stride=[1, 1], pad=[0, 0, 0, 0], dilation=[1, 1])
+        self.conv(co=shape[0], k=[1, 1], stride=[1, 1], pad=[0, 0, 0, 0], dilation=[1, 1])
+        gate = self.node(str(self.rng.choice(["HardSigmoid", "Sigmoid"])), [self.cur])
+        operands = [x, gate] if self.rng.random() < 0.5 else [gate, x]
+        self.cur, self.shape = self.node("Mul", operands), shape
+
     def transpose(self, perm):
         """A permutation of the per-sample axes (`perm` over [N, C, H, W], N staying first)."""
         self.cur = self.node("Transpose", [self.cur], perm=perm)
@@ -213,10 +249,15 @@ def random_model(rng, signed_activations):
                 b.average_pool()
             elif pick < 0.85:
                 b.residual()
-            elif pick < 0.93:
+            elif pick < 0.9:
                 b.branches()
-            else:
+            elif pick < 0.93:
                 b.transpose([0, 1, 3, 2])  # rows and columns swapped, then convolved on
+            elif pick < 0.96:
+                b.squeeze_excite()
+            else:
+                b.conv()
+                b.activation()
         if rng.random() < 0.5:
             b.global_average_pool()
         elif rng.random() < 0.3:
@@ -235,6 +276,9 @@ def random_model(rng, signed_activations):
             b.dense(int(rng.integers(2, 17)), relu=True)
             b.cur = b.node("Concat", [left, b.cur], axis=-1)
             b.shape = [n + b.shape[0]]
+        elif rng.random() < 0.3:
+            b.dense(int(rng.integers(2, 33)), relu=False)
+            b.activation()
         else:
             b.dense(int(rng.integers(2, 33)), relu=True)
     b.dense(int(rng.integers(2, 11)), relu=False)
@@ -270,6 +314,103 @@ def ours(worker, model, x_path, out, gpu):
         return None, next((l for l in lines if l.startswith("Error")), lines[-1])
     return np.load(out), None
 
+# Every elementwise op, with attributes, for `table_models`: (label, op, attributes, constant
+# inputs after the first).
+TABLE_OPS = (
+    ("Sigmoid", "Sigmoid", {}, ()),
+    ("Tanh", "Tanh", {}, ()),
+    ("LeakyRelu α=0.1", "LeakyRelu", {"alpha": 0.1}, ()),
+    ("LeakyRelu α=0.37", "LeakyRelu", {"alpha": 0.37}, ()),
+    ("HardSigmoid α=0.2 β=0.5", "HardSigmoid", {}, ()),
+    ("HardSigmoid α=0.3 β=0.6", "HardSigmoid", {"alpha": 0.3, "beta": 0.6}, ()),
+    ("HardSwish", "HardSwish", {}, ()),
+    ("Relu", "Relu", {}, ()),
+    ("Clip [-0.5, 1.5]", "Clip", {}, (-0.5, 1.5)),
+    ("Add", "Add", {}, ()),
+    ("Mul", "Mul", {}, ()),
+    # Scales that put half of all products on an exact tie (round half to even).
+    ("Mul, ties", "Mul", {}, ()),
+)
+
+
+def table_models(rng):
+    """Hand-built QDQ models that put every input byte through each elementwise op: a unary op
+    reads a [256] input holding each byte once; Add and Mul read x and its transpose, a
+    [256, 256] input, so that they see every one of the 65,536 byte pairs. Random scales and
+    zero points (so saturation too), uint8 and int8. Yields (label, model, x)."""
+    for dt, np_dt in ((TensorProto.UINT8, np.uint8), (TensorProto.INT8, np.int8)):
+        info = np.iinfo(np_dt)
+        for label, op, attrs, consts in TABLE_OPS:
+            binary = op in ("Add", "Mul")
+            s_in = np.float32(0.5 if label.endswith("ties") else rng.uniform(0.005, 0.08))
+            zp_in = np_dt(rng.integers(info.min, info.max + 1))
+            s_out = np.float32(rng.uniform(0.002, 0.05) * (4 if binary else 1))
+            if label.endswith("ties"):
+                s_out = np.float32(2.0)
+            zp_out = np_dt(rng.integers(info.min, info.max + 1))
+            inits = [
+                numpy_helper.from_array(np.array(s_in), "s_in"),
+                numpy_helper.from_array(np.array(zp_in), "zp_in"),
+                numpy_helper.from_array(np.array(s_out), "s_out"),
+                numpy_helper.from_array(np.array(zp_out), "zp_out"),
+            ]
+            nodes = [
+                helper.make_node("QuantizeLinear", ["input", "s_in", "zp_in"], ["q"]),
+                helper.make_node("DequantizeLinear", ["q", "s_in", "zp_in"], ["x"]),
+            ]
+            if binary:
+                nodes += [
+                    helper.make_node("Transpose", ["x"], ["xt"], perm=[0, 2, 1]),
+                    helper.make_node("QuantizeLinear", ["xt", "s_in", "zp_in"], ["qt"]),
+                    helper.make_node("DequantizeLinear", ["qt", "s_in", "zp_in"], ["xt_dq"]),
+                    helper.make_node(op, ["x", "xt_dq"], ["f"]),
+                ]
+            else:
+                names = []
+                for i, c in enumerate(consts):
+                    names.append(f"c{i}")
+                    inits.append(numpy_helper.from_array(np.array(c, dtype=np.float32), f"c{i}"))
+                nodes.append(helper.make_node(op, ["x", *names], ["f"], **attrs))
+            nodes += [
+                helper.make_node("QuantizeLinear", ["f", "s_out", "zp_out"], ["qy"]),
+                helper.make_node("DequantizeLinear", ["qy", "s_out", "zp_out"], ["y"]),
+            ]
+            shape = [256, 256] if binary else [256]
+            graph = helper.make_graph(
+                nodes,
+                "table",
+                [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", *shape])],
+                inits,
+            )
+            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+            model.ir_version = 8
+            onnx.checker.check_model(model)
+            values = (np.arange(info.min, info.max + 1, dtype=np.int32) - int(zp_in)).astype(np.float32) * s_in
+            x = np.broadcast_to(values[:, None], (256, 256)) if binary else values
+            name = "uint8" if dt == TensorProto.UINT8 else "int8"
+            yield f"{label}, {name}", model, np.ascontiguousarray(x[None, ...], dtype=np.float32)
+
+
+def compare(worker, label, q8, x, x_path, out, gpus, work):
+    """Exits 1 unless both of our paths write onnxruntime's bytes; returns how many there are."""
+    want = ort_int8(q8, x)
+    for gpu in gpus:
+        got, err = ours(worker, q8, x_path, out, gpu)
+        where = "GPU" if gpu else "CPU reference"
+        if err is not None:
+            print(f"FAIL {label}: {where}: {err}\n  model kept in {work}", file=sys.stderr)
+            sys.exit(1)
+        if got.dtype != want.dtype or got.size != want.size:
+            print(f"FAIL {label}: {where} wrote {got.dtype}{got.shape}, onnxruntime {want.dtype}{want.shape}", file=sys.stderr)
+            sys.exit(1)
+        diff = int((got.reshape(-1) != want.reshape(-1)).sum())
+        if diff:
+            lsb = int(np.abs(got.reshape(-1).astype(np.int32) - want.reshape(-1).astype(np.int32)).max())
+            print(f"FAIL {label}: {where}: {diff} of {want.size} outputs differ (max {lsb} LSB)\n  model kept in {work}", file=sys.stderr)
+            sys.exit(1)
+    return want.size
+
 
 def main():
     # quantize_static advises pre-processing on every call; the advice is not for random models.
@@ -283,6 +424,15 @@ def main():
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="aipin-fuzz-ort-")
     os.makedirs(work, exist_ok=True)
+    gpus = (False,) if args.no_gpu else (False, True)
+    entries = 0
+    for i, (label, model, x) in enumerate(table_models(np.random.default_rng([args.seed, 1 << 20]))):
+        q8, x_path = os.path.join(work, f"table{i}.onnx"), os.path.join(work, f"table{i}.x.npy")
+        onnx.save(model, q8)
+        np.save(x_path, x)
+        entries += compare(args.worker, f"table {label}", q8, x, x_path, os.path.join(work, f"table{i}.ours.npy"), gpus, work)
+        print(f"ok   table {label}")
+    print(f"{len(TABLE_OPS) * 2} elementwise-op models, every input byte (pair), {entries} outputs: 0 differ from onnxruntime {ort.__version__}")
     ops_seen, outputs = {}, 0
     for case in range(args.cases):
         rng = np.random.default_rng([args.seed, case])
@@ -307,23 +457,8 @@ def main():
             # CPUs without VNNI.
             reduce_range=True,
         )
-        want = ort_int8(q8, x)
         label = f"case {case} ({form}; {' '.join(ops)}; input {shape}, batch {len(x)})"
-        for gpu in (False,) if args.no_gpu else (False, True):
-            got, err = ours(args.worker, q8, x_path, os.path.join(work, f"case{case}.ours.npy"), gpu)
-            where = "GPU" if gpu else "CPU reference"
-            if err is not None:
-                print(f"FAIL {label}: {where}: {err}\n  model kept in {work}", file=sys.stderr)
-                sys.exit(1)
-            if got.dtype != want.dtype or got.size != want.size:
-                print(f"FAIL {label}: {where} wrote {got.dtype}{got.shape}, onnxruntime {want.dtype}{want.shape}", file=sys.stderr)
-                sys.exit(1)
-            diff = int((got.reshape(-1) != want.reshape(-1)).sum())
-            if diff:
-                lsb = int(np.abs(got.reshape(-1).astype(np.int32) - want.reshape(-1).astype(np.int32)).max())
-                print(f"FAIL {label}: {where}: {diff} of {want.size} outputs differ (max {lsb} LSB)\n  model kept in {work}", file=sys.stderr)
-                sys.exit(1)
-        outputs += want.size
+        outputs += compare(args.worker, label, q8, x, x_path, os.path.join(work, f"case{case}.ours.npy"), gpus, work)
         for op in ops:
             ops_seen[op] = ops_seen.get(op, 0) + 1
         print(f"ok   {label}")

@@ -15,12 +15,19 @@
 //!   onnxruntime's `QLinearConv` and `QGemm` compute it;
 //! - `DQ → MaxPool → Q` and `DQ → Flatten|Reshape → Q` with unchanged quantization become
 //!   [`Op::MaxPool`] and [`Op::Reshape`];
+//! - `DQ → Add|Mul(DQ) → Q` becomes a 65,536-entry [`Binary`] table (onnxruntime's
+//!   `QLinearAdd`/`QLinearMul`), and `DQ → Sigmoid|LeakyRelu|HardSigmoid|HardSwish|Relu|Clip
+//!   → Q` a 256-entry [`Lookup`] table (`activations`);
 //! - the graph input's `QuantizeLinear` defines the program input (a consumer quantizes float
 //!   data with [`quantize_input`], the same rule) and the output's `DequantizeLinear` is left
 //!   to the consumer ([`dequantize_output`]).
 //!
+//! [`Binary`]: aipin_kernels::inference::program::Binary
+//! [`Lookup`]: aipin_kernels::inference::program::Lookup
+//!
 //! Anything else is refused with the node's name and op ([`CompileError::Unsupported`]).
 
+mod activations;
 pub mod files;
 mod lower;
 pub mod npy;

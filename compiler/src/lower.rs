@@ -3,12 +3,13 @@
 //! program tensors. The per-op rules are in [`crate::ops`].
 
 use crate::{
+	activations::Unary,
 	onnx::{attr, attr_int, dtype, float_values, int_values, ModelProto, NodeProto, TensorProto},
-	ops::add_table,
+	ops::{add_table, mul_table},
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Add, AvgPool, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, VERSION,
+	AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, Tensor, Window, VERSION,
 };
 use std::collections::HashMap;
 
@@ -49,6 +50,31 @@ pub(crate) struct Pending {
 	pub(crate) kind: PendingKind,
 	/// A folded Relu: the float result is at least 0.
 	pub(crate) relu: bool,
+	/// A Flatten or Reshape of the float result (an op `quantize_static` leaves in float, such
+	/// as HardSwish, feeding a Flatten): it moves the values after they are quantized, which
+	/// is the same thing, so the program quantizes first and reshapes after.
+	pub(crate) reshape: Option<Vec<u32>>,
+}
+
+impl Pending {
+	/// The per-sample shape of the float result.
+	pub(crate) fn shape(&self) -> &[u32] {
+		if let Some(shape) = &self.reshape {
+			return shape;
+		}
+		match &self.kind {
+			PendingKind::Conv { out, .. }
+			| PendingKind::MaxPool { out, .. }
+			| PendingKind::GlobalAveragePool { out, .. }
+			| PendingKind::AvgPool { out, .. }
+			| PendingKind::Concat { out, .. }
+			| PendingKind::Transpose { out, .. }
+			| PendingKind::Reshape { out, .. }
+			| PendingKind::Add { out, .. }
+			| PendingKind::Mul { out, .. }
+			| PendingKind::Lookup { out, .. } => out,
+		}
+	}
 }
 
 #[derive(Clone, Debug)]
@@ -61,6 +87,8 @@ pub(crate) enum PendingKind {
 	Transpose { x: u16, perm: Vec<u8>, out: Vec<u32> },
 	Reshape { x: u16, out: Vec<u32> },
 	Add { a: u16, b: u16, out: Vec<u32> },
+	Mul { a: u16, b: u16, out: Vec<u32> },
+	Lookup { x: u16, f: Unary, out: Vec<u32> },
 }
 
 pub(crate) struct Lowering<'a> {
@@ -262,16 +290,15 @@ impl<'a> Lowering<'a> {
 			"AveragePool" => self.average_pool(node),
 			"Concat" => self.concat(node),
 			"Transpose" => self.transpose(node),
-			"Add" => {
+			"Add" | "Mul" => {
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
-				let out = self.tensors[a as usize].shape.clone();
-				if self.tensors[b as usize].shape != out {
-					return Err(unsupported(
-						node,
-						"operands must have the same shape (no broadcasting)",
-					));
-				}
-				self.pending(node, PendingKind::Add { a, b, out })
+				let (a, b, out) = self.broadcast(node, a, b)?;
+				let kind = if node.op_type == "Add" {
+					PendingKind::Add { a, b, out }
+				} else {
+					PendingKind::Mul { a, b, out }
+				};
+				self.pending(node, kind)
 			},
 			"Flatten" | "Reshape" => self.reshape(node),
 			"Relu" => match self.get(node, 0)?.clone() {
@@ -281,16 +308,65 @@ impl<'a> Lowering<'a> {
 					p.relu = true;
 					self.set(node, Value::Pending(p))
 				},
+				Value::Dq(_) => self.unary(node),
 				_ => Err(unsupported(
 					node,
-					"Relu is supported only right after Conv/Gemm/MatMul (folded into its clamp)",
+					"Relu must follow Conv/Gemm/MatMul/Add (folded into its clamp) or a dequantized activation",
 				)),
+			},
+			"Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Clip" => {
+				self.unary(node)
 			},
 			other => Err(unsupported(
 				node,
 				format!("op `{other}` is not in the supported set (docs/inference.md)"),
 			)),
 		}
+	}
+
+	/// The operands of an elementwise op brought to one shape: ONNX's multidirectional
+	/// broadcasting, between per-sample shapes of one rank whose sizes agree or are 1 on each
+	/// axis. An operand smaller than the result is repeated by an [`Op::Expand`], defined now.
+	fn broadcast(
+		&mut self,
+		node: &NodeProto,
+		a: u16,
+		b: u16,
+	) -> Result<(u16, u16, Vec<u32>), CompileError> {
+		let (sa, sb) =
+			(self.tensors[a as usize].shape.clone(), self.tensors[b as usize].shape.clone());
+		if sa == sb {
+			return Ok((a, b, sa));
+		}
+		let out: Option<Vec<u32>> = (sa.len() == sb.len())
+			.then(|| {
+				sa.iter()
+					.zip(&sb)
+					.map(|(&x, &y)| match (x, y) {
+						_ if x == y || y == 1 => Some(x),
+						(1, _) => Some(y),
+						_ => None,
+					})
+					.collect()
+			})
+			.flatten();
+		let Some(out) = out else {
+			return Err(unsupported(
+				node,
+				format!("operand shapes {sa:?} and {sb:?} do not broadcast (same rank, each axis equal or 1)"),
+			));
+		};
+		let mut expand = |t: u16| -> Result<u16, CompileError> {
+			if self.tensors[t as usize].shape == out {
+				return Ok(t);
+			}
+			let y =
+				self.define(Tensor { shape: out.clone(), ..self.tensors[t as usize].clone() })?;
+			self.ops.push(Op::Expand { x: t, y });
+			Ok(y)
+		};
+		let (a, b) = (expand(a)?, expand(b)?);
+		Ok((a, b, out))
 	}
 
 	pub(crate) fn quantize(&mut self, node: &NodeProto) -> Result<(), CompileError> {
@@ -327,11 +403,25 @@ impl<'a> Lowering<'a> {
 		self.set(node, Value::Q(id))
 	}
 
+	/// Defines the tensor (or tensors, with a [`Pending::reshape`]) of a float result at its
+	/// QuantizeLinear, whose quantization `make` gives a shape.
 	pub(crate) fn finish(
 		&mut self,
-
-		p: Pending,
+		mut p: Pending,
 		make: impl Fn(Vec<u32>) -> Tensor,
+	) -> Result<u16, CompileError> {
+		let reshape = p.reshape.take();
+		let x = self.finish_op(p, &make)?;
+		let Some(shape) = reshape else { return Ok(x) };
+		let y = self.define(make(shape))?;
+		self.ops.push(Op::Reshape { x, y });
+		Ok(y)
+	}
+
+	fn finish_op(
+		&mut self,
+		p: Pending,
+		make: &impl Fn(Vec<u32>) -> Tensor,
 	) -> Result<u16, CompileError> {
 		let bad = |why: &str| CompileError::Unsupported {
 			node: p.node.clone(),
@@ -448,7 +538,21 @@ impl<'a> Lowering<'a> {
 				let table =
 					add_table(&self.tensors[a as usize], &self.tensors[b as usize], &ty, p.relu);
 				let y = self.define(ty)?;
-				self.ops.push(Op::Add(Add { a, b, y, table }));
+				self.ops.push(Op::Add(Binary { a, b, y, table }));
+				Ok(y)
+			},
+			PendingKind::Mul { a, b, out } => {
+				let ty = make(out);
+				let table = mul_table(&self.tensors[a as usize], &self.tensors[b as usize], &ty);
+				let y = self.define(ty)?;
+				self.ops.push(Op::Mul(Binary { a, b, y, table }));
+				Ok(y)
+			},
+			PendingKind::Lookup { x, f, out } => {
+				let ty = make(out);
+				let table = f.table(&self.tensors[x as usize], &ty);
+				let y = self.define(ty)?;
+				self.ops.push(Op::Lookup(Lookup { x, y, table }));
 				Ok(y)
 			},
 			PendingKind::Transpose { x, perm, out } => {
@@ -571,7 +675,13 @@ impl<'a> Lowering<'a> {
 		node: &NodeProto,
 		kind: PendingKind,
 	) -> Result<(), CompileError> {
-		let p = Pending { node: node.name.clone(), op: node.op_type.clone(), kind, relu: false };
+		let p = Pending {
+			node: node.name.clone(),
+			op: node.op_type.clone(),
+			kind,
+			relu: false,
+			reshape: None,
+		};
 		self.set(node, Value::Pending(p))
 	}
 }

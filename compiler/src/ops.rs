@@ -1,7 +1,7 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
 //! AveragePool, GlobalAveragePool as a depthwise convolution, Concat, Transpose,
-//! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the table that defines
-//! quantized Add.
+//! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the tables that define
+//! quantized Add and Mul. Elementwise functions of one activation are in `activations`.
 
 use crate::{
 	lower::{unsupported, Lowering, PendingKind, QConst, Value},
@@ -9,11 +9,45 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Conv, Op, Tensor, Window, ADD_TABLE, MAX_CONCAT, MAX_WINDOW,
+	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_WINDOW,
 };
 
-/// The [`Add`] table: onnxruntime's `QLinearAdd` on x86-64 with AVX2 and FMA (its
-/// `MlasQLinearAddKernelAvx2Helper`), evaluated for all 65,536 operand pairs:
+/// Whether onnxruntime runs `DQ(a), DQ(b) → Add|Mul → Q` as its fused `QLinearAdd` or
+/// `QLinearMul` kernel: on x86-64 it does when both operands and the output are uint8. Any
+/// other group it runs as written: DequantizeLinear of each operand, the float op,
+/// QuantizeLinear (measured with onnxruntime 1.32; `models/fuzz_ort.py` checks every byte pair
+/// of both kinds against it).
+fn fused(a: &Tensor, b: &Tensor, y: &Tensor) -> bool {
+	[a.dtype, b.dtype, y.dtype] == [DType::U8; 3]
+}
+
+/// A [`Binary`](aipin_kernels::inference::program::Binary) table, entry by entry.
+fn binary_table(entry: impl Fn(u8, u8) -> u8) -> Vec<u8> {
+	let mut table = vec![0u8; BINARY_TABLE];
+	for (i, t) in table.iter_mut().enumerate() {
+		*t = entry((i >> 8) as u8, i as u8);
+	}
+	table
+}
+
+/// The unfused group: `Q(op(DQ(a), DQ(b)))`, each step one binary32 operation.
+fn unfused(a: &Tensor, b: &Tensor, y: &Tensor, op: impl Fn(f32, f32) -> f32) -> Vec<u8> {
+	binary_table(|ba, bb| {
+		let v = op(crate::dequantize_linear(a, ba), crate::dequantize_linear(b, bb));
+		crate::quantize_linear(y, v)
+	})
+}
+
+/// MLAS's vector conversion and packing: `nearbyint` (`CVTPS2DQ`, which gives `i32::MIN` out
+/// of range), saturation to i16 (`PACKSSDW`), then to the output's range.
+fn convert_and_pack(t: f32, lo: i32, hi: i32) -> i32 {
+	let r = t.round_ties_even();
+	let r = if !(-2147483648.0..2147483648.0).contains(&r) { i32::MIN } else { r as i32 };
+	r.clamp(i16::MIN as i32, i16::MAX as i32).clamp(lo, hi)
+}
+
+/// The [`Op::Add`] table. Fused ([`fused`]): onnxruntime's `QLinearAdd` on x86-64 with AVX2
+/// and FMA (its `MlasQLinearAddKernelAvx2Helper`), for all 65,536 operand pairs:
 ///
 /// ```text
 /// r_a = f32(s_a / s_y),  r_b = f32(s_b / s_y)
@@ -22,29 +56,50 @@ use aipin_kernels::inference::program::{
 /// y = sat8(sat16(nearbyint(t)))                 (out of i32 range: i32::MIN, as CVTPS2DQ)
 /// ```
 ///
-/// With a folded Relu the low end is also clamped to `zp_y`. IEEE-754 defines every step
-/// (`mul_add` is the correctly rounded fused multiply-add), so these bytes are the same on any
-/// machine that compiles the model; the kernel only looks them up.
+/// Unfused: `Q(f32(DQ(a) + DQ(b)))`. With a folded Relu the low end is also clamped to `zp_y`
+/// (unfused: the sum to 0, the same thing). IEEE-754 defines every step (`mul_add` is the
+/// correctly rounded fused multiply-add), so these bytes are the same on any machine that
+/// compiles the model; the kernel only looks them up.
 pub(crate) fn add_table(a: &Tensor, b: &Tensor, y: &Tensor, relu: bool) -> Vec<u8> {
+	if !fused(a, b, y) {
+		return unfused(a, b, y, |u, v| if relu { (u + v).max(0.0) } else { u + v });
+	}
 	let sy = f32::from_bits(y.scale);
 	let ra = f32::from_bits(a.scale) / sy;
 	let rb = f32::from_bits(b.scale) / sy;
 	let fixed = y.zero_point as f32 - (ra * a.zero_point as f32 + rb * b.zero_point as f32);
 	let (lo, hi) = y.dtype.range();
 	let lo = if relu { lo.max(y.zero_point) } else { lo };
-	let mut table = vec![0u8; ADD_TABLE];
-	for ba in 0..256usize {
-		for bb in 0..256usize {
-			let va = a.dtype.from_byte(ba as u8) as f32;
-			let vb = b.dtype.from_byte(bb as u8) as f32;
-			let t = va.mul_add(ra, vb.mul_add(rb, fixed));
-			let r = t.round_ties_even();
-			let r = if !(-2147483648.0..2147483648.0).contains(&r) { i32::MIN } else { r as i32 };
-			let r = r.clamp(i16::MIN as i32, i16::MAX as i32).clamp(lo, hi);
-			table[ba << 8 | bb] = y.dtype.to_byte(r);
-		}
+	binary_table(|ba, bb| {
+		let va = a.dtype.from_byte(ba) as f32;
+		let vb = b.dtype.from_byte(bb) as f32;
+		y.dtype.to_byte(convert_and_pack(va.mul_add(ra, vb.mul_add(rb, fixed)), lo, hi))
+	})
+}
+
+/// The [`Op::Mul`] table. Fused ([`fused`]): onnxruntime's `QLinearMul` on x86-64 (MLAS's SSE2
+/// kernel, `MlasQLinearMulKernel`), for all 65,536 operand pairs:
+///
+/// ```text
+/// ratio = f32(f32(s_a · s_b) / s_y)
+/// t = f32(f32((a − zp_a) · (b − zp_b)) · ratio) + f32(zp_y)    (the product is exact in i32)
+/// y = sat8(sat16(nearbyint(t)))                                 (out of i32 range: i32::MIN)
+/// ```
+///
+/// Multiplication then addition, not fused: MLAS writes them as separate SSE instructions.
+/// Unfused: `Q(f32(DQ(a) · DQ(b)))`.
+pub(crate) fn mul_table(a: &Tensor, b: &Tensor, y: &Tensor) -> Vec<u8> {
+	if !fused(a, b, y) {
+		return unfused(a, b, y, |u, v| u * v);
 	}
-	table
+	let ratio = f32::from_bits(a.scale) * f32::from_bits(b.scale) / f32::from_bits(y.scale);
+	let (lo, hi) = y.dtype.range();
+	binary_table(|ba, bb| {
+		let va = a.dtype.from_byte(ba) - a.zero_point;
+		let vb = b.dtype.from_byte(bb) - b.zero_point;
+		let t = (va * vb) as f32 * ratio + y.zero_point as f32;
+		y.dtype.to_byte(convert_and_pack(t, lo, hi))
+	})
 }
 
 impl Lowering<'_> {
@@ -314,14 +369,15 @@ impl Lowering<'_> {
 		let (shape, float) = match self.get(node, 0)? {
 			Value::Float(s) => (s.clone(), true),
 			Value::Dq(t) => (self.tensors[*t as usize].shape.clone(), false),
+			Value::Pending(p) => (p.shape().to_vec(), false),
 			_ => {
 				return Err(unsupported(
 					node,
-					"input must be the float input or a dequantized activation",
+					"input must be the float input, a dequantized activation or a float result",
 				))
 			},
 		};
-		let total: u64 = shape.iter().map(|&d| d as u64).product();
+		let total = shape.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64));
 		let out: Vec<u32> = if node.op_type == "Flatten" {
 			if attr_int(node, "axis", 1) != 1 {
 				return Err(unsupported(node, "only axis 1 (keep the batch)"));
@@ -342,29 +398,44 @@ impl Lowering<'_> {
 					"the target shape must keep the batch dimension first (0 or -1)",
 				));
 			}
+			// 0 copies the input's dimension at the same place (`rest[i]` is the full shape's
+			// axis i + 1, the sample's axis i); one -1 takes what the others leave.
 			let rest = &dims[1..];
-			let known: i64 = rest.iter().filter(|&&d| d > 0).product();
-			let mut out = Vec::new();
+			let mut out = Vec::with_capacity(rest.len());
 			for (i, &d) in rest.iter().enumerate() {
 				match d {
-					-1 if known > 0 && total as i64 % known == 0 => {
-						out.push((total as i64 / known) as u32)
-					},
-					0 if i < shape.len() - 1 => out.push(shape[i + 1]),
-					d if d > 0 => out.push(d as u32),
+					-1 => out.push(None),
+					0 if i < shape.len() => out.push(Some(shape[i])),
+					d if d > 0 && d <= u32::MAX as i64 => out.push(Some(d as u32)),
 					_ => return Err(unsupported(node, format!("target shape {dims:?}"))),
 				}
 			}
-			out
+			let known = out.iter().flatten().fold(1u64, |a, &d| a.saturating_mul(d as u64));
+			let inferred = match out.iter().filter(|d| d.is_none()).count() {
+				0 => Some(1),
+				1 if known > 0 && total % known == 0 => u32::try_from(total / known).ok(),
+				_ => None,
+			};
+			let Some(inferred) = inferred else {
+				return Err(unsupported(node, format!("target shape {dims:?}")));
+			};
+			out.iter().map(|d| d.unwrap_or(inferred)).collect()
 		};
-		if out.iter().map(|&d| d as u64).product::<u64>() != total || out.is_empty() {
+		let count = out.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64));
+		if count != total || out.is_empty() {
 			return Err(unsupported(node, "the target shape changes the element count"));
 		}
 		if float {
 			return self.set(node, Value::Float(out));
 		}
-		let Value::Dq(x) = self.get(node, 0)?.clone() else { unreachable!() };
-		self.pending(node, PendingKind::Reshape { x, out })
+		match self.get(node, 0)?.clone() {
+			Value::Pending(mut p) => {
+				p.reshape = Some(out);
+				self.set(node, Value::Pending(p))
+			},
+			Value::Dq(x) => self.pending(node, PendingKind::Reshape { x, out }),
+			_ => unreachable!("matched above"),
+		}
 	}
 
 	/// `QLinearConv` / `QLinearMatMul` (the QOperator form): lowered as the QDQ pattern they

@@ -8,8 +8,8 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
-	ADD_WGSL, AVGPOOL_WGSL, CONCAT_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL,
-	PACK_WGSL, TRANSPOSE_WGSL,
+	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL, PACK_WGSL,
+	RELAYOUT_WGSL, TABLE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -27,9 +27,9 @@ pub struct Inference {
 	im2col: wgpu::ComputePipeline,
 	conv_gemm: wgpu::ComputePipeline,
 	max_pool: wgpu::ComputePipeline,
-	add: wgpu::ComputePipeline,
-	concat: wgpu::ComputePipeline,
-	transpose: wgpu::ComputePipeline,
+	binary: wgpu::ComputePipeline,
+	table: wgpu::ComputePipeline,
+	relayout: wgpu::ComputePipeline,
 	avg_pool: wgpu::ComputePipeline,
 	pack: wgpu::ComputePipeline,
 }
@@ -56,6 +56,18 @@ struct ConvCall<'a> {
 	batch: usize,
 	x: &'a wgpu::Buffer,
 	y: &'a wgpu::Buffer,
+}
+
+/// One pass of the table kernel: `runs` runs of `pitch` values of `x`, each value through
+/// `table`, run `o` landing at `y[o · out_pitch + offset ..]`. A [`Op::Lookup`] is one run over
+/// the whole tensor; a [`Op::Concat`] is one pass per input.
+struct TablePass<'a> {
+	x: &'a wgpu::Buffer,
+	table: &'a [u8],
+	runs: u64,
+	pitch: u64,
+	out_pitch: u64,
+	offset: u64,
 }
 
 /// Buffers a recorded pass reads: kept alive, and the im2col scratch reused, until the one
@@ -91,9 +103,9 @@ impl Inference {
 			im2col: gpu.pipeline("inference im2col", IM2COL_WGSL)?,
 			conv_gemm: gpu.pipeline("inference conv gemm", CONV_GEMM_WGSL)?,
 			max_pool: gpu.pipeline("inference maxpool", MAXPOOL_WGSL)?,
-			add: gpu.pipeline("inference add", ADD_WGSL)?,
-			concat: gpu.pipeline("inference concat", CONCAT_WGSL)?,
-			transpose: gpu.pipeline("inference transpose", TRANSPOSE_WGSL)?,
+			binary: gpu.pipeline("inference binary", BINARY_WGSL)?,
+			table: gpu.pipeline("inference table", TABLE_WGSL)?,
+			relayout: gpu.pipeline("inference relayout", RELAYOUT_WGSL)?,
 			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
 			pack: gpu.pipeline("inference pack", PACK_WGSL)?,
 		})
@@ -180,45 +192,46 @@ impl Inference {
 					Gpu::record(&mut encoder, &self.max_pool, &[(&group, groups)]);
 					scratch.keep.push(dims);
 				},
-				Op::Add(a) => {
+				Op::Add(a) | Op::Mul(a) => {
 					let total = (ty.elements() * batch as u64) as u32;
-					let dims = gpu.input("add dims", &words_u32(&[total, row, 0, 0]));
+					let dims = gpu.input("binary dims", &words_u32(&[total, row, 0, 0]));
 					let table = gpu.input(
-						"add table",
+						"binary table",
 						&words_i32(a.table.iter().map(|&b| ty.dtype.from_byte(b))),
 					);
 					let group = gpu.bind(
-						&self.add,
+						&self.binary,
 						&[&dims, &bufs[a.a as usize], &bufs[a.b as usize], &table, &y],
 					);
-					Gpu::record(&mut encoder, &self.add, &[(&group, groups)]);
+					Gpu::record(&mut encoder, &self.binary, &[(&group, groups)]);
 					scratch.keep.extend([dims, table]);
+				},
+				Op::Lookup(l) => {
+					let total = ty.elements() * batch as u64;
+					let pass = TablePass {
+						x: &bufs[l.x as usize],
+						table: &l.table,
+						runs: 1,
+						pitch: total,
+						out_pitch: total,
+						offset: 0,
+					};
+					self.table_pass(gpu, &mut encoder, &mut scratch, ty, pass, &y);
 				},
 				Op::Concat(c) => {
 					let (outer, _, pitches) = c.layout(&program.tensors);
 					let out_pitch: u64 = pitches.iter().map(|&p| p as u64).sum();
 					let mut offset = 0u64;
 					for ((&x, table), &pitch) in c.inputs.iter().zip(&c.tables).zip(&pitches) {
-						let total = batch as u64 * outer as u64 * pitch as u64;
-						let (groups, row) = Self::grid(gpu, total);
-						let dims = [
-							total as u32,
-							pitch as u32,
-							out_pitch as u32,
-							offset as u32,
-							row,
-							0,
-							0,
-							0,
-						];
-						let dims = gpu.uniform("concat dims", &words_u32(&dims));
-						let table = gpu.input(
-							"concat table",
-							&words_i32(table.iter().map(|&b| ty.dtype.from_byte(b))),
-						);
-						let group = gpu.bind(&self.concat, &[&dims, &bufs[x as usize], &table, &y]);
-						Gpu::record(&mut encoder, &self.concat, &[(&group, groups)]);
-						scratch.keep.extend([dims, table]);
+						let pass = TablePass {
+							x: &bufs[x as usize],
+							table,
+							runs: batch as u64 * outer as u64,
+							pitch: pitch as u64,
+							out_pitch,
+							offset,
+						};
+						self.table_pass(gpu, &mut encoder, &mut scratch, ty, pass, &y);
 						offset += pitch as u64;
 					}
 				},
@@ -257,18 +270,18 @@ impl Inference {
 					Gpu::record(&mut encoder, &self.avg_pool, &[(&group, groups)]);
 					scratch.keep.extend([dims, dequant]);
 				},
-				Op::Transpose { x, perm, .. } => {
-					let shape = &program.tensors[*x as usize].shape;
-					let layout = reference::transpose_layout(shape, perm);
+				Op::Transpose { x, .. } | Op::Expand { x, .. } => {
+					let layout =
+						reference::index_map(program, op).expect("a Transpose or an Expand");
 					let total = (ty.elements() * batch as u64) as u32;
 					let per_sample = ty.elements() as u32;
-					let dims =
-						gpu.uniform("transpose dims", &words_u32(&[total, per_sample, row, 0]));
+					let in_per_sample = program.tensors[*x as usize].elements() as u32;
+					let dims = [total, per_sample, row, in_per_sample];
+					let dims = gpu.uniform("relayout dims", &words_u32(&dims));
 					let layout: Vec<u32> = layout.iter().map(|&i| i as u32).collect();
-					let layout = gpu.input("transpose layout", &words_u32(&layout));
-					let group =
-						gpu.bind(&self.transpose, &[&dims, &bufs[*x as usize], &layout, &y]);
-					Gpu::record(&mut encoder, &self.transpose, &[(&group, groups)]);
+					let layout = gpu.input("relayout map", &words_u32(&layout));
+					let group = gpu.bind(&self.relayout, &[&dims, &bufs[*x as usize], &layout, &y]);
+					Gpu::record(&mut encoder, &self.relayout, &[(&group, groups)]);
 					scratch.keep.extend([dims, layout]);
 				},
 				Op::Reshape { x, .. } => {
@@ -319,6 +332,36 @@ impl Inference {
 					.collect()
 			})
 			.collect())
+	}
+
+	/// Records one [`TablePass`] into `y` (of tensor `ty`).
+	fn table_pass(
+		&self,
+		gpu: &Gpu,
+		encoder: &mut wgpu::CommandEncoder,
+		scratch: &mut Scratch,
+		ty: &Tensor,
+		pass: TablePass<'_>,
+		y: &wgpu::Buffer,
+	) {
+		let total = pass.runs * pass.pitch;
+		let (groups, row) = Self::grid(gpu, total);
+		let dims = [
+			total as u32,
+			pass.pitch as u32,
+			pass.out_pitch as u32,
+			pass.offset as u32,
+			row,
+			0,
+			0,
+			0,
+		];
+		let dims = gpu.uniform("table dims", &words_u32(&dims));
+		let table =
+			gpu.input("table", &words_i32(pass.table.iter().map(|&b| ty.dtype.from_byte(b))));
+		let group = gpu.bind(&self.table, &[&dims, pass.x, &table, y]);
+		Gpu::record(encoder, &self.table, &[(&group, groups)]);
+		scratch.keep.extend([dims, table]);
 	}
 
 	/// Records `c` as im2col + int8 GEMM (see `aipin_kernels::inference::gemm`). `false`, with

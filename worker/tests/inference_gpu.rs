@@ -5,7 +5,8 @@
 
 use aipin_kernels::inference::{
 	program::{
-		Add, AvgPool, Concat, Conv, DType, MaxPool, Op, Program, Tensor, Window, ADD_TABLE, VERSION,
+		AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, Tensor, Window,
+		BINARY_TABLE, VERSION,
 	},
 	reference,
 };
@@ -197,6 +198,18 @@ fn random_program(rng: &mut Rng) -> Program {
 				let y = Tensor { shape: vec![c, oh, ow], ..x.clone() };
 				(Op::MaxPool(MaxPool { x: xi, y: xi + 1, window }), y)
 			},
+			4 if rng.below(4) == 0 && x.shape.contains(&1) => {
+				// Repeated along its axes of size 1 (what broadcasting an operand compiles to).
+				let shape =
+					x.shape.iter().map(|&d| if d == 1 { rng.range(1, 4) as u32 } else { d });
+				(Op::Expand { x: xi, y: xi + 1 }, Tensor { shape: shape.collect(), ..x.clone() })
+			},
+			4 if rng.below(4) == 0 => {
+				// A random function of the byte, into a random quantization and element type.
+				let table = (0..256).map(|_| rng.next() as u8).collect();
+				let y = rng.tensor(x.shape.clone());
+				(Op::Lookup(Lookup { x: xi, y: xi + 1, table }), y)
+			},
 			4 if rng.below(3) == 0 => {
 				// Any permutation of the three axes.
 				let perm = [[0u8, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
@@ -228,9 +241,10 @@ fn random_program(rng: &mut Rng) -> Program {
 					.iter()
 					.rposition(|t| t.shape == x.shape && rng.below(2) == 0)
 					.unwrap_or(xi as usize);
-				let table = (0..ADD_TABLE).map(|_| rng.next() as u8).collect();
+				let table = (0..BINARY_TABLE).map(|_| rng.next() as u8).collect();
 				let y = rng.tensor(x.shape.clone());
-				(Op::Add(Add { a: xi, b: other as u16, y: xi + 1, table }), y)
+				let op = Binary { a: xi, b: other as u16, y: xi + 1, table };
+				(if rng.below(2) == 0 { Op::Add(op) } else { Op::Mul(op) }, y)
 			},
 		};
 		tensors.push(y);
@@ -253,7 +267,7 @@ fn random_program(rng: &mut Rng) -> Program {
 fn random_programs_match_reference() {
 	let mut rng = Rng(0x5eed_1234_abcd_0001);
 	let mut seen = std::collections::BTreeMap::new();
-	for i in 0..60 {
+	for i in 0..80 {
 		let p = random_program(&mut rng);
 		let batch = rng.range(1, 3) as usize;
 		let input: Vec<u8> =
@@ -264,7 +278,8 @@ fn random_programs_match_reference() {
 		}
 	}
 	// Every kind of op was among them, so every kernel was compared.
-	for kind in ["Conv", "Dense", "MaxPool", "Add", "Reshape", "Concat", "Transpose", "AvgPool"] {
+	let kinds = ["Conv", "Dense", "MaxPool", "Add", "Mul", "Lookup", "Reshape", "Concat"];
+	for kind in kinds.into_iter().chain(["Transpose", "AvgPool", "Expand"]) {
 		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
 	}
 }

@@ -3,7 +3,7 @@
 //! program a worker or the chain decodes.
 
 use super::program::{
-	Op, Program, ProgramError, ADD_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_TENSORS, MAX_WEIGHTS,
+	Op, Program, ProgramError, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_TENSORS, MAX_WEIGHTS,
 	VERSION,
 };
 
@@ -120,15 +120,35 @@ impl Program {
 						return bad("output quantization must equal the input's");
 					}
 				},
-				Op::Add(a) => {
+				Op::Add(a) | Op::Mul(a) => {
 					let (ta, tb) = (&self.tensors[a.a as usize], &self.tensors[a.b as usize]);
 					if ta.shape != y.shape || tb.shape != y.shape {
-						return bad("Add operands and output must have the same shape");
+						return bad("operands and output must have the same shape");
 					}
-					if a.table.len() != ADD_TABLE {
-						return bad("Add table must have 65,536 entries");
+					if a.table.len() != BINARY_TABLE {
+						return bad("the table must have 65,536 entries");
 					}
-					weights += ADD_TABLE as u64;
+					weights += BINARY_TABLE as u64;
+				},
+				Op::Expand { x, .. } => {
+					let x = &self.tensors[*x as usize];
+					let broadcasts = x.shape.len() == y.shape.len()
+						&& x.shape.iter().zip(&y.shape).all(|(&a, &b)| a == b || a == 1);
+					if !broadcasts {
+						return bad("Expand output must have the input's rank and sizes, or any size where the input's is 1");
+					}
+					if (x.dtype, x.zero_point, x.scale) != (y.dtype, y.zero_point, y.scale) {
+						return bad("output quantization must equal the input's");
+					}
+				},
+				Op::Lookup(l) => {
+					if self.tensors[l.x as usize].shape != y.shape {
+						return bad("Lookup output must have the input's shape");
+					}
+					if l.table.len() != 256 {
+						return bad("Lookup table must have 256 entries");
+					}
+					weights += 256;
 				},
 				Op::Reshape { x, .. } => {
 					let x = &self.tensors[*x as usize];

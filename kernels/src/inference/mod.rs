@@ -21,7 +21,8 @@ pub mod softfloat;
 pub mod task;
 
 pub use program::{
-	Add, AvgPool, Concat, Conv, DType, MaxPool, Op, Program, ProgramError, Tensor, Window,
+	AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, ProgramError, Tensor,
+	Window,
 };
 
 /// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
@@ -35,13 +36,15 @@ pub const CONV_GEMM_WGSL: &str =
 	concat!(include_str!("requant.wgsl"), include_str!("conv_gemm.wgsl"));
 /// WGSL for [`MaxPool`].
 pub const MAXPOOL_WGSL: &str = include_str!("maxpool.wgsl");
-/// WGSL for one input of a [`Concat`]: a table lookup per element, into its place.
-pub const CONCAT_WGSL: &str = include_str!("concat.wgsl");
-/// WGSL for [`Op::Transpose`]: a gather through the reference's own index map.
-pub const TRANSPOSE_WGSL: &str = include_str!("transpose.wgsl");
+/// WGSL for a [`Lookup`] or one input of a [`Concat`]: a table lookup per element, into its
+/// place.
+pub const TABLE_WGSL: &str = include_str!("table.wgsl");
+/// WGSL for the ops that only move values ([`Op::Transpose`], [`Op::Expand`]): a gather
+/// through the reference's own index map (`reference::index_map`).
+pub const RELAYOUT_WGSL: &str = include_str!("relayout.wgsl");
 /// WGSL for [`AvgPool`]: binary32 sums and divisions computed with integers.
 pub const AVGPOOL_WGSL: &str = include_str!("avgpool.wgsl");
 /// WGSL packing a tensor's values into their stored bytes for reading back.
 pub const PACK_WGSL: &str = include_str!("pack.wgsl");
-/// WGSL for [`Add`]: a table lookup per element.
-pub const ADD_WGSL: &str = include_str!("add.wgsl");
+/// WGSL for a [`Binary`] op ([`Op::Add`], [`Op::Mul`]): a table lookup per element.
+pub const BINARY_WGSL: &str = include_str!("binary.wgsl");

@@ -184,12 +184,12 @@ pub struct MaxPool {
 	pub window: Window,
 }
 
-/// Elementwise addition of two same-shape tensors (a residual connection), as a table:
-/// `y = table[256 · byte(a) + byte(b)]`. The compiler fills the table with onnxruntime's
-/// `QLinearAdd` rule for the operands' and the output's quantization (`docs/inference.md`), so
-/// the kernel does no arithmetic at all.
+/// An elementwise op on two same-shape tensors ([`Op::Add`], a residual connection;
+/// [`Op::Mul`], a gate), as a table: `y = table[256 · byte(a) + byte(b)]`. The compiler fills
+/// the table with onnxruntime's `QLinearAdd` or `QLinearMul` rule for the operands' and the
+/// output's quantization (`docs/inference.md`), so the kernel does no arithmetic at all.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
-pub struct Add {
+pub struct Binary {
 	/// First operand.
 	pub a: u16,
 	/// Second operand.
@@ -200,8 +200,23 @@ pub struct Add {
 	pub table: Vec<u8>,
 }
 
-/// Entries in an [`Add`] table.
-pub const ADD_TABLE: usize = 1 << 16;
+/// Entries in a [`Binary`] table.
+pub const BINARY_TABLE: usize = 1 << 16;
+
+/// An elementwise function of one tensor (ONNX `Sigmoid`, `Tanh`, `LeakyRelu`, `HardSigmoid`,
+/// `HardSwish`, a `Relu` or `Clip` that no op before it absorbs), as a table:
+/// `y = table[byte(x)]`. An int8 input has 256 values, so any such function is exactly its
+/// table; the compiler fills it with what onnxruntime computes for each of them
+/// (`docs/inference.md`), and the kernel only looks up.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Lookup {
+	/// Input tensor.
+	pub x: u16,
+	/// Output tensor (the input's shape).
+	pub y: u16,
+	/// 256 output bytes, indexed by the input's stored byte.
+	pub table: Vec<u8>,
+}
 
 /// Concatenation along one axis of the per-sample shape (ONNX `Concat`, onnxruntime's
 /// `QLinearConcat`). Each input's values pass through its own table into the output's
@@ -265,8 +280,8 @@ pub enum Op {
 	Conv(Conv),
 	/// [`MaxPool`].
 	MaxPool(MaxPool),
-	/// [`Add`].
-	Add(Add),
+	/// Addition, through a [`Binary`] table.
+	Add(Binary),
 	/// The same elements in the same order under a new shape (Flatten, Reshape).
 	Reshape {
 		/// Input tensor.
@@ -288,6 +303,20 @@ pub enum Op {
 	},
 	/// [`AvgPool`].
 	AvgPool(AvgPool),
+	/// [`Lookup`].
+	Lookup(Lookup),
+	/// Multiplication, through a [`Binary`] table.
+	Mul(Binary),
+	/// The input repeated along the axes where its size is 1 (ONNX's broadcasting of an Add or
+	/// Mul operand, as a squeeze-excitation gate `[C, 1, 1]` over `[C, H, W]`): output element
+	/// `(i₀, i₁, …)` is input element `(j₀, j₁, …)` with `jₐ = 0` where the input's axis `a` has
+	/// size 1 and `jₐ = iₐ` elsewhere.
+	Expand {
+		/// Input tensor.
+		x: u16,
+		/// Output tensor (the input's rank and quantization).
+		y: u16,
+	},
 }
 
 impl Op {
@@ -301,6 +330,9 @@ impl Op {
 			Op::Concat(c) => c.y,
 			Op::Transpose { y, .. } => *y,
 			Op::AvgPool(p) => p.y,
+			Op::Lookup(l) => l.y,
+			Op::Mul(m) => m.y,
+			Op::Expand { y, .. } => *y,
 		}
 	}
 
@@ -314,6 +346,9 @@ impl Op {
 			Op::Concat(c) => c.inputs.clone(),
 			Op::Transpose { x, .. } => vec![*x],
 			Op::AvgPool(p) => vec![p.x],
+			Op::Lookup(l) => vec![l.x],
+			Op::Mul(m) => vec![m.a, m.b],
+			Op::Expand { x, .. } => vec![*x],
 		}
 	}
 
@@ -328,6 +363,9 @@ impl Op {
 			Op::Concat(_) => "Concat",
 			Op::Transpose { .. } => "Transpose",
 			Op::AvgPool(_) => "AvgPool",
+			Op::Lookup(_) => "Lookup",
+			Op::Mul(_) => "Mul",
+			Op::Expand { .. } => "Expand",
 		}
 	}
 }
@@ -466,16 +504,17 @@ impl Program {
 		}
 	}
 
-	/// Bytes of constant data a device holds: weights, biases, multipliers and Add tables.
+	/// Bytes of constant data a device holds: weights, biases, multipliers and tables.
 	pub fn weight_bytes(&self) -> u64 {
 		let op_bytes = |op: &Op| match op {
 			Op::Conv(c) => {
 				c.weight.len() + 4 * (c.bias.len() + c.multiplier.len() + c.weight_zero_point.len())
 			},
-			Op::Add(a) => a.table.len(),
+			Op::Add(a) | Op::Mul(a) => a.table.len(),
+			Op::Lookup(l) => l.table.len(),
 			Op::Concat(c) => c.tables.len() * 256,
 			Op::AvgPool(p) => p.dequant.len() * 4,
-			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } => 0,
+			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } | Op::Expand { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))
 	}
@@ -578,16 +617,69 @@ mod tests {
 		refused(|p| p.tensors[2].shape = vec![31], "a reshape changing the element count");
 		refused(|p| p.tensors[2].zero_point = 4, "a reshape changing quantization");
 		refused(
-			|p| p.ops[1] = Op::Add(Add { a: 1, b: 0, y: 2, table: vec![0; ADD_TABLE] }),
+			|p| p.ops[1] = Op::Add(Binary { a: 1, b: 0, y: 2, table: vec![0; BINARY_TABLE] }),
 			"an Add of different shapes",
 		);
 		refused(
 			|p| {
 				p.tensors[2].shape = vec![2, 4, 4];
-				p.ops[1] = Op::Add(Add { a: 1, b: 1, y: 2, table: vec![0; 7] });
+				p.ops[1] = Op::Add(Binary { a: 1, b: 1, y: 2, table: vec![0; 7] });
 			},
 			"a short Add table",
 		);
+		refused(
+			|p| {
+				p.tensors[2].shape = vec![2, 4, 4];
+				p.ops[1] = Op::Mul(Binary { a: 1, b: 1, y: 2, table: vec![0; BINARY_TABLE - 1] });
+			},
+			"a short Mul table",
+		);
+		refused(
+			|p| p.ops[1] = Op::Mul(Binary { a: 1, b: 0, y: 2, table: vec![0; BINARY_TABLE] }),
+			"a Mul of different shapes",
+		);
+		refused(
+			|p| p.ops[1] = Op::Lookup(Lookup { x: 1, y: 2, table: vec![0; 256] }),
+			"a Lookup that changes the shape",
+		);
+		refused(
+			|p| {
+				p.tensors[2].shape = vec![2, 4, 4];
+				p.ops[1] = Op::Lookup(Lookup { x: 1, y: 2, table: vec![0; 255] });
+			},
+			"a short Lookup table",
+		);
+		let expand = |p: &mut Program, from: Vec<u32>, to: Vec<u32>| {
+			p.tensors[1].shape = from;
+			p.ops[0] = Op::Reshape { x: 0, y: 1 };
+			p.tensors[2].shape = to;
+			p.ops[1] = Op::Expand { x: 1, y: 2 };
+		};
+		refused(|p| expand(p, vec![16, 1], vec![16, 3, 1]), "an Expand that changes the rank");
+		refused(|p| expand(p, vec![8, 2], vec![8, 4]), "an Expand of an axis that is not 1");
+		refused(|p| expand(p, vec![16, 1], vec![16, 0]), "an Expand to size 0");
+		refused(
+			|p| {
+				expand(p, vec![16, 1], vec![16, 3]);
+				p.tensors[2].zero_point = 9;
+			},
+			"an Expand that changes the quantization",
+		);
+	}
+
+	#[test]
+	fn lookup_and_mul_programs_are_accepted() {
+		for op in [
+			Op::Lookup(Lookup { x: 1, y: 2, table: vec![0; 256] }),
+			Op::Mul(Binary { a: 1, b: 1, y: 2, table: vec![0; BINARY_TABLE] }),
+			Op::Expand { x: 1, y: 2 },
+		] {
+			let mut p = valid();
+			p.tensors[2].shape = vec![2, 4, 4];
+			p.ops[1] = op;
+			let bytes = p.encode();
+			assert_eq!(Program::decode_checked(&bytes), Ok(p));
+		}
 	}
 
 	/// The valid program with its reshape replaced by `[x0, x1] → y` along channels.

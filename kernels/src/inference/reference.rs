@@ -5,7 +5,7 @@
 //! as two's complement).
 
 use super::{
-	program::{Add, AvgPool, Concat, Conv, MaxPool, Op, Program, Tensor},
+	program::{AvgPool, Binary, Concat, Conv, MaxPool, Op, Program, Tensor},
 	quant::requantize,
 };
 use alloc::{vec, vec::Vec};
@@ -79,16 +79,24 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 		let out = match op {
 			Op::Conv(c) => conv(program, c, batch, &values[c.x as usize]),
 			Op::MaxPool(p) => max_pool(program, p, batch, &values[p.x as usize]),
-			Op::Add(a) => add(program, a, &values[a.a as usize], &values[a.b as usize]),
+			Op::Add(t) | Op::Mul(t) => {
+				binary(program, t, &values[t.a as usize], &values[t.b as usize])
+			},
+			Op::Lookup(l) => {
+				let [tx, ty] = [l.x, l.y].map(|t| program.tensors[t as usize].dtype);
+				let xs = &values[l.x as usize];
+				xs.iter().map(|&v| ty.from_byte(l.table[tx.to_byte(v) as usize])).collect()
+			},
 			Op::Reshape { x, .. } => values[*x as usize].clone(),
 			Op::Concat(c) => concat(program, c, batch, &values),
 			Op::AvgPool(p) => avg_pool(program, p, batch, &values[p.x as usize]),
-			Op::Transpose { x, y, perm } => {
-				let shape = &program.tensors[*x as usize].shape;
-				let layout = transpose_layout(shape, perm);
-				let per_sample = program.tensors[*y as usize].elements() as usize;
+			Op::Transpose { x, y, .. } | Op::Expand { x, y } => {
+				let layout = index_map(program, op).expect("a Transpose or an Expand");
+				let per_sample = program.tensors[*x as usize].elements() as usize;
 				let xs = &values[*x as usize];
-				let mut out = Vec::with_capacity(xs.len());
+				let mut out = Vec::with_capacity(
+					program.tensors[*y as usize].elements() as usize * xs.len() / per_sample,
+				);
 				for sample in xs.chunks_exact(per_sample) {
 					out.extend(layout.iter().map(|&i| sample[i]));
 				}
@@ -240,7 +248,7 @@ fn avg_pool(program: &Program, p: &AvgPool, batch: usize, x: &[i32]) -> Vec<i32>
 	y
 }
 
-fn add(program: &Program, op: &Add, a: &[i32], b: &[i32]) -> Vec<i32> {
+fn binary(program: &Program, op: &Binary, a: &[i32], b: &[i32]) -> Vec<i32> {
 	let [ta, tb, ty] = [op.a, op.b, op.y].map(|t| program.tensors[t as usize].dtype);
 	a.iter()
 		.zip(b)
@@ -270,8 +278,45 @@ fn concat(program: &Program, c: &Concat, batch: usize, values: &[Vec<i32>]) -> V
 	y
 }
 
-/// Where each output element of a Transpose reads, within a sample: output element `k` (in
-/// the output's row-major order) is input element `layout[k]`.
+/// Where each output element of an op that only moves values (Transpose, Expand) reads, within
+/// a sample: output element `k` (in the output's row-major order) is input element `map[k]`.
+/// `None` for other ops. The GPU gathers through this same map.
+pub fn index_map(program: &Program, op: &Op) -> Option<Vec<usize>> {
+	match op {
+		Op::Transpose { x, perm, .. } => {
+			Some(transpose_layout(&program.tensors[*x as usize].shape, perm))
+		},
+		Op::Expand { x, y } => Some(expand_layout(
+			&program.tensors[*x as usize].shape,
+			&program.tensors[*y as usize].shape,
+		)),
+		_ => None,
+	}
+}
+
+/// [`index_map`] of an Expand from `from` to `to` (same rank; `from`'s sizes are `to`'s or 1).
+pub fn expand_layout(from: &[u32], to: &[u32]) -> Vec<usize> {
+	let rank = from.len();
+	let mut stride = vec![1usize; rank];
+	for a in (0..rank.saturating_sub(1)).rev() {
+		stride[a] = stride[a + 1] * from[a + 1] as usize;
+	}
+	let total = to.iter().map(|&d| d as usize).product();
+	(0..total)
+		.map(|mut k| {
+			let mut at = 0;
+			for a in (0..rank).rev() {
+				if from[a] != 1 {
+					at += (k % to[a] as usize) * stride[a];
+				}
+				k /= to[a] as usize;
+			}
+			at
+		})
+		.collect()
+}
+
+/// [`index_map`] of a Transpose of `shape` by `perm`.
 pub fn transpose_layout(shape: &[u32], perm: &[u8]) -> Vec<usize> {
 	let rank = shape.len();
 	let mut stride = vec![1usize; rank];
@@ -303,5 +348,13 @@ mod tests {
 		// [C, H, W] = [2, 1, 2] → channels last [H, W, C] = [1, 2, 2].
 		assert_eq!(transpose_layout(&[2, 1, 2], &[1, 2, 0]), [0, 2, 1, 3]);
 		assert_eq!(transpose_layout(&[4], &[0]), [0, 1, 2, 3]);
+	}
+
+	#[test]
+	fn an_expand_repeats_along_the_axes_of_size_one() {
+		assert_eq!(expand_layout(&[2, 1, 1], &[2, 2, 3]), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+		assert_eq!(expand_layout(&[1, 3], &[2, 3]), [0, 1, 2, 0, 1, 2]);
+		assert_eq!(expand_layout(&[2, 1], &[2, 2]), [0, 0, 1, 1]);
+		assert_eq!(expand_layout(&[2, 2], &[2, 2]), [0, 1, 2, 3]);
 	}
 }

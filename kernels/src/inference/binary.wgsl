@@ -1,4 +1,5 @@
-// Elementwise Add as a table lookup (see `program.rs`, `Add`): y = table[256·byte(a) + byte(b)].
+// An elementwise binary op (Add, Mul) as a table lookup (see `program.rs`, `Binary`):
+// y = table[256·byte(a) + byte(b)].
 // Tensors are i32 values; `table` holds the 65,536 output values already widened to i32.
 
 struct Dims {

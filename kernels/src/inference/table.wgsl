@@ -1,5 +1,6 @@
-// One input of a Concat (see `program.rs`, `Concat`): its values, through its table, into
-// their place in the output. A Concat is one such pass per input, each writing its own runs:
+// A table pass (see `program.rs`, `Lookup` and `Concat`): values through a 256-entry table, into
+// their place in the output. A Lookup is one run over the whole tensor; a Concat is one pass per
+// input, each writing its own runs:
 // run o of this input (`pitch` values) lands at y[o·out_pitch + offset ..]. Tensors are i32
 // values; `table` holds the 256 output values already widened to i32.
 

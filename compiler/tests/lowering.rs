@@ -1,0 +1,264 @@
+//! Lowering rules on small QDQ graphs built here: elementwise ops (Sigmoid-type functions as
+//! Lookup tables, Mul, broadcasting by Expand), reshapes of float results and of dequantized
+//! activations, and the errors for what is outside them. Bit equality with
+//! onnxruntime, every table entry of every op, is `models/fuzz_ort.py`'s (the test command
+//! runs it).
+
+use aipin_compiler::{
+	compile,
+	onnx::{
+		dtype, AttributeProto, Dimension, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
+		TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
+	},
+	CompileError,
+};
+use aipin_kernels::inference::program::Op;
+use prost::Message;
+
+fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
+	NodeProto {
+		input: inputs.iter().map(|s| s.to_string()).collect(),
+		output: vec![output.into()],
+		name: output.into(),
+		op_type: op.into(),
+		..Default::default()
+	}
+}
+
+fn with_float(mut n: NodeProto, name: &str, f: f32) -> NodeProto {
+	n.attribute.push(AttributeProto { name: name.into(), f, r#type: 1, ..Default::default() });
+	n
+}
+
+fn with_ints(mut n: NodeProto, name: &str, ints: &[i64]) -> NodeProto {
+	n.attribute.push(AttributeProto {
+		name: name.into(),
+		ints: ints.to_vec(),
+		r#type: 7,
+		..Default::default()
+	});
+	n
+}
+
+fn scalar(name: &str, v: f32) -> TensorProto {
+	TensorProto {
+		name: name.into(),
+		data_type: dtype::FLOAT,
+		float_data: vec![v],
+		..Default::default()
+	}
+}
+
+fn zero_point(name: &str, zp: u8) -> TensorProto {
+	TensorProto {
+		name: name.into(),
+		data_type: dtype::UINT8,
+		raw_data: vec![zp],
+		..Default::default()
+	}
+}
+
+/// `Q(name) → DQ` with this scale and zero point: the nodes, the initializers and the
+/// dequantized value's name.
+fn qdq(from: &str, to: &str, scale: f32, zp: u8) -> (Vec<NodeProto>, Vec<TensorProto>) {
+	let (s, z, q) = (format!("{to}.s"), format!("{to}.zp"), format!("{to}.q"));
+	(
+		vec![
+			node("QuantizeLinear", &[from, &s, &z], &q),
+			node("DequantizeLinear", &[&q, &s, &z], to),
+		],
+		vec![scalar(&s, scale), zero_point(&z, zp)],
+	)
+}
+
+fn value(name: &str, shape: &[i64]) -> ValueInfoProto {
+	let mut dim = vec![Dimension { dim_value: None, dim_param: Some("N".into()) }];
+	dim.extend(shape.iter().map(|&d| Dimension { dim_value: Some(d), dim_param: None }));
+	ValueInfoProto {
+		name: name.into(),
+		r#type: Some(TypeProto {
+			tensor_type: Some(TypeProtoTensor {
+				elem_type: dtype::FLOAT,
+				shape: Some(TensorShapeProto { dim }),
+			}),
+		}),
+	}
+}
+
+/// A model on a float input of per-sample `shape`: its QuantizeLinear and DequantizeLinear
+/// (to `x`), then `body`, whose float result `f` is quantized and dequantized to the output.
+fn model(shape: &[i64], body: Vec<NodeProto>, inits: Vec<TensorProto>) -> Vec<u8> {
+	model_out(shape, body, inits, (0.01, 0))
+}
+
+/// [`model`] with the output quantized with `(scale, zero point)` (the input's is
+/// `(0.05, 128)`).
+fn model_out(
+	shape: &[i64],
+	body: Vec<NodeProto>,
+	mut inits: Vec<TensorProto>,
+	out: (f32, u8),
+) -> Vec<u8> {
+	let (mut nodes, i) = qdq("input", "x", 0.05, 128);
+	inits.extend(i);
+	nodes.extend(body);
+	let (out, i) = qdq("f", "y", out.0, out.1);
+	nodes.extend(out);
+	inits.extend(i);
+	let graph = GraphProto {
+		node: nodes,
+		name: "elementwise".into(),
+		initializer: inits,
+		input: vec![value("input", shape)],
+		output: vec![value("y", shape)],
+	};
+	ModelProto {
+		ir_version: 8,
+		producer_name: "test".into(),
+		graph: Some(graph),
+		opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+	}
+	.encode_to_vec()
+}
+
+fn refusal(bytes: &[u8]) -> (String, String, String) {
+	match compile(bytes) {
+		Err(CompileError::Unsupported { node, op, why }) => (node, op, why),
+		other => panic!("expected a refusal naming the node, got {other:?}"),
+	}
+}
+
+#[test]
+fn a_sigmoid_is_one_table_that_follows_the_function() {
+	let bytes = model(&[4, 3, 3], vec![node("Sigmoid", &["x"], "f")], vec![]);
+	let compiled = compile(&bytes).unwrap();
+	let p = &compiled.program;
+	let [Op::Lookup(l)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	// Input bytes 0..=255 are values −6.4 ..= 6.35 (scale 0.05, zero point 128); the output
+	// scale is 0.01, so σ lands on 0 ..= 100.
+	assert_eq!(l.table[128], 50, "σ(0) = 0.5");
+	assert_eq!(l.table[0], 0, "σ(−6.4) < 0.005");
+	assert_eq!(l.table[255], 100, "σ(6.35) > 0.995");
+	assert!(l.table.windows(2).all(|w| w[0] <= w[1]), "σ is non-decreasing: {:?}", l.table);
+	// σ(v) + σ(−v) = 1: symmetric entries sum to 100 (up to the rounding of each).
+	for b in 1..128usize {
+		let sum = l.table[128 + b] as i32 + l.table[128 - b] as i32;
+		assert!((99..=101).contains(&sum), "σ({b}) + σ(−{b}) = {sum}");
+	}
+}
+
+#[test]
+fn every_supported_function_compiles_to_a_table() {
+	// (body, initializers, f(0) in output bytes: scale 0.01, zero point 0)
+	let cases: Vec<(Vec<NodeProto>, Vec<TensorProto>, u8)> = vec![
+		(vec![with_float(node("LeakyRelu", &["x"], "f"), "alpha", 0.2)], vec![], 0),
+		(vec![node("HardSigmoid", &["x"], "f")], vec![], 50),
+		(vec![node("HardSwish", &["x"], "f")], vec![], 0),
+		(vec![node("Tanh", &["x"], "f")], vec![], 0),
+		(vec![node("Relu", &["x"], "f")], vec![], 0),
+		(
+			vec![node("Clip", &["x", "lo", "hi"], "f")],
+			vec![scalar("lo", -0.5), scalar("hi", 1.0)],
+			0,
+		),
+	];
+	for (body, inits, at_zero) in cases {
+		let op = body[0].op_type.clone();
+		let compiled = compile(&model(&[2, 2], body, inits)).unwrap();
+		let [Op::Lookup(l)] = &compiled.program.ops[..] else {
+			panic!("{op}: {:?}", compiled.program.ops)
+		};
+		// Every one of them is non-decreasing on these inputs (HardSwish's dip below 0 is lost
+		// to the output's zero point 0); byte 128 is 0.
+		assert!(l.table.windows(2).all(|w| w[0] <= w[1]), "{op}: {:?}", l.table);
+		assert_eq!(l.table[128], at_zero, "{op}(0)");
+	}
+}
+
+#[test]
+fn a_broadcast_mul_repeats_the_smaller_operand_first() {
+	// A squeeze-excitation gate: x · GlobalAveragePool(x), [3, 4, 4] · [3, 1, 1].
+	let (gate, inits) = qdq("g", "g.dq", 0.05, 128);
+	let mut body = vec![node("GlobalAveragePool", &["x"], "g")];
+	body.extend(gate);
+	body.push(node("Mul", &["g.dq", "x"], "f"));
+	let compiled = compile(&model(&[3, 4, 4], body, inits)).unwrap();
+	let p = &compiled.program;
+	let names: Vec<_> = p.ops.iter().map(|op| op.name()).collect();
+	assert_eq!(names, ["Conv", "Expand", "Mul"]);
+	let Op::Expand { x, y } = p.ops[1] else { unreachable!() };
+	assert_eq!((x, y), (1, 2));
+	assert_eq!(p.tensors[1].shape, [3, 1, 1]);
+	assert_eq!(p.tensors[2].shape, [3, 4, 4]);
+	assert_eq!(p.tensors[2].scale, p.tensors[1].scale, "an Expand keeps the quantization");
+	let Op::Mul(m) = &p.ops[2] else { unreachable!() };
+	assert_eq!((m.a, m.b), (2, 0), "the expanded gate times x, in the model's operand order");
+}
+
+#[test]
+fn what_is_outside_the_elementwise_ops_is_refused_by_name() {
+	// Shapes that do not broadcast: [2, 3] · [3, 2].
+	let (t, inits) = qdq("t", "t.dq", 0.05, 128);
+	let mut body = vec![with_ints(node("Transpose", &["x"], "t"), "perm", &[0, 2, 1])];
+	body.extend(t);
+	body.push(node("Mul", &["x", "t.dq"], "f"));
+	let (name, op, why) = refusal(&model(&[2, 3], body, inits));
+	assert_eq!((name.as_str(), op.as_str()), ("f", "Mul"));
+	assert!(why.contains("do not broadcast"), "{why}");
+
+	let (_, op, why) = refusal(&model(&[4], vec![node("Erf", &["x"], "f")], vec![]));
+	assert_eq!(op, "Erf");
+	assert!(why.contains("not in the supported set"), "{why}");
+
+	let clip = vec![node("Clip", &["x", "lo", "hi"], "f")];
+	let (_, _, why) = refusal(&model(&[4], clip, vec![scalar("lo", 2.0), scalar("hi", 1.0)]));
+	assert!(why.contains("min ≤ max"), "{why}");
+
+	let leaky = vec![with_float(node("LeakyRelu", &["x"], "f"), "alpha", f32::NAN)];
+	let (_, _, why) = refusal(&model(&[4], leaky, vec![]));
+	assert!(why.contains("finite"), "{why}");
+
+	// Two functions with no QuantizeLinear between them.
+	let chain = vec![node("Sigmoid", &["x"], "s"), node("Relu", &["s"], "f")];
+	let (name, op, _) = refusal(&model(&[4], chain, vec![]));
+	assert_eq!((name.as_str(), op.as_str()), ("f", "Relu"));
+}
+
+fn shape_const(name: &str, dims: &[i64]) -> TensorProto {
+	TensorProto {
+		name: name.into(),
+		dims: vec![dims.len() as i64],
+		data_type: dtype::INT64,
+		int64_data: dims.to_vec(),
+		..Default::default()
+	}
+}
+
+#[test]
+fn a_float_result_reshaped_before_its_quantize_is_quantized_then_reshaped() {
+	// quantize_static leaves HardSwish in float, so a Flatten after it reads a float result.
+	let body = vec![node("HardSwish", &["x"], "h"), node("Flatten", &["h"], "f")];
+	let p = compile(&model(&[2, 3, 3], body, vec![])).unwrap().program;
+	let names: Vec<_> = p.ops.iter().map(|op| op.name()).collect();
+	assert_eq!(names, ["Lookup", "Reshape"]);
+	assert_eq!(p.tensors[1].shape, [2, 3, 3]);
+	assert_eq!(p.tensors[2].shape, [18]);
+	let quantization = |t: usize| (p.tensors[t].scale, p.tensors[t].zero_point);
+	assert_eq!(quantization(1), quantization(2), "both in the QuantizeLinear's quantization");
+}
+
+#[test]
+fn a_reshape_dimension_of_zero_copies_the_input_dimension() {
+	let reshaped = |to: &[i64]| {
+		let body = vec![node("Reshape", &["x", "to"], "f")];
+		let bytes = model_out(&[2, 3, 4], body, vec![shape_const("to", to)], (0.05, 128));
+		compile(&bytes).map(|c| c.program.tensors.last().unwrap().shape.clone())
+	};
+	assert_eq!(reshaped(&[0, 0, -1]).unwrap(), [2, 12], "[N, 2, 3, 4] → [N, 2, 12]");
+	assert_eq!(reshaped(&[-1, 0, 4, 3]).unwrap(), [2, 4, 3], "[N, 2, 3, 4] → [N, 2, 4, 3]");
+	assert_eq!(reshaped(&[0, 24]).unwrap(), [24]);
+	assert!(reshaped(&[0, -1, -1]).is_err(), "two -1");
+	assert!(reshaped(&[0, 5, -1]).is_err(), "24 is not a multiple of 5");
+	assert!(reshaped(&[0, 0, 0, 0, 0]).is_err(), "a 0 past the input's rank");
+	assert!(reshaped(&[0, i64::MAX, 2]).is_err(), "a dimension beyond u32");
+}
