@@ -84,9 +84,11 @@ class Net:
     """layers: ("conv", cin, cout) 3x3 pad 1 + relu | ("pool",) 2x2 | ("res",) conv cout->cout
     added to its input, then relu | ("flat",) | ("dense", fin, fout) [+ relu unless last]."""
 
-    def __init__(self, layers, seed):
+    def __init__(self, layers, seed, act="Relu"):
         rng = np.random.default_rng(seed)
-        self.layers, self.params = layers, []
+        # The hidden dense layers' activation, as its ONNX op: Relu (trained here) or Tanh (an
+        # MLP trained by scikit-learn, see mlp_from_sklearn).
+        self.layers, self.params, self.act = layers, [], act
         for l in layers:
             if l[0] in ("conv", "res"):
                 cin, cout = (l[1], l[2]) if l[0] == "conv" else (l[1], l[1])
@@ -120,7 +122,8 @@ class Net:
                 out = x.reshape(x.shape[0], -1)
             else:
                 z = x @ p[0].T + p[1]
-                out = z if i == last else np.maximum(z, 0)
+                hidden = np.tanh(z) if self.act == "Tanh" else np.maximum(z, 0)
+                out = z if i == last else hidden
                 cache.append((x, z))
             x = out
         return (x, cache) if keep else x
@@ -211,8 +214,9 @@ class Net:
                 nodes.append(helper.make_node("Gemm", [cur, f"{t}.w", f"{t}.b"], [f"{t}.gemm"], transB=1, name=f"{t}.gemm"))
                 cur = f"{t}.gemm"
                 if i != last:
-                    nodes.append(helper.make_node("Relu", [cur], [f"{t}.relu"], name=f"{t}.relu"))
-                    cur = f"{t}.relu"
+                    act = f"{t}.{self.act.lower()}"
+                    nodes.append(helper.make_node(self.act, [cur], [act], name=act))
+                    cur = act
         graph = helper.make_graph(
             nodes,
             name,
@@ -226,13 +230,14 @@ class Net:
         return model
 
 
-def mlp_from_sklearn(xtr, ytr):
-    """An MLP trained by scikit-learn, written out as an ONNX Gemm/Relu graph."""
+def mlp_from_sklearn(xtr, ytr, activation="relu"):
+    """An MLP trained by scikit-learn, written out as an ONNX Gemm/Relu (or Gemm/Tanh) graph."""
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=400, random_state=0)
+    clf = MLPClassifier(hidden_layer_sizes=(64, 32), activation=activation, max_iter=400, random_state=0)
     clf.fit(xtr.reshape(len(xtr), -1), ytr)
-    net = Net([("flat",), ("dense", 64, 64), ("dense", 64, 32), ("dense", 32, 10)], 0)
+    act = {"relu": "Relu", "tanh": "Tanh"}[activation]
+    net = Net([("flat",), ("dense", 64, 64), ("dense", 64, 32), ("dense", 32, 10)], 0, act)
     for i, (w, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
         net.params[i + 1] = [w.T.astype(np.float32), b.astype(np.float32)]
     return net
@@ -287,17 +292,19 @@ def save(name, net, in_shape, xtr, xte, yte):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    which = set(args) or {"digits-mlp", "digits-cnn", "mnist-cnn"}
+    which = set(args) or {"digits-mlp", "digits-tanh", "digits-cnn", "mnist-cnn"}
     if "--quantize-only" in sys.argv[1:]:
         # Re-quantize the committed float models (same data split, no training).
         for name in sorted(which):
             xtr = (mnist5k() if name == "mnist-cnn" else digits())[0]
             quantize(name, xtr)
         return
-    if which & {"digits-mlp", "digits-cnn"}:
+    if which & {"digits-mlp", "digits-tanh", "digits-cnn"}:
         xtr, ytr, xte, yte = digits()
         if "digits-mlp" in which:
             save("digits-mlp", mlp_from_sklearn(xtr, ytr), [1, 8, 8], xtr, xte, yte)
+        if "digits-tanh" in which:
+            save("digits-tanh", mlp_from_sklearn(xtr, ytr, "tanh"), [1, 8, 8], xtr, xte, yte)
         if "digits-cnn" in which:
             net = Net([("conv", 1, 8), ("res", 8), ("pool",), ("conv", 8, 16), ("flat",), ("dense", 256, 10)], 1)
             net.fit(xtr, ytr, epochs=30)
