@@ -45,6 +45,10 @@ from train import Reader
 
 OPSET = 17
 
+# The activations quantize_static leaves in float by default (not in its registries): the op
+# after one reads a float result.
+FLOAT_ONLY = ("Tanh", "HardSigmoid", "HardSwish")
+
 # (name, activation type, weight type, per channel)
 FORMS = (
     ("u8-act, s8 weights per tensor", QuantType.QUInt8, QuantType.QInt8, False),
@@ -165,9 +169,9 @@ class Builder:
 
     def activation(self):
         """An elementwise function of the current tensor: one of the table ops, or a gate
-        (Swish, x · Sigmoid(x), whose Mul is a product of two activations)."""
+        (Swish, x · Sigmoid(x), whose Mul is a product of two activations). Returns its kind."""
         rng = self.rng
-        kind = str(rng.choice(["Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Clip", "Relu", "Swish"]))
+        kind = str(rng.choice(["Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Clip", "Relu", "Swish", "Scale"]))
         x = self.cur
         if kind == "LeakyRelu":
             self.cur = self.node("LeakyRelu", [x], alpha=float(rng.uniform(0.01, 0.5)))
@@ -177,10 +181,16 @@ class Builder:
             lo = float(rng.uniform(-1.0, 0.5))
             bounds = [self.const(np.array(lo)), self.const(np.array(lo + float(rng.uniform(0.5, 4.0))))]
             self.cur = self.node("Clip", [x, *bounds])
+        elif kind == "Scale":
+            # An activation times (or plus) a constant, which quantize_static quantizes.
+            c = self.const(np.array(float(rng.uniform(-2, 2))))
+            op = str(rng.choice(["Mul", "Add"]))
+            self.cur = self.node(op, [x, c] if rng.random() < 0.5 else [c, x])
         elif kind == "Swish":
             self.cur = self.node("Mul", [x, self.node("Sigmoid", [x])])
         else:
             self.cur = self.node(kind, [x])
+        return kind
 
     def squeeze_excite(self):
         """A squeeze-excitation block (MobileNetV3, EfficientNet): the channels' global averages
@@ -257,7 +267,11 @@ def random_model(rng, signed_activations):
                 b.squeeze_excite()
             else:
                 b.conv()
-                b.activation()
+                if b.activation() in FLOAT_ONLY:
+                    # quantize_static leaves these in float, so the next op must be one that
+                    # quantizes its input (a pooling or a transpose of a float would run in
+                    # float, outside the op set).
+                    b.conv()
         if rng.random() < 0.5:
             b.global_average_pool()
         elif rng.random() < 0.3:
@@ -330,6 +344,9 @@ TABLE_OPS = (
     ("Mul", "Mul", {}, ()),
     # Scales that put half of all products on an exact tie (round half to even).
     ("Mul, ties", "Mul", {}, ()),
+    # An activation and one quantized constant, either order: a row of the two-operand table.
+    ("Add constant", "Add", {}, ("q",)),
+    ("constant Mul", "Mul", {}, ("q", "first")),
 )
 
 
@@ -341,7 +358,7 @@ def table_models(rng):
     for dt, np_dt in ((TensorProto.UINT8, np.uint8), (TensorProto.INT8, np.int8)):
         info = np.iinfo(np_dt)
         for label, op, attrs, consts in TABLE_OPS:
-            binary = op in ("Add", "Mul")
+            binary = op in ("Add", "Mul") and "q" not in consts
             s_in = np.float32(0.5 if label.endswith("ties") else rng.uniform(0.005, 0.08))
             zp_in = np_dt(rng.integers(info.min, info.max + 1))
             s_out = np.float32(rng.uniform(0.002, 0.05) * (4 if binary else 1))
@@ -367,10 +384,26 @@ def table_models(rng):
                 ]
             else:
                 names = []
-                for i, c in enumerate(consts):
-                    names.append(f"c{i}")
-                    inits.append(numpy_helper.from_array(np.array(c, dtype=np.float32), f"c{i}"))
-                nodes.append(helper.make_node(op, ["x", *names], ["f"], **attrs))
+                if "q" in consts:
+                    # A quantized constant, as quantize_static writes one: stored bytes, then
+                    # its DequantizeLinear.
+                    c = float(rng.uniform(-3, 3))
+                    s_c = np.float32(abs(c) / 100 + 1e-3)
+                    zp_c = np_dt(rng.integers(-20, 21) + (128 if np_dt == np.uint8 else 0))
+                    c_q = np_dt(np.clip(np.round(c / s_c) + int(zp_c), info.min, info.max))
+                    inits += [
+                        numpy_helper.from_array(np.array(c_q), "c_q"),
+                        numpy_helper.from_array(np.array(s_c), "s_c"),
+                        numpy_helper.from_array(np.array(zp_c), "zp_c"),
+                    ]
+                    nodes.append(helper.make_node("DequantizeLinear", ["c_q", "s_c", "zp_c"], ["c"]))
+                    operands = ["c", "x"] if "first" in consts else ["x", "c"]
+                    nodes.append(helper.make_node(op, operands, ["f"]))
+                else:
+                    for i, c in enumerate(consts):
+                        names.append(f"c{i}")
+                        inits.append(numpy_helper.from_array(np.array(c, dtype=np.float32), f"c{i}"))
+                    nodes.append(helper.make_node(op, ["x", *names], ["f"], **attrs))
             nodes += [
                 helper.make_node("QuantizeLinear", ["f", "s_out", "zp_out"], ["qy"]),
                 helper.make_node("DequantizeLinear", ["qy", "s_out", "zp_out"], ["y"]),

@@ -37,6 +37,19 @@ pub(crate) enum Unary {
 	HardSwish,
 }
 
+/// The rational approximation both MLAS kernels below share, one lane: `v` clamped to
+/// `±bound` (`maxps`/`minps` with the constant first: a NaN input comes out as the bound),
+/// `p = v · P(v²)` and `q = Q(v²)` by Horner's rule with fused multiply-adds (`alpha` and
+/// `beta` highest degree first), then `p / q`.
+fn rational(v: f32, bound: f32, alpha: &[f32], beta: &[f32]) -> f32 {
+	let v = if v > -bound { v } else { -bound };
+	let v = if v < bound { v } else { bound };
+	let v2 = v * v;
+	let horner =
+		|c: &[f32]| c[2..].iter().fold(v2.mul_add(c[0], c[1]), |acc, &k| v2.mul_add(acc, k));
+	(v * horner(alpha)) / horner(beta)
+}
+
 /// onnxruntime's `MlasLogisticKernelFma3` (x86-64 with AVX2 and FMA, what the reference runs),
 /// one lane: Eigen's rational approximation on the input clamped to ±18,
 /// `p = v · P(v²)`, `q = Q(v²)` by Horner's rule with fused multiply-adds, then
@@ -61,19 +74,7 @@ fn logistic(v: f32) -> f32 {
 		1.16817656904453e-01,
 		9.93151921023180e-01,
 	];
-	// `maxps`/`minps` with the constant first: a NaN input comes out as the bound.
-	let v = if v > -18.0 { v } else { -18.0 };
-	let v = if v < 18.0 { v } else { 18.0 };
-	let v2 = v * v;
-	let mut p = v2.mul_add(ALPHA[0], ALPHA[1]);
-	for &a in &ALPHA[2..] {
-		p = v2.mul_add(p, a);
-	}
-	let mut q = v2.mul_add(BETA[0], BETA[1]);
-	for &b in &BETA[2..] {
-		q = v2.mul_add(q, b);
-	}
-	let r = (v * p) / q + 0.5;
+	let r = rational(v, 18.0, &ALPHA, &BETA) + 0.5;
 	if r > 0.0 {
 		r
 	} else {
@@ -101,18 +102,7 @@ fn tanh(v: f32) -> f32 {
 	#[allow(clippy::excessive_precision)]
 	const BETA: [f32; 4] =
 		[1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03];
-	let v = if v > -9.0 { v } else { -9.0 };
-	let v = if v < 9.0 { v } else { 9.0 };
-	let v2 = v * v;
-	let mut p = v2.mul_add(ALPHA[0], ALPHA[1]);
-	for &a in &ALPHA[2..] {
-		p = v2.mul_add(p, a);
-	}
-	let mut q = v2.mul_add(BETA[0], BETA[1]);
-	for &b in &BETA[2..] {
-		q = v2.mul_add(q, b);
-	}
-	(v * p) / q
+	rational(v, 9.0, &ALPHA, &BETA)
 }
 
 impl Unary {

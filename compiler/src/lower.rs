@@ -21,6 +21,27 @@ pub(crate) struct QConst {
 	pub(crate) scales: Vec<f32>,
 	pub(crate) zero_points: Vec<i32>,
 	pub(crate) axis: i64,
+	/// The ONNX element type the initializer stores (`dtype::UINT8`, `INT8` or `INT32`).
+	pub(crate) elem_type: i32,
+}
+
+impl QConst {
+	/// A single 8-bit value (a scalar operand of Add or Mul) as the tensor quantization and the
+	/// byte it is stored as; `None` for anything else.
+	pub(crate) fn scalar(&self) -> Option<(Tensor, u8)> {
+		let ([v], [scale], [zp]) = (&self.values[..], &self.scales[..], &self.zero_points[..])
+		else {
+			return None;
+		};
+		let (dtype, v, zp) = match self.elem_type {
+			// Undo the −128 shift `dequantize` stores uint8 weights with.
+			dtype::UINT8 => (DType::U8, v + 128, zp + 128),
+			dtype::INT8 => (DType::I8, *v, *zp),
+			_ => return None,
+		};
+		let tensor = Tensor { shape: vec![1], dtype, scale: scale.to_bits(), zero_point: zp };
+		(scale.is_finite() && *scale > 0.0).then(|| (tensor, dtype.to_byte(v)))
+	}
 }
 
 /// What a graph value is, while lowering.
@@ -72,6 +93,7 @@ impl Pending {
 			| PendingKind::Reshape { out, .. }
 			| PendingKind::Add { out, .. }
 			| PendingKind::Mul { out, .. }
+			| PendingKind::Scalar { out, .. }
 			| PendingKind::Lookup { out, .. } => out,
 		}
 	}
@@ -79,16 +101,67 @@ impl Pending {
 
 #[derive(Clone, Debug)]
 pub(crate) enum PendingKind {
-	Conv { x: u16, weight: QConst, bias: Option<QConst>, group: u32, window: Window, out: Vec<u32> },
-	MaxPool { x: u16, window: Window, out: Vec<u32> },
-	GlobalAveragePool { x: u16, out: Vec<u32> },
-	AvgPool { x: u16, window: Window, count_pad: bool, out: Vec<u32> },
-	Concat { inputs: Vec<u16>, axis: u8, out: Vec<u32> },
-	Transpose { x: u16, perm: Vec<u8>, out: Vec<u32> },
-	Reshape { x: u16, out: Vec<u32> },
-	Add { a: u16, b: u16, out: Vec<u32> },
-	Mul { a: u16, b: u16, out: Vec<u32> },
-	Lookup { x: u16, f: Unary, out: Vec<u32> },
+	Conv {
+		x: u16,
+		weight: QConst,
+		bias: Option<QConst>,
+		group: u32,
+		window: Window,
+		out: Vec<u32>,
+	},
+	MaxPool {
+		x: u16,
+		window: Window,
+		out: Vec<u32>,
+	},
+	GlobalAveragePool {
+		x: u16,
+		out: Vec<u32>,
+	},
+	AvgPool {
+		x: u16,
+		window: Window,
+		count_pad: bool,
+		out: Vec<u32>,
+	},
+	Concat {
+		inputs: Vec<u16>,
+		axis: u8,
+		out: Vec<u32>,
+	},
+	Transpose {
+		x: u16,
+		perm: Vec<u8>,
+		out: Vec<u32>,
+	},
+	Reshape {
+		x: u16,
+		out: Vec<u32>,
+	},
+	Add {
+		a: u16,
+		b: u16,
+		out: Vec<u32>,
+	},
+	Mul {
+		a: u16,
+		b: u16,
+		out: Vec<u32>,
+	},
+	/// Add or Mul of an activation and one quantized constant: a Lookup, the row (or column)
+	/// of the two-operand table that the constant's byte picks.
+	Scalar {
+		x: u16,
+		c: (Tensor, u8),
+		mul: bool,
+		x_first: bool,
+		out: Vec<u32>,
+	},
+	Lookup {
+		x: u16,
+		f: Unary,
+		out: Vec<u32>,
+	},
 }
 
 pub(crate) struct Lowering<'a> {
@@ -291,6 +364,22 @@ impl<'a> Lowering<'a> {
 			"Concat" => self.concat(node),
 			"Transpose" => self.transpose(node),
 			"Add" | "Mul" => {
+				let mul = node.op_type == "Mul";
+				let scalar = match (self.get(node, 0)?, self.get(node, 1)?) {
+					(Value::Dq(x), Value::QConst(c)) => Some((*x, c.scalar(), true)),
+					(Value::QConst(c), Value::Dq(x)) => Some((*x, c.scalar(), false)),
+					_ => None,
+				};
+				if let Some((x, c, x_first)) = scalar {
+					let Some(c) = c else {
+						return Err(unsupported(
+							node,
+							"a constant operand must be one uint8 or int8 value (a per-element constant is not supported)",
+						));
+					};
+					let out = self.tensors[x as usize].shape.clone();
+					return self.pending(node, PendingKind::Scalar { x, c, mul, x_first, out });
+				}
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
 				let (a, b, out) = self.broadcast(node, a, b)?;
 				let kind = if node.op_type == "Add" {
@@ -303,7 +392,12 @@ impl<'a> Lowering<'a> {
 			"Flatten" | "Reshape" => self.reshape(node),
 			"Relu" => match self.get(node, 0)?.clone() {
 				Value::Pending(mut p)
-					if matches!(p.kind, PendingKind::Conv { .. } | PendingKind::Add { .. }) =>
+					if matches!(
+						p.kind,
+						PendingKind::Conv { .. }
+							| PendingKind::Add { .. }
+							| PendingKind::Scalar { mul: false, .. }
+					) =>
 				{
 					p.relu = true;
 					self.set(node, Value::Pending(p))
@@ -548,6 +642,23 @@ impl<'a> Lowering<'a> {
 				self.ops.push(Op::Mul(Binary { a, b, y, table }));
 				Ok(y)
 			},
+			PendingKind::Scalar { x, c: (tc, byte), mul, x_first, out } => {
+				let ty = make(out);
+				let tx = &self.tensors[x as usize];
+				let (a, b) = if x_first { (tx, &tc) } else { (&tc, tx) };
+				let both = if mul { mul_table(a, b, &ty) } else { add_table(a, b, &ty, p.relu) };
+				let at = |i: usize| {
+					if x_first {
+						i << 8 | byte as usize
+					} else {
+						(byte as usize) << 8 | i
+					}
+				};
+				let table = (0..256).map(|i| both[at(i)]).collect();
+				let y = self.define(ty)?;
+				self.ops.push(Op::Lookup(Lookup { x, y, table }));
+				Ok(y)
+			},
 			PendingKind::Lookup { x, f, out } => {
 				let ty = make(out);
 				let table = f.table(&self.tensors[x as usize], &ty);
@@ -629,6 +740,7 @@ impl<'a> Lowering<'a> {
 					scales,
 					zero_points: zps.iter().map(|&z| z - shift).collect(),
 					axis: attr_int(node, "axis", 1),
+					elem_type: c.data_type,
 				})
 			},
 			_ => {

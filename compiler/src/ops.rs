@@ -470,6 +470,7 @@ impl Lowering<'_> {
 				scales: Vec::new(),
 				zero_points: vec![0],
 				axis: 0,
+				elem_type: dtype::INT32,
 			};
 			self.values.insert(at("b"), Value::QConst(bias));
 			core_inputs.push(at("b"));

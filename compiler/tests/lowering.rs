@@ -262,3 +262,40 @@ fn a_reshape_dimension_of_zero_copies_the_input_dimension() {
 	assert!(reshaped(&[0, 0, 0, 0, 0]).is_err(), "a 0 past the input's rank");
 	assert!(reshaped(&[0, i64::MAX, 2]).is_err(), "a dimension beyond u32");
 }
+
+#[test]
+fn an_activation_times_a_constant_is_one_table_and_a_tensor_constant_is_refused() {
+	let constant = |name: &str, bytes: Vec<u8>| {
+		let dims = if bytes.len() == 1 { vec![] } else { vec![bytes.len() as i64] };
+		vec![
+			TensorProto {
+				name: format!("{name}.q"),
+				dims,
+				data_type: dtype::UINT8,
+				raw_data: bytes,
+				..Default::default()
+			},
+			scalar(&format!("{name}.s"), 0.02),
+			zero_point(&format!("{name}.zp"), 128),
+		]
+	};
+	let dq = node("DequantizeLinear", &["c.q", "c.s", "c.zp"], "c");
+	// x · 1.0 (byte 178 is (178 − 128) · 0.02): the table is the identity into the output's
+	// quantization, which here is x's.
+	let body = vec![dq.clone(), node("Mul", &["c", "x"], "f")];
+	let bytes = model_out(&[3], body, constant("c", vec![178]), (0.05, 128));
+	let p = compile(&bytes).unwrap().program;
+	let [Op::Lookup(l)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert!(l.table.iter().enumerate().all(|(i, &b)| b as usize == i), "{:?}", l.table);
+	// x + 1.0 shifts every value by 20 steps of 0.05, saturating at the top.
+	let body = vec![dq.clone(), node("Add", &["x", "c"], "f")];
+	let bytes = model_out(&[3], body, constant("c", vec![178]), (0.05, 128));
+	let p = compile(&bytes).unwrap().program;
+	let [Op::Lookup(l)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert_eq!((l.table[0], l.table[100], l.table[235], l.table[255]), (20, 120, 255, 255));
+
+	let body = vec![dq, node("Mul", &["x", "c"], "f")];
+	let (name, _, why) = refusal(&model(&[3], body, constant("c", vec![178, 180, 190])));
+	assert_eq!(name, "f");
+	assert!(why.contains("one uint8 or int8 value"), "{why}");
+}

@@ -9,10 +9,10 @@
 //!   [`result root`](aipin_primitives::result::root) per op: the root of the tensor that op
 //!   defines, for the whole batch. The per-layer roots are what lets a dispute narrow a
 //!   disagreement down to the first layer where two providers differ.
-//! - Work units: `batch · (2 · MACs + O) / 10⁶`, rounded up: mega-operations, a multiply-add
-//!   counting two, as for `gemm-i8`.
+//! - Work units: `batch · ops / 10⁶`, rounded up: mega-operations, a multiply-add counting
+//!   two, as for `gemm-i8` ([`ops_per_sample`]).
 
-use super::program::{Program, VERSION};
+use super::program::{Op, Program, VERSION};
 use aipin_primitives::{Formula, KernelSpec, ModelId, Term};
 use alloc::{format, vec, vec::Vec};
 use frame_support::BoundedVec;
@@ -32,9 +32,21 @@ pub fn max_batch(program: &Program, cap: u32) -> u32 {
 	fits.clamp(1, cap.max(1) as u64) as u32
 }
 
-/// Integer operations per sample that a task is charged for: `2 · MACs + output elements`.
+/// Integer operations per sample that a task is charged for: two per multiply-add, plus one
+/// per element each op writes (a pooling op: one per element of its window). Every element
+/// of every layer is computed, packed, read back and hashed into that layer's root, so a
+/// program of many cheap layers (tables, moves) costs what it makes its providers do, and a
+/// worker that checks declared work against its throughput sees all of it.
 pub fn ops_per_sample(program: &Program) -> u64 {
-	program.macs_per_sample().saturating_mul(2).saturating_add(program.output().elements())
+	program.ops.iter().fold(program.macs_per_sample().saturating_mul(2), |total, op| {
+		let written = program.tensors[op.output() as usize].elements();
+		let each = match op {
+			Op::MaxPool(p) => p.window.kernel[0] as u64 * p.window.kernel[1] as u64,
+			Op::AvgPool(p) => p.window.kernel[0] as u64 * p.window.kernel[1] as u64,
+			_ => 1,
+		};
+		total.saturating_add(written.saturating_mul(each))
+	})
 }
 
 /// Bytes of the result of a `batch`-sample task.
@@ -140,12 +152,41 @@ mod tests {
 		assert_eq!(spec.wgsl_hash, id);
 		assert_eq!(spec.input_bytes.eval(&[5]), Some(320));
 		assert_eq!(spec.output_bytes.eval(&[5]), Some(50 + 32));
-		// 5 · (2 · 640 + 10) operations, in millions, rounded up.
+		// 5 · (2 · 640 + 10) operations (the one op writes the 10 outputs), in millions, rounded
+		// up.
 		assert_eq!(spec.work_units.eval(&[5]), Some(1));
 		assert_eq!(spec.work_units.eval(&[4096]), Some(6));
 		// A tensor of 2²² elements is 16 MiB as i32: 8 samples fit 128 MiB.
 		let wide = Program::dense(1, 1 << 22, 1);
 		assert_eq!(max_batch(&wide, 4096), 8);
 		assert_eq!(max_batch(&p, 7), 7);
+	}
+
+	#[test]
+	fn every_layer_is_charged_so_cheap_layers_cannot_hide_work() {
+		use crate::inference::program::{Lookup, Tensor};
+		// A dense layer, then n tables over its 4,096 outputs: no multiply-adds after the
+		// first layer, but each table writes (and a provider packs, reads and hashes) 4,096
+		// elements per sample.
+		let chain = |n: u16| {
+			let mut p = Program::dense(16, 4096, 1);
+			let t = p.tensors[1].clone();
+			for i in 1..=n {
+				p.tensors.push(Tensor { ..t.clone() });
+				p.ops.push(Op::Lookup(Lookup { x: i, y: i + 1, table: vec![0; 256] }));
+			}
+			p.check().unwrap();
+			p
+		};
+		let base = ops_per_sample(&chain(0));
+		assert_eq!(base, 2 * 16 * 4096 + 4096);
+		assert_eq!(ops_per_sample(&chain(200)), base + 200 * 4096);
+		let spec = |p: &Program| kernel_spec(p, &p.id(), 4096).work_units.eval(&[64]).unwrap();
+		assert!(
+			spec(&chain(200)) > 6 * spec(&chain(0)),
+			"{} vs {}",
+			spec(&chain(200)),
+			spec(&chain(0))
+		);
 	}
 }
