@@ -47,7 +47,7 @@ OPSET = 17
 
 # The activations quantize_static leaves in float by default (not in its registries): the op
 # after one reads a float result.
-FLOAT_ONLY = ("Tanh", "HardSigmoid", "HardSwish")
+FLOAT_ONLY = ("Tanh", "HardSigmoid", "HardSwish", "Sub", "Div")
 
 # (name, activation type, weight type, per channel)
 FORMS = (
@@ -182,10 +182,13 @@ class Builder:
             bounds = [self.const(np.array(lo)), self.const(np.array(lo + float(rng.uniform(0.5, 4.0))))]
             self.cur = self.node("Clip", [x, *bounds])
         elif kind == "Scale":
-            # An activation times (or plus) a constant, which quantize_static quantizes.
-            c = self.const(np.array(float(rng.uniform(-2, 2))))
-            op = str(rng.choice(["Mul", "Add"]))
+            # An activation and a constant: quantize_static quantizes the constant of an Add or
+            # a Mul, and leaves a Sub or a Div (and its constant) in float.
+            op = str(rng.choice(["Mul", "Add", "Sub", "Div"]))
+            value = float(rng.uniform(0.5, 2.0)) * (1 if rng.random() < 0.5 else -1)
+            c = self.const(np.array(value))
             self.cur = self.node(op, [x, c] if rng.random() < 0.5 else [c, x])
+            return op
         elif kind == "Swish":
             self.cur = self.node("Mul", [x, self.node("Sigmoid", [x])])
         else:
@@ -347,6 +350,10 @@ TABLE_OPS = (
     # An activation and one quantized constant, either order: a row of the two-operand table.
     ("Add constant", "Add", {}, ("q",)),
     ("constant Mul", "Mul", {}, ("q", "first")),
+    # A float constant (an op quantize_static leaves in float).
+    ("Sub constant", "Sub", {}, (1.5,)),
+    ("Div constant", "Div", {}, (0.7,)),
+    ("constant Div", "Div", {}, ("first", 2.5)),
 )
 
 
@@ -400,10 +407,12 @@ def table_models(rng):
                     operands = ["c", "x"] if "first" in consts else ["x", "c"]
                     nodes.append(helper.make_node(op, operands, ["f"]))
                 else:
-                    for i, c in enumerate(consts):
+                    first = consts[:1] == ("first",)
+                    for i, c in enumerate(consts[1:] if first else consts):
                         names.append(f"c{i}")
                         inits.append(numpy_helper.from_array(np.array(c, dtype=np.float32), f"c{i}"))
-                    nodes.append(helper.make_node(op, ["x", *names], ["f"], **attrs))
+                    operands = [*names, "x"] if first else ["x", *names]
+                    nodes.append(helper.make_node(op, operands, ["f"], **attrs))
             nodes += [
                 helper.make_node("QuantizeLinear", ["f", "s_out", "zp_out"], ["qy"]),
                 helper.make_node("DequantizeLinear", ["qy", "s_out", "zp_out"], ["y"]),

@@ -1,5 +1,6 @@
-//! Elementwise functions of one activation (`DQ → Sigmoid|Tanh|LeakyRelu|… → Q`), lowered to a
-//! [`Lookup`](aipin_kernels::inference::program::Lookup) table.
+//! Elementwise functions of one activation (`DQ → Sigmoid|Tanh|LeakyRelu|… → Q`, and arithmetic
+//! with one float constant), lowered to a [`Lookup`](aipin_kernels::inference::program::Lookup)
+//! table.
 //!
 //! An int8 activation has 256 values, so such a function is exactly its 256 results. Each
 //! entry is what onnxruntime computes for that byte: DequantizeLinear
@@ -35,6 +36,19 @@ pub(crate) enum Unary {
 	HardSigmoid { alpha: f32, beta: f32 },
 	/// ONNX's function body: `v · HardSigmoid(v)` with `alpha = 1/6`, `beta = 1/2`.
 	HardSwish,
+	/// Arithmetic with one float constant (an initializer that no QuantizeLinear reads, so
+	/// onnxruntime computes the op in float): `v ∘ c`, or `c ∘ v` when the constant is the
+	/// first operand.
+	Arith { op: ArithOp, c: f32, constant_first: bool },
+}
+
+/// The operator of [`Unary::Arith`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArithOp {
+	Add,
+	Sub,
+	Mul,
+	Div,
 }
 
 /// The rational approximation both MLAS kernels below share, one lane: `v` clamped to
@@ -122,6 +136,15 @@ impl Unary {
 			Self::Tanh => tanh(v),
 			Self::HardSigmoid { alpha, beta } => (alpha * v + beta).clamp(0.0, 1.0),
 			Self::HardSwish => v * Self::HardSigmoid { alpha: 1.0 / 6.0, beta: 0.5 }.eval(v),
+			Self::Arith { op, c, constant_first } => {
+				let (a, b) = if constant_first { (c, v) } else { (v, c) };
+				match op {
+					ArithOp::Add => a + b,
+					ArithOp::Sub => a - b,
+					ArithOp::Mul => a * b,
+					ArithOp::Div => a / b,
+				}
+			},
 		}
 	}
 
@@ -164,6 +187,31 @@ impl Unary {
 				}
 				Self::Clip { min, max }
 			},
+			"Add" | "Sub" | "Mul" | "Div" => {
+				let op = match node.op_type.as_str() {
+					"Add" => ArithOp::Add,
+					"Sub" => ArithOp::Sub,
+					"Mul" => ArithOp::Mul,
+					_ => ArithOp::Div,
+				};
+				let constant = |i: usize| match lowering.get(node, i) {
+					Ok(Value::Const(t)) => match float_values(t).as_deref() {
+						Some([c]) if c.is_finite() => Some(*c),
+						_ => None,
+					},
+					_ => None,
+				};
+				match (constant(0), constant(1)) {
+					(None, Some(c)) => Self::Arith { op, c, constant_first: false },
+					(Some(c), None) => Self::Arith { op, c, constant_first: true },
+					_ => {
+						return Err(unsupported(
+							node,
+							"one operand must be a dequantized activation and the other one finite float constant",
+						))
+					},
+				}
+			},
 			other => return Err(unsupported(node, format!("`{other}` is not an elementwise op"))),
 		};
 		let finite = match f {
@@ -182,7 +230,10 @@ impl Lowering<'_> {
 	/// An elementwise function of a dequantized activation, waiting for its QuantizeLinear.
 	pub(crate) fn unary(&mut self, node: &NodeProto) -> Result<(), CompileError> {
 		let f = Unary::of(self, node)?;
-		let x = self.dq_input(node, 0)?;
+		let x = match f {
+			Unary::Arith { constant_first: true, .. } => self.dq_input(node, 1)?,
+			_ => self.dq_input(node, 0)?,
+		};
 		let out = self.tensors[x as usize].shape.clone();
 		self.pending(node, PendingKind::Lookup { x, f, out })
 	}

@@ -363,6 +363,13 @@ impl<'a> Lowering<'a> {
 			"AveragePool" => self.average_pool(node),
 			"Concat" => self.concat(node),
 			"Transpose" => self.transpose(node),
+			"Add" | "Mul"
+				if matches!(self.get(node, 0)?, Value::Const(_))
+					|| matches!(self.get(node, 1)?, Value::Const(_)) =>
+			{
+				self.unary(node)
+			},
+			"Sub" | "Div" => self.unary(node),
 			"Add" | "Mul" => {
 				let mul = node.op_type == "Mul";
 				let scalar = match (self.get(node, 0)?, self.get(node, 1)?) {

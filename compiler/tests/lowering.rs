@@ -299,3 +299,29 @@ fn an_activation_times_a_constant_is_one_table_and_a_tensor_constant_is_refused(
 	assert_eq!(name, "f");
 	assert!(why.contains("one uint8 or int8 value"), "{why}");
 }
+
+#[test]
+fn arithmetic_with_a_float_constant_is_one_table() {
+	// 2.0 / (x − 1.0), the difference quantized between the two float ops.
+	let (mid, inits) = qdq("d", "d.dq", 0.05, 128);
+	let mut body = vec![node("Sub", &["x", "one"], "d")];
+	body.extend(mid);
+	body.push(node("Div", &["two", "d.dq"], "f"));
+	let mut inits = inits;
+	inits.extend([scalar("one", 1.0), scalar("two", 2.0)]);
+	let p = compile(&model_out(&[3], body, inits, (0.05, 128))).unwrap().program;
+	let names: Vec<_> = p.ops.iter().map(|op| op.name()).collect();
+	assert_eq!(names, ["Lookup", "Lookup"]);
+	let (Op::Lookup(sub), Op::Lookup(div)) = (&p.ops[0], &p.ops[1]) else { unreachable!() };
+	// x − 1.0 moves 20 steps of 0.05 down: byte 148 (1.0) becomes 128 (0.0).
+	assert_eq!(sub.table[148], 128);
+	assert_eq!(sub.table[10], 0, "saturates at the bottom");
+	// 2.0 / d: d = 0.5 (byte 138) gives 4.0 (byte 208); d = 0 gives +∞, the top.
+	assert_eq!(div.table[138], 208);
+	assert_eq!(div.table[128], 255);
+
+	let body = vec![node("Div", &["x", "x"], "f")];
+	let (_, op, why) = refusal(&model(&[3], body, vec![]));
+	assert_eq!(op, "Div");
+	assert!(why.contains("float constant"), "{why}");
+}
