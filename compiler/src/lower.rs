@@ -91,8 +91,7 @@ impl Pending {
 			| PendingKind::Concat { out, .. }
 			| PendingKind::Transpose { out, .. }
 			| PendingKind::Reshape { out, .. }
-			| PendingKind::Add { out, .. }
-			| PendingKind::Mul { out, .. }
+			| PendingKind::Binary { out, .. }
 			| PendingKind::Scalar { out, .. }
 			| PendingKind::Lookup { out, .. } => out,
 		}
@@ -138,14 +137,11 @@ pub(crate) enum PendingKind {
 		x: u16,
 		out: Vec<u32>,
 	},
-	Add {
+	/// Add (`mul: false`) or Mul of two activations.
+	Binary {
 		a: u16,
 		b: u16,
-		out: Vec<u32>,
-	},
-	Mul {
-		a: u16,
-		b: u16,
+		mul: bool,
 		out: Vec<u32>,
 	},
 	/// Add or Mul of an activation and one quantized constant: a Lookup, the row (or column)
@@ -389,12 +385,7 @@ impl<'a> Lowering<'a> {
 				}
 				let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
 				let (a, b, out) = self.broadcast(node, a, b)?;
-				let kind = if node.op_type == "Add" {
-					PendingKind::Add { a, b, out }
-				} else {
-					PendingKind::Mul { a, b, out }
-				};
-				self.pending(node, kind)
+				self.pending(node, PendingKind::Binary { a, b, mul, out })
 			},
 			"Flatten" | "Reshape" => self.reshape(node),
 			"Relu" => match self.get(node, 0)?.clone() {
@@ -402,7 +393,7 @@ impl<'a> Lowering<'a> {
 					if matches!(
 						p.kind,
 						PendingKind::Conv { .. }
-							| PendingKind::Add { .. }
+							| PendingKind::Binary { mul: false, .. }
 							| PendingKind::Scalar { mul: false, .. }
 					) =>
 				{
@@ -634,19 +625,14 @@ impl<'a> Lowering<'a> {
 				self.ops.push(Op::Concat(Concat { inputs, y, axis, tables }));
 				Ok(y)
 			},
-			PendingKind::Add { a, b, out } => {
+			PendingKind::Binary { a, b, mul, out } => {
 				let ty = make(out);
+				let (ta, tb) = (&self.tensors[a as usize], &self.tensors[b as usize]);
 				let table =
-					add_table(&self.tensors[a as usize], &self.tensors[b as usize], &ty, p.relu);
+					if mul { mul_table(ta, tb, &ty) } else { add_table(ta, tb, &ty, p.relu) };
 				let y = self.define(ty)?;
-				self.ops.push(Op::Add(Binary { a, b, y, table }));
-				Ok(y)
-			},
-			PendingKind::Mul { a, b, out } => {
-				let ty = make(out);
-				let table = mul_table(&self.tensors[a as usize], &self.tensors[b as usize], &ty);
-				let y = self.define(ty)?;
-				self.ops.push(Op::Mul(Binary { a, b, y, table }));
+				let op = Binary { a, b, y, table };
+				self.ops.push(if mul { Op::Mul(op) } else { Op::Add(op) });
 				Ok(y)
 			},
 			PendingKind::Scalar { x, c: (tc, byte), mul, x_first, out } => {
