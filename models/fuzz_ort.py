@@ -7,8 +7,9 @@ strides, pads, dilations, groups incl. depthwise, with or without bias and Relu)
 average pooling (padding counted in the divisor or not), global average pooling, residual
 Adds, Concats of parallel branches, Transposes, Flatten or Reshape, elementwise activations
 (Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Clip, Relu, and Swish as x · Sigmoid(x), a
-Mul of two activations), squeeze-excitation blocks (a Mul that broadcasts) and Gemm or MatMul
-layers (also side by side, concatenated). Its weights are random (He-scaled, so activations stay in
+Mul of two activations), squeeze-excitation blocks (a Mul that broadcasts), softmax over the
+channels (uint8 activations) and Gemm or MatMul layers (also side by side, concatenated), ending
+in a softmax one time in three. Its weights are random (He-scaled, so activations stay in
 range), and it is quantized with `quantize_static` in one of these forms: uint8 or int8
 activations, int8 weights per tensor or per channel, or asymmetric uint8 weights. Then:
 
@@ -18,7 +19,9 @@ activations, int8 weights per tensor or per channel, or asymmetric uint8 weights
   must both write exactly those bytes.
 
 Before the random models, hand-built models put every input byte (every byte pair for Add and
-Mul) through each elementwise op: their tables must equal onnxruntime's entry for entry.
+Mul) through each elementwise op: their tables must equal onnxruntime's entry for entry. Then
+hand-built softmax models (rows of 1 to 1,000 values, along each axis, opset 11's flattening
+rule too, random and extreme rows) must equal onnxruntime's QLinearSoftmax.
 
 Usage: fuzz_ort.py WORKER_BINARY [--cases N] [--seed S] [--no-gpu] [--keep DIR]
 Exit status 1 on the first case that differs or fails to compile; the model is kept (in DIR,
@@ -207,6 +210,9 @@ class Builder:
         operands = [x, gate] if self.rng.random() < 0.5 else [gate, x]
         self.cur, self.shape = self.node("Mul", operands), shape
 
+    def softmax(self, axis):
+        self.cur = self.node("Softmax", [self.cur], axis=axis)
+
     def transpose(self, perm):
         """A permutation of the per-sample axes (`perm` over [N, C, H, W], N staying first)."""
         self.cur = self.node("Transpose", [self.cur], perm=perm)
@@ -268,6 +274,9 @@ def random_model(rng, signed_activations):
                 b.transpose([0, 1, 3, 2])  # rows and columns swapped, then convolved on
             elif pick < 0.96:
                 b.squeeze_excite()
+            elif pick < 0.98:
+                # Over the channels, as attention maps do.
+                b.softmax(1)
             else:
                 b.conv()
                 if b.activation() in FLOAT_ONLY:
@@ -299,6 +308,8 @@ def random_model(rng, signed_activations):
         else:
             b.dense(int(rng.integers(2, 33)), relu=True)
     b.dense(int(rng.integers(2, 11)), relu=False)
+    if rng.random() < 1 / 3:
+        b.softmax(-1)
     graph = helper.make_graph(
         b.nodes,
         "fuzz",
@@ -434,6 +445,67 @@ def table_models(rng):
             yield f"{label}, {name}", model, np.ascontiguousarray(x[None, ...], dtype=np.float32)
 
 
+# (label, per-sample shape, axis, opset, output scale) for `softmax_models`.
+SOFTMAX_CASES = (
+    ("10 classes", [10], -1, OPSET, 1 / 256),
+    ("1 value", [1], -1, OPSET, 1 / 256),
+    ("16 values", [16], -1, OPSET, 1 / 256),
+    ("33 values", [33], -1, OPSET, 1 / 256),
+    ("1,000 values", [1000], -1, OPSET, 1 / 256),
+    ("[4, 5, 6] along axis 1", [4, 5, 6], 1, OPSET, 1 / 256),
+    ("[4, 5, 6] along axis 2", [4, 5, 6], 2, OPSET, 1 / 256),
+    ("[3, 8] flattened from axis 1 (opset 11)", [3, 8], 1, 11, 1 / 256),
+    ("20 values, output scale 0.01", [20], -1, OPSET, 0.01),
+    ("20 values, output scale 1/255", [20], -1, OPSET, 1 / 255),
+)
+
+
+def softmax_models(rng):
+    """Hand-built DQ → Softmax → Q models, uint8 and int8, over `SOFTMAX_CASES`; the rows are
+    random at every spread, certain of one value, or all equal. Yields (label, model, x)."""
+    for dt, np_dt in ((TensorProto.UINT8, np.uint8), (TensorProto.INT8, np.int8)):
+        info = np.iinfo(np_dt)
+        for label, shape, axis, opset, s_out in SOFTMAX_CASES:
+            s_in = np.float32(rng.uniform(0.01, 1.0))
+            zp_in = np_dt(rng.integers(info.min // 2, info.max // 2 + 1))
+            zp_out = np_dt(info.min)
+            inits = [
+                numpy_helper.from_array(np.array(s_in), "s_in"),
+                numpy_helper.from_array(np.array(zp_in), "zp_in"),
+                numpy_helper.from_array(np.array(np.float32(s_out)), "s_out"),
+                numpy_helper.from_array(np.array(zp_out), "zp_out"),
+            ]
+            nodes = [
+                helper.make_node("QuantizeLinear", ["input", "s_in", "zp_in"], ["q"]),
+                helper.make_node("DequantizeLinear", ["q", "s_in", "zp_in"], ["x"]),
+                helper.make_node("Softmax", ["x"], ["f"], axis=axis),
+                helper.make_node("QuantizeLinear", ["f", "s_out", "zp_out"], ["qy"]),
+                helper.make_node("DequantizeLinear", ["qy", "s_out", "zp_out"], ["y"]),
+            ]
+            graph = helper.make_graph(
+                nodes,
+                "softmax",
+                [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", *shape])],
+                inits,
+            )
+            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+            model.ir_version = 8
+            onnx.checker.check_model(model)
+            # 48 samples: spreads from a fraction of a step to the whole range, then rows with
+            # one value far above the rest (at larger input scales certain of it: for int8, 128
+            # after the zero point, which saturates to 127), then rows of equal values.
+            n = 48
+            spread = np.exp(rng.uniform(np.log(0.3), np.log(300), n))[:, None]
+            x = rng.normal(0, 1, (n, int(np.prod(shape)))) * spread * s_in
+            x[32:40] = -100 * s_in
+            x[np.arange(32, 40), rng.integers(0, x.shape[1], 8)] = 100 * s_in
+            x[40:] = rng.uniform(-50, 50, (8, 1)) * s_in
+            x = x.reshape(n, *shape).astype(np.float32)
+            name = "uint8" if dt == TensorProto.UINT8 else "int8"
+            yield f"softmax {label}, {name}", model, x
+
+
 def compare(worker, label, q8, x, x_path, out, gpus, work):
     """Exits 1 unless both of our paths write onnxruntime's bytes; returns how many there are."""
     want = ort_int8(q8, x)
@@ -475,6 +547,14 @@ def main():
         entries += compare(args.worker, f"table {label}", q8, x, x_path, os.path.join(work, f"table{i}.ours.npy"), gpus, work)
         print(f"ok   table {label}")
     print(f"{len(TABLE_OPS) * 2} elementwise-op models, every input byte (pair), {entries} outputs: 0 differ from onnxruntime {ort.__version__}")
+    entries = 0
+    for i, (label, model, x) in enumerate(softmax_models(np.random.default_rng([args.seed, 1 << 21]))):
+        q8, x_path = os.path.join(work, f"softmax{i}.onnx"), os.path.join(work, f"softmax{i}.x.npy")
+        onnx.save(model, q8)
+        np.save(x_path, x)
+        entries += compare(args.worker, label, q8, x, x_path, os.path.join(work, f"softmax{i}.ours.npy"), gpus, work)
+        print(f"ok   {label}")
+    print(f"{len(SOFTMAX_CASES) * 2} softmax models, {entries} outputs: 0 differ from onnxruntime {ort.__version__}")
     ops_seen, outputs = {}, 0
     for case in range(args.cases):
         rng = np.random.default_rng([args.seed, case])

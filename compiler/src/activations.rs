@@ -13,8 +13,9 @@
 //! fused multiply-add), so the table is the same on any machine that compiles the model.
 
 use crate::{
-	lower::{unsupported, Lowering, PendingKind, Value},
+	lower::{unsupported, Lowering, Value},
 	onnx::{attr, float_values, NodeProto},
+	pending::PendingKind,
 	CompileError,
 };
 use aipin_kernels::inference::program::Tensor;

@@ -33,6 +33,7 @@ mod lower;
 pub mod npy;
 pub mod onnx;
 mod ops;
+mod pending;
 
 use aipin_kernels::inference::{
 	program::{Program, Tensor},

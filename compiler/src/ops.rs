@@ -1,15 +1,17 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
 //! AveragePool, GlobalAveragePool as a depthwise convolution, Concat, Transpose,
-//! Flatten/Reshape, the QOperator forms QLinearConv/QLinearMatMul) and the tables that define
-//! quantized Add and Mul. Elementwise functions of one activation are in `activations`.
+//! Flatten/Reshape, Softmax, the QOperator forms QLinearConv/QLinearMatMul) and the tables that
+//! define quantized Add, Mul and Softmax. Elementwise functions of one activation are in
+//! `activations`.
 
 use crate::{
-	lower::{unsupported, Lowering, PendingKind, QConst, Value},
+	lower::{unsupported, Lowering, QConst, Value},
 	onnx::{attr, attr_int, attr_ints, dtype, elements, int_values, NodeProto},
+	pending::{Pending, PendingKind},
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_WINDOW,
+	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_SOFTMAX_ROW, MAX_WINDOW,
 };
 
 /// Whether onnxruntime runs `DQ(a), DQ(b) → Add|Mul → Q` as its fused `QLinearAdd` or
@@ -365,6 +367,52 @@ impl Lowering<'_> {
 		self.pending(node, PendingKind::Transpose { x, perm, out })
 	}
 
+	/// `Softmax` of a dequantized activation along one axis after the batch axis. Opsets before
+	/// 13 take the axes from `axis` on as one (the input coerced to 2-D); the program flattens
+	/// them with a Reshape, runs the softmax along the flattened axis and reshapes back.
+	pub(crate) fn softmax(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let shape = self.tensors[x as usize].shape.clone();
+		let rank = shape.len() as i64 + 1;
+		let old = self.opset() < 13;
+		let axis = attr_int(node, "axis", if old { 1 } else { -1 });
+		let axis = if axis < 0 { axis + rank } else { axis };
+		if !(1..rank).contains(&axis) {
+			return Err(unsupported(
+				node,
+				format!("axis {axis}: rows must run along an axis after the batch axis"),
+			));
+		}
+		let axis = (axis - 1) as usize;
+		let (x, out) = if old && axis + 1 < shape.len() {
+			let flat: Vec<u32> = shape[..axis]
+				.iter()
+				.copied()
+				.chain([shape[axis..].iter().product::<u32>()])
+				.collect();
+			let tx = self.tensors[x as usize].clone();
+			let y = self.define(Tensor { shape: flat.clone(), ..tx })?;
+			self.ops.push(Op::Reshape { x, y });
+			(y, flat)
+		} else {
+			(x, shape.clone())
+		};
+		if out[axis] > MAX_SOFTMAX_ROW {
+			return Err(unsupported(
+				node,
+				format!("rows of {} values (at most {MAX_SOFTMAX_ROW})", out[axis]),
+			));
+		}
+		let p = Pending {
+			node: node.name.clone(),
+			op: node.op_type.clone(),
+			kind: PendingKind::Softmax { x, axis: axis as u8, out: out.clone() },
+			relu: false,
+			reshape: (out != shape).then_some(shape),
+		};
+		self.set(node, Value::Pending(p))
+	}
+
 	pub(crate) fn reshape(&mut self, node: &NodeProto) -> Result<(), CompileError> {
 		let (shape, float) = match self.get(node, 0)? {
 			Value::Float(s) => (s.clone(), true),
@@ -479,4 +527,14 @@ impl Lowering<'_> {
 		let output = node.output.first().cloned().ok_or_else(|| unsupported(node, "no output"))?;
 		self.node(&sub("QuantizeLinear", vec![at("y"), input(6), input(7)], output))
 	}
+}
+
+/// onnxruntime's `QLinearSoftmax` table for input scale `s_x` and rows of `length` values,
+/// indexed as [`Softmax::exp`](aipin_kernels::inference::program::Softmax) is: entry `i` is
+/// `f32(exp((i − 255 + shift) · s_x))` in double arithmetic, with
+/// `shift = max(0, ln(f32(FLT_MAX / length)) − 5) / s_x`, which keeps a row's sum finite.
+pub(crate) fn softmax_exponentials(s_x: f32, length: u32) -> Vec<u32> {
+	let headroom = ((f32::MAX / length as f32) as f64).ln();
+	let shift = (headroom - 5.0).max(0.0) / s_x as f64;
+	(0..256).map(|i| (((i as f64 - 255.0 + shift) * s_x as f64).exp() as f32).to_bits()).collect()
 }

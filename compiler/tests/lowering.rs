@@ -1,6 +1,6 @@
 //! Lowering rules on small QDQ graphs built here: elementwise ops (Sigmoid-type functions as
-//! Lookup tables, Mul, broadcasting by Expand), reshapes of float results and of dequantized
-//! activations, and the errors for what is outside them. Bit equality with
+//! Lookup tables, Mul, broadcasting by Expand), Softmax, reshapes of float results and of
+//! dequantized activations, and the errors for what is outside them. Bit equality with
 //! onnxruntime, every table entry of every op, is `models/fuzz_ort.py`'s (the test command
 //! runs it).
 
@@ -324,4 +324,75 @@ fn arithmetic_with_a_float_constant_is_one_table() {
 	let (_, op, why) = refusal(&model(&[3], body, vec![]));
 	assert_eq!(op, "Div");
 	assert!(why.contains("float constant"), "{why}");
+}
+
+fn with_int(mut n: NodeProto, name: &str, i: i64) -> NodeProto {
+	n.attribute.push(AttributeProto { name: name.into(), i, r#type: 2, ..Default::default() });
+	n
+}
+
+/// `bytes` with `edit` applied to the decoded model.
+fn edited(bytes: &[u8], edit: impl FnOnce(&mut ModelProto)) -> Vec<u8> {
+	let mut m = ModelProto::decode(bytes).unwrap();
+	edit(&mut m);
+	m.encode_to_vec()
+}
+
+#[test]
+fn a_softmax_is_one_op_with_onnxruntimes_exponentials() {
+	// Rows along the last axis (opset 13's default), quantized as quantize_static quantizes a
+	// softmax (scale 1/256, zero point 0).
+	let body = vec![node("Softmax", &["x"], "f")];
+	let bytes = model_out(&[3, 10], body, vec![], (1.0 / 256.0, 0));
+	let p = compile(&bytes).unwrap().program;
+	let [Op::Softmax(s)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert_eq!(s.axis, 1);
+	assert_eq!(f32::from_bits(s.scale), 256.0, "floor(1 / s_y)");
+	// One step of the input (scale 0.05) is a factor e^0.05 between neighbouring entries.
+	let e = |i: usize| f32::from_bits(s.exp[i]) as f64;
+	for i in 1..256 {
+		assert!((e(i - 1) / e(i) - (-0.05f64).exp()).abs() < 1e-6, "entry {i}");
+	}
+	// The largest entry, summed over a row of 10, stays e^5 below f32's largest value.
+	let headroom = f32::MAX as f64 / (e(255) * 10.0);
+	assert!((headroom / 5f64.exp() - 1.0).abs() < 1e-4, "headroom {headroom}");
+
+	// Any axis after the batch one, negative or not.
+	let body = vec![with_int(node("Softmax", &["x"], "f"), "axis", -2)];
+	let bytes = model_out(&[3, 10], body, vec![], (1.0 / 256.0, 0));
+	let p = compile(&bytes).unwrap().program;
+	assert!(matches!(&p.ops[..], [Op::Softmax(s)] if s.axis == 0), "{:?}", p.ops);
+}
+
+#[test]
+fn before_opset_13_a_softmax_flattens_the_axes_from_its_axis_on() {
+	let body = vec![with_int(node("Softmax", &["x"], "f"), "axis", 1)];
+	let bytes = model_out(&[2, 3, 4], body, vec![], (1.0 / 256.0, 0));
+	let bytes = edited(&bytes, |m| m.opset_import[0].version = 11);
+	let p = compile(&bytes).unwrap().program;
+	let [Op::Reshape { .. }, Op::Softmax(s), Op::Reshape { .. }] = &p.ops[..] else {
+		panic!("ops: {:?}", p.ops)
+	};
+	assert_eq!(p.tensors[s.x as usize].shape, [24], "one row of every value of a sample");
+	assert_eq!(p.output().shape, [2, 3, 4]);
+}
+
+#[test]
+fn a_softmax_across_samples_or_between_types_is_refused_by_name() {
+	let body = vec![with_int(node("Softmax", &["x"], "f"), "axis", 0)];
+	let (node_name, op, why) = refusal(&model(&[10], body, vec![]));
+	assert_eq!((node_name.as_str(), op.as_str()), ("f", "Softmax"));
+	assert!(why.contains("batch"), "{why}");
+
+	// uint8 in, int8 out: onnxruntime computes that pair in float, outside the op set.
+	let body = vec![node("Softmax", &["x"], "f")];
+	let bytes = model_out(&[10], body, vec![], (1.0 / 256.0, 0));
+	let bytes = edited(&bytes, |m| {
+		let graph = m.graph.as_mut().unwrap();
+		let zp = graph.initializer.iter_mut().find(|t| t.name == "y.zp").unwrap();
+		(zp.data_type, zp.raw_data) = (dtype::INT8, vec![0x80]);
+	});
+	let (node_name, op, why) = refusal(&bytes);
+	assert_eq!((node_name.as_str(), op.as_str()), ("f", "Softmax"));
+	assert!(why.contains("same element type"), "{why}");
 }

@@ -9,7 +9,7 @@ use aipin_kernels::inference::{
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
 	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL, PACK_WGSL,
-	RELAYOUT_WGSL, TABLE_WGSL,
+	RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -31,6 +31,7 @@ pub struct Inference {
 	table: wgpu::ComputePipeline,
 	relayout: wgpu::ComputePipeline,
 	avg_pool: wgpu::ComputePipeline,
+	softmax: wgpu::ComputePipeline,
 	pack: wgpu::ComputePipeline,
 }
 
@@ -107,6 +108,7 @@ impl Inference {
 			table: gpu.pipeline("inference table", TABLE_WGSL)?,
 			relayout: gpu.pipeline("inference relayout", RELAYOUT_WGSL)?,
 			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
+			softmax: gpu.pipeline("inference softmax", SOFTMAX_WGSL)?,
 			pack: gpu.pipeline("inference pack", PACK_WGSL)?,
 		})
 	}
@@ -269,6 +271,27 @@ impl Inference {
 						gpu.bind(&self.avg_pool, &[&dims, &bufs[p.x as usize], &dequant, &y]);
 					Gpu::record(&mut encoder, &self.avg_pool, &[(&group, groups)]);
 					scratch.keep.extend([dims, dequant]);
+				},
+				Op::Softmax(s) => {
+					let (outer, length, inner) = s.rows(&program.tensors);
+					let rows = (batch * outer * inner) as u64;
+					let (groups, row) = Self::grid(gpu, rows);
+					let (lo, hi) = ty.dtype.range();
+					let dims = [
+						rows as u32,
+						length as u32,
+						inner as u32,
+						s.scale,
+						ty.zero_point as u32,
+						lo as u32,
+						hi as u32,
+						row,
+					];
+					let dims = gpu.uniform("softmax dims", &words_u32(&dims));
+					let exp = gpu.input("softmax exponentials", &words_u32(&s.exp));
+					let group = gpu.bind(&self.softmax, &[&dims, &bufs[s.x as usize], &exp, &y]);
+					Gpu::record(&mut encoder, &self.softmax, &[(&group, groups)]);
+					scratch.keep.extend([dims, exp]);
 				},
 				Op::Transpose { x, .. } | Op::Expand { x, .. } => {
 					let layout =

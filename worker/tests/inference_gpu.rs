@@ -1,12 +1,13 @@
 //! Verified inference on the GPU equals the CPU reference bit for bit: on random programs
 //! (shapes, groups incl. depthwise, strides, pads, dilations, zero points, per-channel scales,
-//! concatenations, transposes, average pooling, clamps, accumulators past 2²⁴, exact ties, saturation, odd sizes) and on
-//! every demo model in `models/`. No adapter is a failure, not a skip.
+//! concatenations, transposes, average pooling, softmax, clamps, accumulators past 2²⁴, exact
+//! ties, saturation, odd sizes) and on every demo model in `models/`. No adapter is a failure,
+//! not a skip.
 
 use aipin_kernels::inference::{
 	program::{
-		AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, Tensor, Window,
-		BINARY_TABLE, VERSION,
+		AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, Softmax, Tensor,
+		Window, BINARY_TABLE, VERSION,
 	},
 	reference,
 };
@@ -198,6 +199,27 @@ fn random_program(rng: &mut Rng) -> Program {
 				let y = Tensor { shape: vec![c, oh, ow], ..x.clone() };
 				(Op::MaxPool(MaxPool { x: xi, y: xi + 1, window }), y)
 			},
+			4 if rng.below(4) == 0 => {
+				// Along any axis, with onnxruntime's exponentials for a random input scale or
+				// with random ones of every magnitude (zeros, subnormals, huge values, whose
+				// sums saturate), and a random output scale.
+				let axis = rng.below(3) as u8;
+				let exp = if rng.below(2) == 0 {
+					let s_x = 0.001 + rng.below(1000) as f64 / 500.0;
+					let n = x.shape[axis as usize] as f32;
+					let shift = (((f32::MAX / n) as f64).ln() - 5.0).max(0.0) / s_x;
+					(0..256)
+						.map(|i| (((i as f64 - 255.0 + shift) * s_x).exp() as f32).to_bits())
+						.collect()
+				} else {
+					(0..256).map(|_| rng.next() as u32 & 0x7fff_ffff).collect()
+				};
+				let scale = if rng.below(2) == 0 { 256f32.to_bits() } else { rng.scale() };
+				let y = Tensor { dtype: x.dtype, ..rng.tensor(x.shape.clone()) };
+				let (lo, hi) = x.dtype.range();
+				let y = Tensor { zero_point: y.zero_point.clamp(lo, hi), ..y };
+				(Op::Softmax(Softmax { x: xi, y: xi + 1, axis, exp, scale }), y)
+			},
 			4 if rng.below(4) == 0 && x.shape.contains(&1) => {
 				// Repeated along its axes of size 1 (what broadcasting an operand compiles to).
 				let shape =
@@ -279,8 +301,52 @@ fn random_programs_match_reference() {
 	}
 	// Every kind of op was among them, so every kernel was compared.
 	let kinds = ["Conv", "Dense", "MaxPool", "Add", "Mul", "Lookup", "Reshape", "Concat"];
-	for kind in kinds.into_iter().chain(["Transpose", "AvgPool", "Expand"]) {
+	for kind in kinds.into_iter().chain(["Transpose", "AvgPool", "Expand", "Softmax"]) {
 		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
+	}
+}
+
+/// Softmax rows from 1 to 4,099 values long, along every axis, with onnxruntime's exponentials
+/// and with random ones: every sum, reciprocal and product of the row walk on the GPU equals the
+/// reference's.
+#[test]
+fn softmax_rows_of_every_length_match_reference() {
+	let mut rng = Rng(0x50f7_3a11);
+	let shapes: [(&[u32], u8); 8] = [
+		(&[1], 0),
+		(&[10], 0),
+		(&[4099], 0),
+		(&[3, 7, 5], 1),
+		(&[3, 7, 5], 0),
+		(&[2, 300], 1),
+		(&[16, 16, 16], 2),
+		(&[1000, 2], 0),
+	];
+	for (i, (shape, axis)) in shapes.into_iter().enumerate() {
+		for dtype in [DType::U8, DType::I8] {
+			let n = shape[axis as usize];
+			let exp: Vec<u32> = if i % 2 == 0 {
+				let s_x = 0.02 + rng.below(100) as f64 / 100.0;
+				let shift = (((f32::MAX / n as f32) as f64).ln() - 5.0).max(0.0) / s_x;
+				(0..256)
+					.map(|i| (((i as f64 - 255.0 + shift) * s_x).exp() as f32).to_bits())
+					.collect()
+			} else {
+				(0..256).map(|_| rng.next() as u32 & 0x7fff_ffff).collect()
+			};
+			let zero_point = if dtype == DType::I8 { -128 } else { 0 };
+			let t = Tensor { shape: shape.to_vec(), dtype, scale: 0x3b80_0000, zero_point };
+			let op = Softmax { x: 0, y: 1, axis, exp, scale: 256f32.to_bits() };
+			let p = Program {
+				version: VERSION,
+				tensors: vec![t.clone(), t],
+				ops: vec![Op::Softmax(op)],
+			};
+			let batch = 2;
+			let input: Vec<u8> =
+				(0..p.input().elements() as usize * batch).map(|_| rng.next() as u8).collect();
+			same_on_gpu(&p, batch, &input, &format!("softmax {shape:?} axis {axis} {dtype:?}"));
+		}
 	}
 }
 

@@ -3,8 +3,8 @@
 //! program a worker or the chain decodes.
 
 use super::program::{
-	Op, Program, ProgramError, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_TENSORS, MAX_WEIGHTS,
-	VERSION,
+	Op, Program, ProgramError, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_SOFTMAX_ROW,
+	MAX_TENSORS, MAX_WEIGHTS, VERSION,
 };
 
 impl Program {
@@ -150,6 +150,22 @@ impl Program {
 					}
 					weights += 256;
 				},
+				Op::Softmax(s) => {
+					let x = &self.tensors[s.x as usize];
+					if x.shape != y.shape || x.dtype != y.dtype {
+						return bad("Softmax output must have the input's shape and element type");
+					}
+					let Some(&length) = x.shape.get(s.axis as usize) else {
+						return bad("Softmax axis is not an axis of the input");
+					};
+					if length > MAX_SOFTMAX_ROW {
+						return bad("Softmax rows are longer than 131,072 values");
+					}
+					if s.exp.len() != 256 {
+						return bad("Softmax needs 256 exponentials");
+					}
+					weights += 1024;
+				},
 				Op::Reshape { x, .. } => {
 					let x = &self.tensors[*x as usize];
 					if x.elements() != y.elements()
@@ -208,7 +224,7 @@ impl Program {
 						return bad("output shape does not match the window");
 					}
 					if x.dtype != y.dtype || !super::quant::valid_scale(y.scale) {
-						return bad("output must have the input's type and a positive normal scale");
+						return bad("output needs the input's type and a positive normal scale");
 					}
 					if p.dequant.len() != 256 {
 						return bad("AvgPool needs 256 dequantized values");

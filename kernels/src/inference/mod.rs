@@ -3,7 +3,7 @@
 //! - [`program`]: the program format (tensors, ops, weights) and its well-formedness check.
 //! - [`gemm`]: a one-group convolution as an int8 matrix product, the GPU's fast path.
 //! - [`quant`]: requantization, onnxruntime's f32 rule computed with integers.
-//! - [`softfloat`]: the binary32 additions, divisions and rounding `AvgPool` needs, in integers.
+//! - [`softfloat`]: the binary32 arithmetic `AvgPool` and `Softmax` need, in integers.
 //! - [`reference`]: the CPU reference interpreter, the consensus definition of a result.
 //! - [`task`]: a registered model as a task: its kernel-registry entry and its result (the
 //!   outputs and one root per layer).
@@ -21,8 +21,8 @@ pub mod softfloat;
 pub mod task;
 
 pub use program::{
-	AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, ProgramError, Tensor,
-	Window,
+	AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, ProgramError, Softmax,
+	Tensor, Window,
 };
 
 /// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
@@ -43,7 +43,11 @@ pub const TABLE_WGSL: &str = include_str!("table.wgsl");
 /// through the reference's own index map (`reference::index_map`).
 pub const RELAYOUT_WGSL: &str = include_str!("relayout.wgsl");
 /// WGSL for [`AvgPool`]: binary32 sums and divisions computed with integers.
-pub const AVGPOOL_WGSL: &str = include_str!("avgpool.wgsl");
+pub const AVGPOOL_WGSL: &str =
+	concat!(include_str!("softfloat.wgsl"), include_str!("avgpool.wgsl"));
+/// WGSL for [`Softmax`]: one invocation per row, binary32 arithmetic computed with integers.
+pub const SOFTMAX_WGSL: &str =
+	concat!(include_str!("softfloat.wgsl"), include_str!("softmax.wgsl"));
 /// WGSL packing a tensor's values into their stored bytes for reading back.
 pub const PACK_WGSL: &str = include_str!("pack.wgsl");
 /// WGSL for a [`Binary`] op ([`Op::Add`], [`Op::Mul`]): a table lookup per element.

@@ -255,6 +255,42 @@ pub struct AvgPool {
 	pub dequant: Vec<u32>,
 }
 
+/// Softmax along one axis (ONNX `Softmax` between a DequantizeLinear and a QuantizeLinear,
+/// onnxruntime's `QLinearSoftmax`), row by row: every run of values along `axis` with the other
+/// coordinates fixed. In a row with largest value `m`, element `v` stands for the binary32
+/// `t = exp[v − m + 255]`; the row's sum `Σ t` is taken in row order, `k = (1 / Σ) · scale`, and
+/// each output is `round(t · k + zp_y)` saturated to the output type, every operation in
+/// binary32 arithmetic computed with integers ([`super::softfloat`]; `docs/inference.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Softmax {
+	/// Input tensor.
+	pub x: u16,
+	/// Output tensor (the input's shape and element type).
+	pub y: u16,
+	/// The axis within a sample's shape that rows run along.
+	pub axis: u8,
+	/// 256 binary32 bits: entry `i` is `exp((i − 255 + shift) · s_x)`, the input's value `255 − i`
+	/// steps below its row's largest (the compiler fills it as onnxruntime does).
+	pub exp: Vec<u32>,
+	/// `floor(1 / s_y)`, binary32 bits.
+	pub scale: u32,
+}
+
+/// The longest [`Softmax`] row (one invocation walks it three times).
+pub const MAX_SOFTMAX_ROW: u32 = 1 << 17;
+
+impl Softmax {
+	/// `(outer, length, inner)` per sample: `outer · inner` rows of `length` values, row
+	/// `(o, i)` holding elements `o · length · inner + i + k · inner` for `k < length`.
+	pub fn rows(&self, tensors: &[Tensor]) -> (usize, usize, usize) {
+		let shape = &tensors[self.x as usize].shape;
+		let axis = self.axis as usize;
+		let outer = shape[..axis].iter().map(|&d| d as usize).product();
+		let inner = shape[axis + 1..].iter().map(|&d| d as usize).product();
+		(outer, shape[axis] as usize, inner)
+	}
+}
+
 /// The most inputs of a [`Concat`].
 pub const MAX_CONCAT: usize = 64;
 
@@ -317,6 +353,8 @@ pub enum Op {
 		/// Output tensor (the input's rank and quantization).
 		y: u16,
 	},
+	/// [`Softmax`].
+	Softmax(Softmax),
 }
 
 impl Op {
@@ -333,6 +371,7 @@ impl Op {
 			Op::Lookup(l) => l.y,
 			Op::Mul(m) => m.y,
 			Op::Expand { y, .. } => *y,
+			Op::Softmax(s) => s.y,
 		}
 	}
 
@@ -349,6 +388,7 @@ impl Op {
 			Op::Lookup(l) => vec![l.x],
 			Op::Mul(m) => vec![m.a, m.b],
 			Op::Expand { x, .. } => vec![*x],
+			Op::Softmax(s) => vec![s.x],
 		}
 	}
 
@@ -366,6 +406,7 @@ impl Op {
 			Op::Lookup(_) => "Lookup",
 			Op::Mul(_) => "Mul",
 			Op::Expand { .. } => "Expand",
+			Op::Softmax(_) => "Softmax",
 		}
 	}
 }
@@ -514,6 +555,7 @@ impl Program {
 			Op::Lookup(l) => l.table.len(),
 			Op::Concat(c) => c.tables.len() * 256,
 			Op::AvgPool(p) => p.dequant.len() * 4,
+			Op::Softmax(s) => s.exp.len() * 4,
 			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } | Op::Expand { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))

@@ -5,8 +5,9 @@
 //! as two's complement).
 
 use super::{
-	program::{AvgPool, Binary, Concat, Conv, MaxPool, Op, Program, Tensor},
+	program::{AvgPool, Binary, Concat, Conv, MaxPool, Op, Program, Softmax, Tensor},
 	quant::requantize,
+	softfloat as sf,
 };
 use alloc::{vec, vec::Vec};
 
@@ -90,6 +91,7 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::Reshape { x, .. } => values[*x as usize].clone(),
 			Op::Concat(c) => concat(program, c, batch, &values),
 			Op::AvgPool(p) => avg_pool(program, p, batch, &values[p.x as usize]),
+			Op::Softmax(s) => softmax(program, s, &values[s.x as usize]),
 			Op::Transpose { x, y, .. } | Op::Expand { x, y } => {
 				let layout = index_map(program, op).expect("a Transpose or an Expand");
 				let per_sample = program.tensors[*x as usize].elements() as usize;
@@ -215,7 +217,6 @@ fn span(o: usize, stride: u32, pad: u32, kernel: u32, size: usize) -> (usize, us
 }
 
 fn avg_pool(program: &Program, p: &AvgPool, batch: usize, x: &[i32]) -> Vec<i32> {
-	use super::softfloat as sf;
 	let (tx, ty) = (&program.tensors[p.x as usize], &program.tensors[p.y as usize]);
 	let ([c, h, w], [_, oh, ow]) = (chw(tx), chw(ty));
 	let win = &p.window;
@@ -242,6 +243,34 @@ fn avg_pool(program: &Program, p: &AvgPool, batch: usize, x: &[i32]) -> Vec<i32>
 				};
 				let v = sf::add(sf::div(sf::div(sum, sf::from_int(count as i32)), ty.scale), zp);
 				y[(plane * oh + oy) * ow + ox] = sf::round_to_i32(v).clamp(lo, hi);
+			}
+		}
+	}
+	y
+}
+
+/// The binary32 1.0.
+const ONE: u32 = 0x3f80_0000;
+
+fn softmax(program: &Program, s: &Softmax, x: &[i32]) -> Vec<i32> {
+	let ty = &program.tensors[s.y as usize];
+	let (_, length, inner) = s.rows(&program.tensors);
+	let (lo, hi) = ty.dtype.range();
+	let zp = sf::from_int(ty.zero_point);
+	let mut y = vec![0i32; x.len()];
+	// Every row of every sample: samples are laid out one after another, so a batch is
+	// `batch · outer` blocks of `length · inner` values.
+	for block in 0..x.len() / (length * inner) {
+		for i in 0..inner {
+			let at = |k: usize| block * length * inner + i + k * inner;
+			let top = (0..length).map(|k| x[at(k)]).max().unwrap_or(0);
+			// `top − v` is in 0..=255 for two values of one 8-bit type.
+			let exp = |k: usize| s.exp[(x[at(k)] - top + 255) as usize];
+			let sum = (0..length).fold(0u32, |sum, k| sf::add(sum, exp(k)));
+			let k_scale = sf::mul(sf::div(ONE, sum), s.scale);
+			for k in 0..length {
+				let v = sf::add(sf::mul(exp(k), k_scale), zp);
+				y[at(k)] = sf::round_to_i32(v).clamp(lo, hi);
 			}
 		}
 	}
@@ -282,55 +311,34 @@ fn concat(program: &Program, c: &Concat, batch: usize, values: &[Vec<i32>]) -> V
 /// a sample: output element `k` (in the output's row-major order) is input element `map[k]`.
 /// `None` for other ops. The GPU gathers through this same map.
 pub fn index_map(program: &Program, op: &Op) -> Option<Vec<usize>> {
-	match op {
-		Op::Transpose { x, perm, .. } => {
-			Some(transpose_layout(&program.tensors[*x as usize].shape, perm))
+	let (x, y) = match op {
+		Op::Transpose { x, y, .. } | Op::Expand { x, y } => {
+			(&program.tensors[*x as usize].shape, &program.tensors[*y as usize].shape)
 		},
-		Op::Expand { x, y } => Some(expand_layout(
-			&program.tensors[*x as usize].shape,
-			&program.tensors[*y as usize].shape,
-		)),
-		_ => None,
+		_ => return None,
+	};
+	let mut stride = vec![1usize; x.len()];
+	for a in (0..x.len().saturating_sub(1)).rev() {
+		stride[a] = stride[a + 1] * x[a + 1] as usize;
 	}
+	// How far one step along each output axis moves in the input.
+	let step: Vec<usize> = match op {
+		Op::Transpose { perm, .. } => perm.iter().map(|&p| stride[p as usize]).collect(),
+		_ => x.iter().zip(&stride).map(|(&d, &s)| if d == 1 { 0 } else { s }).collect(),
+	};
+	Some(strided_layout(y, &step))
 }
 
-/// [`index_map`] of an Expand from `from` to `to` (same rank; `from`'s sizes are `to`'s or 1).
-pub fn expand_layout(from: &[u32], to: &[u32]) -> Vec<usize> {
-	let rank = from.len();
-	let mut stride = vec![1usize; rank];
-	for a in (0..rank.saturating_sub(1)).rev() {
-		stride[a] = stride[a + 1] * from[a + 1] as usize;
-	}
-	let total = to.iter().map(|&d| d as usize).product();
+/// The input offset of every output element (row-major over `shape`) of a gather that moves
+/// `step[a]` input elements per step along output axis `a`.
+pub fn strided_layout(shape: &[u32], step: &[usize]) -> Vec<usize> {
+	let total = shape.iter().map(|&d| d as usize).product();
 	(0..total)
 		.map(|mut k| {
 			let mut at = 0;
-			for a in (0..rank).rev() {
-				if from[a] != 1 {
-					at += (k % to[a] as usize) * stride[a];
-				}
-				k /= to[a] as usize;
-			}
-			at
-		})
-		.collect()
-}
-
-/// [`index_map`] of a Transpose of `shape` by `perm`.
-pub fn transpose_layout(shape: &[u32], perm: &[u8]) -> Vec<usize> {
-	let rank = shape.len();
-	let mut stride = vec![1usize; rank];
-	for a in (0..rank.saturating_sub(1)).rev() {
-		stride[a] = stride[a + 1] * shape[a + 1] as usize;
-	}
-	let out: Vec<usize> = perm.iter().map(|&p| shape[p as usize] as usize).collect();
-	let total = out.iter().product();
-	(0..total)
-		.map(|mut k| {
-			let mut at = 0;
-			for a in (0..rank).rev() {
-				at += (k % out[a]) * stride[perm[a] as usize];
-				k /= out[a];
+			for a in (0..shape.len()).rev() {
+				at += (k % shape[a] as usize) * step[a];
+				k /= shape[a] as usize;
 			}
 			at
 		})
@@ -340,21 +348,83 @@ pub fn transpose_layout(shape: &[u32], perm: &[u8]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::inference::program::{DType, VERSION};
+
+	/// [`index_map`] of `op` from a tensor of shape `x` to one of shape `y`.
+	fn map(op: Op, x: &[u32], y: &[u32]) -> Vec<usize> {
+		let t = |shape: &[u32]| Tensor {
+			shape: shape.to_vec(),
+			dtype: DType::U8,
+			scale: 0x3c00_0000,
+			zero_point: 0,
+		};
+		let program = Program { version: VERSION, tensors: vec![t(x), t(y)], ops: vec![op] };
+		index_map(&program, &program.ops[0]).expect("a Transpose or an Expand")
+	}
 
 	#[test]
 	fn a_transpose_reads_each_element_from_its_permuted_place() {
+		let transpose = |x: &[u32], perm: &[u8]| {
+			let y: Vec<u32> = perm.iter().map(|&p| x[p as usize]).collect();
+			map(Op::Transpose { x: 0, y: 1, perm: perm.to_vec() }, x, &y)
+		};
 		// [2, 3] → [3, 2]: y[j][i] = x[i][j].
-		assert_eq!(transpose_layout(&[2, 3], &[1, 0]), [0, 3, 1, 4, 2, 5]);
+		assert_eq!(transpose(&[2, 3], &[1, 0]), [0, 3, 1, 4, 2, 5]);
 		// [C, H, W] = [2, 1, 2] → channels last [H, W, C] = [1, 2, 2].
-		assert_eq!(transpose_layout(&[2, 1, 2], &[1, 2, 0]), [0, 2, 1, 3]);
-		assert_eq!(transpose_layout(&[4], &[0]), [0, 1, 2, 3]);
+		assert_eq!(transpose(&[2, 1, 2], &[1, 2, 0]), [0, 2, 1, 3]);
+		assert_eq!(transpose(&[4], &[0]), [0, 1, 2, 3]);
 	}
 
 	#[test]
 	fn an_expand_repeats_along_the_axes_of_size_one() {
-		assert_eq!(expand_layout(&[2, 1, 1], &[2, 2, 3]), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
-		assert_eq!(expand_layout(&[1, 3], &[2, 3]), [0, 1, 2, 0, 1, 2]);
-		assert_eq!(expand_layout(&[2, 1], &[2, 2]), [0, 0, 1, 1]);
-		assert_eq!(expand_layout(&[2, 2], &[2, 2]), [0, 1, 2, 3]);
+		let expand = |x: &[u32], y: &[u32]| map(Op::Expand { x: 0, y: 1 }, x, y);
+		assert_eq!(expand(&[2, 1, 1], &[2, 2, 3]), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+		assert_eq!(expand(&[1, 3], &[2, 3]), [0, 1, 2, 0, 1, 2]);
+		assert_eq!(expand(&[2, 1], &[2, 2]), [0, 0, 1, 1]);
+		assert_eq!(expand(&[2, 2], &[2, 2]), [0, 1, 2, 3]);
+	}
+
+	/// A one-op program: `Softmax` of a `shape` tensor of `dtype` along `axis`, the exponential
+	/// table onnxruntime builds for input scale `s_x`, output scale 1/256.
+	fn softmax_program(shape: &[u32], dtype: DType, axis: u8, s_x: f64) -> Program {
+		let length = shape[axis as usize];
+		let shift = (((f32::MAX / length as f32) as f64).ln() - 5.0).max(0.0) / s_x;
+		let exp = (0..256).map(|i| (((i as f64 - 255.0 + shift) * s_x).exp() as f32).to_bits());
+		let zero_point = if dtype == DType::I8 { -128 } else { 0 };
+		let t = Tensor { shape: shape.to_vec(), dtype, scale: 0.00390625f32.to_bits(), zero_point };
+		let op = Softmax { x: 0, y: 1, axis, exp: exp.collect(), scale: 256f32.to_bits() };
+		let program =
+			Program { version: VERSION, tensors: vec![t.clone(), t], ops: vec![Op::Softmax(op)] };
+		program.check().expect("a well-formed softmax");
+		program
+	}
+
+	#[test]
+	fn softmax_rows_run_along_their_axis_and_sum_to_one() {
+		// [2, 3] along axis 0: three rows (the columns) of two, each one large and one small
+		// value, e^19 : 1, so all but 1/256 of each row goes to its large value.
+		let p = softmax_program(&[2, 3], DType::U8, 0, 0.1);
+		let x = [200u8, 10, 10, 10, 200, 200];
+		let y = run(&p, 1, &x).unwrap().output_bytes(&p);
+		assert_eq!(y, [255, 0, 0, 0, 255, 255]);
+		// Equal values share equally, in any row length and either element type.
+		for (dtype, zp) in [(DType::U8, 0), (DType::I8, -128)] {
+			for n in [1u32, 2, 4, 8, 16, 64, 256] {
+				let p = softmax_program(&[3, n], dtype, 1, 0.05);
+				let y = run(&p, 2, &vec![7u8; 6 * n as usize]).unwrap().output_bytes(&p);
+				let want = ((256 / n) as i32 + zp).min(dtype.range().1);
+				assert!(y.iter().all(|&b| dtype.from_byte(b) == want), "{dtype:?} {n}: {y:?}");
+			}
+		}
+	}
+
+	#[test]
+	fn a_softmax_certain_of_one_value_saturates_rather_than_wraps() {
+		// int8, one value far above the rest: t · k = 256, so 256 − 128 = 128, which saturates
+		// to 127 (as in onnxruntime 1.32; a plain cast to int8 would give −128).
+		let p = softmax_program(&[5], DType::I8, 0, 1.0);
+		let x = [100i8, -100, -100, -100, -100].map(|v| v as u8);
+		let y = run(&p, 1, &x).unwrap().output_bytes(&p);
+		assert_eq!(y.iter().map(|&b| b as i8).collect::<Vec<_>>(), [127, -128, -128, -128, -128]);
 	}
 }

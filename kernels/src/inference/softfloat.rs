@@ -1,6 +1,6 @@
-//! The few binary32 operations onnxruntime's `QLinearAveragePool` performs, computed with
-//! integers: addition, division, and rounding to an integer. The WGSL in `avgpool.wgsl` is a
-//! transcription; `docs/inference.md` is the normative text.
+//! The few binary32 operations onnxruntime's `QLinearAveragePool` and `QLinearSoftmax` perform,
+//! computed with integers: addition, multiplication, division, and rounding to an integer. The
+//! WGSL in `softfloat.wgsl` is a transcription; `docs/inference.md` is the normative text.
 //!
 //! Values are `f32` bit patterns (`u32`). For finite normal operands and results, every
 //! operation is IEEE 754's, rounded to nearest, ties to even, bit for bit (the tests compare
@@ -11,7 +11,9 @@
 //! - an infinite or NaN operand counts as the largest finite value of its sign, and a result
 //!   above the normal range is that value (saturation).
 //!
-//! `AvgPool`'s program check keeps the scales where none of this happens for real data.
+//! For real data none of this happens in `AvgPool` (its program check keeps the scales in range)
+//! or in `Softmax` (a subnormal table entry is below half a unit in the last place of a sum
+//! that is at least 1, and its share of the output rounds to the zero point either way).
 
 const SIGN: u32 = 0x8000_0000;
 const MANT: u32 = 0x007f_ffff;
@@ -141,6 +143,29 @@ pub fn div(a: u32, b: u32) -> u32 {
 	pack(s, e, m)
 }
 
+/// `a · b`.
+pub fn mul(a: u32, b: u32) -> u32 {
+	let (sa, ea, ma, za) = unpack(a);
+	let (sb, eb, mb, zb) = unpack(b);
+	let s = sa ^ sb;
+	if za || zb {
+		return s;
+	}
+	// The exact product of the significands lies in [2^46, 2^48). Keep its top 24 bits, the
+	// next (round) bit and a sticky bit for everything below.
+	let p = ma as u64 * mb as u64;
+	let shift = if p >> 47 != 0 { 24 } else { 23 };
+	let below = p & ((1 << (shift - 2)) - 1);
+	let m = (p >> (shift - 2)) as u32 | u32::from(below != 0);
+	let mut e = ea + eb - 150 + shift;
+	let mut r = round(m, 2);
+	if r == 1 << 24 {
+		r >>= 1;
+		e += 1;
+	}
+	pack(s, e, r)
+}
+
 /// The binary32 value of `i`, rounded to nearest, ties to even (exact for |i| ≤ 2^24).
 pub fn from_int(i: i32) -> u32 {
 	if i == 0 {
@@ -247,6 +272,26 @@ mod tests {
 				assert_eq!(div(v.to_bits(), c), (v / count as f32).to_bits());
 			}
 		}
+	}
+
+	#[test]
+	fn multiplication_is_ieee_for_normal_operands_and_results() {
+		let mut r = Rng(0x5eed_f00d_0bad_d00d);
+		for i in 0..2_000_000u32 {
+			let a = r.normal(20, 230);
+			// Every fourth pair has short significands, whose products are exact or ties.
+			let b = if i % 4 == 0 { r.normal(20, 230) & !0xffff } else { r.normal(20, 230) };
+			let a = if i % 8 == 0 { a & !0xffff } else { a };
+			let want = f32::from_bits(a) * f32::from_bits(b);
+			if normal_or_zero(want) {
+				assert_eq!(mul(a, b), want.to_bits(), "{a:#x} · {b:#x}");
+			}
+		}
+		assert_eq!(mul(0, 3.0f32.to_bits()), 0);
+		assert_eq!(mul((-2.0f32).to_bits(), 0), SIGN, "the sign of a zero product");
+		assert_eq!(mul(1.5f32.to_bits(), 1.5f32.to_bits()), 2.25f32.to_bits());
+		assert_eq!(mul(f32::MAX.to_bits(), 2.0f32.to_bits()), MAX_FINITE, "overflow saturates");
+		assert_eq!(mul(f32::MIN_POSITIVE.to_bits(), 0.5f32.to_bits()), 0, "underflow flushes");
 	}
 
 	#[test]
