@@ -9,7 +9,8 @@ Adds, Concats of parallel branches, Transposes, Flatten or Reshape, elementwise 
 (Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Clip, Relu, and Swish as x · Sigmoid(x), a
 Mul of two activations), squeeze-excitation blocks (a Mul that broadcasts), softmax over the
 channels (uint8 activations) and Gemm or MatMul layers (also side by side, concatenated), ending
-in a softmax one time in three. Its weights are random (He-scaled, so activations stay in
+in a softmax one time in three; or sequence models: self-attention heads (q, k, v projections,
+q·kᵀ and weights·v as MatMuls of two activations, softmax) and per-position dense layers. Its weights are random (He-scaled, so activations stay in
 range), and it is quantized with `quantize_static` in one of these forms: uint8 or int8
 activations, int8 weights per tensor or per channel, or asymmetric uint8 weights. Then:
 
@@ -210,6 +211,32 @@ class Builder:
         operands = [x, gate] if self.rng.random() < 0.5 else [gate, x]
         self.cur, self.shape = self.node("Mul", operands), shape
 
+    def attention(self):
+        """One self-attention head on the current [T, d]: q, k, v = x·Wq, x·Wk, x·Wv (constant
+        weights at every position), weights = Softmax(q·kᵀ, scaled by 1/√e half the time),
+        out = weights·v: two MatMuls of activations."""
+        rng = self.rng
+        t, d = self.shape
+        e = int(rng.integers(2, 9))
+        x = self.cur
+
+        def project():
+            return self.node("MatMul", [x, self.const(rng.normal(0, np.sqrt(1.0 / d), (d, e)))])
+
+        q, k, v = project(), project(), project()
+        s = self.node("MatMul", [q, self.node("Transpose", [k], perm=[0, 2, 1])])
+        if rng.random() < 0.5:
+            s = self.node("Mul", [s, self.const(np.array(1 / np.sqrt(e)))])
+        weights = self.node("Softmax", [s], axis=-1)
+        self.cur, self.shape = self.node("MatMul", [weights, v]), [t, e]
+
+    def token_dense(self):
+        """The same dense layer at every position of [T, d] (a MatMul by constant weights)."""
+        t, d = self.shape
+        n = int(self.rng.integers(2, 17))
+        w = self.const(self.rng.normal(0, np.sqrt(2.0 / d), (d, n)))
+        self.cur, self.shape = self.relu_maybe(self.node("MatMul", [self.cur, w])), [t, n]
+
     def softmax(self, axis):
         self.cur = self.node("Softmax", [self.cur], axis=axis)
 
@@ -248,10 +275,12 @@ class Builder:
 
 
 def random_model(rng, signed_activations):
-    """A random classifier: an image CNN (3 in 4) or an MLP on a vector. With int8 activations
+    """A random classifier: an image CNN (3 in 5), a sequence model (self-attention heads and
+    per-position dense layers on [T, d], 1 in 5) or an MLP on a vector. With int8 activations
     it has no AveragePool: onnxruntime's own int8 result for it changes with its graph
     optimizations (see docs/inference.md, AvgPool), so there is no one answer to equal."""
-    if rng.random() < 0.75:
+    family = rng.random()
+    if family < 0.6:
         shape = [int(rng.integers(1, 5)), int(rng.integers(4, 15)), int(rng.integers(4, 15))]
         b = Builder(rng, shape)
         for layer in range(int(rng.integers(1, 4))):
@@ -288,6 +317,16 @@ def random_model(rng, signed_activations):
             b.global_average_pool()
         elif rng.random() < 0.3:
             b.transpose([0, 2, 3, 1])  # channels last before the classifier, as TF exports
+        b.flatten()
+    elif family < 0.8:
+        # A sequence [T, d]: attention heads and per-position dense layers, then a classifier.
+        shape = [int(rng.integers(2, 9)), int(rng.integers(2, 17))]
+        b = Builder(rng, shape)
+        for _ in range(int(rng.integers(1, 3))):
+            if rng.random() < 0.7:
+                b.attention()
+            else:
+                b.token_dense()
         b.flatten()
     else:
         shape = [int(rng.integers(2, 65))]
@@ -368,6 +407,21 @@ TABLE_OPS = (
 )
 
 
+def one_op_model(name, nodes, inits, shape, opset=OPSET):
+    """A checked model of `nodes` from a float `input` to a float `y`, both `[N, *shape]`."""
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", *shape])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 def table_models(rng):
     """Hand-built QDQ models that put every input byte through each elementwise op: a unary op
     reads a [256] input holding each byte once; Add and Mul read x and its transpose, a
@@ -428,17 +482,7 @@ def table_models(rng):
                 helper.make_node("QuantizeLinear", ["f", "s_out", "zp_out"], ["qy"]),
                 helper.make_node("DequantizeLinear", ["qy", "s_out", "zp_out"], ["y"]),
             ]
-            shape = [256, 256] if binary else [256]
-            graph = helper.make_graph(
-                nodes,
-                "table",
-                [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
-                [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", *shape])],
-                inits,
-            )
-            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-            model.ir_version = 8
-            onnx.checker.check_model(model)
+            model = one_op_model("table", nodes, inits, [256, 256] if binary else [256])
             values = (np.arange(info.min, info.max + 1, dtype=np.int32) - int(zp_in)).astype(np.float32) * s_in
             x = np.broadcast_to(values[:, None], (256, 256)) if binary else values
             name = "uint8" if dt == TensorProto.UINT8 else "int8"
@@ -457,6 +501,8 @@ SOFTMAX_CASES = (
     ("[3, 8] flattened from axis 1 (opset 11)", [3, 8], 1, 11, 1 / 256),
     ("20 values, output scale 0.01", [20], -1, OPSET, 0.01),
     ("20 values, output scale 1/255", [20], -1, OPSET, 1 / 255),
+    # floor(1 / s_y) = 101, not 101.2 (docs/inference.md, Softmax).
+    ("20 values, output scale 1/101.2", [20], -1, OPSET, 1 / 101.2),
 )
 
 
@@ -482,16 +528,7 @@ def softmax_models(rng):
                 helper.make_node("QuantizeLinear", ["f", "s_out", "zp_out"], ["qy"]),
                 helper.make_node("DequantizeLinear", ["qy", "s_out", "zp_out"], ["y"]),
             ]
-            graph = helper.make_graph(
-                nodes,
-                "softmax",
-                [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
-                [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", *shape])],
-                inits,
-            )
-            model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-            model.ir_version = 8
-            onnx.checker.check_model(model)
+            model = one_op_model("softmax", nodes, inits, shape, opset)
             # 48 samples: spreads from a fraction of a step to the whole range, then rows with
             # one value far above the rest (at larger input scales certain of it: for int8, 128
             # after the zero point, which saturates to 127), then rows of equal values.
@@ -500,7 +537,12 @@ def softmax_models(rng):
             x = rng.normal(0, 1, (n, int(np.prod(shape)))) * spread * s_in
             x[32:40] = -100 * s_in
             x[np.arange(32, 40), rng.integers(0, x.shape[1], 8)] = 100 * s_in
-            x[40:] = rng.uniform(-50, 50, (8, 1)) * s_in
+            x[40:44] = rng.uniform(-50, 50, (4, 1)) * s_in
+            # Ties: 1, 2, 4 or 8 values at the top of the range, the rest at the bottom, so
+            # that t · k lands on or next to a half (docs/inference.md, Softmax).
+            x[44:] = -1000 * s_in
+            for row, top in zip(range(44, 48), (1, 2, 4, 8)):
+                x[row, :top] = 1000 * s_in
             x = x.reshape(n, *shape).astype(np.float32)
             name = "uint8" if dt == TensorProto.UINT8 else "int8"
             yield f"softmax {label}, {name}", model, x

@@ -58,6 +58,11 @@ def mnist5k():
 
 # --------------------------------------------------------------------------------------------
 # a small numpy network: conv (im2col), relu, maxpool 2x2, dense; trained with Adam
+def as_rows(x):
+    """[N, 1, H, W] images as [N, H, W] sequences: H tokens of W values."""
+    return x.reshape(len(x), x.shape[2], x.shape[3])
+
+
 def im2col(x, k, pad):
     n, c, h, w = x.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -230,6 +235,83 @@ class Net:
         return model
 
 
+class AttentionNet(Net):
+    """One self-attention head over a sequence of T tokens of d values (a digit image's rows),
+    then a dense classifier: q, k, v = x·Wq, x·Wk, x·Wv (the same weights at every token);
+    a = softmax(q·kᵀ / √e); o = a·v, flattened into 10 logits. Exported as MatMuls (by weights,
+    and of two activations), a Transpose, a Mul by a constant, a Softmax and a Gemm."""
+
+    def __init__(self, t, d, e, seed):
+        rng = np.random.default_rng(seed)
+        self.t, self.e, self.act = t, e, "Relu"
+
+        def w(shape, fan):
+            return rng.normal(0, np.sqrt(1 / fan), shape).astype(np.float32)
+
+        self.params = [
+            [w((d, e), d), w((d, e), d), w((d, e), d)],
+            [w((10, t * e), t * e), np.zeros(10, np.float32)],
+        ]
+        self.scale = np.float32(1 / np.sqrt(e))
+
+    def forward(self, x, keep=False):
+        (wq, wk, wv), (w2, b2) = self.params
+        q, k, v = x @ wq, x @ wk, x @ wv
+        s = (q @ k.transpose(0, 2, 1)) * self.scale
+        a = np.exp(s - s.max(axis=-1, keepdims=True))
+        a /= a.sum(axis=-1, keepdims=True)
+        f = (a @ v).reshape(len(x), -1)
+        z = f @ w2.T + b2
+        return (z, (x, q, k, v, a, f)) if keep else z
+
+    def backward(self, grad, cache):
+        x, q, k, v, a, f = cache
+        w2 = self.params[1][0]
+        do = (grad @ w2).reshape(len(x), self.t, self.e)
+        da = do @ v.transpose(0, 2, 1)
+        dv = a.transpose(0, 2, 1) @ do
+        # Through the softmax: ds = a ⊙ (da − Σ da ⊙ a), then the 1/√e scale.
+        ds = a * (da - (da * a).sum(axis=-1, keepdims=True)) * self.scale
+        dq, dk = ds @ k, ds.transpose(0, 2, 1) @ q
+
+        def per_weight(d):
+            return np.einsum("ntd,nte->de", x, d).astype(np.float32)
+
+        return [[per_weight(dq), per_weight(dk), per_weight(dv)], [grad.T @ f, grad.sum(axis=0)]]
+
+    def to_onnx(self, name, in_shape):
+        (wq, wk, wv), (w2, b2) = self.params
+        named = {"wq": wq, "wk": wk, "wv": wv, "w2": w2, "b2": b2, "scale": np.array(self.scale)}
+        inits = [numpy_helper.from_array(t, n) for n, t in named.items()]
+
+        def node(op, inputs, out, **attrs):
+            return helper.make_node(op, inputs, [out], name=out, **attrs)
+
+        nodes = [
+            node("MatMul", ["input", "wq"], "q"),
+            node("MatMul", ["input", "wk"], "k"),
+            node("MatMul", ["input", "wv"], "v"),
+            node("Transpose", ["k"], "kt", perm=[0, 2, 1]),
+            node("MatMul", ["q", "kt"], "qk"),
+            node("Mul", ["qk", "scale"], "s"),
+            node("Softmax", ["s"], "a", axis=-1),
+            node("MatMul", ["a", "v"], "o"),
+            node("Flatten", ["o"], "f", axis=1),
+            node("Gemm", ["f", "w2", "b2"], "logits", transB=1),
+        ]
+        graph = helper.make_graph(
+            nodes,
+            name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
+            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
+            inits,
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="aipin-models")
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        return model
+
+
 def mlp_from_sklearn(xtr, ytr, activation="relu"):
     """An MLP trained by scikit-learn, written out as an ONNX Gemm/Relu (or Gemm/Tanh) graph."""
     from sklearn.neural_network import MLPClassifier
@@ -292,14 +374,14 @@ def save(name, net, in_shape, xtr, xte, yte):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    which = set(args) or {"digits-mlp", "digits-tanh", "digits-cnn", "mnist-cnn"}
+    which = set(args) or {"digits-mlp", "digits-tanh", "digits-cnn", "digits-attn", "mnist-cnn"}
     if "--quantize-only" in sys.argv[1:]:
         # Re-quantize the committed float models (same data split, no training).
         for name in sorted(which):
             xtr = (mnist5k() if name == "mnist-cnn" else digits())[0]
-            quantize(name, xtr)
+            quantize(name, as_rows(xtr) if name == "digits-attn" else xtr)
         return
-    if which & {"digits-mlp", "digits-tanh", "digits-cnn"}:
+    if which & {"digits-mlp", "digits-tanh", "digits-cnn", "digits-attn"}:
         xtr, ytr, xte, yte = digits()
         if "digits-mlp" in which:
             save("digits-mlp", mlp_from_sklearn(xtr, ytr), [1, 8, 8], xtr, xte, yte)
@@ -309,6 +391,11 @@ def main():
             net = Net([("conv", 1, 8), ("res", 8), ("pool",), ("conv", 8, 16), ("flat",), ("dense", 256, 10)], 1)
             net.fit(xtr, ytr, epochs=30)
             save("digits-cnn", net, [1, 8, 8], xtr, xte, yte)
+        if "digits-attn" in which:
+            # The image as a sequence of its 8 rows of 8 pixels.
+            net = AttentionNet(8, 8, 32, 3)
+            net.fit(as_rows(xtr), ytr, epochs=100, lr=3e-3)
+            save("digits-attn", net, [8, 8], as_rows(xtr), as_rows(xte), yte)
     if "mnist-cnn" in which:
         xtr, ytr, xte, yte = mnist5k()
         net = Net([("conv", 1, 8), ("pool",), ("conv", 8, 16), ("pool",), ("flat",), ("dense", 784, 10)], 2)

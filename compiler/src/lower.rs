@@ -255,6 +255,7 @@ impl<'a> Lowering<'a> {
 			"QuantizeLinear" => self.quantize(node),
 			"DequantizeLinear" => self.dequantize(node),
 			"Conv" => self.conv(node),
+			"MatMul" if matches!(self.get(node, 1)?, Value::Dq(_)) => self.mat_mul(node),
 			"Gemm" | "MatMul" => self.dense(node),
 			"QLinearConv" => self.qlinear(node, "Conv"),
 			"QLinearMatMul" => self.qlinear(node, "MatMul"),
@@ -298,6 +299,7 @@ impl<'a> Lowering<'a> {
 					if matches!(
 						p.kind,
 						PendingKind::Conv { .. }
+							| PendingKind::MatMul { .. }
 							| PendingKind::Binary { mul: false, .. }
 							| PendingKind::Scalar { mul: false, .. }
 					) =>

@@ -11,7 +11,8 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_SOFTMAX_ROW, MAX_WINDOW,
+	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_MATMUL_DEPTH, MAX_SOFTMAX_ROW,
+	MAX_WINDOW,
 };
 
 /// Whether onnxruntime runs `DQ(a), DQ(b) → Add|Mul → Q` as its fused `QLinearAdd` or
@@ -162,11 +163,12 @@ impl Lowering<'_> {
 			.ok_or_else(|| unsupported(node, "weights must be a quantized constant"))?;
 		let gemm = node.op_type == "Gemm";
 		let bias = if gemm { self.qconst(node, 2)? } else { None };
-		let tx = &self.tensors[x as usize];
-		if tx.shape.len() != 1 {
-			return Err(unsupported(node, "the input must be [batch, K] (Flatten first)"));
+		let tx = self.tensors[x as usize].clone();
+		let rank = tx.shape.len();
+		if rank > 1 && gemm {
+			return Err(unsupported(node, "Gemm's input must be [batch, K] (Flatten first)"));
 		}
-		let k = tx.shape[0] as i64;
+		let k = tx.shape[rank - 1] as i64;
 		if gemm {
 			let one = |n: &str| attr(node, n).is_none_or(|a| a.f == 1.0);
 			if !one("alpha") || !one("beta") || attr_int(node, "transA", 0) != 0 {
@@ -201,11 +203,57 @@ impl Lowering<'_> {
 			}
 			weight.values = t;
 		}
-		let out = vec![n as u32];
-		self.pending(
-			node,
-			PendingKind::Conv { x, weight, bias, group: 1, window: Window::dense(), out },
-		)
+		let dense =
+			|x, out| PendingKind::Conv { x, weight, bias, group: 1, window: Window::dense(), out };
+		if rank == 1 {
+			return self.pending(node, dense(x, vec![n as u32]));
+		}
+		// A MatMul of `[.., T, K]` by constant weights: the same weights at every position, a
+		// 1×1 convolution once K is the channel axis. Transpose `[.., T, K]` to `[K, .., T]`,
+		// convolve to `[N, .., T]`, and transpose the quantized result back to `[.., T, N]`.
+		let to_front: Vec<u8> = [rank as u8 - 1].into_iter().chain(0..rank as u8 - 1).collect();
+		let shape: Vec<u32> = to_front.iter().map(|&a| tx.shape[a as usize]).collect();
+		let xt = self.define(Tensor { shape: shape.clone(), ..tx.clone() })?;
+		self.ops.push(Op::Transpose { x, y: xt, perm: to_front });
+		let out: Vec<u32> = [n as u32].into_iter().chain(shape[1..].iter().copied()).collect();
+		let back: Vec<u8> = (1..rank as u8).chain([0]).collect();
+		let transposed = back.iter().map(|&a| out[a as usize]).collect();
+		let p = Pending {
+			node: node.name.clone(),
+			op: node.op_type.clone(),
+			kind: dense(xt, out),
+			relu: false,
+			reshape: None,
+			transpose: Some(back),
+			transposed: Some(transposed),
+		};
+		self.set(node, Value::Pending(p))
+	}
+
+	/// `MatMul` of two dequantized activations, `[.., M, K]` by `[.., K, N]` with the same
+	/// leading axis (onnxruntime's `QLinearMatMul`; attention's `Q · Kᵀ` and `weights · V`).
+	pub(crate) fn mat_mul(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let (a, b) = (self.dq_input(node, 0)?, self.dq_input(node, 1)?);
+		let (sa, sb) = (&self.tensors[a as usize].shape, &self.tensors[b as usize].shape);
+		let r = sa.len();
+		if !(2..=3).contains(&r)
+			|| sb.len() != r
+			|| sa[..r - 2] != sb[..r - 2]
+			|| sa[r - 1] != sb[r - 2]
+		{
+			return Err(unsupported(
+				node,
+				format!("operands {sa:?} and {sb:?}: [.., M, K] by [.., K, N] with one leading axis (no broadcasting)"),
+			));
+		}
+		if sa[r - 1] > MAX_MATMUL_DEPTH {
+			return Err(unsupported(
+				node,
+				format!("K = {} (at most {MAX_MATMUL_DEPTH})", sa[r - 1]),
+			));
+		}
+		let out = sa[..r - 1].iter().copied().chain([sb[r - 1]]).collect();
+		self.pending(node, PendingKind::MatMul { a, b, out })
 	}
 
 	/// A pooling node's input and its `[C, H, W]` (an image, not a vector).
@@ -409,6 +457,8 @@ impl Lowering<'_> {
 			kind: PendingKind::Softmax { x, axis: axis as u8, out: out.clone() },
 			relu: false,
 			reshape: (out != shape).then_some(shape),
+			transpose: None,
+			transposed: None,
 		};
 		self.set(node, Value::Pending(p))
 	}
@@ -532,9 +582,11 @@ impl Lowering<'_> {
 /// onnxruntime's `QLinearSoftmax` table for input scale `s_x` and rows of `length` values,
 /// indexed as [`Softmax::exp`](aipin_kernels::inference::program::Softmax) is: entry `i` is
 /// `f32(exp((i − 255 + shift) · s_x))` in double arithmetic, with
-/// `shift = max(0, ln(f32(FLT_MAX / length)) − 5) / s_x`, which keeps a row's sum finite.
+/// `shift = max(0, logf(f32(FLT_MAX / length)) − 5) / s_x`, which keeps a row's sum finite. The
+/// logarithm is binary32's (`logf`: C++ picks `log(float)` for a float argument); with double's,
+/// 150 of 150 probes of four equal values gave another output (docs/inference.md, Softmax).
 pub(crate) fn softmax_exponentials(s_x: f32, length: u32) -> Vec<u32> {
-	let headroom = ((f32::MAX / length as f32) as f64).ln();
+	let headroom = (f32::MAX / length as f32).ln() as f64;
 	let shift = (headroom - 5.0).max(0.0) / s_x as f64;
 	(0..256).map(|i| (((i as f64 - 255.0 + shift) * s_x as f64).exp() as f32).to_bits()).collect()
 }

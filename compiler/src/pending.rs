@@ -12,7 +12,7 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	AvgPool, Binary, Concat, Conv, Lookup, MaxPool, Op, Softmax, Tensor, Window,
+	AvgPool, Binary, Concat, Conv, Lookup, MatMul, MaxPool, Op, Softmax, Tensor, Window,
 };
 
 #[derive(Clone, Debug)]
@@ -26,12 +26,21 @@ pub(crate) struct Pending {
 	/// as HardSwish, feeding a Flatten): it moves the values after they are quantized, which
 	/// is the same thing, so the program quantizes first and reshapes after.
 	pub(crate) reshape: Option<Vec<u32>>,
+	/// A Transpose of the quantized result, before any `reshape`: a MatMul by constant weights
+	/// of a `[.., T, K]` activation is a convolution of `[K, .., T]`, whose `[N, .., T]` result
+	/// goes back to `[.., T, N]`.
+	pub(crate) transpose: Option<Vec<u8>>,
+	/// The shape after `transpose`.
+	pub(crate) transposed: Option<Vec<u32>>,
 }
 
 impl Pending {
 	/// The per-sample shape of the float result.
 	pub(crate) fn shape(&self) -> &[u32] {
 		if let Some(shape) = &self.reshape {
+			return shape;
+		}
+		if let Some(shape) = &self.transposed {
 			return shape;
 		}
 		match &self.kind {
@@ -45,7 +54,8 @@ impl Pending {
 			| PendingKind::Binary { out, .. }
 			| PendingKind::Scalar { out, .. }
 			| PendingKind::Lookup { out, .. }
-			| PendingKind::Softmax { out, .. } => out,
+			| PendingKind::Softmax { out, .. }
+			| PendingKind::MatMul { out, .. } => out,
 		}
 	}
 }
@@ -115,6 +125,12 @@ pub(crate) enum PendingKind {
 		axis: u8,
 		out: Vec<u32>,
 	},
+	/// A MatMul of two activations.
+	MatMul {
+		a: u16,
+		b: u16,
+		out: Vec<u32>,
+	},
 }
 
 /// Whether `y` is quantized exactly as `x` (ops that move values without changing them).
@@ -134,6 +150,8 @@ impl Lowering<'_> {
 			kind,
 			relu: false,
 			reshape: None,
+			transpose: None,
+			transposed: None,
 		};
 		self.set(node, Value::Pending(p))
 	}
@@ -145,8 +163,15 @@ impl Lowering<'_> {
 		mut p: Pending,
 		make: impl Fn(Vec<u32>) -> Tensor,
 	) -> Result<u16, CompileError> {
-		let reshape = p.reshape.take();
-		let x = self.finish_op(p, &make)?;
+		let (reshape, transpose) = (p.reshape.take(), p.transpose.take());
+		let mut x = self.finish_op(p, &make)?;
+		if let Some(perm) = transpose {
+			let from = &self.tensors[x as usize];
+			let shape = perm.iter().map(|&a| from.shape[a as usize]).collect();
+			let y = self.define(Tensor { shape, ..from.clone() })?;
+			self.ops.push(Op::Transpose { x, y, perm });
+			x = y;
+		}
 		let Some(shape) = reshape else { return Ok(x) };
 		let y = self.define(make(shape))?;
 		self.ops.push(Op::Reshape { x, y });
@@ -315,6 +340,22 @@ impl Lowering<'_> {
 				let scale = (1.0f32 / f32::from_bits(ty.scale)).floor().to_bits();
 				let y = self.define(ty)?;
 				self.ops.push(Op::Softmax(Softmax { x, y, axis, exp, scale }));
+				Ok(y)
+			},
+			PendingKind::MatMul { a, b, out } => {
+				let ty = make(out);
+				let (ta, tb) = (&self.tensors[a as usize], &self.tensors[b as usize]);
+				// onnxruntime's QLinearMatMul: S = f32(s_a · s_b) / s_y, in that order.
+				let s =
+					f32::from_bits(ta.scale) * f32::from_bits(tb.scale) / f32::from_bits(ty.scale);
+				if !aipin_kernels::inference::quant::valid_scale(s.to_bits()) {
+					return Err(bad("the requantization scale is not a positive normal number"));
+				}
+				let (lo, hi) = ty.dtype.range();
+				let lo = if p.relu { lo.max(ty.zero_point) } else { lo };
+				let y = self.define(ty)?;
+				let multiplier = s.to_bits();
+				self.ops.push(Op::MatMul(MatMul { a, b, y, multiplier, clamp: [lo, hi] }));
 				Ok(y)
 			},
 			PendingKind::Transpose { x, perm, out } => {

@@ -396,3 +396,53 @@ fn a_softmax_across_samples_or_between_types_is_refused_by_name() {
 	assert_eq!((node_name.as_str(), op.as_str()), ("f", "Softmax"));
 	assert!(why.contains("same element type"), "{why}");
 }
+
+#[test]
+fn a_matmul_of_two_activations_is_one_op_and_of_constant_weights_a_convolution_per_position() {
+	// x · xᵀ per sample: [4, 3] by [3, 4], the transpose quantized between them.
+	let (mid, inits) = qdq("xt.f", "xt", 0.05, 128);
+	let mut body = vec![with_ints(node("Transpose", &["x"], "xt.f"), "perm", &[0, 2, 1])];
+	body.extend(mid);
+	body.push(node("MatMul", &["x", "xt"], "f"));
+	let p = compile(&model(&[4, 3], body, inits)).unwrap().program;
+	let [Op::Transpose { .. }, Op::MatMul(m)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert_eq!(p.tensors[m.y as usize].shape, [4, 4]);
+	// S = f32(s_a · s_b) / s_y = 0.05 · 0.05 / 0.01.
+	assert_eq!(m.multiplier, (0.05f32 * 0.05 / 0.01).to_bits());
+	assert_eq!(m.clamp, [0, 255]);
+
+	// [3, 4] by constant weights [4, 5]: a 1×1 convolution of [4, 3] between two transposes.
+	let weights = TensorProto {
+		name: "w.q".into(),
+		dims: vec![4, 5],
+		data_type: dtype::INT8,
+		raw_data: (0..20u8).collect(),
+		..Default::default()
+	};
+	let w_zp = TensorProto { data_type: dtype::INT8, ..zero_point("w.zp", 0) };
+	let inits = vec![weights, scalar("w.s", 0.01), w_zp];
+	let body = vec![
+		node("DequantizeLinear", &["w.q", "w.s", "w.zp"], "w"),
+		node("MatMul", &["x", "w"], "f"),
+	];
+	let p = compile(&model(&[3, 4], body, inits)).unwrap().program;
+	let [Op::Transpose { perm: to, .. }, Op::Conv(c), Op::Transpose { perm: back, .. }] =
+		&p.ops[..]
+	else {
+		panic!("ops: {:?}", p.ops)
+	};
+	assert_eq!((to.as_slice(), back.as_slice()), (&[1u8, 0][..], &[1u8, 0][..]));
+	assert_eq!(p.tensors[c.y as usize].shape, [5, 3], "5 channels at each of 3 positions");
+	assert_eq!(p.output().shape, [3, 5]);
+	// Output channel 1 (column 1 of [K, N] row-major) reads weights 1, 6, 11, 16.
+	assert_eq!(&c.weight[4..8], &[1, 6, 11, 16]);
+}
+
+#[test]
+fn a_matmul_whose_operands_do_not_chain_is_refused_by_name() {
+	// [4, 3] by [4, 3]: K = 3 does not meet the right operand's 4 rows.
+	let body = vec![node("MatMul", &["x", "x"], "f")];
+	let (node_name, op, why) = refusal(&model(&[4, 3], body, vec![]));
+	assert_eq!((node_name.as_str(), op.as_str()), ("f", "MatMul"));
+	assert!(why.contains("[.., M, K] by [.., K, N]"), "{why}");
+}

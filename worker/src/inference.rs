@@ -8,8 +8,8 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
-	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MAXPOOL_WGSL, PACK_WGSL,
-	RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
+	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MATMUL_WGSL, MAXPOOL_WGSL,
+	PACK_WGSL, RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -32,6 +32,7 @@ pub struct Inference {
 	relayout: wgpu::ComputePipeline,
 	avg_pool: wgpu::ComputePipeline,
 	softmax: wgpu::ComputePipeline,
+	mat_mul: wgpu::ComputePipeline,
 	pack: wgpu::ComputePipeline,
 }
 
@@ -80,6 +81,33 @@ struct Scratch {
 }
 
 impl Scratch {
+	/// Records one dispatch of `pipeline` over `groups`, bound in this order (every kernel's
+	/// layout): a uniform of `dims`, the activations it `reads`, a storage buffer of `words`
+	/// (a table or a map) if any, and the output `y`. What it makes lives until the submission.
+	#[allow(clippy::too_many_arguments)]
+	fn dispatch(
+		&mut self,
+		gpu: &Gpu,
+		encoder: &mut wgpu::CommandEncoder,
+		(pipeline, label): (&wgpu::ComputePipeline, &str),
+		dims: &[u32],
+		reads: &[&wgpu::Buffer],
+		words: Option<&[u32]>,
+		y: &wgpu::Buffer,
+		groups: [u32; 3],
+	) {
+		let dims = gpu.uniform(label, &words_u32(dims));
+		let words = words.map(|w| gpu.input(label, &words_u32(w)));
+		let mut bound = vec![&dims];
+		bound.extend(reads);
+		bound.extend(&words);
+		bound.push(y);
+		let group = gpu.bind(pipeline, &bound);
+		Gpu::record(encoder, pipeline, &[(&group, groups)]);
+		self.keep.push(dims);
+		self.keep.extend(words);
+	}
+
 	/// A buffer of at least `bytes` for an im2col matrix. Passes run in order, so every
 	/// convolution can use the same one.
 	fn im2col(&mut self, gpu: &Gpu, bytes: u64) -> wgpu::Buffer {
@@ -109,6 +137,7 @@ impl Inference {
 			relayout: gpu.pipeline("inference relayout", RELAYOUT_WGSL)?,
 			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
 			softmax: gpu.pipeline("inference softmax", SOFTMAX_WGSL)?,
+			mat_mul: gpu.pipeline("inference matmul", MATMUL_WGSL)?,
 			pack: gpu.pipeline("inference pack", PACK_WGSL)?,
 		})
 	}
@@ -265,12 +294,16 @@ impl Inference {
 						0,
 						0,
 					];
-					let dims = gpu.uniform("avgpool dims", &words_u32(&dims));
-					let dequant = gpu.input("avgpool dequant", &words_u32(&p.dequant));
-					let group =
-						gpu.bind(&self.avg_pool, &[&dims, &bufs[p.x as usize], &dequant, &y]);
-					Gpu::record(&mut encoder, &self.avg_pool, &[(&group, groups)]);
-					scratch.keep.extend([dims, dequant]);
+					scratch.dispatch(
+						gpu,
+						&mut encoder,
+						(&self.avg_pool, "avgpool"),
+						&dims,
+						&[&bufs[p.x as usize]],
+						Some(&p.dequant),
+						&y,
+						groups,
+					);
 				},
 				Op::Softmax(s) => {
 					let (outer, length, inner) = s.rows(&program.tensors);
@@ -287,11 +320,44 @@ impl Inference {
 						hi as u32,
 						row,
 					];
-					let dims = gpu.uniform("softmax dims", &words_u32(&dims));
-					let exp = gpu.input("softmax exponentials", &words_u32(&s.exp));
-					let group = gpu.bind(&self.softmax, &[&dims, &bufs[s.x as usize], &exp, &y]);
-					Gpu::record(&mut encoder, &self.softmax, &[(&group, groups)]);
-					scratch.keep.extend([dims, exp]);
+					scratch.dispatch(
+						gpu,
+						&mut encoder,
+						(&self.softmax, "softmax"),
+						&dims,
+						&[&bufs[s.x as usize]],
+						Some(&s.exp),
+						&y,
+						groups,
+					);
+				},
+				Op::MatMul(m) => {
+					let (_, rows, depth, cols) = m.dims(&program.tensors);
+					let [za, zb] = [m.a, m.b].map(|t| program.tensors[t as usize].zero_point);
+					let dims = [
+						(ty.elements() * batch as u64) as u32,
+						rows as u32,
+						depth as u32,
+						cols as u32,
+						za as u32,
+						zb as u32,
+						ty.zero_point as u32,
+						m.clamp[0] as u32,
+						m.clamp[1] as u32,
+						m.multiplier,
+						row,
+						0,
+					];
+					scratch.dispatch(
+						gpu,
+						&mut encoder,
+						(&self.mat_mul, "matmul"),
+						&dims,
+						&[&bufs[m.a as usize], &bufs[m.b as usize]],
+						None,
+						&y,
+						groups,
+					);
 				},
 				Op::Transpose { x, .. } | Op::Expand { x, .. } => {
 					let layout =
@@ -300,12 +366,17 @@ impl Inference {
 					let per_sample = ty.elements() as u32;
 					let in_per_sample = program.tensors[*x as usize].elements() as u32;
 					let dims = [total, per_sample, row, in_per_sample];
-					let dims = gpu.uniform("relayout dims", &words_u32(&dims));
 					let layout: Vec<u32> = layout.iter().map(|&i| i as u32).collect();
-					let layout = gpu.input("relayout map", &words_u32(&layout));
-					let group = gpu.bind(&self.relayout, &[&dims, &bufs[*x as usize], &layout, &y]);
-					Gpu::record(&mut encoder, &self.relayout, &[(&group, groups)]);
-					scratch.keep.extend([dims, layout]);
+					scratch.dispatch(
+						gpu,
+						&mut encoder,
+						(&self.relayout, "relayout"),
+						&dims,
+						&[&bufs[*x as usize]],
+						Some(&layout),
+						&y,
+						groups,
+					);
 				},
 				Op::Reshape { x, .. } => {
 					encoder.copy_buffer_to_buffer(

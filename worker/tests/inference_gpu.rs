@@ -6,8 +6,8 @@
 
 use aipin_kernels::inference::{
 	program::{
-		AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, Softmax, Tensor,
-		Window, BINARY_TABLE, VERSION,
+		AvgPool, Binary, Concat, Conv, DType, Lookup, MatMul, MaxPool, Op, Program, Softmax,
+		Tensor, Window, BINARY_TABLE, VERSION,
 	},
 	reference,
 };
@@ -220,6 +220,37 @@ fn random_program(rng: &mut Rng) -> Program {
 				let y = Tensor { zero_point: y.zero_point.clamp(lo, hi), ..y };
 				(Op::Softmax(Softmax { x: xi, y: xi + 1, axis, exp, scale }), y)
 			},
+			4 if rng.below(4) == 0 => {
+				// This tensor by an earlier one (or itself) whose [.., K, N] fits its
+				// [.., M, K] (the last two axes as a matrix, per channel), or by its own
+				// transpose of those axes, as attention's Q · Kᵀ.
+				let fits = |t: &Tensor| t.shape[0] == c && t.shape[1] == w && t.dtype == x.dtype;
+				let other = tensors.iter().rposition(|t| fits(t) && rng.below(2) == 0);
+				let (b, n) = match other {
+					Some(b) => (b as u16, tensors[b].shape[2]),
+					None => (xi, w),
+				};
+				let mut pre = None;
+				let b = if other.is_none() && h != w {
+					// [c, h, w] → [c, w, h], defined first.
+					let t = Tensor { shape: vec![c, w, h], ..x.clone() };
+					pre = Some((Op::Transpose { x: xi, y: xi + 1, perm: vec![0, 2, 1] }, t));
+					xi + 1
+				} else {
+					b
+				};
+				let n = if pre.is_some() { h } else { n };
+				let y = rng.tensor(vec![c, h, n]);
+				let (lo, hi) = y.dtype.range();
+				let clamp = if rng.below(3) == 0 { [y.zero_point, hi] } else { [lo, hi] };
+				let at = xi + 1 + pre.is_some() as u16;
+				let op = MatMul { a: xi, b, y: at, multiplier: rng.scale(), clamp };
+				if let Some((op, t)) = pre {
+					tensors.push(t);
+					ops.push(op);
+				}
+				(Op::MatMul(op), y)
+			},
 			4 if rng.below(4) == 0 && x.shape.contains(&1) => {
 				// Repeated along its axes of size 1 (what broadcasting an operand compiles to).
 				let shape =
@@ -289,7 +320,7 @@ fn random_program(rng: &mut Rng) -> Program {
 fn random_programs_match_reference() {
 	let mut rng = Rng(0x5eed_1234_abcd_0001);
 	let mut seen = std::collections::BTreeMap::new();
-	for i in 0..80 {
+	for i in 0..120 {
 		let p = random_program(&mut rng);
 		let batch = rng.range(1, 3) as usize;
 		let input: Vec<u8> =
@@ -301,7 +332,7 @@ fn random_programs_match_reference() {
 	}
 	// Every kind of op was among them, so every kernel was compared.
 	let kinds = ["Conv", "Dense", "MaxPool", "Add", "Mul", "Lookup", "Reshape", "Concat"];
-	for kind in kinds.into_iter().chain(["Transpose", "AvgPool", "Expand", "Softmax"]) {
+	for kind in kinds.into_iter().chain(["Transpose", "AvgPool", "Expand", "Softmax", "MatMul"]) {
 		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
 	}
 }

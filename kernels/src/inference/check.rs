@@ -3,8 +3,8 @@
 //! program a worker or the chain decodes.
 
 use super::program::{
-	Op, Program, ProgramError, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_SOFTMAX_ROW,
-	MAX_TENSORS, MAX_WEIGHTS, VERSION,
+	Op, Program, ProgramError, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_MATMUL_DEPTH,
+	MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_WEIGHTS, VERSION,
 };
 
 impl Program {
@@ -165,6 +165,32 @@ impl Program {
 						return bad("Softmax needs 256 exponentials");
 					}
 					weights += 1024;
+				},
+				Op::MatMul(m) => {
+					let (a, b) =
+						(&self.tensors[m.a as usize].shape, &self.tensors[m.b as usize].shape);
+					let r = a.len();
+					let fits = (2..=3).contains(&r)
+						&& b.len() == r && y.shape.len() == r
+						&& a[..r - 2] == b[..r - 2]
+						&& a[..r - 2] == y.shape[..r - 2]
+						&& a[r - 1] == b[r - 2]
+						&& y.shape[r - 2] == a[r - 2]
+						&& y.shape[r - 1] == b[r - 1];
+					if !fits {
+						return bad("MatMul needs [.., M, K] by [.., K, N] into [.., M, N]");
+					}
+					if a[r - 1] > MAX_MATMUL_DEPTH {
+						return bad("MatMul reduces over more than 33,025 values");
+					}
+					if !super::quant::valid_scale(m.multiplier) {
+						return bad("the requantization scale must be a positive normal number");
+					}
+					let (lo, hi) = y.dtype.range();
+					if !(lo <= m.clamp[0] && m.clamp[0] <= m.clamp[1] && m.clamp[1] <= hi) {
+						return bad("clamp outside the output type");
+					}
+					weights += 4;
 				},
 				Op::Reshape { x, .. } => {
 					let x = &self.tensors[*x as usize];

@@ -21,8 +21,8 @@ pub mod softfloat;
 pub mod task;
 
 pub use program::{
-	AvgPool, Binary, Concat, Conv, DType, Lookup, MaxPool, Op, Program, ProgramError, Softmax,
-	Tensor, Window,
+	AvgPool, Binary, Concat, Conv, DType, Lookup, MatMul, MaxPool, Op, Program, ProgramError,
+	Softmax, Tensor, Window,
 };
 
 /// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
@@ -48,6 +48,8 @@ pub const AVGPOOL_WGSL: &str =
 /// WGSL for [`Softmax`]: one invocation per row, binary32 arithmetic computed with integers.
 pub const SOFTMAX_WGSL: &str =
 	concat!(include_str!("softfloat.wgsl"), include_str!("softmax.wgsl"));
+/// WGSL for a [`MatMul`]: one invocation per output element, requantized.
+pub const MATMUL_WGSL: &str = concat!(include_str!("requant.wgsl"), include_str!("matmul.wgsl"));
 /// WGSL packing a tensor's values into their stored bytes for reading back.
 pub const PACK_WGSL: &str = include_str!("pack.wgsl");
 /// WGSL for a [`Binary`] op ([`Op::Add`], [`Op::Mul`]): a table lookup per element.

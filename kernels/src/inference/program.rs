@@ -82,10 +82,12 @@ impl Tensor {
 		self.shape.iter().map(|&d| d as u64).product()
 	}
 
-	/// `[C, H, W]`: a vector `[K]` is `[K, 1, 1]`, `[C, H, W]` itself; other ranks are `None`.
+	/// `[C, H, W]`: a vector `[K]` is `[K, 1, 1]`, a matrix `[C, H]` is `[C, H, 1]`, `[C, H, W]`
+	/// itself.
 	pub fn chw(&self) -> Option<[u32; 3]> {
 		match self.shape[..] {
 			[k] => Some([k, 1, 1]),
+			[c, h] => Some([c, h, 1]),
 			[c, h, w] => Some([c, h, w]),
 			_ => None,
 		}
@@ -258,9 +260,10 @@ pub struct AvgPool {
 /// Softmax along one axis (ONNX `Softmax` between a DequantizeLinear and a QuantizeLinear,
 /// onnxruntime's `QLinearSoftmax`), row by row: every run of values along `axis` with the other
 /// coordinates fixed. In a row with largest value `m`, element `v` stands for the binary32
-/// `t = exp[v − m + 255]`; the row's sum `Σ t` is taken in row order, `k = (1 / Σ) · scale`, and
-/// each output is `round(t · k + zp_y)` saturated to the output type, every operation in
-/// binary32 arithmetic computed with integers ([`super::softfloat`]; `docs/inference.md`).
+/// `t = exp[v − m + 255]`; the row's sum `Σ t` is taken in row order, and each output is
+/// `(t / Σ) · scale` rounded to nearest, ties to even, plus `zp_y`, saturated to the output
+/// type; every operation in binary32 arithmetic computed with integers ([`super::softfloat`];
+/// `docs/inference.md`).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct Softmax {
 	/// Input tensor.
@@ -272,8 +275,41 @@ pub struct Softmax {
 	/// 256 binary32 bits: entry `i` is `exp((i − 255 + shift) · s_x)`, the input's value `255 − i`
 	/// steps below its row's largest (the compiler fills it as onnxruntime does).
 	pub exp: Vec<u32>,
-	/// `floor(1 / s_y)`, binary32 bits.
+	/// The output factor, binary32 bits (the compiler writes onnxruntime's, `floor(1 / s_y)`).
 	pub scale: u32,
+}
+
+/// A product of two activations (ONNX `MatMul` of two dequantized tensors, onnxruntime's
+/// `QLinearMatMul`; attention's `Q · Kᵀ` and `weights · V`), for each sample and each index of
+/// the leading axis: `acc[.., i, j] = Σ_t (a[.., i, t] − zp_a) · (b[.., t, j] − zp_b)`, then
+/// [`super::quant::requantize`] with `multiplier` and the output's zero point, clamped to
+/// `clamp` (the output range, narrowed by a folded Relu).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct MatMul {
+	/// Left operand, `[.., M, K]`.
+	pub a: u16,
+	/// Right operand, `[.., K, N]` (the same leading axis as `a`, if any).
+	pub b: u16,
+	/// Output tensor, `[.., M, N]`.
+	pub y: u16,
+	/// The requantization scale `S = f32(f32(s_a · s_b) / s_y)`, binary32 bits.
+	pub multiplier: u32,
+	/// Output clamp `[lo, hi]` in output units.
+	pub clamp: [i32; 2],
+}
+
+/// The longest reduction of a [`MatMul`]: `K · 255 · 255` stays within `i32`.
+pub const MAX_MATMUL_DEPTH: u32 = (i32::MAX as u32) / (255 * 255);
+
+impl MatMul {
+	/// `(products, m, k, n)` per sample: `products` matrix products (the leading axis, or 1)
+	/// of an `[m, k]` block of `a` by a `[k, n]` block of `b`. Call on a checked program.
+	pub fn dims(&self, tensors: &[Tensor]) -> (usize, usize, usize, usize) {
+		let (a, b) = (&tensors[self.a as usize].shape, &tensors[self.b as usize].shape);
+		let r = a.len();
+		let products = a[..r - 2].iter().map(|&d| d as usize).product();
+		(products, a[r - 2] as usize, a[r - 1] as usize, b[r - 1] as usize)
+	}
 }
 
 /// The longest [`Softmax`] row (one invocation walks it three times).
@@ -355,6 +391,8 @@ pub enum Op {
 	},
 	/// [`Softmax`].
 	Softmax(Softmax),
+	/// [`MatMul`].
+	MatMul(MatMul),
 }
 
 impl Op {
@@ -372,6 +410,7 @@ impl Op {
 			Op::Mul(m) => m.y,
 			Op::Expand { y, .. } => *y,
 			Op::Softmax(s) => s.y,
+			Op::MatMul(m) => m.y,
 		}
 	}
 
@@ -389,6 +428,7 @@ impl Op {
 			Op::Mul(m) => vec![m.a, m.b],
 			Op::Expand { x, .. } => vec![*x],
 			Op::Softmax(s) => vec![s.x],
+			Op::MatMul(m) => vec![m.a, m.b],
 		}
 	}
 
@@ -407,6 +447,7 @@ impl Op {
 			Op::Mul(_) => "Mul",
 			Op::Expand { .. } => "Expand",
 			Op::Softmax(_) => "Softmax",
+			Op::MatMul(_) => "MatMul",
 		}
 	}
 }
@@ -490,12 +531,17 @@ impl Program {
 	}
 
 	/// Multiply-adds per sample of one op (`C_out · OH · OW · C_in/g · kh · kw` for a
-	/// convolution, 0 otherwise). Call on a checked program.
+	/// convolution, `products · M · K · N` for a [`MatMul`], 0 otherwise). Call on a checked
+	/// program.
 	pub fn op_macs(&self, op: &Op) -> u64 {
 		match op {
 			Op::Conv(c) => {
 				let y = &self.tensors[c.y as usize];
 				y.elements().saturating_mul(c.weight.len() as u64 / y.shape[0] as u64)
+			},
+			Op::MatMul(m) => {
+				let (_, _, k, _) = m.dims(&self.tensors);
+				self.tensors[m.y as usize].elements().saturating_mul(k as u64)
 			},
 			_ => 0,
 		}
@@ -556,6 +602,7 @@ impl Program {
 			Op::Concat(c) => c.tables.len() * 256,
 			Op::AvgPool(p) => p.dequant.len() * 4,
 			Op::Softmax(s) => s.exp.len() * 4,
+			Op::MatMul(_) => 4,
 			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } | Op::Expand { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))

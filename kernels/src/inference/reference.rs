@@ -5,7 +5,7 @@
 //! as two's complement).
 
 use super::{
-	program::{AvgPool, Binary, Concat, Conv, MaxPool, Op, Program, Softmax, Tensor},
+	program::{AvgPool, Binary, Concat, Conv, MatMul, MaxPool, Op, Program, Softmax, Tensor},
 	quant::requantize,
 	softfloat as sf,
 };
@@ -92,6 +92,7 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::Concat(c) => concat(program, c, batch, &values),
 			Op::AvgPool(p) => avg_pool(program, p, batch, &values[p.x as usize]),
 			Op::Softmax(s) => softmax(program, s, &values[s.x as usize]),
+			Op::MatMul(m) => mat_mul(program, m, &values[m.a as usize], &values[m.b as usize]),
 			Op::Transpose { x, y, .. } | Op::Expand { x, y } => {
 				let layout = index_map(program, op).expect("a Transpose or an Expand");
 				let per_sample = program.tensors[*x as usize].elements() as usize;
@@ -249,14 +250,31 @@ fn avg_pool(program: &Program, p: &AvgPool, batch: usize, x: &[i32]) -> Vec<i32>
 	y
 }
 
-/// The binary32 1.0.
-const ONE: u32 = 0x3f80_0000;
+fn mat_mul(program: &Program, m: &MatMul, a: &[i32], b: &[i32]) -> Vec<i32> {
+	let [za, zb, zy] = [m.a, m.b, m.y].map(|t| program.tensors[t as usize].zero_point);
+	let (_, rows, depth, cols) = m.dims(&program.tensors);
+	// Every sample's every product, one after another.
+	let blocks = a.len() / (rows * depth);
+	let mut y = vec![0i32; blocks * rows * cols];
+	for block in 0..blocks {
+		let (a, b) = (&a[block * rows * depth..], &b[block * depth * cols..]);
+		for i in 0..rows {
+			for j in 0..cols {
+				let acc = (0..depth)
+					.map(|t| (a[i * depth + t] - za) * (b[t * cols + j] - zb))
+					.sum::<i32>();
+				let [lo, hi] = m.clamp;
+				y[(block * rows + i) * cols + j] = requantize(acc, m.multiplier, zy, lo, hi);
+			}
+		}
+	}
+	y
+}
 
 fn softmax(program: &Program, s: &Softmax, x: &[i32]) -> Vec<i32> {
 	let ty = &program.tensors[s.y as usize];
 	let (_, length, inner) = s.rows(&program.tensors);
 	let (lo, hi) = ty.dtype.range();
-	let zp = sf::from_int(ty.zero_point);
 	let mut y = vec![0i32; x.len()];
 	// Every row of every sample: samples are laid out one after another, so a batch is
 	// `batch · outer` blocks of `length · inner` values.
@@ -267,10 +285,11 @@ fn softmax(program: &Program, s: &Softmax, x: &[i32]) -> Vec<i32> {
 			// `top − v` is in 0..=255 for two values of one 8-bit type.
 			let exp = |k: usize| s.exp[(x[at(k)] - top + 255) as usize];
 			let sum = (0..length).fold(0u32, |sum, k| sf::add(sum, exp(k)));
-			let k_scale = sf::mul(sf::div(ONE, sum), s.scale);
 			for k in 0..length {
-				let v = sf::add(sf::mul(exp(k), k_scale), zp);
-				y[at(k)] = sf::round_to_i32(v).clamp(lo, hi);
+				let v = sf::round_to_i32(sf::mul(sf::div(exp(k), sum), s.scale));
+				// Bounded first (far outside the output range either way), so that the zero
+				// point cannot overflow it.
+				y[at(k)] = (v.clamp(-1024, 1024) + ty.zero_point).clamp(lo, hi);
 			}
 		}
 	}
@@ -416,6 +435,51 @@ mod tests {
 				assert!(y.iter().all(|&b| dtype.from_byte(b) == want), "{dtype:?} {n}: {y:?}");
 			}
 		}
+	}
+
+	#[test]
+	fn a_matmul_sums_exact_products_and_requantizes_once() {
+		let t = |shape: &[u32], dtype, zero_point| Tensor {
+			shape: shape.to_vec(),
+			dtype,
+			scale: 0x3c00_0000,
+			zero_point,
+		};
+		// The input is `a`; `b` is made from it by a table and a reshape, so that both operands
+		// are activations: input bytes 1..=6 become b = [[1, 0], [0, 1], [1, 1]].
+		let mut table = vec![0u8; 256];
+		table[1..=6].copy_from_slice(&[1, 0, 0, 1, 1, 1]);
+		let program = |multiplier: f32, clamp| {
+			let tensors = vec![
+				t(&[2, 3], DType::U8, 1),
+				t(&[2, 3], DType::I8, 0),
+				t(&[3, 2], DType::I8, 0),
+				t(&[2, 2], DType::U8, 0),
+			];
+			let ops = vec![
+				Op::Lookup(super::super::program::Lookup { x: 0, y: 1, table: table.clone() }),
+				Op::Reshape { x: 1, y: 2 },
+				Op::MatMul(MatMul { a: 0, b: 2, y: 3, multiplier: multiplier.to_bits(), clamp }),
+			];
+			Program { version: VERSION, tensors, ops }
+		};
+		// a − 1 = [[0, 1, 2], [3, 4, 5]]: acc = [[2, 3], [8, 9]].
+		let x = [1u8, 2, 3, 4, 5, 6];
+		let p = program(1.0, [0, 255]);
+		p.check().unwrap();
+		assert_eq!(run(&p, 1, &x).unwrap().output_bytes(&p), [2, 3, 8, 9]);
+		// Halved: 1, 1.5 → 2, 4, 4.5 → 4 (ties to even).
+		let p = program(0.5, [0, 255]);
+		assert_eq!(run(&p, 1, &x).unwrap().output_bytes(&p), [1, 2, 4, 4]);
+		// A folded Relu, or any clamp, narrows the range.
+		let p = program(1.0, [3, 8]);
+		assert_eq!(run(&p, 1, &x).unwrap().output_bytes(&p), [3, 3, 8, 8]);
+		// Operands that do not chain, and a clamp outside the output type, are refused.
+		let mut bad = program(1.0, [0, 255]);
+		bad.ops[2] =
+			Op::MatMul(MatMul { a: 0, b: 1, y: 3, multiplier: 0x3f80_0000, clamp: [0, 255] });
+		assert!(bad.check().is_err());
+		assert!(program(1.0, [0, 256]).check().is_err());
 	}
 
 	#[test]

@@ -31,11 +31,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var k = 0u; k < d.length; k = k + 1u) {
         sum = f_add(sum, exp_table[u32(x[base + k * d.inner] - top + 255)]);
     }
-    let scale = f_mul(f_div(0x3f800000u, sum), d.scale);
-    let zp = f_from_int(d.zy);
     for (var k = 0u; k < d.length; k = k + 1u) {
         let at = base + k * d.inner;
-        let v = f_add(f_mul(exp_table[u32(x[at] - top + 255)], scale), zp);
-        y[at] = clamp(f_round_to_i32(v), d.lo, d.hi);
+        let v = f_round_to_i32(f_mul(f_div(exp_table[u32(x[at] - top + 255)], sum), d.scale));
+        // Far outside the output range either way (i32's minimum for a product beyond i32),
+        // so bounded first: the zero point cannot overflow it.
+        y[at] = clamp(clamp(v, -1024, 1024) + d.zy, d.lo, d.hi);
     }
 }
