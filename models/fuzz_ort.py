@@ -9,8 +9,9 @@ Adds, Concats of parallel branches, Transposes, Flatten or Reshape, elementwise 
 (Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Clip, Relu, and Swish as x · Sigmoid(x), a
 Mul of two activations), squeeze-excitation blocks (a Mul that broadcasts), softmax over the
 channels (uint8 activations) and Gemm or MatMul layers (also side by side, concatenated), ending
-in a softmax one time in three; or sequence models: self-attention heads (q, k, v projections,
-q·kᵀ and weights·v as MatMuls of two activations, softmax) and per-position dense layers. Its weights are random (He-scaled, so activations stay in
+in a softmax one time in three; or sequence models: self-attention (q, k, v projections,
+q·kᵀ and weights·v as MatMuls of two activations, softmax; one head, or 2 or 3 split and merged
+by Reshape and Transpose) and per-position dense layers. Its weights are random (He-scaled, so activations stay in
 range), and it is quantized with `quantize_static` in one of these forms: uint8 or int8
 activations, int8 weights per tensor or per channel, or asymmetric uint8 weights. Then:
 
@@ -212,23 +213,41 @@ class Builder:
         self.cur, self.shape = self.node("Mul", operands), shape
 
     def attention(self):
-        """One self-attention head on the current [T, d]: q, k, v = x·Wq, x·Wk, x·Wv (constant
-        weights at every position), weights = Softmax(q·kᵀ, scaled by 1/√e half the time),
-        out = weights·v: two MatMuls of activations."""
+        """Self-attention on the current [T, d]: q, k, v = x·Wq, x·Wk, x·Wv (constant weights
+        at every position), weights = Softmax(q·kᵀ, scaled by 1/√e half the time),
+        out = weights·v: MatMuls of two activations. Half the time with H heads, as
+        transformers split them: [T, H·e] reshaped to [T, H, e] and transposed to [H, T, e], the
+        products per head, and the heads put back side by side."""
         rng = self.rng
         t, d = self.shape
         e = int(rng.integers(2, 9))
+        heads = int(rng.integers(2, 4)) if rng.random() < 0.5 else 1
         x = self.cur
 
         def project():
-            return self.node("MatMul", [x, self.const(rng.normal(0, np.sqrt(1.0 / d), (d, e)))])
+            w = self.const(rng.normal(0, np.sqrt(1.0 / d), (d, heads * e)))
+            y = self.node("MatMul", [x, w])
+            if heads == 1:
+                return y
+            y = self.node("Reshape", [y, self.const_i64([0, t, heads, e])])
+            return self.node("Transpose", [y], perm=[0, 2, 1, 3])
 
         q, k, v = project(), project(), project()
-        s = self.node("MatMul", [q, self.node("Transpose", [k], perm=[0, 2, 1])])
+        last = [0, 2, 1] if heads == 1 else [0, 1, 3, 2]
+        s = self.node("MatMul", [q, self.node("Transpose", [k], perm=last)])
         if rng.random() < 0.5:
             s = self.node("Mul", [s, self.const(np.array(1 / np.sqrt(e)))])
         weights = self.node("Softmax", [s], axis=-1)
-        self.cur, self.shape = self.node("MatMul", [weights, v]), [t, e]
+        out = self.node("MatMul", [weights, v])
+        if heads > 1:
+            out = self.node("Transpose", [out], perm=[0, 2, 1, 3])
+            out = self.node("Reshape", [out, self.const_i64([0, t, heads * e])])
+        self.cur, self.shape = out, [t, heads * e]
+
+    def const_i64(self, values):
+        name = self.name("shape")
+        self.inits.append(numpy_helper.from_array(np.array(values, dtype=np.int64), name))
+        return name
 
     def token_dense(self):
         """The same dense layer at every position of [T, d] (a MatMul by constant weights)."""

@@ -34,9 +34,10 @@ const CASES: [(&str, Case); 10] = [
 	(
 		"test_qlinearmatmul_3D",
 		Case::Refused(
-			"the input must be [batch, K]",
-			"a batched matmul ([2, 2, 4] × [2, 4, 3]), a different matrix per batch element; \
-			 programs multiply each sample's [K] vector by one constant matrix",
+			"weights must be 2-D",
+			"a batched matmul ([2, 2, 4] × [2, 4, 3]) whose constant right operand is a \
+			 different matrix per batch element; a program's constant weights are the same for \
+			 every sample (a product of two activations, both per sample, is supported)",
 		),
 	),
 	(
