@@ -67,6 +67,9 @@ pub(crate) struct Lowering<'a> {
 	pub(crate) values: HashMap<String, Value>,
 	pub(crate) tensors: Vec<Tensor>,
 	pub(crate) ops: Vec<Op>,
+	/// Transposes already defined, by input tensor and permutation: the q, k and v projections
+	/// of one sequence share one.
+	pub(crate) transposed: HashMap<(u16, Vec<u8>), u16>,
 }
 
 /// An error naming `node` (by its output when it has no name) and its op.
@@ -145,7 +148,7 @@ impl<'a> Lowering<'a> {
 			None => Value::Float(shape),
 		};
 		values.insert(input.name.clone(), value);
-		Ok(Self { model, values, tensors: Vec::new(), ops: Vec::new() })
+		Ok(Self { model, values, tensors: Vec::new(), ops: Vec::new(), transposed: HashMap::new() })
 	}
 
 	/// The model's opset of the standard ONNX domain (checked in [`Self::new`]).

@@ -213,8 +213,15 @@ impl Lowering<'_> {
 		// convolve to `[N, .., T]`, and transpose the quantized result back to `[.., T, N]`.
 		let to_front: Vec<u8> = [rank as u8 - 1].into_iter().chain(0..rank as u8 - 1).collect();
 		let shape: Vec<u32> = to_front.iter().map(|&a| tx.shape[a as usize]).collect();
-		let xt = self.define(Tensor { shape: shape.clone(), ..tx.clone() })?;
-		self.ops.push(Op::Transpose { x, y: xt, perm: to_front });
+		let xt = match self.transposed.get(&(x, to_front.clone())) {
+			Some(&xt) => xt,
+			None => {
+				let xt = self.define(Tensor { shape: shape.clone(), ..tx.clone() })?;
+				self.ops.push(Op::Transpose { x, y: xt, perm: to_front.clone() });
+				self.transposed.insert((x, to_front), xt);
+				xt
+			},
+		};
 		let out: Vec<u32> = [n as u32].into_iter().chain(shape[1..].iter().copied()).collect();
 		let back: Vec<u8> = (1..rank as u8).chain([0]).collect();
 		let transposed = back.iter().map(|&a| out[a as usize]).collect();
@@ -584,7 +591,7 @@ impl Lowering<'_> {
 /// `f32(exp((i − 255 + shift) · s_x))` in double arithmetic, with
 /// `shift = max(0, logf(f32(FLT_MAX / length)) − 5) / s_x`, which keeps a row's sum finite. The
 /// logarithm is binary32's (`logf`: C++ picks `log(float)` for a float argument); with double's,
-/// 150 of 150 probes of four equal values gave another output (docs/inference.md, Softmax).
+/// `models/softmax_rule.py` finds hundreds of outputs that differ (docs/inference.md, Softmax).
 pub(crate) fn softmax_exponentials(s_x: f32, length: u32) -> Vec<u32> {
 	let headroom = (f32::MAX / length as f32).ln() as f64;
 	let shift = (headroom - 5.0).max(0.0) / s_x as f64;

@@ -446,3 +446,37 @@ fn a_matmul_whose_operands_do_not_chain_is_refused_by_name() {
 	assert_eq!((node_name.as_str(), op.as_str()), ("f", "MatMul"));
 	assert!(why.contains("[.., M, K] by [.., K, N]"), "{why}");
 }
+
+#[test]
+fn projections_of_one_sequence_share_one_transpose_of_it() {
+	// q = x·W₁ and k = x·W₂ of one [3, 4] input, added: the input is moved to [4, 3] once.
+	let weights = |name: &str| TensorProto {
+		name: name.into(),
+		dims: vec![4, 5],
+		data_type: dtype::INT8,
+		raw_data: (0..20u8).collect(),
+		..Default::default()
+	};
+	let w_zp = TensorProto { data_type: dtype::INT8, ..zero_point("w.zp", 0) };
+	let mut inits = vec![weights("w1.q"), weights("w2.q"), scalar("w.s", 0.01), w_zp];
+	let mut body = vec![
+		node("DequantizeLinear", &["w1.q", "w.s", "w.zp"], "w1"),
+		node("DequantizeLinear", &["w2.q", "w.s", "w.zp"], "w2"),
+		node("MatMul", &["x", "w1"], "q.f"),
+		node("MatMul", &["x", "w2"], "k.f"),
+	];
+	for (from, to) in [("q.f", "q"), ("k.f", "k")] {
+		let (nodes, i) = qdq(from, to, 0.05, 128);
+		body.extend(nodes);
+		inits.extend(i);
+	}
+	body.push(node("Add", &["q", "k"], "f"));
+	let p = compile(&model(&[3, 4], body, inits)).unwrap().program;
+	let moves_of_input = p.ops.iter().filter(|op| matches!(op, Op::Transpose { x: 0, .. })).count();
+	assert_eq!(
+		moves_of_input,
+		1,
+		"ops: {:?}",
+		p.ops.iter().map(|op| op.name()).collect::<Vec<_>>()
+	);
+}
