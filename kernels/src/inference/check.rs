@@ -1,11 +1,53 @@
 //! [`Program::check`]: the rules a program must pass before anything runs it
-//! (`docs/inference.md`, "The program"). [`Program::decode_checked`] applies them to every
-//! program a worker or the chain decodes.
+//! (`docs/inference.md`, "The program"), and [`ProgramError`], which one it breaks.
+//! [`Program::decode_checked`] applies them to every program a worker or the chain decodes.
 
 use super::program::{
-	Op, Program, ProgramError, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_MATMUL_DEPTH,
-	MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_WEIGHTS, VERSION,
+	Op, Program, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_MATMUL_DEPTH, MAX_SOFTMAX_ROW,
+	MAX_TENSORS, MAX_WEIGHTS, VERSION,
 };
+
+/// Why a program is not well formed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramError {
+	/// The bytes do not decode as a program, or have bytes left over.
+	Decode,
+	/// The bytes do not hash to the model id they were stored under.
+	NotItsId,
+	/// A version this crate does not run.
+	Version(u16),
+	/// Too many tensors, or tensor and op counts do not match.
+	Structure(&'static str),
+	/// A specific op is malformed.
+	Op {
+		/// Its index.
+		index: usize,
+		/// What is wrong.
+		reason: &'static str,
+	},
+	/// A tensor is malformed (shape, size or zero point).
+	Tensor {
+		/// Its index.
+		index: usize,
+		/// What is wrong.
+		reason: &'static str,
+	},
+}
+
+impl core::fmt::Display for ProgramError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::Decode => write!(f, "not a program: the bytes do not decode"),
+			Self::NotItsId => write!(f, "the program does not hash to its model id"),
+			Self::Version(v) => write!(f, "program format version {v}; this build runs {VERSION}"),
+			Self::Structure(why) => write!(f, "malformed program: {why}"),
+			Self::Op { index, reason } => write!(f, "op {index}: {reason}"),
+			Self::Tensor { index, reason } => write!(f, "tensor {index}: {reason}"),
+		}
+	}
+}
+
+impl core::error::Error for ProgramError {}
 
 impl Program {
 	/// Checks everything [`super::reference::run`] and the GPU path rely on.

@@ -15,6 +15,8 @@
 use alloc::{vec, vec::Vec};
 use codec::{Decode, Encode};
 
+pub use super::check::ProgramError;
+
 /// The program format version this crate reads and writes.
 pub const VERSION: u16 = 2;
 /// Most tensors a program may have.
@@ -462,48 +464,6 @@ pub struct Program {
 	/// The ops, in execution order; op `i` defines tensor `i + 1`.
 	pub ops: Vec<Op>,
 }
-
-/// Why a program is not well formed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ProgramError {
-	/// The bytes do not decode as a program, or have bytes left over.
-	Decode,
-	/// The bytes do not hash to the model id they were stored under.
-	NotItsId,
-	/// A version this crate does not run.
-	Version(u16),
-	/// Too many tensors, or tensor and op counts do not match.
-	Structure(&'static str),
-	/// A specific op is malformed.
-	Op {
-		/// Its index.
-		index: usize,
-		/// What is wrong.
-		reason: &'static str,
-	},
-	/// A tensor is malformed (shape, size or zero point).
-	Tensor {
-		/// Its index.
-		index: usize,
-		/// What is wrong.
-		reason: &'static str,
-	},
-}
-
-impl core::fmt::Display for ProgramError {
-	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		match self {
-			Self::Decode => write!(f, "not a program: the bytes do not decode"),
-			Self::NotItsId => write!(f, "the program does not hash to its model id"),
-			Self::Version(v) => write!(f, "program format version {v}; this build runs {VERSION}"),
-			Self::Structure(why) => write!(f, "malformed program: {why}"),
-			Self::Op { index, reason } => write!(f, "op {index}: {reason}"),
-			Self::Tensor { index, reason } => write!(f, "tensor {index}: {reason}"),
-		}
-	}
-}
-
-impl core::error::Error for ProgramError {}
 
 impl Program {
 	/// Decodes and [checks](Self::check) program bytes.
