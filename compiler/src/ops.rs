@@ -224,7 +224,6 @@ impl Lowering<'_> {
 		};
 		let out: Vec<u32> = [n as u32].into_iter().chain(shape[1..].iter().copied()).collect();
 		let back: Vec<u8> = (1..rank as u8).chain([0]).collect();
-		let transposed = back.iter().map(|&a| out[a as usize]).collect();
 		let p = Pending {
 			node: node.name.clone(),
 			op: node.op_type.clone(),
@@ -232,7 +231,6 @@ impl Lowering<'_> {
 			relu: false,
 			reshape: None,
 			transpose: Some(back),
-			transposed: Some(transposed),
 		};
 		self.set(node, Value::Pending(p))
 	}
@@ -465,7 +463,6 @@ impl Lowering<'_> {
 			relu: false,
 			reshape: (out != shape).then_some(shape),
 			transpose: None,
-			transposed: None,
 		};
 		self.set(node, Value::Pending(p))
 	}
@@ -474,7 +471,7 @@ impl Lowering<'_> {
 		let (shape, float) = match self.get(node, 0)? {
 			Value::Float(s) => (s.clone(), true),
 			Value::Dq(t) => (self.tensors[*t as usize].shape.clone(), false),
-			Value::Pending(p) => (p.shape().to_vec(), false),
+			Value::Pending(p) => (p.shape(), false),
 			_ => {
 				return Err(unsupported(
 					node,

@@ -30,20 +30,26 @@ pub(crate) struct Pending {
 	/// of a `[.., T, K]` activation is a convolution of `[K, .., T]`, whose `[N, .., T]` result
 	/// goes back to `[.., T, N]`.
 	pub(crate) transpose: Option<Vec<u8>>,
-	/// The shape after `transpose`.
-	pub(crate) transposed: Option<Vec<u32>>,
 }
 
 impl Pending {
-	/// The per-sample shape of the float result.
-	pub(crate) fn shape(&self) -> &[u32] {
+	/// The per-sample shape of the float result, after any `transpose` and `reshape`.
+	pub(crate) fn shape(&self) -> Vec<u32> {
 		if let Some(shape) = &self.reshape {
-			return shape;
+			return shape.clone();
 		}
-		if let Some(shape) = &self.transposed {
-			return shape;
+		let out = self.kind.out();
+		match &self.transpose {
+			Some(perm) => perm.iter().map(|&a| out[a as usize]).collect(),
+			None => out.to_vec(),
 		}
-		match &self.kind {
+	}
+}
+
+impl PendingKind {
+	/// The shape of the op's own result.
+	fn out(&self) -> &[u32] {
+		match self {
 			PendingKind::Conv { out, .. }
 			| PendingKind::MaxPool { out, .. }
 			| PendingKind::GlobalAveragePool { out, .. }
@@ -151,7 +157,6 @@ impl Lowering<'_> {
 			relu: false,
 			reshape: None,
 			transpose: None,
-			transposed: None,
 		};
 		self.set(node, Value::Pending(p))
 	}
