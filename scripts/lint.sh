@@ -17,6 +17,9 @@ cargo clippy --locked "${crates[@]}" --all-targets -- -D warnings
 cargo clippy --locked "${crates[@]}" --all-targets --features runtime-benchmarks -- -D warnings
 # The cross-pallet flow tests (no benchmarks of their own).
 cargo clippy --locked -p aipin-pallet-flows --all-targets -- -D warnings
+echo "==> clippy (runtime, with its benchmark and try-runtime code and tests: governance, fuzzer)"
+cargo clippy --locked -p aipin-runtime --all-targets --features runtime-benchmarks,try-runtime \
+	-- -D warnings
 echo "==> clippy (client, CLI, worker, tools, test harness)"
 # The client's tests read the runtime's metadata: its lib targets are linted, its tests run in
 # the release test pass.

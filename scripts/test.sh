@@ -3,7 +3,7 @@
 # tests, the node's tests (dev node, four-validator local testnet, chain-spec drift, escrow
 # lifecycle), the end-to-end tests with real workers and the `aipin` CLI (happy path with
 # epoch claims, dishonest provider slashed, worker and node crashes), the runtime upgrade from
-# the previous release's storage (try-runtime), onnxruntime's truth for the demo models and for
+# the previous release's storage (try-runtime), the whole-runtime fuzzer, onnxruntime's truth for the demo models and for
 # random models, and the external-client test (@polkadot/api from npm, `node --test`).
 #
 # Usage: scripts/test.sh [extra cargo test args]
@@ -39,6 +39,9 @@ cargo test --locked --release --workspace "$@"
 echo "==> runtime upgrade from the previous release's storage, with every try-runtime check"
 # Native only (the wasm blob is what the workspace build made); try-runtime is its own build.
 SKIP_WASM_BUILD=1 cargo test --locked --release -p aipin-runtime --features try-runtime --test upgrade
+echo "==> whole-runtime fuzzer: 50,000 random calls through real blocks, every invariant after every block"
+AIPIN_FUZZ_CALLS=50000 AIPIN_FUZZ_SEED=1 SKIP_WASM_BUILD=1 \
+	cargo test --locked --release -p aipin-runtime --features try-runtime --test fuzz -- --nocapture
 echo "==> onnxruntime truth: the recorded outputs the Rust tests compare with are onnxruntime's, now"
 "$AIPIN_PYTHON" models/record.py --check
 echo "==> random models against onnxruntime: compiled, run on the CPU reference and the GPU, bit for bit"

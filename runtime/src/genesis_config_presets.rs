@@ -6,7 +6,7 @@
 
 use crate::{
 	configs::MinProviderStake, units::AIP, AccountId, Balance, BalancesConfig, BmeConfig,
-	EscrowConfig, ModelsConfig, RuntimeGenesisConfig, StakingConfig, SudoConfig,
+	CouncilConfig, EscrowConfig, ModelsConfig, RuntimeGenesisConfig, StakingConfig, SudoConfig,
 };
 use aipin_primitives::DeviceClass;
 use alloc::{vec, vec::Vec};
@@ -67,11 +67,14 @@ pub const DEMO_PROGRAMS: [&[u8]; 3] = [
 /// Starting AIP price of the dev and local chains: $0.50, in nano-USD.
 pub const INITIAL_PRICE_NANO_USD: u128 = 500_000_000;
 
-/// The genesis patch shared by every preset. `root` is also the first price feeder.
+/// The genesis patch shared by every preset. `feeder` is the first price feeder; `sudo` the
+/// sudo key, if the chain has one (development only); `council` the council's members.
 pub fn genesis(
 	authorities: Vec<Authority>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	feeder: AccountId,
+	sudo: Option<AccountId>,
+	council: Vec<AccountId>,
 	providers: Vec<GenesisProvider<AccountId, Balance>>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -84,9 +87,10 @@ pub fn genesis(
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: authorities.iter().map(|a| (a.grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root.clone()) },
+		sudo: SudoConfig { key: sudo },
+		council: CouncilConfig { members: council },
 		staking: StakingConfig { providers },
-		bme: BmeConfig { feeders: vec![root.clone()], initial_price: INITIAL_PRICE_NANO_USD },
+		bme: BmeConfig { feeders: vec![feeder], initial_price: INITIAL_PRICE_NANO_USD },
 		escrow: EscrowConfig { kernels: aipin_kernels::builtin() },
 		models: ModelsConfig {
 			programs: DEMO_PROGRAMS.iter().map(|p| sp_core::Bytes(p.to_vec())).collect::<Vec<_>>(),
@@ -94,7 +98,8 @@ pub fn genesis(
 	})
 }
 
-/// The `development` preset: Alice alone validates and holds sudo. Two providers are
+/// The `development` preset: Alice alone validates and holds sudo; Alice, Bob and Charlie
+/// are the council, so that governance can be tried on a dev chain too. Two providers are
 /// registered: stash `Alice//stash` operated by `Eve`, and stash `Bob//stash` operated by
 /// `Ferdie`.
 pub fn development_config_genesis() -> Value {
@@ -102,6 +107,10 @@ pub fn development_config_genesis() -> Value {
 		vec![keyring_authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+			.map(|k| k.to_account_id())
+			.to_vec(),
 		vec![
 			dev_provider(
 				Sr25519Keyring::AliceStash.to_account_id(),
@@ -117,7 +126,8 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate; Alice holds sudo.
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate and are the council.
+/// There is no sudo key: root is reached only through the council (`configs/governance.rs`).
 pub fn local_testnet_genesis() -> Value {
 	genesis(
 		vec![
@@ -128,6 +138,10 @@ pub fn local_testnet_genesis() -> Value {
 		],
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
+		None,
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+			.map(|k| k.to_account_id())
+			.to_vec(),
 		Vec::new(),
 	)
 }

@@ -178,8 +178,20 @@ mod runtime {
 	#[runtime::pallet_index(5)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
+	/// Development chains only: the `local_testnet` preset sets no sudo key.
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	// Governance (`configs/governance.rs`): 7 the council, 8 preimages, 9 root through the
+	// council.
+	#[runtime::pallet_index(7)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(8)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(9)]
+	pub type Whitelist = pallet_whitelist;
 
 	// The compute pallets: 10 staking, 11 BME, 12 slashing, 13 escrow, 14 models.
 	#[runtime::pallet_index(10)]

@@ -3,17 +3,19 @@
 //! post-checks, decodes the entire state, and runs every pallet's `try_state`.
 //!
 //! The previous release (before canaries and kernel reaches) stored tasks without
-//! `input_digest`, kept the escrow at storage version 0, and recorded no kernel reaches. On
-//! that storage this runtime could decode no task and would refuse every submission; the
-//! migrations must fix both, and a second run must change nothing.
+//! `input_digest`, kept the escrow at storage version 0, recorded no kernel reaches, and had no
+//! governance pallets. On that storage this runtime could decode no task and would refuse every
+//! submission; the migrations must fix both, the new pallets must start at their current
+//! storage versions (with an empty council, which root then fills: `Council.set_members`), and a
+//! second run must change nothing.
 //!
 //! Built with `--features try-runtime` (`scripts/test.sh` runs it so).
 #![cfg(feature = "try-runtime")]
 
 use aipin_primitives::{Params, TaskInput};
 use aipin_runtime::{
-	genesis_config_presets, Bme, Escrow, Executive, Runtime, RuntimeGenesisConfig, RuntimeOrigin,
-	Staking, System,
+	genesis_config_presets, Bme, Council, Escrow, Executive, Preimage, Runtime,
+	RuntimeGenesisConfig, RuntimeOrigin, Staking, System,
 };
 use codec::Encode;
 use frame_support::{
@@ -71,13 +73,21 @@ fn submit() -> Result<u64, sp_runtime::DispatchError> {
 }
 
 /// Rewrites the chain as the previous release left it: `task` in the version-0 layout, the
-/// escrow at version 0, staking at version 1, no kernel reaches.
+/// escrow at version 0, staking at version 1, no kernel reaches, no council, preimage or
+/// whitelist storage.
 fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
 	let v0 = TaskInfoV0::from_v1(task.clone());
 	frame_support::storage::unhashed::put_raw(&Tasks::<Runtime>::hashed_key_for(id), &v0.encode());
 	StorageVersion::new(0).put::<Escrow>();
 	StorageVersion::new(1).put::<Staking>();
 	let _ = pallet_compute_staking::KernelReaches::<Runtime>::clear(u32::MAX, None);
+	for pallet in [&b"Council"[..], b"Preimage", b"Whitelist"] {
+		let _ = frame_support::storage::unhashed::clear_prefix(
+			&sp_io::hashing::twox_128(pallet),
+			None,
+			None,
+		);
+	}
 }
 
 #[test]
@@ -96,6 +106,8 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("upgrade with checks");
 		assert_eq!(Escrow::on_chain_storage_version(), 1);
 		assert_eq!(Staking::on_chain_storage_version(), 2);
+		assert_eq!(Council::on_chain_storage_version(), Council::in_code_storage_version());
+		assert_eq!(Preimage::on_chain_storage_version(), Preimage::in_code_storage_version());
 		// The task's input is still stored, so its digest is exact: the record is whole again.
 		assert_eq!(Tasks::<Runtime>::get(id), Some(task));
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);

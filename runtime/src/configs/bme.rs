@@ -1,8 +1,7 @@
 //! Burn-and-mint equilibrium (`pallet-bme`, index 11).
 
-use crate::{time::HOURS, units::AIP, AccountId, Balance, Balances, BlockNumber, Runtime};
+use crate::{time::HOURS, units::AIP, Balance, Balances, BlockNumber, Runtime};
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 use super::HeartbeatInterval;
@@ -36,7 +35,7 @@ parameter_types! {
 
 impl pallet_bme::Config for Runtime {
 	type Currency = Balances;
-	type OracleOrigin = EnsureRoot<AccountId>;
+	type OracleOrigin = super::GovernanceOrigin;
 	type TokenUnit = TokenUnit;
 	/// One credit is worth $0.00001.
 	type CreditValueNanoUsd = frame_support::traits::ConstU128<10_000>;

@@ -2,13 +2,12 @@
 
 use crate::{
 	time::{DAYS, MINUTES},
-	AccountId, Balance, BlockNumber, Bme, Hash, Runtime, Slashing, Staking, System,
+	Balance, BlockNumber, Bme, Hash, Runtime, Slashing, Staking, System,
 };
 #[cfg(feature = "runtime-benchmarks")]
-use crate::{units::AIP, Balances};
+use crate::{units::AIP, AccountId, Balances};
 use codec::Encode;
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 
 #[cfg(feature = "runtime-benchmarks")]
 use super::BenchmarkProviders;
@@ -49,7 +48,7 @@ impl pallet_task_escrow::Config for Runtime {
 	type Credits = Bme;
 	type Offences = Slashing;
 	type Randomness = ParentHashRandomness;
-	type KernelOrigin = EnsureRoot<AccountId>;
+	type KernelOrigin = super::GovernanceOrigin;
 	type MaxReplication = ConstU32<5>;
 	type MaxInlineInput = ConstU32<{ 64 * 1024 }>;
 	type MaxUrlLen = ConstU32<256>;
@@ -69,7 +68,7 @@ impl pallet_task_escrow::Config for Runtime {
 	type MaxTaskLifetime = DisputeWindow;
 	type RetentionPeriod = TaskRetention;
 	type ConsumerFaultFee = ConsumerFaultFee;
-	type CanaryOrigin = EnsureRoot<AccountId>;
+	type CanaryOrigin = super::GovernanceOrigin;
 	type MaxCanarySeals = ConstU32<1024>;
 	type WeightInfo = pallet_task_escrow::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

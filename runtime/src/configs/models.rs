@@ -1,9 +1,8 @@
 //! Model registry (`pallet-models`, index 14).
 
 use super::DisputeWindow;
-use crate::{units::AIP, AccountId, Balance, Balances, Escrow, Runtime, RuntimeHoldReason};
+use crate::{units::AIP, Balance, Balances, Escrow, Runtime, RuntimeHoldReason};
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 
 parameter_types! {
 	/// One AIP per model, as a floor against spam...
@@ -17,7 +16,7 @@ impl pallet_models::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Kernels = Escrow;
-	type RetireOrigin = EnsureRoot<AccountId>;
+	type RetireOrigin = super::GovernanceOrigin;
 	// 1 MiB: comfortably within a block (5 MiB, 75% for normal extrinsics).
 	type MaxProgramBytes = ConstU32<{ 1024 * 1024 }>;
 	type MaxBatch = ConstU32<4096>;

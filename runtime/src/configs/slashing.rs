@@ -1,12 +1,11 @@
 //! Slashing (`pallet-compute-slashing`, index 12).
 
-use crate::{time::DAYS, AccountId, Balance, BlockNumber, Bme, Runtime, Staking};
+use crate::{time::DAYS, Balance, BlockNumber, Bme, Runtime, Staking};
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 #[cfg(feature = "runtime-benchmarks")]
-use super::BenchmarkProviders;
+use {super::BenchmarkProviders, crate::AccountId};
 
 parameter_types! {
 	/// Slashes wait a day for appeals.
@@ -37,7 +36,7 @@ impl pallet_compute_slashing::Config for Runtime {
 	type Registry = Staking;
 	// Burned stake is counted by the BME pallet.
 	type OnBurned = Bme;
-	type CancelOrigin = EnsureRoot<AccountId>;
+	type CancelOrigin = super::GovernanceOrigin;
 	type WrongResultSlash = WrongResultSlash;
 	type InvalidRevealSlash = InvalidRevealSlash;
 	type MissedCommitSlash = MissedCommitSlash;
