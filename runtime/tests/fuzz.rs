@@ -37,11 +37,10 @@
 
 use aipin_runtime::{
 	genesis_config_presets, time::SLOT_DURATION, units, AllPalletsWithSystem, Executive, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	RuntimeCall, SignedPayload, System, TxExtension, UncheckedExtrinsic,
 };
 use codec::{DecodeLimit, Encode};
 use frame_support::traits::{GetCallMetadata, TryState, TryStateSelect};
-use serde_json::Value;
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_core::{sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring;
@@ -51,6 +50,8 @@ use sp_runtime::{
 	MultiSignature, MultiSigner,
 };
 use std::collections::BTreeMap;
+
+mod common;
 
 /// A xorshift generator: the whole run follows from its seed.
 struct Rng(u64);
@@ -374,30 +375,9 @@ fn protocol_call(
 	}
 }
 
-/// The development chain's genesis state.
+/// The development chain's genesis state, at block 0 (the fuzzer builds block 1).
 fn dev_chain() -> sp_io::TestExternalities {
-	fn merge(base: &mut Value, patch: Value) {
-		match (base, patch) {
-			(Value::Object(b), Value::Object(p)) => {
-				for (k, v) in p {
-					merge(b.entry(k).or_insert(Value::Null), v);
-				}
-			},
-			(b, p) => *b = p,
-		}
-	}
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	let preset = genesis_config_presets::get_preset(&sp_genesis_builder::DEV_RUNTIME_PRESET.into())
-		.expect("the dev preset");
-	merge(&mut config, serde_json::from_slice(&preset).unwrap());
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&config).unwrap(),
-		)
-		.unwrap();
-	});
-	ext
+	common::genesis("development")
 }
 
 /// `call` signed by `pair` with the runtime's transaction extensions, as a wallet signs it.

@@ -3,40 +3,20 @@
 //! dispatching that call. Each test starts from a preset's genesis state, as a node does.
 
 use aipin_runtime::{
-	configs::SlashDeferPeriod, genesis_config_presets, Council, Escrow, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, System, Whitelist,
+	configs::SlashDeferPeriod, Council, Escrow, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin,
+	System, Whitelist,
 };
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
-use serde_json::Value;
 use sp_keyring::Sr25519Keyring::{self, *};
 use sp_runtime::{traits::Hash, DispatchError};
 
-/// `patch` laid over `base`, object by object (what the node does with a preset).
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(b), Value::Object(p)) => {
-			for (k, v) in p {
-				merge(b.entry(k).or_insert(Value::Null), v);
-			}
-		},
-		(b, p) => *b = p,
-	}
-}
+mod common;
 
 /// The genesis state of the named preset, at block 1.
 fn chain(preset: &str) -> sp_io::TestExternalities {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	let patch = genesis_config_presets::get_preset(&preset.into()).expect("a preset");
-	merge(&mut config, serde_json::from_slice(&patch).unwrap());
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&config).unwrap(),
-		)
-		.unwrap();
-		System::set_block_number(1);
-	});
+	let mut ext = common::genesis(preset);
+	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 

@@ -14,8 +14,7 @@
 
 use aipin_primitives::{Params, TaskInput};
 use aipin_runtime::{
-	genesis_config_presets, Bme, Council, Escrow, Executive, Preimage, Runtime,
-	RuntimeGenesisConfig, RuntimeOrigin, Staking, System,
+	Bme, Council, Escrow, Executive, Preimage, Runtime, RuntimeOrigin, Staking, System,
 };
 use codec::Encode;
 use frame_support::{
@@ -24,35 +23,14 @@ use frame_support::{
 };
 use frame_try_runtime::UpgradeCheckSelect;
 use pallet_task_escrow::{migrations::v1::TaskInfoV0, NextTaskId, Tasks};
-use serde_json::Value;
 use sp_keyring::Sr25519Keyring;
 
-/// `patch` laid over `base`, object by object (what the node does with a preset).
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(b), Value::Object(p)) => {
-			for (k, v) in p {
-				merge(b.entry(k).or_insert(Value::Null), v);
-			}
-		},
-		(b, p) => *b = p,
-	}
-}
+mod common;
 
-/// The development chain's genesis state.
+/// The development chain's genesis state, at block 1.
 fn dev_chain() -> sp_io::TestExternalities {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	let preset = genesis_config_presets::get_preset(&sp_genesis_builder::DEV_RUNTIME_PRESET.into())
-		.expect("the dev preset");
-	merge(&mut config, serde_json::from_slice(&preset).unwrap());
-	let mut ext = sp_io::TestExternalities::new_empty();
-	ext.execute_with(|| {
-		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(
-			serde_json::to_vec(&config).unwrap(),
-		)
-		.unwrap();
-		System::set_block_number(1);
-	});
+	let mut ext = common::genesis("development");
+	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 
