@@ -8,6 +8,7 @@ mod canary;
 mod market;
 mod model;
 mod output;
+mod provider;
 mod task;
 
 use aipin_client::{
@@ -55,6 +56,10 @@ enum Command {
 	Kernels,
 	/// The registered providers.
 	Providers,
+	/// One provider's standing (stake, tasks in flight, pending slashes, rewards by epoch)
+	/// and its stake lifecycle, signed by the stash.
+	#[command(subcommand)]
+	Provider(ProviderCmd),
 	/// Burn-and-mint equilibrium state; price feeding; reward claims.
 	#[command(subcommand)]
 	Bme(BmeCmd),
@@ -217,6 +222,30 @@ enum TaskCmd {
 }
 
 #[derive(Subcommand)]
+enum ProviderCmd {
+	/// Stake, status, tasks in flight, pending slashes and rewards by epoch of a provider
+	/// (default: the signer, as a stash).
+	Show { stash: Option<String> },
+	/// Bonds more stake (AIP, e.g. 500 or 0.5).
+	BondExtra { aip: String },
+	/// Starts unbonding stake (AIP); it stays slashable until withdrawn after the unbonding
+	/// period.
+	Unbond { aip: String },
+	/// Bonds unbonding stake again (AIP).
+	Rebond { aip: String },
+	/// Withdraws the unbonding stake that has unlocked.
+	Withdraw,
+	/// Takes no new work; tasks in flight finish.
+	Drain,
+	/// Takes work again after a drain.
+	Resume,
+	/// Removes a drained, idle provider whose stake is all withdrawn.
+	Deregister,
+	/// Leaves jail once the term is over.
+	Unjail,
+}
+
+#[derive(Subcommand)]
 enum BmeCmd {
 	/// Burned, minted, credits, epoch, price, issuance.
 	Stats,
@@ -366,6 +395,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 					.collect::<Vec<_>>()
 					.join("\n")
 			})?;
+		},
+		Command::Provider(cmd) => {
+			use provider::Step;
+			let step = match cmd {
+				ProviderCmd::Show { .. } => None,
+				ProviderCmd::BondExtra { aip } => Some(Step::BondExtra(parse_aip(aip)?)),
+				ProviderCmd::Unbond { aip } => Some(Step::Unbond(parse_aip(aip)?)),
+				ProviderCmd::Rebond { aip } => Some(Step::Rebond(parse_aip(aip)?)),
+				ProviderCmd::Withdraw => Some(Step::Withdraw),
+				ProviderCmd::Drain => Some(Step::Drain),
+				ProviderCmd::Resume => Some(Step::Resume),
+				ProviderCmd::Deregister => Some(Step::Deregister),
+				ProviderCmd::Unjail => Some(Step::Unjail),
+			};
+			match (step, cmd) {
+				(Some(step), _) => {
+					let done = provider::run(&api, &signer(&cli)?, step).await?;
+					emit(json, &done, || match &done.after {
+						Some(s) => {
+							format!("{step:?} included in block {}\n{}", done.block, s.text())
+						},
+						None => format!("deregistered in block {}", done.block),
+					})?;
+				},
+				(None, ProviderCmd::Show { stash: Some(a) }) => {
+					let s = provider::standing(&api, &parse_account(a)?).await?;
+					emit(json, &s, || s.text())?;
+				},
+				(None, _) => {
+					let me = aipin_client::account_of(&signer(&cli)?);
+					let s = provider::standing(&api, &me).await?;
+					emit(json, &s, || s.text())?;
+				},
+			}
 		},
 		// Offline, handled before connecting.
 		Command::Model(ModelCmd::Compile { .. }) => {},

@@ -5,7 +5,7 @@ use aipin_client::{
 	units::{hex0x, ss58},
 	Client, Keypair,
 };
-use aipin_primitives::{Balance, Credits, KernelId, ProviderStatus};
+use aipin_primitives::{AccountId, Balance, Credits, KernelId, ProviderStatus};
 use serde::Serialize;
 
 /// The result of `credits buy`.
@@ -102,14 +102,11 @@ pub struct Provider {
 	pub jailed_until: Option<u32>,
 }
 
-/// Every registered provider.
-pub async fn providers(client: &Client) -> anyhow::Result<Vec<Provider>> {
-	let at = client.finalized().await?;
-	let mut out: Vec<Provider> = reads::providers(&at)
-		.await?
-		.into_iter()
-		.map(|(stash, p)| Provider {
-			stash: ss58(&stash),
+impl Provider {
+	/// The row for provider `stash` as the staking pallet stores it.
+	pub fn of(stash: &AccountId, p: &reads::Provider) -> Self {
+		Provider {
+			stash: ss58(stash),
 			operator: ss58(&p.operator),
 			endpoint: String::from_utf8_lossy(&p.endpoint).into_owned(),
 			stake: p.active,
@@ -123,7 +120,17 @@ pub async fn providers(client: &Client) -> anyhow::Result<Vec<Provider>> {
 			reputation_ppm: p.reputation.value,
 			last_heartbeat: p.last_heartbeat,
 			jailed_until: p.jailed_until,
-		})
+		}
+	}
+}
+
+/// Every registered provider.
+pub async fn providers(client: &Client) -> anyhow::Result<Vec<Provider>> {
+	let at = client.finalized().await?;
+	let mut out: Vec<Provider> = reads::providers(&at)
+		.await?
+		.into_iter()
+		.map(|(stash, p)| Provider::of(&stash, &p))
 		.collect();
 	out.sort_by(|a, b| a.stash.cmp(&b.stash));
 	Ok(out)

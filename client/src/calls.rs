@@ -184,6 +184,52 @@ pub mod staking {
 	pub fn heartbeat() -> Call {
 		Call::new("Staking", "heartbeat")
 	}
+
+	/// `Staking.bond_extra`: hold `amount` more planck as stake. Signed by the stash, as are
+	/// the calls below.
+	pub fn bond_extra(amount: Balance) -> Call {
+		Call::new("Staking", "bond_extra").with(&amount)
+	}
+
+	/// `Staking.unbond`: start unbonding `amount` planck (slashable until withdrawn).
+	pub fn unbond(amount: Balance) -> Call {
+		Call::new("Staking", "unbond").with(&amount)
+	}
+
+	/// `Staking.rebond`: bond `amount` planck of unbonding stake again.
+	pub fn rebond(amount: Balance) -> Call {
+		Call::new("Staking", "rebond").with(&amount)
+	}
+
+	/// `Staking.withdraw_unbonded`: release the unbonding chunks that have unlocked.
+	pub fn withdraw_unbonded() -> Call {
+		Call::new("Staking", "withdraw_unbonded")
+	}
+
+	/// `Staking.drain`: take no new work; tasks in flight finish.
+	pub fn drain() -> Call {
+		Call::new("Staking", "drain")
+	}
+
+	/// `Staking.resume`: take work again after a drain.
+	pub fn resume() -> Call {
+		Call::new("Staking", "resume")
+	}
+
+	/// `Staking.deregister`: remove a drained, idle, fully withdrawn provider.
+	pub fn deregister() -> Call {
+		Call::new("Staking", "deregister")
+	}
+}
+
+/// The slashing pallet.
+pub mod slashing {
+	use super::*;
+
+	/// `Slashing.unjail`, signed by a jailed provider's stash once its term is over.
+	pub fn unjail() -> Call {
+		Call::new("Slashing", "unjail")
+	}
 }
 
 /// Balances.

@@ -5,9 +5,10 @@
 
 use crate::{calls::arg, view, At, Error, Result, Unbounded};
 use aipin_primitives::{
-	bme::{BmeStats, EpochIndex},
+	bme::{BmeStats, EpochIndex, ProviderRewards},
 	AccountId, Balance, BlockNumber, Credits, KernelId, KernelInfo, ModelId, ModelInfo, Nonce,
-	OperatorTask, ProviderInfo, ProviderRisk, Quote, TaskId, TaskInfo, TaskInput,
+	OperatorTask, ProviderInfo, ProviderRisk, Quote, SlashId, SlashRecord, TaskId, TaskInfo,
+	TaskInput,
 };
 use codec::{Decode, Encode};
 use sp_runtime::DispatchError;
@@ -21,6 +22,8 @@ pub type Input = TaskInput<Unbounded, Unbounded>;
 pub type Provider = ProviderInfo<AccountId, Balance, BlockNumber, Unbounded, Unbounded, Unbounded>;
 /// A registered model as the models pallet stores it.
 pub type Model = ModelInfo<AccountId, Balance, BlockNumber>;
+/// A slash record as the slashing pallet stores it.
+pub type Slash = SlashRecord<AccountId, Balance, BlockNumber>;
 /// An account as `frame_system` stores it.
 pub type AccountInfo = frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>;
 
@@ -157,6 +160,18 @@ pub async fn credits_of(at: &At, who: &AccountId) -> Result<(Credits, Credits)> 
 /// What provider `stash` can claim now, in planck.
 pub async fn claimable_rewards(at: &At, stash: &AccountId) -> Result<Balance> {
 	view(at, "Bme", "claimable_rewards", vec![arg(stash)]).await
+}
+
+/// Provider `stash`'s rewards by epoch: each finished epoch it has not claimed, what is settled
+/// but not minted, and its verified work in the epoch in progress.
+pub async fn rewards_of(at: &At, stash: &AccountId) -> Result<ProviderRewards<Balance>> {
+	view(at, "Bme", "rewards_of", vec![arg(stash)]).await
+}
+
+/// Provider `stash`'s slashes still pending (cancellable by governance until applied), oldest
+/// first.
+pub async fn pending_slashes(at: &At, stash: &AccountId) -> Result<Vec<(SlashId, Slash)>> {
+	view(at, "Slashing", "pending_slashes", vec![arg(stash)]).await
 }
 
 /// The BME counters, the current epoch and the effective price (nano-USD per AIP), if fresh.

@@ -1,6 +1,7 @@
 //! Burn-and-mint equilibrium: the counters and epoch numbers the BME pallet exposes.
 
 use crate::Credits;
+use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -28,4 +29,37 @@ pub struct BmeStats<Balance> {
 	pub credits_forfeited: Credits,
 	/// Credits that exist now (free + reserved).
 	pub credits_outstanding: Credits,
+}
+
+/// A provider's verified work in one epoch.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct WorkDone<Balance> {
+	/// Credits it earned.
+	pub credits: Credits,
+	/// Tokens its consumers burned for those credits (their cost basis): its share of the
+	/// work pool is pro rata to this.
+	pub value: Balance,
+}
+
+/// A provider's share of one epoch.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct EpochReward<Balance> {
+	/// From the work pool.
+	pub work: Balance,
+	/// From the availability pool.
+	pub availability: Balance,
+}
+
+/// A provider's rewards, as the BME pallet's `rewards_of` view function reports them. What it
+/// can claim now is `pending` plus the sum of `epochs`.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
+pub struct ProviderRewards<Balance> {
+	/// Each finished epoch it has not claimed yet, oldest first, with its share of it.
+	pub epochs: Vec<(EpochIndex, EpochReward<Balance>)>,
+	/// Shares settled earlier (when more epochs awaited a claim than the bound) and not yet
+	/// minted.
+	pub pending: Balance,
+	/// Its verified work in the epoch in progress so far; that epoch's share is known when
+	/// it closes.
+	pub current: WorkDone<Balance>,
 }

@@ -30,10 +30,7 @@ pub mod units {
 	pub const MILLI_AIP: Balance = AIP / 1_000;
 	/// 10^-6 AIP.
 	pub const MICRO_AIP: Balance = MILLI_AIP / 1_000;
-	/// Token symbol, as shown in the chain-spec properties.
-	pub const TOKEN_SYMBOL: &str = "AIP";
-	/// Token decimals, as shown in the chain-spec properties.
-	pub const TOKEN_DECIMALS: u8 = 12;
+	include!("token.rs");
 	/// SS58 address prefix (42: the generic Substrate prefix, for dev and test chains).
 	pub const SS58_PREFIX: u16 = 42;
 	/// The smallest balance an account may hold.

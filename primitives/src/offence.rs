@@ -58,3 +58,29 @@ pub struct SlashOutcome<Balance> {
 	/// Part of it burned (total issuance fell by this much).
 	pub burned: Balance,
 }
+
+/// Where a slash record stands.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum SlashStatus<Balance> {
+	/// Waiting for its due block; can be cancelled.
+	Pending,
+	/// Applied, with what it did.
+	Applied(SlashOutcome<Balance>),
+	/// Cancelled by governance.
+	Cancelled,
+}
+
+/// A reported offence and its slash, as the slashing pallet keeps it.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct SlashRecord<AccountId, Balance, BlockNumber> {
+	/// The offence.
+	pub offence: Offence<AccountId>,
+	/// Stake to take: the kind's fraction of the slashable stake at report time.
+	pub amount: Balance,
+	/// When it was reported.
+	pub reported_at: BlockNumber,
+	/// When it is applied (report + `SlashDeferPeriod`).
+	pub apply_at: BlockNumber,
+	/// Pending, applied or cancelled.
+	pub status: SlashStatus<Balance>,
+}

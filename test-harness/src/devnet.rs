@@ -270,6 +270,18 @@ impl DevNet {
 		reads::provider(&at, stash).await.expect("providers decode").map_or(0, |p| p.active)
 	}
 
+	/// Provider `stash`, which must be registered.
+	pub async fn provider(&self, stash: &AccountId) -> reads::Provider {
+		let at = self.client.finalized().await.expect("the node answers");
+		reads::provider(&at, stash).await.expect("providers decode").expect("registered")
+	}
+
+	/// Transactions `who` has sent (its account nonce).
+	pub async fn nonce(&self, who: &AccountId) -> u32 {
+		let at = self.client.finalized().await.expect("the node answers");
+		reads::account(&at, who).await.expect("accounts decode").nonce
+	}
+
 	/// `ExtrinsicFailed` events in blocks `from..=to`, described.
 	pub async fn failed_extrinsics(&self, from: u64, to: u64) -> Vec<String> {
 		use subxt::ext::scale_value::Composite;

@@ -5,7 +5,7 @@
 //! equals the CPU reference; every chunk served with its proof verifies; and both providers
 //! are paid when they claim the finished epoch's rewards.
 
-use aipin_client::{http, reads, verify};
+use aipin_client::{http, reads, units::ss58, verify};
 use aipin_kernels::Kernel;
 use aipin_primitives::{seeded_input, Phase};
 use aipin_test_harness::*;
@@ -202,6 +202,24 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 			assert!(started.elapsed() < Duration::from_secs(60), "no rewards for {uri}");
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		};
+		// The provider's own view agrees with the chain: its stake and status, and rewards by
+		// epoch that add up to what it can claim (which only grows until it claims).
+		let shown = net.cli_json(None, &["provider", "show", &ss58(&stash)]);
+		let on_chain = net.provider(&stash).await;
+		assert_eq!(shown["stash"], ss58(&stash));
+		assert_eq!(shown["operator"], ss58(&on_chain.operator));
+		assert_eq!(shown["stake"].as_u64().unwrap() as u128, on_chain.active);
+		assert_eq!(shown["status"], "Active");
+		assert_eq!(shown["pending_slashes"].as_array().unwrap().len(), 0);
+		let by_epoch: u128 = shown["unclaimed_epochs"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|e| (e["work"].as_u64().unwrap() + e["availability"].as_u64().unwrap()) as u128)
+			.sum();
+		let shown_claimable = shown["claimable"].as_u64().unwrap() as u128;
+		assert_eq!(by_epoch + shown["settled_unminted"].as_u64().unwrap() as u128, shown_claimable);
+		assert!(shown_claimable >= claimable, "{shown}");
 		let before = net.free(&stash).await;
 		let claim = net.cli_json(Some(uri), &["bme", "claim"]);
 		let claimed = claim["claimed"].as_u64().unwrap() as u128;
@@ -211,5 +229,42 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 		assert!(after > before, "{uri}: free balance {before} → {after}");
 		assert!(after + 1_000_000_000_000 >= before + claimed);
 	}
+
+	// The stake lifecycle through `aipin provider`, signed by the stash. Mistakes are refused
+	// before anything is signed, so they cost no fee.
+	let stash = alice_stash();
+	let unit = 1_000_000_000_000u128;
+	let fee_free = |out: std::process::Output, why: &str| {
+		assert!(!out.status.success(), "{out:?}");
+		let err = String::from_utf8_lossy(&out.stderr);
+		assert!(err.contains(why) && err.contains("nothing was signed"), "{err}");
+	};
+	let nonce = net.nonce(&stash).await;
+	fee_free(net.cli(Some("//Alice//stash"), &["provider", "unbond", "20000"]), "cannot unbond");
+	fee_free(net.cli(Some("//Alice//stash"), &["provider", "withdraw"]), "nothing is unbonding");
+	fee_free(net.cli(Some("//Alice//stash"), &["provider", "resume"]), "not draining");
+	fee_free(net.cli(Some("//Bob"), &["provider", "drain"]), "is not a registered provider");
+	assert_eq!(net.nonce(&stash).await, nonce, "nothing was sent");
+
+	let unbonded = net.cli_json(Some("//Alice//stash"), &["provider", "unbond", "1.5"]);
+	let after = &unbonded["after"];
+	assert_eq!(after["stake"].as_u64().unwrap() as u128, 10_000 * unit - 3 * unit / 2);
+	assert_eq!(after["unlocking"][0]["value"].as_u64().unwrap() as u128, 3 * unit / 2);
+	assert!(after["unlocking"][0]["unlock_at"].as_u64() > unbonded["block"].as_u64());
+	assert_eq!(after["total_stake"].as_u64().unwrap() as u128, 10_000 * unit, "still held");
+	fee_free(
+		net.cli(Some("//Alice//stash"), &["provider", "withdraw"]),
+		"nothing has unlocked yet",
+	);
+	let rebonded = net.cli_json(Some("//Alice//stash"), &["provider", "rebond", "1.5"]);
+	assert_eq!(rebonded["after"]["stake"].as_u64().unwrap() as u128, 10_000 * unit);
+	assert_eq!(rebonded["after"]["unlocking"].as_array().unwrap().len(), 0);
+	assert_eq!(net.provider(&stash).await.active, 10_000 * unit);
+	let drained = net.cli_json(Some("//Alice//stash"), &["provider", "drain"]);
+	assert_eq!(drained["after"]["status"], "Draining");
+	fee_free(net.cli(Some("//Alice//stash"), &["provider", "deregister"]), "of stake remains");
+	let resumed = net.cli_json(Some("//Alice//stash"), &["provider", "resume"]);
+	assert_eq!(resumed["after"]["status"], "Active");
+
 	assert!(net.failed_extrinsics(1, net.block().await).await.is_empty(), "{}", net.logs());
 }

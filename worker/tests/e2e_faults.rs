@@ -3,7 +3,10 @@
 //! majority's root is accepted and both honest providers are paid; the dishonest one is faulted
 //! for a wrong result and its stake is slashed — only once the deferral period has passed.
 
-use aipin_client::events::{escrow::ProviderPaid, slashing::SlashApplied};
+use aipin_client::{
+	events::{escrow::ProviderPaid, slashing::SlashApplied},
+	units::ss58,
+};
 use aipin_primitives::{OffenceKind, SlotState};
 use aipin_test_harness::*;
 use std::{
@@ -73,6 +76,20 @@ async fn a_dishonest_minority_loses_and_is_slashed_after_the_deferral() {
 
 	// Reported at settlement, applied DEFER blocks later: not before.
 	assert_eq!(net.stake(&charlie).await, stake, "no slash before the deferral");
+	// Until then the provider's own view shows it pending, with what it stands to lose.
+	let shown = net.cli_json(None, &["provider", "show", &ss58(&charlie)]);
+	let shown_at = shown["block"].as_u64().unwrap();
+	println!("provider show read block {shown_at}; the slash is due at {}", settled_at + DEFER);
+	if shown_at < settled_at + DEFER {
+		let pending = shown["pending_slashes"].as_array().unwrap();
+		assert_eq!(pending.len(), 1, "{shown}");
+		assert_eq!(pending[0]["offence"], "WrongResult");
+		assert_eq!(pending[0]["task"].as_u64(), Some(id));
+		assert_eq!(pending[0]["amount"].as_u64().unwrap() as u128, stake / 10);
+		assert_eq!(pending[0]["reported_at"].as_u64(), Some(settled_at));
+		assert_eq!(pending[0]["apply_at"].as_u64(), Some(settled_at + DEFER));
+		assert_eq!(shown["at_risk"].as_u64().unwrap() as u128, stake / 10);
+	}
 	let started = Instant::now();
 	while net.stake(&charlie).await == stake {
 		assert!(started.elapsed() < Duration::from_secs(60), "never slashed\n{}", net.logs());

@@ -206,16 +206,27 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// `who`'s rewards: its share of each finished epoch it has not claimed, what was settled
+	/// but not minted, and its work so far in the epoch in progress.
+	pub fn rewards(who: &T::AccountId) -> ProviderRewards<BalanceOf<T>> {
+		let current = CurrentEpoch::<T>::get();
+		ProviderRewards {
+			epochs: Unclaimed::<T>::get(who)
+				.into_iter()
+				.filter(|e| *e < current)
+				.map(|e| (e, Self::reward_of(who, e)))
+				.collect(),
+			pending: PendingRewards::<T>::get(who),
+			current: Work::<T>::get(current, who).unwrap_or_default(),
+		}
+	}
+
 	/// What `who` could claim now.
 	pub fn claimable(who: &T::AccountId) -> BalanceOf<T> {
-		let current = CurrentEpoch::<T>::get();
-		Unclaimed::<T>::get(who).iter().filter(|e| **e < current).fold(
-			PendingRewards::<T>::get(who),
-			|acc, e| {
-				let r = Self::reward_of(who, *e);
-				acc.saturating_add(r.work).saturating_add(r.availability)
-			},
-		)
+		let r = Self::rewards(who);
+		r.epochs.iter().fold(r.pending, |acc, (_, e)| {
+			acc.saturating_add(e.work).saturating_add(e.availability)
+		})
 	}
 
 	/// Prunes fully claimed epoch records older than `HistoryDepth`, while weight lasts.

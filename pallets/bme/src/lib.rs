@@ -500,6 +500,12 @@ pub mod pallet {
 			Self::claimable(&provider)
 		}
 
+		/// `provider`'s rewards by epoch: each finished epoch it has not claimed with its share,
+		/// what is settled but not minted, and its verified work in the epoch in progress.
+		pub fn rewards_of(provider: T::AccountId) -> ProviderRewards<BalanceOf<T>> {
+			Self::rewards(&provider)
+		}
+
 		/// Credits of `who`: (free, reserved).
 		pub fn credits_of(who: T::AccountId) -> (Credits, Credits) {
 			(Credits_::<T>::get(&who), ReservedCredits::<T>::get(&who))

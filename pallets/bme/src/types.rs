@@ -1,6 +1,6 @@
 //! Types stored by the BME pallet.
 
-pub use aipin_primitives::bme::{BmeStats, EpochIndex};
+pub use aipin_primitives::bme::{BmeStats, EpochIndex, EpochReward, ProviderRewards, WorkDone};
 use aipin_primitives::Credits;
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -60,16 +60,6 @@ pub struct EpochRecord<Balance, BlockNumber> {
 	pub unclaimed: u32,
 }
 
-/// A provider's verified work in one epoch.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct WorkDone<Balance> {
-	/// Credits it earned.
-	pub credits: Credits,
-	/// Tokens its consumers burned for those credits (their cost basis): its share of the
-	/// work pool is pro rata to this.
-	pub value: Balance,
-}
-
 /// A provider's heartbeats in one epoch.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Availability<Balance, BlockNumber> {
@@ -81,13 +71,4 @@ pub struct Availability<Balance, BlockNumber> {
 	pub max_gap: BlockNumber,
 	/// Last heartbeat.
 	pub last: BlockNumber,
-}
-
-/// A provider's share of one epoch.
-#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct EpochReward<Balance> {
-	/// From the work pool.
-	pub work: Balance,
-	/// From the availability pool.
-	pub availability: Balance,
 }

@@ -728,8 +728,8 @@ pub mod pallet {
 			Self::do_quote(kernel, &params, replication, max_price)
 		}
 
-		/// A provider's (stash) tasks in flight and its next deadline. Pending slashes are in
-		/// the slashing pallet's `Slashes`.
+		/// A provider's (stash) tasks in flight and its next deadline. Its pending slashes are
+		/// the slashing pallet's `pending_slashes` view.
 		pub fn provider_risk(stash: T::AccountId) -> ProviderRisk<BlockNumberFor<T>> {
 			Self::risk_of(&stash)
 		}

@@ -3,6 +3,7 @@
 
 use crate::*;
 use aipin_primitives::{Offence, OnStakeBurned, ProviderRegistry, SlashOutcome};
+use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::WeightMeter};
 use frame_system::pallet_prelude::*;
 use sp_runtime::traits::{Saturating, Zero};
@@ -37,6 +38,17 @@ impl<T: Config> Pallet<T> {
 		}
 		ApplyCursor::<T>::put(cursor);
 		T::WeightInfo::apply_slashes(applied).saturating_add(T::WeightInfo::skip_records(skipped))
+	}
+
+	/// `provider`'s pending slashes, oldest first. Every record before `ApplyCursor` is
+	/// applied or cancelled, so the scan covers at most `MaxSlashRecords` records.
+	pub fn pending_of(provider: &T::AccountId) -> Vec<(SlashId, SlashRecordOf<T>)> {
+		(ApplyCursor::<T>::get()..NextSlashId::<T>::get())
+			.filter_map(|id| Slashes::<T>::get(id).map(|rec| (id, rec)))
+			.filter(|(_, rec)| {
+				rec.status == SlashStatus::Pending && rec.offence.provider == *provider
+			})
+			.collect()
 	}
 
 	/// Slashes `amount` (at most what the provider still holds) for `offence`, pays the

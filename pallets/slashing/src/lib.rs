@@ -22,46 +22,19 @@ pub use weights::WeightInfo;
 
 const LOG_TARGET: &str = "runtime::compute-slashing";
 
-pub use aipin_primitives::SlashId;
+pub use aipin_primitives::{SlashId, SlashRecord, SlashStatus};
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use aipin_primitives::{
-		Offence, OffenceKind, OnStakeBurned, ProviderRegistry, SlashOutcome, TaskId,
-	};
+	use aipin_primitives::{OffenceKind, OnStakeBurned, ProviderRegistry, TaskId};
+	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{tokens::Balance as BalanceT, EnsureOrigin},
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::Perbill;
-
-	/// Where a slash record stands.
-	#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-	pub enum SlashStatus<Balance> {
-		/// Waiting for its due block; can be cancelled.
-		Pending,
-		/// Applied, with what it did.
-		Applied(SlashOutcome<Balance>),
-		/// Cancelled by governance.
-		Cancelled,
-	}
-
-	/// A reported offence and its slash.
-	#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-	pub struct SlashRecord<AccountId, Balance, BlockNumber> {
-		/// The offence.
-		pub offence: Offence<AccountId>,
-		/// Stake to take: the kind's fraction of the slashable stake at report time.
-		pub amount: Balance,
-		/// When it was reported.
-		pub reported_at: BlockNumber,
-		/// When it is applied (report + `SlashDeferPeriod`).
-		pub apply_at: BlockNumber,
-		/// Pending, applied or cancelled.
-		pub status: SlashStatus<Balance>,
-	}
 
 	/// The record type with this runtime's types.
 	pub type SlashRecordOf<T> = SlashRecord<
@@ -286,6 +259,15 @@ pub mod pallet {
 			T::Registry::unjail(&stash, frame_system::Pallet::<T>::block_number())?;
 			Self::deposit_event(Event::ProviderUnjailed { provider: stash });
 			Ok(())
+		}
+	}
+
+	#[pallet::view_functions]
+	impl<T: Config> Pallet<T> {
+		/// `provider`'s slashes still pending, oldest first: what it stands to lose, when each
+		/// is applied, and until then governance may cancel it (`cancel_slash` by its id).
+		pub fn pending_slashes(provider: T::AccountId) -> Vec<(SlashId, SlashRecordOf<T>)> {
+			Self::pending_of(&provider)
 		}
 	}
 }

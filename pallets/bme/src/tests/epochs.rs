@@ -176,6 +176,39 @@ fn claims_cover_every_finished_epoch_and_leave_the_current_one() {
 }
 
 #[test]
+fn rewards_by_epoch_add_up_to_what_a_claim_pays() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 10 * UNIT, 0));
+		// MaxUnclaimedEpochs = 4: epochs 0..=4 of work, the oldest settled into pending.
+		for epoch in 0..5u64 {
+			assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100 + epoch as u128));
+			assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100 + epoch as u128, &7, true));
+			advance_to((epoch + 1) * EPOCH);
+		}
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 30));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 30, &7, true)); // epoch 5, in progress
+		let view = Bme::rewards_of(7);
+		let pool = |e| Epochs::<Test>::get(e).unwrap().work_pool;
+		assert_eq!(
+			view.epochs.iter().map(|(e, r)| (*e, r.work, r.availability)).collect::<Vec<_>>(),
+			vec![(2, pool(2), 0), (3, pool(3), 0), (4, pool(4), 0)],
+			"each finished, unclaimed epoch with its share (the only provider takes the pool)"
+		);
+		assert_eq!(view.pending, pool(0) + pool(1), "the settled ones");
+		assert_eq!(view.current.credits, 30, "work so far in the epoch in progress");
+		let claimable = view.pending + view.epochs.iter().map(|(_, r)| r.work).sum::<Balance>();
+		assert_eq!(Bme::claimable_rewards(7), claimable);
+
+		assert_ok!(Bme::claim_rewards(RuntimeOrigin::signed(7)));
+		assert_eq!(free(7), ENDOWMENT + claimable, "a claim pays what the view showed");
+		let after = Bme::rewards_of(7);
+		assert!(after.epochs.is_empty() && after.pending == 0);
+		assert_eq!(after.current.credits, 30);
+		assert_eq!(Bme::rewards_of(8), Default::default(), "nothing for a stranger");
+	});
+}
+
+#[test]
 fn too_many_unclaimed_epochs_settle_the_oldest_into_pending_rewards() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 10 * UNIT, 0));

@@ -232,3 +232,30 @@ fn only_a_pending_slash_of_a_reported_offence_can_be_redirected() {
 		);
 	});
 }
+
+#[test]
+fn a_providers_pending_slashes_are_listed_until_applied_or_cancelled() {
+	ExtBuilder::build_and_execute(|| {
+		register(1, 10_000);
+		register(3, 10_000);
+		report(1, 7, None);
+		report(3, 7, None);
+		run_to_block(2);
+		report(1, 8, None);
+		let pending = |who| {
+			Slashing::pending_slashes(who)
+				.into_iter()
+				.map(|(id, rec)| (id, rec.offence.task, rec.amount, rec.apply_at))
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(pending(1), vec![(0, 7, 1_000, 1 + DEFER), (2, 8, 1_000, 2 + DEFER)]);
+		assert_eq!(pending(3), vec![(1, 7, 1_000, 1 + DEFER)]);
+		assert_eq!(pending(2), vec![], "a provider with no offence has none");
+
+		assert_ok!(Slashing::cancel_slash(RuntimeOrigin::root(), 2));
+		assert_eq!(pending(1), vec![(0, 7, 1_000, 1 + DEFER)], "a cancelled slash is not pending");
+		run_to_block(1 + DEFER);
+		assert_eq!(pending(1), vec![], "nor is an applied one");
+		assert_eq!(held(1), 9_000);
+	});
+}
