@@ -4,18 +4,18 @@ use serde::Serialize;
 use std::io::Write;
 use subxt::ext::scale_value::{Composite, Primitive, Value, ValueDef};
 
-/// Prints `value` as JSON with `--json`, else the text `text` makes.
+/// Prints `value` as JSON with `--json`, else the text `text` makes. A reader that closes the
+/// pipe early (`aipin … | head`) is not an error.
 pub fn emit<T: Serialize>(
 	json: bool,
 	value: &T,
 	text: impl FnOnce() -> String,
 ) -> anyhow::Result<()> {
-	if json {
-		println!("{}", serde_json::to_string_pretty(value)?);
-	} else {
-		println!("{}", text());
+	let out = if json { serde_json::to_string_pretty(value)? } else { text() };
+	match writeln!(std::io::stdout().lock(), "{out}") {
+		Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+		_ => Ok(()),
 	}
-	Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (a `.part` file, synced, then renamed).
