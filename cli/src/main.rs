@@ -18,7 +18,7 @@ use aipin_client::{
 	units::{fmt_aip, parse_account, parse_aip, ss58},
 	Client, Keypair,
 };
-use aipin_primitives::TaskInput;
+use aipin_primitives::{AccountId, TaskInput};
 use clap::{Parser, Subcommand};
 use output::{emit, write_file};
 use std::{path::PathBuf, time::Duration};
@@ -226,23 +226,8 @@ enum ProviderCmd {
 	/// Stake, status, tasks in flight, pending slashes and rewards by epoch of a provider
 	/// (default: the signer, as a stash).
 	Show { stash: Option<String> },
-	/// Bonds more stake (AIP, e.g. 500 or 0.5).
-	BondExtra { aip: String },
-	/// Starts unbonding stake (AIP); it stays slashable until withdrawn after the unbonding
-	/// period.
-	Unbond { aip: String },
-	/// Bonds unbonding stake again (AIP).
-	Rebond { aip: String },
-	/// Withdraws the unbonding stake that has unlocked.
-	Withdraw,
-	/// Takes no new work; tasks in flight finish.
-	Drain,
-	/// Takes work again after a drain.
-	Resume,
-	/// Removes a drained, idle provider whose stake is all withdrawn.
-	Deregister,
-	/// Leaves jail once the term is over.
-	Unjail,
+	#[command(flatten)]
+	Step(provider::Step),
 }
 
 #[derive(Subcommand)]
@@ -263,6 +248,14 @@ fn signer(cli: &Cli) -> anyhow::Result<Keypair> {
 		"signing",
 		"this command signs: pass --suri-file FILE or set AIPIN_SURI (//Alice on dev chains)",
 	)?)
+}
+
+/// The account given on the command line, else the signer's.
+fn account_or_signer(cli: &Cli, account: Option<&str>) -> anyhow::Result<AccountId> {
+	match account {
+		Some(a) => Ok(parse_account(a)?),
+		None => Ok(aipin_client::account_of(&signer(cli)?)),
+	}
 }
 
 /// Most bytes a task's input may have inline (the runtime's `MaxInlineInput`): checked early,
@@ -339,10 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			})?;
 		},
 		Command::Credits(CreditsCmd::Balance { account: who }) => {
-			let id = match who {
-				Some(a) => parse_account(a)?,
-				None => aipin_client::account_of(&signer(&cli)?),
-			};
+			let id = account_or_signer(&cli, who.as_deref())?;
 			let (free, reserved) = reads::credits_of(&api.finalized().await?, &id).await?;
 			let v = serde_json::json!({ "account": ss58(&id), "free": free, "reserved": reserved });
 			emit(json, &v, || {
@@ -396,39 +386,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 					.join("\n")
 			})?;
 		},
-		Command::Provider(cmd) => {
-			use provider::Step;
-			let step = match cmd {
-				ProviderCmd::Show { .. } => None,
-				ProviderCmd::BondExtra { aip } => Some(Step::BondExtra(parse_aip(aip)?)),
-				ProviderCmd::Unbond { aip } => Some(Step::Unbond(parse_aip(aip)?)),
-				ProviderCmd::Rebond { aip } => Some(Step::Rebond(parse_aip(aip)?)),
-				ProviderCmd::Withdraw => Some(Step::Withdraw),
-				ProviderCmd::Drain => Some(Step::Drain),
-				ProviderCmd::Resume => Some(Step::Resume),
-				ProviderCmd::Deregister => Some(Step::Deregister),
-				ProviderCmd::Unjail => Some(Step::Unjail),
-			};
-			match (step, cmd) {
-				(Some(step), _) => {
-					let done = provider::run(&api, &signer(&cli)?, step).await?;
-					emit(json, &done, || match &done.after {
-						Some(s) => {
-							format!("{step:?} included in block {}\n{}", done.block, s.text())
-						},
-						None => format!("deregistered in block {}", done.block),
-					})?;
-				},
-				(None, ProviderCmd::Show { stash: Some(a) }) => {
-					let s = provider::standing(&api, &parse_account(a)?).await?;
-					emit(json, &s, || s.text())?;
-				},
-				(None, _) => {
-					let me = aipin_client::account_of(&signer(&cli)?);
-					let s = provider::standing(&api, &me).await?;
-					emit(json, &s, || s.text())?;
-				},
-			}
+		Command::Provider(ProviderCmd::Show { stash }) => {
+			let s = provider::standing(&api, &account_or_signer(&cli, stash.as_deref())?).await?;
+			emit(json, &s, || s.text())?;
+		},
+		Command::Provider(ProviderCmd::Step(step)) => {
+			let done = provider::run(&api, &signer(&cli)?, *step).await?;
+			emit(json, &done, || match &done.after {
+				Some(s) => format!("{step:?} included in block {}\n{}", done.block, s.text()),
+				None => format!("deregistered in block {}", done.block),
+			})?;
 		},
 		// Offline, handled before connecting.
 		Command::Model(ModelCmd::Compile { .. }) => {},

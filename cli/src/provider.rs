@@ -5,7 +5,7 @@ use crate::market::Provider;
 use aipin_client::{
 	calls::{self, Call},
 	reads,
-	units::{fmt_aip, ss58},
+	units::{fmt_aip, parse_aip, ss58},
 	Client, Keypair,
 };
 use aipin_primitives::{
@@ -216,25 +216,43 @@ impl Standing {
 	}
 }
 
-/// A stake lifecycle step, signed by the stash.
-#[derive(Debug, Clone, Copy)]
+/// A stake lifecycle step, signed by the stash: `aipin provider <step>`.
+#[derive(Debug, Clone, Copy, clap::Subcommand)]
 pub enum Step {
-	BondExtra(Balance),
-	Unbond(Balance),
-	Rebond(Balance),
+	/// Bonds more stake (AIP, e.g. 500 or 0.5).
+	BondExtra {
+		#[arg(value_parser = parse_aip)]
+		aip: Balance,
+	},
+	/// Starts unbonding stake (AIP); it stays slashable until withdrawn after the unbonding
+	/// period.
+	Unbond {
+		#[arg(value_parser = parse_aip)]
+		aip: Balance,
+	},
+	/// Bonds unbonding stake again (AIP).
+	Rebond {
+		#[arg(value_parser = parse_aip)]
+		aip: Balance,
+	},
+	/// Withdraws the unbonding stake that has unlocked.
 	Withdraw,
+	/// Takes no new work; tasks in flight finish.
 	Drain,
+	/// Takes work again after a drain.
 	Resume,
+	/// Removes a drained, idle provider whose stake is all withdrawn.
 	Deregister,
+	/// Leaves jail once the term is over.
 	Unjail,
 }
 
 impl Step {
 	fn call(self) -> Call {
 		match self {
-			Step::BondExtra(v) => calls::staking::bond_extra(v),
-			Step::Unbond(v) => calls::staking::unbond(v),
-			Step::Rebond(v) => calls::staking::rebond(v),
+			Step::BondExtra { aip } => calls::staking::bond_extra(aip),
+			Step::Unbond { aip } => calls::staking::unbond(aip),
+			Step::Rebond { aip } => calls::staking::rebond(aip),
 			Step::Withdraw => calls::staking::withdraw_unbonded(),
 			Step::Drain => calls::staking::drain(),
 			Step::Resume => calls::staking::resume(),
@@ -250,15 +268,15 @@ impl Step {
 		let draining = s.status == ProviderStatus::Draining;
 		let refuse = |why: String| Err(anyhow::anyhow!("{why}; nothing was signed"));
 		match self {
-			Step::BondExtra(0) | Step::Unbond(0) | Step::Rebond(0) => {
+			Step::BondExtra { aip: 0 } | Step::Unbond { aip: 0 } | Step::Rebond { aip: 0 } => {
 				refuse("amount is zero".into())
 			},
-			Step::Unbond(v) if v > s.provider.stake => refuse(format!(
+			Step::Unbond { aip: v } if v > s.provider.stake => refuse(format!(
 				"cannot unbond {}: {} is bonded",
 				fmt_aip(v),
 				fmt_aip(s.provider.stake)
 			)),
-			Step::Rebond(v) if v > unbonding => {
+			Step::Rebond { aip: v } if v > unbonding => {
 				refuse(format!("cannot rebond {}: {} is unbonding", fmt_aip(v), fmt_aip(unbonding)))
 			},
 			Step::Withdraw if !s.unlocking.iter().any(|c| c.unlock_at <= s.block) => {
