@@ -312,6 +312,156 @@ class AttentionNet(Net):
         return model
 
 
+def layer_norm(x, g, b, eps):
+    """LayerNormalization over the last axis; also returns what its gradient needs."""
+    mu = x.mean(axis=-1, keepdims=True)
+    inv = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    xh = (x - mu) * inv
+    return xh * g + b, (xh, inv)
+
+
+def layer_norm_back(dy, g, cache):
+    xh, inv = cache
+    dxh = dy * g
+    n = xh.shape[-1]
+    dx = inv / n * (n * dxh - dxh.sum(axis=-1, keepdims=True) - xh * (dxh * xh).sum(axis=-1, keepdims=True))
+    return dx, (dy * xh).reshape(-1, n).sum(axis=0), dy.reshape(-1, n).sum(axis=0)
+
+
+def gelu(x):
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+
+
+def gelu_grad(x):
+    from scipy.special import erf
+
+    return 0.5 * (1.0 + erf(x / np.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+
+
+class TransformerNet(Net):
+    """A transformer encoder classifier over a sequence of T tokens of d_in values (a digit
+    image's rows): a per-token embedding to width d, one encoder block (self-attention with an
+    output projection, a residual Add and LayerNormalization; a GELU feed-forward block, a
+    residual Add and LayerNormalization), then a dense classifier of the flattened sequence.
+    Exported as MatMuls, a Transpose, a Mul by a constant, Softmax, Add, LayerNormalization,
+    Gelu (opset 20) and a Gemm: every tier-2 op but Gather."""
+
+    EPS = 1e-5
+
+    def __init__(self, t, d_in, d, hidden, seed):
+        rng = np.random.default_rng(seed)
+        self.t, self.d, self.act = t, d, "Relu"
+
+        def w(shape, fan):
+            return rng.normal(0, np.sqrt(1 / fan), shape).astype(np.float32)
+
+        ones, zeros = np.ones(d, np.float32), np.zeros(d, np.float32)
+        self.params = [
+            [w((d_in, d), d_in)],
+            [w((d, d), d), w((d, d), d), w((d, d), d), w((d, d), d)],
+            [ones.copy(), zeros.copy()],
+            [w((d, hidden), d) * np.float32(np.sqrt(2)), w((hidden, d), hidden)],
+            [ones.copy(), zeros.copy()],
+            [w((10, t * d), t * d), np.zeros(10, np.float32)],
+        ]
+        self.scale = np.float32(1 / np.sqrt(d))
+
+    def forward(self, x, keep=False):
+        (we,), (wq, wk, wv, wo), (g1, b1), (w1, w2), (g2, b2), (wc, bc) = self.params
+        h0 = x @ we
+        q, k, v = h0 @ wq, h0 @ wk, h0 @ wv
+        s = (q @ k.transpose(0, 2, 1)) * self.scale
+        a = np.exp(s - s.max(axis=-1, keepdims=True))
+        a /= a.sum(axis=-1, keepdims=True)
+        o = a @ v
+        n1, c1 = layer_norm(h0 + o @ wo, g1, b1, self.EPS)
+        u = n1 @ w1
+        f = gelu(u)
+        n2, c2 = layer_norm(n1 + f @ w2, g2, b2, self.EPS)
+        flat = n2.reshape(len(x), -1)
+        z = flat @ wc.T + bc
+        return (z, (x, h0, q, k, v, a, o, n1, c1, u, f, c2, flat)) if keep else z
+
+    def backward(self, grad, cache):
+        (we,), (wq, wk, wv, wo), (g1, b1), (w1, w2), (g2, b2), (wc, bc) = self.params
+        x, h0, q, k, v, a, o, n1, c1, u, f, c2, flat = cache
+
+        def per_weight(inp, d):
+            return np.einsum("ntd,nte->de", inp, d).astype(np.float32)
+
+        dflat = grad @ wc
+        dn2 = dflat.reshape(n1.shape)
+        dr2, dg2, db2 = layer_norm_back(dn2, g2, c2)
+        dw2 = per_weight(f, dr2)
+        du = (dr2 @ w2.T) * gelu_grad(u)
+        dw1 = per_weight(n1, du)
+        dn1 = dr2 + du @ w1.T
+        dr1, dg1, db1 = layer_norm_back(dn1, g1, c1)
+        dwo = per_weight(o, dr1)
+        do = dr1 @ wo.T
+        da = do @ v.transpose(0, 2, 1)
+        dv = a.transpose(0, 2, 1) @ do
+        ds = a * (da - (da * a).sum(axis=-1, keepdims=True)) * self.scale
+        dq, dk = ds @ k, ds.transpose(0, 2, 1) @ q
+        dh0 = dr1 + dq @ wq.T + dk @ wk.T + dv @ wv.T
+        return [
+            [per_weight(x, dh0)],
+            [per_weight(h0, dq), per_weight(h0, dk), per_weight(h0, dv), dwo],
+            [dg1.astype(np.float32), db1.astype(np.float32)],
+            [dw1, dw2],
+            [dg2.astype(np.float32), db2.astype(np.float32)],
+            [grad.T @ flat, grad.sum(axis=0)],
+        ]
+
+    def to_onnx(self, name, in_shape):
+        (we,), (wq, wk, wv, wo), (g1, b1), (w1, w2), (g2, b2), (wc, bc) = self.params
+        named = {
+            "we": we, "wq": wq, "wk": wk, "wv": wv, "wo": wo, "g1": g1, "b1": b1,
+            "w1": w1, "w2": w2, "g2": g2, "b2": b2, "wc": wc, "bc": bc,
+            "scale": np.array(self.scale),
+        }
+        inits = [numpy_helper.from_array(t, n) for n, t in named.items()]
+
+        def node(op, inputs, out, **attrs):
+            return helper.make_node(op, inputs, [out], name=out, **attrs)
+
+        nodes = [
+            node("MatMul", ["input", "we"], "h0"),
+            node("MatMul", ["h0", "wq"], "q"),
+            node("MatMul", ["h0", "wk"], "k"),
+            node("MatMul", ["h0", "wv"], "v"),
+            node("Transpose", ["k"], "kt", perm=[0, 2, 1]),
+            node("MatMul", ["q", "kt"], "qk"),
+            node("Mul", ["qk", "scale"], "s"),
+            node("Softmax", ["s"], "a", axis=-1),
+            node("MatMul", ["a", "v"], "o"),
+            node("MatMul", ["o", "wo"], "p"),
+            node("Add", ["h0", "p"], "r1"),
+            node("LayerNormalization", ["r1", "g1", "b1"], "n1", axis=-1, epsilon=self.EPS),
+            node("MatMul", ["n1", "w1"], "u"),
+            node("Gelu", ["u"], "f"),
+            node("MatMul", ["f", "w2"], "f2"),
+            node("Add", ["n1", "f2"], "r2"),
+            node("LayerNormalization", ["r2", "g2", "b2"], "n2", axis=-1, epsilon=self.EPS),
+            node("Flatten", ["n2"], "flat", axis=1),
+            node("Gemm", ["flat", "wc", "bc"], "logits", transB=1),
+        ]
+        graph = helper.make_graph(
+            nodes,
+            name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
+            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
+            inits,
+        )
+        # Opset 20: the first with Gelu.
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="aipin-models")
+        model.ir_version = 9
+        onnx.checker.check_model(model)
+        return model
+
+
 def mlp_from_sklearn(xtr, ytr, activation="relu"):
     """An MLP trained by scikit-learn, written out as an ONNX Gemm/Relu (or Gemm/Tanh) graph."""
     from sklearn.neural_network import MLPClassifier
@@ -374,14 +524,14 @@ def save(name, net, in_shape, xtr, xte, yte):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    which = set(args) or {"digits-mlp", "digits-tanh", "digits-cnn", "digits-attn", "mnist-cnn"}
+    which = set(args) or {"digits-mlp", "digits-tanh", "digits-cnn", "digits-attn", "digits-transformer", "mnist-cnn"}
     if "--quantize-only" in sys.argv[1:]:
         # Re-quantize the committed float models (same data split, no training).
         for name in sorted(which):
             xtr = (mnist5k() if name == "mnist-cnn" else digits())[0]
-            quantize(name, as_rows(xtr) if name == "digits-attn" else xtr)
+            quantize(name, as_rows(xtr) if name in ("digits-attn", "digits-transformer") else xtr)
         return
-    if which & {"digits-mlp", "digits-tanh", "digits-cnn", "digits-attn"}:
+    if which & {"digits-mlp", "digits-tanh", "digits-cnn", "digits-attn", "digits-transformer"}:
         xtr, ytr, xte, yte = digits()
         if "digits-mlp" in which:
             save("digits-mlp", mlp_from_sklearn(xtr, ytr), [1, 8, 8], xtr, xte, yte)
@@ -396,6 +546,11 @@ def main():
             net = AttentionNet(8, 8, 32, 3)
             net.fit(as_rows(xtr), ytr, epochs=100, lr=3e-3)
             save("digits-attn", net, [8, 8], as_rows(xtr), as_rows(xte), yte)
+        if "digits-transformer" in which:
+            # The same 8 tokens of 8 pixels through a transformer encoder block.
+            net = TransformerNet(8, 8, 32, 64, 4)
+            net.fit(as_rows(xtr), ytr, epochs=60, lr=2e-3)
+            save("digits-transformer", net, [8, 8], as_rows(xtr), as_rows(xte), yte)
     if "mnist-cnn" in which:
         xtr, ytr, xte, yte = mnist5k()
         net = Net([("conv", 1, 8), ("pool",), ("conv", 8, 16), ("pool",), ("flat",), ("dense", 784, 10)], 2)

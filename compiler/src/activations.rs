@@ -37,6 +37,10 @@ pub(crate) enum Unary {
 	HardSigmoid { alpha: f32, beta: f32 },
 	/// ONNX's function body: `v · HardSigmoid(v)` with `alpha = 1/6`, `beta = 1/2`.
 	HardSwish,
+	/// onnxruntime's `Gelu` (opset 20): `(v / 2) · (1 + erf(v / √2))` with MLAS's error
+	/// function ([`erf`]), or with `approximate = "tanh"`,
+	/// `(v / 2) · (1 + tanh(v · (C · v · v + B)))` with MLAS's hyperbolic tangent.
+	Gelu { tanh: bool },
 	/// Arithmetic with one float constant (an initializer that no QuantizeLinear reads, so
 	/// onnxruntime computes the op in float): `v ∘ c`, or `c ∘ v` when the constant is the
 	/// first operand.
@@ -120,6 +124,75 @@ fn tanh(v: f32) -> f32 {
 	rational(v, 9.0, &ALPHA, &BETA)
 }
 
+/// onnxruntime's float `Erf` on x86-64 with AVX2 and FMA (`MlasErfKernelFma3`), one lane.
+/// On `a = min(|v|, 3.725)`: below `0.921875`, `a + a · P(a²)` (an odd polynomial); from it
+/// on, `1 − exp(−(a + a · Q(a)))` with MLAS's own exponential (a range reduction by `ln 2`
+/// rounded through the constant `1.5 · 2^23`, a degree-6 polynomial, a scaling by a power of
+/// two); the sign of `v` copied onto the result. Every step is one binary32 operation or one
+/// fused multiply-add, in the kernel's order.
+// MLAS's decimal literals, as written there (each names one binary32 value).
+#[allow(clippy::excessive_precision)]
+fn erf(v: f32) -> f32 {
+	// `MlasErfConstants`, as written there.
+	const SMALL: [f32; 6] = [
+		-5.99104969e-4,
+		4.99339588e-3,
+		-2.67667342e-2,
+		1.12818025e-1,
+		-3.76124859e-1,
+		1.28379151e-1,
+	];
+	const BIG: [f32; 7] = [
+		1.72948930e-5,
+		-3.83208680e-4,
+		3.88393435e-3,
+		-2.42545605e-2,
+		1.06777847e-1,
+		6.34846687e-1,
+		1.28717512e-1,
+	];
+	const EXP: [f32; 7] =
+		[1.38319808e-3, 8.37550033e-3, 4.16689515e-2, 1.66664466e-1, 4.99999851e-1, 1.0, 1.0];
+	const LOWER: f32 = -88.3762626647949;
+	// MLAS writes 1.44269504088896341f: log2(e), the same binary32 value.
+	const LOG2_RECIPROCAL: f32 = core::f32::consts::LOG2_E;
+	const LOG2_HI: f32 = -6.93145752e-1;
+	const LOG2_LO: f32 = -1.42860677e-6;
+	const ROUNDER: f32 = 1.25829120e+7;
+	let sign = v.to_bits() & 0x8000_0000;
+	// `vminps` with the bound second: a NaN comes out as the bound.
+	let a = f32::from_bits(v.to_bits() & 0x7fff_ffff);
+	let a = if a < 3.725 { a } else { 3.725 };
+	let horner = |c: &[f32], x: f32| c[1..].iter().fold(c[0], |r, &k| r.mul_add(x, k));
+	let r = if a < 0.921875 {
+		horner(&SMALL, a * a).mul_add(a, a)
+	} else {
+		let e = -horner(&BIG, a).mul_add(a, a);
+		let e = if e > LOWER { e } else { LOWER };
+		let n = LOG2_RECIPROCAL.mul_add(e, ROUNDER) - ROUNDER;
+		let f = n.mul_add(LOG2_LO, n.mul_add(LOG2_HI, e));
+		// `n` is an integer in [−128, 0]: 2^n has the biased exponent `n + 127`.
+		let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+		1.0 - horner(&EXP, f) * scale
+	};
+	f32::from_bits(r.to_bits() | sign)
+}
+
+/// onnxruntime's `Gelu` kernel (opset 20), one element: `x / √2` (as a binary32 product),
+/// the error function or, with `approximate = "tanh"`, `tanh(x · (C · x · x + B))`, then
+/// `0.5 · x · (t + 1)`, left to right.
+#[allow(clippy::excessive_precision)]
+fn gelu(v: f32, tanh_approximation: bool) -> f32 {
+	let t = if tanh_approximation {
+		const B: f32 = 0.7978845608028654;
+		const C: f32 = 0.035677408136300125;
+		tanh(v * (C * v * v + B))
+	} else {
+		erf(v * core::f32::consts::FRAC_1_SQRT_2)
+	};
+	0.5 * v * (t + 1.0)
+}
+
 impl Unary {
 	/// The function, as onnxruntime's CPU kernel computes it in binary32.
 	pub(crate) fn eval(self, v: f32) -> f32 {
@@ -137,6 +210,7 @@ impl Unary {
 			Self::Tanh => tanh(v),
 			Self::HardSigmoid { alpha, beta } => (alpha * v + beta).clamp(0.0, 1.0),
 			Self::HardSwish => v * Self::HardSigmoid { alpha: 1.0 / 6.0, beta: 0.5 }.eval(v),
+			Self::Gelu { tanh } => gelu(v, tanh),
 			Self::Arith { op, c, constant_first } => {
 				let (a, b) = if constant_first { (c, v) } else { (v, c) };
 				match op {
@@ -168,6 +242,16 @@ impl Unary {
 				Self::HardSigmoid { alpha: float("alpha", 0.2), beta: float("beta", 0.5) }
 			},
 			"HardSwish" => Self::HardSwish,
+			"Gelu" => match attr(node, "approximate").map(|a| a.s.as_slice()) {
+				None | Some(b"none") => Self::Gelu { tanh: false },
+				Some(b"tanh") => Self::Gelu { tanh: true },
+				Some(other) => {
+					return Err(unsupported(
+						node,
+						format!("approximate = `{}`", String::from_utf8_lossy(other)),
+					))
+				},
+			},
 			"Clip" => {
 				// Opset 11 and later: optional constant inputs; before: attributes.
 				let bound = |i: usize, name: &str, default: f32| -> Result<f32, CompileError> {
@@ -274,5 +358,49 @@ mod tests {
 		assert_eq!(f.eval(3.0), 3.0);
 		assert_eq!(f.eval(0.0), 0.0);
 		assert_eq!(f.eval(1.5), 1.5 * (0.25f32 + 0.5));
+	}
+
+	#[test]
+	fn erf_and_gelu_are_what_they_say() {
+		// erf within MLAS's stated accuracy of the true function (libm in double here).
+		for i in -500..=500 {
+			let v = i as f32 / 100.0;
+			let want = libm_erf(v as f64);
+			assert!((erf(v) as f64 - want).abs() < 4e-7, "erf({v}) = {} vs {want}", erf(v));
+		}
+		assert_eq!(erf(0.0), 0.0);
+		assert_eq!(erf(-2.0), -erf(2.0));
+		assert_eq!(erf(100.0), erf(3.725), "clamped");
+		assert!(erf(100.0) >= 0.9999999 && erf(f32::NAN) == erf(3.725));
+		for i in -400..=400 {
+			let v = i as f32 / 50.0;
+			let exact = 0.5 * v as f64 * (1.0 + libm_erf(v as f64 / 2f64.sqrt()));
+			assert!((gelu(v, false) as f64 - exact).abs() < 2e-6, "gelu({v})");
+			assert!((gelu(v, true) as f64 - exact).abs() < 2e-3, "tanh gelu({v})");
+		}
+	}
+
+	/// erf in double (Abramowitz and Stegun 7.1.26 is too coarse; this is the series and
+	/// continued fraction, accurate far below the test's tolerance).
+	fn libm_erf(x: f64) -> f64 {
+		let a = x.abs();
+		let r = if a < 3.0 {
+			// Maclaurin series.
+			let (mut term, mut sum, mut n) = (a, a, 0.0);
+			while term.abs() > 1e-17 {
+				n += 1.0;
+				term *= -a * a / n;
+				sum += term / (2.0 * n + 1.0);
+			}
+			sum * 2.0 / core::f64::consts::PI.sqrt()
+		} else {
+			// Continued fraction for erfc.
+			let mut f = 0.0;
+			for k in (1..60).rev() {
+				f = (k as f64 / 2.0) / (a + f);
+			}
+			1.0 - (-a * a).exp() / core::f64::consts::PI.sqrt() / (a + f)
+		};
+		r.copysign(x)
 	}
 }

@@ -268,6 +268,7 @@ impl<'a> Lowering<'a> {
 			"Concat" => self.concat(node),
 			"Transpose" => self.transpose(node),
 			"Softmax" => self.softmax(node),
+			"LayerNormalization" => self.layer_norm(node),
 			"Add" | "Mul"
 				if matches!(self.get(node, 0)?, Value::Const(_))
 					|| matches!(self.get(node, 1)?, Value::Const(_)) =>
@@ -316,7 +317,7 @@ impl<'a> Lowering<'a> {
 					"Relu must follow Conv/Gemm/MatMul/Add (folded into its clamp) or a dequantized activation",
 				)),
 			},
-			"Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Clip" => {
+			"Sigmoid" | "Tanh" | "LeakyRelu" | "HardSigmoid" | "HardSwish" | "Clip" | "Gelu" => {
 				self.unary(node)
 			},
 			other => Err(unsupported(

@@ -1,18 +1,18 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
 //! AveragePool, GlobalAveragePool as a depthwise convolution, Concat, Transpose,
-//! Flatten/Reshape, Softmax, the QOperator forms QLinearConv/QLinearMatMul) and the tables that
+//! Flatten/Reshape, Softmax, LayerNormalization, the QOperator forms QLinearConv/QLinearMatMul) and the tables that
 //! define quantized Add, Mul and Softmax. Elementwise functions of one activation are in
 //! `activations`.
 
 use crate::{
 	lower::{unsupported, Lowering, QConst, Value},
-	onnx::{attr, attr_int, attr_ints, dtype, elements, int_values, NodeProto},
+	onnx::{attr, attr_int, attr_ints, dtype, elements, float_values, int_values, NodeProto},
 	pending::{Pending, PendingKind},
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_MATMUL_DEPTH, MAX_SOFTMAX_ROW,
-	MAX_WINDOW,
+	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_LAYERNORM_ROW, MAX_MATMUL_DEPTH,
+	MAX_SOFTMAX_ROW, MAX_WINDOW,
 };
 
 /// Whether onnxruntime runs `DQ(a), DQ(b) → Add|Mul → Q` as its fused `QLinearAdd` or
@@ -465,6 +465,108 @@ impl Lowering<'_> {
 			transpose: None,
 		};
 		self.set(node, Value::Pending(p))
+	}
+
+	/// `DQ(x), γ, β → LayerNormalization → Q`, γ and β constants (dequantized weights, as
+	/// `quantize_static` leaves them, or float). Only the normalized output may be used.
+	pub(crate) fn layer_norm(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		let x = self.dq_input(node, 0)?;
+		let shape = self.tensors[x as usize].shape.clone();
+		let rank = shape.len() as i64 + 1;
+		let axis = attr_int(node, "axis", -1);
+		let axis = if axis < 0 { axis + rank } else { axis };
+		if !(1..rank).contains(&axis) {
+			return Err(unsupported(
+				node,
+				format!("axis {axis}: rows must start at an axis after the batch axis"),
+			));
+		}
+		let axis = (axis - 1) as usize;
+		let row: u64 = shape[axis..].iter().map(|&d| d as u64).product();
+		if row > MAX_LAYERNORM_ROW as u64 {
+			return Err(unsupported(
+				node,
+				format!("rows of {row} values (at most {MAX_LAYERNORM_ROW})"),
+			));
+		}
+		if node.output.iter().skip(1).any(|o| !o.is_empty()) {
+			return Err(unsupported(node, "only the normalized output (not Mean or InvStdDev)"));
+		}
+		let epsilon = attr(node, "epsilon").map(|a| a.f).unwrap_or(1e-5);
+		if !(epsilon.is_finite() && epsilon >= 0.0) {
+			return Err(unsupported(node, "epsilon must be a finite non-negative number"));
+		}
+		let gamma = self.float_constant(node, 1, row as usize, "scale")?;
+		let beta = match node.input.get(2).filter(|n| !n.is_empty()) {
+			Some(_) => self.float_constant(node, 2, row as usize, "bias")?,
+			None => vec![0.0; row as usize],
+		};
+		let kind = PendingKind::LayerNorm { x, axis: axis as u8, epsilon, gamma, beta, out: shape };
+		self.pending(node, kind)
+	}
+
+	/// Input `i` of `node` as `n` float values, as onnxruntime sees them: a float constant, or a
+	/// DequantizeLinear of a constant (`f32(scale · f32(q − zp))`, per tensor or per slice
+	/// along its axis). A single value is repeated.
+	fn float_constant(
+		&self,
+		node: &NodeProto,
+		i: usize,
+		n: usize,
+		what: &str,
+	) -> Result<Vec<f32>, CompileError> {
+		let values = match self.get(node, i)? {
+			Value::Const(t) => float_values(t),
+			Value::QConst(q) => {
+				// Element `k` uses the scale and zero point of its slice along the quantization
+				// axis when there are several.
+				let rank = q.dims.len() as i64;
+				let axis = if q.axis < 0 { q.axis + rank } else { q.axis };
+				let slice = |k: usize| -> Option<usize> {
+					let a = usize::try_from(axis).ok().filter(|&a| a < q.dims.len())?;
+					let inner = q.dims[a + 1..].iter().product::<i64>().max(1) as usize;
+					Some(k / inner % q.dims[a].max(1) as usize)
+				};
+				let pick = |v: &[i32], k: usize| match v.len() {
+					1 => v.first().copied(),
+					_ => v.get(slice(k)?).copied(),
+				};
+				let values: Option<Vec<f32>> = q
+					.values
+					.iter()
+					.enumerate()
+					.map(|(k, &v)| {
+						let scale = match q.scales.len() {
+							1 => q.scales[0],
+							_ => *q.scales.get(slice(k)?)?,
+						};
+						Some(scale * (v - pick(&q.zero_points, k)?) as f32)
+					})
+					.collect();
+				let Some(values) = values else {
+					return Err(unsupported(
+						node,
+						format!("`{what}`: its scales or zero points do not match its shape"),
+					));
+				};
+				Some(values)
+			},
+			_ => None,
+		};
+		let Some(values) = values else {
+			return Err(unsupported(node, format!("`{what}` must be a constant")));
+		};
+		let values = match values.len() {
+			1 => vec![values[0]; n],
+			len if len == n => values,
+			len => {
+				return Err(unsupported(node, format!("`{what}` has {len} values; a row has {n}")))
+			},
+		};
+		if !values.iter().all(|v| v.is_finite()) {
+			return Err(unsupported(node, format!("`{what}` must be finite numbers")));
+		}
+		Ok(values)
 	}
 
 	pub(crate) fn reshape(&mut self, node: &NodeProto) -> Result<(), CompileError> {

@@ -12,7 +12,7 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	AvgPool, Binary, Concat, Conv, Lookup, MatMul, MaxPool, Op, Softmax, Tensor, Window,
+	AvgPool, Binary, Concat, Conv, LayerNorm, Lookup, MatMul, MaxPool, Op, Softmax, Tensor, Window,
 };
 
 #[derive(Clone, Debug)]
@@ -61,6 +61,7 @@ impl PendingKind {
 			| PendingKind::Scalar { out, .. }
 			| PendingKind::Lookup { out, .. }
 			| PendingKind::Softmax { out, .. }
+			| PendingKind::LayerNorm { out, .. }
 			| PendingKind::MatMul { out, .. } => out,
 		}
 	}
@@ -129,6 +130,16 @@ pub(crate) enum PendingKind {
 	Softmax {
 		x: u16,
 		axis: u8,
+		out: Vec<u32>,
+	},
+	/// A layer normalization with its float constants (ONNX's ε, γ and β, one per row
+	/// position).
+	LayerNorm {
+		x: u16,
+		axis: u8,
+		epsilon: f32,
+		gamma: Vec<f32>,
+		beta: Vec<f32>,
 		out: Vec<u32>,
 	},
 	/// A MatMul of two activations.
@@ -345,6 +356,31 @@ impl Lowering<'_> {
 				let scale = (1.0f32 / f32::from_bits(ty.scale)).floor().to_bits();
 				let y = self.define(ty)?;
 				self.ops.push(Op::Softmax(Softmax { x, y, axis, exp, scale }));
+				Ok(y)
+			},
+			PendingKind::LayerNorm { x, axis, epsilon, gamma, beta, out } => {
+				let ty = make(out);
+				let s_x = f32::from_bits(self.tensors[x as usize].scale) as f64;
+				let s_y = f32::from_bits(ty.scale) as f64;
+				// AiPIN's rule (`aipin_kernels::inference::program::LayerNorm`): ε in the units
+				// of `D_k = L · (q − zp_x) − Σ`, and γ, β in output units. Each constant is
+				// computed in double and rounded once; IEEE arithmetic, so every compiler gets
+				// the same bits.
+				let row = gamma.len() as f64;
+				let to_bits = |v: f64| {
+					let v = v as f32;
+					v.is_finite().then_some(v.to_bits())
+				};
+				let epsilon = to_bits(row * row * epsilon as f64 / (s_x * s_x))
+					.ok_or_else(|| bad("epsilon overflows at this input scale"))?;
+				let per = |v: &[f32]| -> Option<Vec<u32>> {
+					v.iter().map(|&v| to_bits(v as f64 / s_y)).collect()
+				};
+				let (Some(gain), Some(offset)) = (per(&gamma), per(&beta)) else {
+					return Err(bad("a scale or bias overflows at this output scale"));
+				};
+				let y = self.define(ty)?;
+				self.ops.push(Op::LayerNorm(LayerNorm { x, y, axis, epsilon, gain, offset }));
 				Ok(y)
 			},
 			PendingKind::MatMul { a, b, out } => {

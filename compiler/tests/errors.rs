@@ -78,5 +78,5 @@ fn the_committed_programs_are_what_the_compiler_makes() {
 		assert!(compiled.bytes == std::fs::read(&path).unwrap(), "{} is stale", path.display());
 		checked += 1;
 	}
-	assert_eq!(checked, 3, "the three demo programs");
+	assert_eq!(checked, 4, "the four demo programs");
 }

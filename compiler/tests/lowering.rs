@@ -480,3 +480,134 @@ fn projections_of_one_sequence_share_one_transpose_of_it() {
 		p.ops.iter().map(|op| op.name()).collect::<Vec<_>>()
 	);
 }
+
+fn floats(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+	TensorProto {
+		name: name.into(),
+		dims: dims.to_vec(),
+		data_type: dtype::FLOAT,
+		float_data: v.to_vec(),
+		..Default::default()
+	}
+}
+
+fn with_string(mut n: NodeProto, name: &str, s: &str) -> NodeProto {
+	n.attribute.push(AttributeProto {
+		name: name.into(),
+		s: s.as_bytes().to_vec(),
+		r#type: 3,
+		..Default::default()
+	});
+	n
+}
+
+#[test]
+fn a_layer_normalization_is_one_op_with_its_constants_in_integer_units() {
+	// Rows of the last axis of [3, 4]; γ quantized per tensor as quantize_static writes a
+	// weight (int8 bytes and their DequantizeLinear), β a float constant.
+	let gamma_q = TensorProto {
+		name: "g.q".into(),
+		dims: vec![4],
+		data_type: dtype::INT8,
+		raw_data: [10i8, 20, -30, 127].iter().map(|&v| v as u8).collect(),
+		..Default::default()
+	};
+	let gamma_zp = TensorProto {
+		name: "g.zp".into(),
+		data_type: dtype::INT8,
+		raw_data: vec![0],
+		..Default::default()
+	};
+	let inits =
+		vec![gamma_q, scalar("g.s", 0.01), gamma_zp, floats("b", &[4], &[0.0, 0.5, -0.25, 1.0])];
+	let body = vec![
+		node("DequantizeLinear", &["g.q", "g.s", "g.zp"], "g"),
+		with_float(node("LayerNormalization", &["x", "g", "b"], "f"), "epsilon", 1e-3),
+	];
+	let bytes = model_out(&[3, 4], body, inits, (0.02, 128));
+	let p = compile(&bytes).unwrap().program;
+	let [Op::LayerNorm(l)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert_eq!(l.axis, 1, "the last axis of [3, 4]");
+	let gain: Vec<f32> = l.gain.iter().map(|&b| f32::from_bits(b)).collect();
+	let offset: Vec<f32> = l.offset.iter().map(|&b| f32::from_bits(b)).collect();
+	// γ / s_y and β / s_y.
+	for (k, (g, o)) in
+		[(0.1f32, 0.0f32), (0.2, 25.0), (-0.3, -12.5), (1.27, 50.0)].iter().enumerate()
+	{
+		assert!((gain[k] - g / 0.02).abs() < 1e-4, "gain {k}: {}", gain[k]);
+		assert!((offset[k] - o).abs() < 1e-4, "offset {k}: {}", offset[k]);
+	}
+	// ε · L² / s_x²: 1e-3 · 16 / 0.05².
+	assert!((f32::from_bits(l.epsilon) - 6.4).abs() < 1e-5);
+
+	// A row over both axes (axis 1 of the full shape), and no bias.
+	let body = vec![with_int(node("LayerNormalization", &["x", "g"], "f"), "axis", 1)];
+	let bytes = model_out(&[3, 4], body, vec![floats("g", &[3, 4], &[1.0; 12])], (0.02, 128));
+	let p = compile(&bytes).unwrap().program;
+	let [Op::LayerNorm(l)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert_eq!((l.axis, l.gain.len()), (0, 12));
+	assert!(l.offset.iter().all(|&b| b == 0));
+}
+
+#[test]
+fn a_layer_normalization_outside_the_rule_is_refused_by_name() {
+	let gamma = || floats("g", &[4], &[1.0; 4]);
+	let cases: Vec<(NodeProto, Vec<TensorProto>, &str)> = vec![
+		// Across samples.
+		(
+			with_int(node("LayerNormalization", &["x", "g"], "f"), "axis", 0),
+			vec![gamma()],
+			"after the batch axis",
+		),
+		// γ of the wrong size.
+		(
+			node("LayerNormalization", &["x", "g"], "f"),
+			vec![floats("g", &[3], &[1.0; 3])],
+			"a row has 4",
+		),
+		// γ an activation, not a constant.
+		(node("LayerNormalization", &["x", "x"], "f"), vec![], "must be a constant"),
+		// A negative ε.
+		(
+			with_float(node("LayerNormalization", &["x", "g"], "f"), "epsilon", -1.0),
+			vec![gamma()],
+			"non-negative",
+		),
+	];
+	for (n, inits, want) in cases {
+		let (name, op, why) = refusal(&model(&[4], vec![n], inits));
+		assert_eq!((name.as_str(), op.as_str()), ("f", "LayerNormalization"));
+		assert!(why.contains(want), "{why}");
+	}
+	// The Mean output in use.
+	let mut n = node("LayerNormalization", &["x", "g"], "f");
+	n.output.push("mean".into());
+	let (_, _, why) = refusal(&model(&[4], vec![n], vec![gamma()]));
+	assert!(why.contains("only the normalized output"), "{why}");
+}
+
+#[test]
+fn gelu_is_a_table_in_both_forms() {
+	let with_opset_20 = |bytes: Vec<u8>| edited(&bytes, |m| m.opset_import[0].version = 20);
+	for approximate in [None, Some("tanh")] {
+		let n = node("Gelu", &["x"], "f");
+		let n = match approximate {
+			Some(a) => with_string(n, "approximate", a),
+			None => n,
+		};
+		let p = compile(&with_opset_20(model(&[4], vec![n], vec![]))).unwrap().program;
+		let [Op::Lookup(l)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+		// Inputs −6.4 ..= 6.35 (scale 0.05, zero point 128) into scale 0.01, zero point 0:
+		// GELU(0) = 0, GELU(v) ≈ v for large v (6.35 saturates at 2.55), ≈ 0 for very
+		// negative v.
+		assert_eq!(l.table[128], 0);
+		assert_eq!(l.table[255], 255);
+		assert_eq!(l.table[0], 0);
+		// GELU(1) = 0.8413 → 84.
+		assert_eq!(l.table[148], 84, "{approximate:?}");
+	}
+	let n = with_string(node("Gelu", &["x"], "f"), "approximate", "fast");
+	let (_, op, why) = refusal(&with_opset_20(model(&[4], vec![n], vec![])));
+	assert_eq!(op, "Gelu");
+	assert!(why.contains("approximate"), "{why}");
+}

@@ -1,13 +1,15 @@
 //! Truth tests against onnxruntime: every quantized model in `models/` compiles, and the CPU
 //! reference's int8 output equals onnxruntime's (recorded by `models/record.py` with the
-//! pinned version) on every test sample: 0 LSB differences. Also int8 top-1 accuracy is
-//! within 1 point of the float model's.
+//! pinned version) on every test sample: 0 LSB differences. A tier-2 model (one with a
+//! LayerNorm, AiPIN's own integer rule where onnxruntime computes in float) is held to the
+//! documented tolerance instead: at least 99% of outputs and of argmaxes equal onnxruntime's.
+//! Also int8 top-1 accuracy is within 1 point of the float model's.
 //!
 //! The test is driven by the files: a new model dropped into `models/` with its recorded
 //! outputs is checked with no code change.
 
 use aipin_compiler::{compile, npy, quantize_input};
-use aipin_kernels::inference::reference;
+use aipin_kernels::inference::{program::Op, reference};
 use std::path::{Path, PathBuf};
 
 fn models_dir() -> PathBuf {
@@ -82,7 +84,20 @@ fn quantized_models_equal_onnxruntime_bit_for_bit() {
 			acc * 100.0,
 			facc * 100.0
 		);
-		assert_eq!(diffs, 0, "{name}.{variant}: outputs differ from onnxruntime");
+		let tier2 = program.ops.iter().any(|op| matches!(op, Op::LayerNorm(_)));
+		if tier2 {
+			let flipped = (0..batch)
+				.filter(|&n| {
+					let row = |v: &[i32]| argmax(&v[n * classes..(n + 1) * classes]);
+					row(ours) != row(&theirs)
+				})
+				.count();
+			println!("  tier 2: argmax differs from onnxruntime on {flipped} of {batch} samples");
+			assert!(diffs * 100 <= ours.len(), "{name}.{variant}: over 1% of outputs differ");
+			assert!(flipped * 100 <= batch, "{name}.{variant}: over 1% of argmaxes differ");
+		} else {
+			assert_eq!(diffs, 0, "{name}.{variant}: outputs differ from onnxruntime");
+		}
 		assert!(
 			acc >= facc - 0.01,
 			"{name}.{variant}: int8 accuracy {acc} < float {facc} - 1 point"

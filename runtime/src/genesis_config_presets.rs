@@ -57,11 +57,13 @@ pub fn dev_provider(
 
 /// The demo models the presets register (compiled by `aipin model compile` from the ONNX
 /// files beside them; `compiler/tests` checks they are what the compiler makes today):
-/// an MLP and a CNN on scikit-learn's digits, a CNN on MNIST, each int8 per-channel.
-pub const DEMO_PROGRAMS: [&[u8]; 3] = [
+/// an MLP and a CNN on scikit-learn's digits, a CNN on MNIST and a transformer encoder on the
+/// digits read as 8-token sequences, each int8 per-channel.
+pub const DEMO_PROGRAMS: [&[u8]; 4] = [
 	include_bytes!("../../models/digits-mlp.pc.int8.aiq"),
 	include_bytes!("../../models/digits-cnn.pc.int8.aiq"),
 	include_bytes!("../../models/mnist-cnn.pc.int8.aiq"),
+	include_bytes!("../../models/digits-transformer.pc.int8.aiq"),
 ];
 
 /// Starting AIP price of the dev and local chains: $0.50, in nano-USD.

@@ -110,7 +110,7 @@ impl codec::Input for Stream<'_> {
 					1 => rng.pick(&[1, 2, 3, 8, 16, 64, 256, 1024, 65_536, 65_537]),
 					2 => rng.below(200) as u32,
 					3 => u32::MAX - rng.below(2) as u32,
-					4 => aipin_primitives::INFERENCE_ENGINE + rng.below(4) as u32,
+					4 => aipin_primitives::INFERENCE_ENGINE + rng.below(5) as u32,
 					_ => rng.next() as u32,
 				};
 				into.copy_from_slice(&v.to_le_bytes());

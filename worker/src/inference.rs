@@ -8,8 +8,8 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
-	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, MATMUL_WGSL, MAXPOOL_WGSL,
-	PACK_WGSL, RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
+	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, LAYERNORM_WGSL, MATMUL_WGSL,
+	MAXPOOL_WGSL, PACK_WGSL, RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -32,6 +32,7 @@ pub struct Inference {
 	relayout: wgpu::ComputePipeline,
 	avg_pool: wgpu::ComputePipeline,
 	softmax: wgpu::ComputePipeline,
+	layer_norm: wgpu::ComputePipeline,
 	mat_mul: wgpu::ComputePipeline,
 	pack: wgpu::ComputePipeline,
 }
@@ -137,6 +138,7 @@ impl Inference {
 			relayout: gpu.pipeline("inference relayout", RELAYOUT_WGSL)?,
 			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
 			softmax: gpu.pipeline("inference softmax", SOFTMAX_WGSL)?,
+			layer_norm: gpu.pipeline("inference layernorm", LAYERNORM_WGSL)?,
 			mat_mul: gpu.pipeline("inference matmul", MATMUL_WGSL)?,
 			pack: gpu.pipeline("inference pack", PACK_WGSL)?,
 		})
@@ -327,6 +329,34 @@ impl Inference {
 						&dims,
 						&[&bufs[s.x as usize]],
 						Some(&s.exp),
+						&y,
+						groups,
+					);
+				},
+				Op::LayerNorm(l) => {
+					let length = l.row(&program.tensors);
+					let rows = ty.elements() * batch as u64 / length as u64;
+					let (groups, row) = Self::grid(gpu, rows);
+					let (lo, hi) = ty.dtype.range();
+					let zx = program.tensors[l.x as usize].zero_point;
+					let dims = [
+						rows as u32,
+						length as u32,
+						l.epsilon,
+						zx as u32,
+						ty.zero_point as u32,
+						lo as u32,
+						hi as u32,
+						row,
+					];
+					let params: Vec<u32> = l.gain.iter().chain(&l.offset).copied().collect();
+					scratch.dispatch(
+						gpu,
+						&mut encoder,
+						(&self.layer_norm, "layernorm"),
+						&dims,
+						&[&bufs[l.x as usize]],
+						Some(&params),
 						&y,
 						groups,
 					);

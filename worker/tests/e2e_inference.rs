@@ -34,16 +34,16 @@ async fn a_registered_model_runs_on_two_providers_and_equals_onnxruntime() {
 	for (name, op) in [("eve", "//Eve"), ("ferdie", "//Ferdie")] {
 		net.start_worker(WorkerSpec::new(name, op));
 	}
-	// The genesis preset carries the three per-channel demo models.
+	// The genesis preset carries the four per-channel demo models.
 	let listed = net.cli_json(None, &["model", "list"]);
-	assert_eq!(listed.as_array().map(|a| a.len()), Some(3), "{listed}");
+	assert_eq!(listed.as_array().map(|a| a.len()), Some(4), "{listed}");
 	assert!(listed.as_array().unwrap().iter().all(|m| m["owner"].is_null()));
 
 	// Register the per-tensor digits CNN, straight from its ONNX file.
 	let onnx = model_file("digits-cnn.int8.onnx");
 	let registered = net.cli_json(Some("//Alice"), &["model", "register", &onnx]);
 	let kernel = registered["model"]["kernel"].as_u64().expect("a kernel id") as u32;
-	assert_eq!(kernel, INFERENCE_ENGINE + 4, "{registered}");
+	assert_eq!(kernel, INFERENCE_ENGINE + 5, "{registered}");
 	assert!(registered["block"].is_u64(), "{registered}");
 	assert!(registered["model"]["deposit"].as_u64().unwrap() > 0);
 	let again = net.cli_json(Some("//Alice"), &["model", "register", &onnx]);

@@ -1,13 +1,13 @@
 //! Verified inference on the GPU equals the CPU reference bit for bit: on random programs
 //! (shapes, groups incl. depthwise, strides, pads, dilations, zero points, per-channel scales,
-//! concatenations, transposes, average pooling, softmax, clamps, accumulators past 2²⁴, exact
+//! concatenations, transposes, average pooling, softmax, layer normalization, clamps, accumulators past 2²⁴, exact
 //! ties, saturation, odd sizes) and on every demo model in `models/`. No adapter is a failure,
 //! not a skip.
 
 use aipin_kernels::inference::{
 	program::{
-		AvgPool, Binary, Concat, Conv, DType, Lookup, MatMul, MaxPool, Op, Program, Softmax,
-		Tensor, Window, BINARY_TABLE, VERSION,
+		AvgPool, Binary, Concat, Conv, DType, LayerNorm, Lookup, MatMul, MaxPool, Op, Program,
+		Softmax, Tensor, Window, BINARY_TABLE, VERSION,
 	},
 	reference,
 };
@@ -53,6 +53,28 @@ impl Rng {
 			_ => ((112 + self.below(14) as u32) << 23) | (self.next() as u32 & 0x7f_ffff),
 		}
 	}
+	/// A finite binary32 value: mostly of a size a layer normalization's gains and offsets
+	/// have (|v| in [2^-6, 2^7)), sometimes anything finite, sometimes zero.
+	fn finite(&mut self) -> u32 {
+		let sign = self.next() as u32 & 0x8000_0000;
+		match self.below(8) {
+			0 => 0,
+			1 => sign | ((self.below(255) as u32) << 23) | (self.next() as u32 & 0x7f_ffff),
+			_ => sign | ((121 + self.below(13) as u32) << 23) | (self.next() as u32 & 0x7f_ffff),
+		}
+	}
+	fn layer_norm(&mut self, x: &Tensor, xi: u16, axis: u8) -> (LayerNorm, Tensor) {
+		let row: u32 = x.shape[axis as usize..].iter().product();
+		let epsilon = match self.below(4) {
+			0 => 0,
+			1 => (self.below(0x7f00_0000)) as u32,
+			_ => ((row as f32).powi(2) * 1e-5 / 0.02f32.powi(2)).to_bits(),
+		};
+		let gain = (0..row).map(|_| self.finite()).collect();
+		let offset = (0..row).map(|_| self.finite()).collect();
+		let y = self.tensor(x.shape.clone());
+		(LayerNorm { x: xi, y: xi + 1, axis, epsilon, gain, offset }, y)
+	}
 	fn tensor(&mut self, shape: Vec<u32>) -> Tensor {
 		let dtype = self.dtype();
 		let (lo, hi) = dtype.range();
@@ -72,6 +94,21 @@ fn same_on_gpu(program: &Program, batch: usize, input: &[u8], what: &str) {
 	let got = inf.run(gpu, program, batch, input).expect("runs on the GPU");
 	assert_eq!(got.len(), program.tensors.len());
 	for (t, bytes) in got.iter().enumerate() {
+		if std::env::var("DEBUG_DIFF").is_ok() && *bytes != want.bytes(program, t) {
+			let w = want.bytes(program, t);
+			let bad: Vec<_> = (0..w.len())
+				.filter(|&i| w[i] != bytes[i])
+				.take(10)
+				.map(|i| (i, w[i], bytes[i]))
+				.collect();
+			eprintln!(
+				"{what}: {} differ; first {bad:?}",
+				(0..w.len()).filter(|&i| w[i] != bytes[i]).count()
+			);
+			if let Op::LayerNorm(l) = &program.ops[0] {
+				eprintln!("eps {:#x} gain0 {:#x}", l.epsilon, l.gain[0]);
+			}
+		}
 		assert!(
 			*bytes == want.bytes(program, t),
 			"{what}: tensor {t} differs from the CPU reference"
@@ -263,6 +300,13 @@ fn random_program(rng: &mut Rng) -> Program {
 				let y = rng.tensor(x.shape.clone());
 				(Op::Lookup(Lookup { x: xi, y: xi + 1, table }), y)
 			},
+			4 if rng.below(4) == 0 => {
+				// Over the trailing axes from any axis on, with random gains, offsets, epsilon
+				// and output quantization.
+				let axis = rng.below(3) as u8;
+				let (op, y) = rng.layer_norm(&x, xi, axis);
+				(Op::LayerNorm(op), y)
+			},
 			4 if rng.below(3) == 0 => {
 				// Any permutation of the three axes.
 				let perm = [[0u8, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
@@ -320,7 +364,7 @@ fn random_program(rng: &mut Rng) -> Program {
 fn random_programs_match_reference() {
 	let mut rng = Rng(0x5eed_1234_abcd_0001);
 	let mut seen = std::collections::BTreeMap::new();
-	for i in 0..120 {
+	for i in 0..160 {
 		let p = random_program(&mut rng);
 		let batch = rng.range(1, 3) as usize;
 		let input: Vec<u8> =
@@ -332,7 +376,14 @@ fn random_programs_match_reference() {
 	}
 	// Every kind of op was among them, so every kernel was compared.
 	let kinds = ["Conv", "Dense", "MaxPool", "Add", "Mul", "Lookup", "Reshape", "Concat"];
-	for kind in kinds.into_iter().chain(["Transpose", "AvgPool", "Expand", "Softmax", "MatMul"]) {
+	for kind in kinds.into_iter().chain([
+		"Transpose",
+		"AvgPool",
+		"Expand",
+		"Softmax",
+		"MatMul",
+		"LayerNorm",
+	]) {
 		assert!(seen.get(kind).copied().unwrap_or(0) >= 3, "too few {kind} ops: {seen:?}");
 	}
 }
@@ -377,6 +428,45 @@ fn softmax_rows_of_every_length_match_reference() {
 			let input: Vec<u8> =
 				(0..p.input().elements() as usize * batch).map(|_| rng.next() as u8).collect();
 			same_on_gpu(&p, batch, &input, &format!("softmax {shape:?} axis {axis} {dtype:?}"));
+		}
+	}
+}
+
+/// Layer normalization over rows from 1 to 32,768 values (the longest a program may have):
+/// constant rows (a zero variance, with and without epsilon), rows of extreme values, huge
+/// and zero gains. Every sum, square root, reciprocal and product on the GPU equals the
+/// reference's.
+#[test]
+fn layer_norm_rows_of_every_length_match_reference() {
+	let mut rng = Rng(0x1a7e_2a0e);
+	let shapes: [(&[u32], u8); 8] = [
+		(&[1], 0),
+		(&[2], 0),
+		(&[8, 32], 1),
+		(&[8, 32], 0),
+		(&[3, 7, 5], 1),
+		(&[4, 768], 1),
+		(&[1, 16384], 1),
+		(&[17, 3, 3], 2),
+	];
+	for (i, (shape, axis)) in shapes.into_iter().enumerate() {
+		for dtype in [DType::U8, DType::I8] {
+			let x = Tensor { shape: shape.to_vec(), dtype, scale: 0x3c00_0000, zero_point: 3 };
+			let (op, y) = rng.layer_norm(&x, 0, axis);
+			let p = Program { version: VERSION, tensors: vec![x, y], ops: vec![Op::LayerNorm(op)] };
+			let batch = 2;
+			let n = p.input().elements() as usize * batch;
+			// Random bytes; every other shape also gets constant rows and rows of the extremes.
+			let input: Vec<u8> = (0..n)
+				.map(|k| match (i % 2, k % 3) {
+					(1, 0) => 0x55,
+					(1, 1) => [0u8, 255][rng.below(2) as usize],
+					_ => rng.next() as u8,
+				})
+				.collect();
+			same_on_gpu(&p, batch, &input, &format!("layernorm {shape:?} axis {axis} {dtype:?}"));
+			let constant = vec![0x42u8; n];
+			same_on_gpu(&p, batch, &constant, &format!("constant rows {shape:?} {dtype:?}"));
 		}
 	}
 }
@@ -458,4 +548,39 @@ fn demo_models_match_reference() {
 		seen += 1;
 	}
 	assert!(seen >= 4, "demo models missing from {}", dir.display());
+}
+
+/// The longest rows a program may have, with the largest values last, so that every output
+/// of the row's final walk is non-zero and a walk cut short would show. (lavapipe stops every
+/// loop of an invocation once their iterations together reach 65,535.)
+#[test]
+fn the_longest_softmax_and_layer_norm_rows_are_computed_to_their_end() {
+	use aipin_kernels::inference::program::{MAX_LAYERNORM_ROW, MAX_SOFTMAX_ROW};
+	let (gpu, inf) = ctx();
+	let t = |n: u32| Tensor { shape: vec![n], dtype: DType::U8, scale: 0x3c00_0000, zero_point: 0 };
+	let n = MAX_SOFTMAX_ROW;
+	let exp = (0..256).map(|i| (((i as f64 - 255.0) * 0.05).exp() as f32).to_bits()).collect();
+	let op = Softmax { x: 0, y: 1, axis: 0, exp, scale: (n as f32 * 4.0).to_bits() };
+	let softmax =
+		Program { version: VERSION, tensors: vec![t(n), t(n)], ops: vec![Op::Softmax(op)] };
+	let n = MAX_LAYERNORM_ROW;
+	let op = LayerNorm {
+		x: 0,
+		y: 1,
+		axis: 0,
+		epsilon: 0,
+		gain: vec![40f32.to_bits(); n as usize],
+		offset: vec![128f32.to_bits(); n as usize],
+	};
+	let layer_norm =
+		Program { version: VERSION, tensors: vec![t(n), t(n)], ops: vec![Op::LayerNorm(op)] };
+	for p in [softmax, layer_norm] {
+		let len = p.input().elements() as usize;
+		// Ascending values: the last ones are the largest, so their outputs are not zero.
+		let input: Vec<u8> = (0..len).map(|k| (k * 256 / len) as u8).collect();
+		let want = reference::run(&p, 1, &input).unwrap().output_bytes(&p);
+		assert!(want[len - 16..].iter().all(|&b| b != 0), "{}: a strong test", p.ops[0].name());
+		let got = inf.run(gpu, &p, 1, &input).expect("runs on the GPU");
+		assert!(got[1] == want, "{}: rows of {len} differ from the reference", p.ops[0].name());
+	}
 }

@@ -3,8 +3,8 @@
 //! [`Program::decode_checked`] applies them to every program a worker or the chain decodes.
 
 use super::program::{
-	Op, Program, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_MATMUL_DEPTH, MAX_SOFTMAX_ROW,
-	MAX_TENSORS, MAX_WEIGHTS, VERSION,
+	Op, Program, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_LAYERNORM_ROW, MAX_MATMUL_DEPTH,
+	MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_WEIGHTS, VERSION,
 };
 
 /// Why a program is not well formed.
@@ -207,6 +207,32 @@ impl Program {
 						return bad("Softmax needs 256 exponentials");
 					}
 					weights += 1024;
+				},
+				Op::LayerNorm(l) => {
+					let x = &self.tensors[l.x as usize];
+					if x.shape != y.shape {
+						return bad("LayerNorm output must have the input's shape");
+					}
+					if l.axis as usize >= x.shape.len() {
+						return bad("LayerNorm axis is not an axis of the input");
+					}
+					let row = l.row(&self.tensors);
+					if row > MAX_LAYERNORM_ROW as usize {
+						return bad("LayerNorm rows are longer than 32,768 values");
+					}
+					if l.gain.len() != row || l.offset.len() != row {
+						return bad("LayerNorm needs one gain and one offset per row position");
+					}
+					// Finite numbers only (an exponent field of 255 is an infinity or a NaN), and
+					// a non-negative epsilon.
+					let finite = |b: &u32| (b >> 23) & 0xff != 0xff;
+					if !(finite(&l.epsilon) && l.epsilon >> 31 == 0) {
+						return bad("LayerNorm epsilon must be a finite non-negative number");
+					}
+					if !(l.gain.iter().all(finite) && l.offset.iter().all(finite)) {
+						return bad("LayerNorm gains and offsets must be finite numbers");
+					}
+					weights = weights.saturating_add(4 + 8 * row as u64);
 				},
 				Op::MatMul(m) => {
 					let (a, b) =

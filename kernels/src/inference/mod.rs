@@ -3,7 +3,8 @@
 //! - [`program`]: the program format (tensors, ops, weights) and its well-formedness check.
 //! - [`gemm`]: a one-group convolution as an int8 matrix product, the GPU's fast path.
 //! - [`quant`]: requantization, onnxruntime's f32 rule computed with integers.
-//! - [`softfloat`]: the binary32 arithmetic `AvgPool` and `Softmax` need, in integers.
+//! - [`softfloat`]: the binary32 arithmetic `AvgPool`, `Softmax` and `LayerNorm` need, in
+//!   integers.
 //! - [`reference`]: the CPU reference interpreter, the consensus definition of a result.
 //! - [`task`]: a registered model as a task: its kernel-registry entry and its result (the
 //!   outputs and one root per layer).
@@ -21,8 +22,8 @@ pub mod softfloat;
 pub mod task;
 
 pub use program::{
-	AvgPool, Binary, Concat, Conv, DType, Lookup, MatMul, MaxPool, Op, Program, ProgramError,
-	Softmax, Tensor, Window,
+	AvgPool, Binary, Concat, Conv, DType, LayerNorm, Lookup, MatMul, MaxPool, Op, Program,
+	ProgramError, Softmax, Tensor, Window,
 };
 
 /// WGSL for [`Conv`] (and dense layers): one invocation per output element. Any convolution;
@@ -48,6 +49,9 @@ pub const AVGPOOL_WGSL: &str =
 /// WGSL for [`Softmax`]: one invocation per row, binary32 arithmetic computed with integers.
 pub const SOFTMAX_WGSL: &str =
 	concat!(include_str!("softfloat.wgsl"), include_str!("softmax.wgsl"));
+/// WGSL for [`LayerNorm`]: one invocation per row, binary32 arithmetic computed with integers.
+pub const LAYERNORM_WGSL: &str =
+	concat!(include_str!("softfloat.wgsl"), include_str!("layernorm.wgsl"));
 /// WGSL for a [`MatMul`]: one invocation per output element, requantized.
 pub const MATMUL_WGSL: &str = concat!(include_str!("requant.wgsl"), include_str!("matmul.wgsl"));
 /// WGSL packing a tensor's values into their stored bytes for reading back.

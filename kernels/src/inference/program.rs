@@ -314,8 +314,46 @@ impl MatMul {
 	}
 }
 
+/// Layer normalization over the trailing axes from `axis` on (ONNX `LayerNormalization`
+/// between DequantizeLinear and QuantizeLinear). onnxruntime computes it in float; this is
+/// AiPIN's own rule (tier 2: within a documented tolerance of the float model, the same bits
+/// on every device), every step binary32 arithmetic computed with integers
+/// ([`super::softfloat`]; `docs/inference.md` is the normative text). For each row of `L`
+/// values `q_k`, with `v_k = q_k − zp_x`, `S = Σ v_k` and `D_k = L · v_k − S` (exact integers):
+/// `T = Σ D_k²` summed in row order, `R = 1 / √(T / L + epsilon)`, and output `k` is
+/// `((D_k · R) · gain[k] + offset[k])` rounded to nearest, ties to even, plus `zp_y`,
+/// saturated to the output type. `D_k · R` is `(x_k − mean) / √(variance + ε)` of the
+/// dequantized row.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct LayerNorm {
+	/// Input tensor.
+	pub x: u16,
+	/// Output tensor (the input's shape).
+	pub y: u16,
+	/// The first normalized axis within a sample's shape: a row is every element from it on.
+	pub axis: u8,
+	/// `f32(L² · ε / s_x²)`, binary32 bits: ONNX's ε in the units of `D_k`.
+	pub epsilon: u32,
+	/// Per row position, `f32(γ_k / s_y)`, binary32 bits.
+	pub gain: Vec<u32>,
+	/// Per row position, `f32(β_k / s_y)`, binary32 bits.
+	pub offset: Vec<u32>,
+}
+
+/// The longest [`LayerNorm`] row: `|D_k| ≤ 510 · L` stays below 2^24, where binary32 holds
+/// every integer exactly.
+pub const MAX_LAYERNORM_ROW: u32 = 1 << 14;
+
+impl LayerNorm {
+	/// Values per row: the product of the sample shape's sizes from `axis` on. Call on a
+	/// checked program.
+	pub fn row(&self, tensors: &[Tensor]) -> usize {
+		tensors[self.x as usize].shape[self.axis as usize..].iter().map(|&d| d as usize).product()
+	}
+}
+
 /// The longest [`Softmax`] row (one invocation walks it three times).
-pub const MAX_SOFTMAX_ROW: u32 = 1 << 17;
+pub const MAX_SOFTMAX_ROW: u32 = 1 << 14;
 
 impl Softmax {
 	/// `(outer, length, inner)` per sample: `outer · inner` rows of `length` values, row
@@ -395,6 +433,8 @@ pub enum Op {
 	Softmax(Softmax),
 	/// [`MatMul`].
 	MatMul(MatMul),
+	/// [`LayerNorm`].
+	LayerNorm(LayerNorm),
 }
 
 impl Op {
@@ -413,6 +453,7 @@ impl Op {
 			Op::Expand { y, .. } => *y,
 			Op::Softmax(s) => s.y,
 			Op::MatMul(m) => m.y,
+			Op::LayerNorm(l) => l.y,
 		}
 	}
 
@@ -431,6 +472,7 @@ impl Op {
 			Op::Expand { x, .. } => vec![*x],
 			Op::Softmax(s) => vec![s.x],
 			Op::MatMul(m) => vec![m.a, m.b],
+			Op::LayerNorm(l) => vec![l.x],
 		}
 	}
 
@@ -450,6 +492,7 @@ impl Op {
 			Op::Expand { .. } => "Expand",
 			Op::Softmax(_) => "Softmax",
 			Op::MatMul(_) => "MatMul",
+			Op::LayerNorm(_) => "LayerNorm",
 		}
 	}
 }
@@ -563,6 +606,7 @@ impl Program {
 			Op::AvgPool(p) => p.dequant.len() * 4,
 			Op::Softmax(s) => s.exp.len() * 4,
 			Op::MatMul(_) => 4,
+			Op::LayerNorm(l) => 4 + 4 * (l.gain.len() + l.offset.len()),
 			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } | Op::Expand { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))

@@ -5,7 +5,9 @@
 //! as two's complement).
 
 use super::{
-	program::{AvgPool, Binary, Concat, Conv, MatMul, MaxPool, Op, Program, Softmax, Tensor},
+	program::{
+		AvgPool, Binary, Concat, Conv, LayerNorm, MatMul, MaxPool, Op, Program, Softmax, Tensor,
+	},
 	quant::requantize,
 	softfloat as sf,
 };
@@ -92,6 +94,7 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::Concat(c) => concat(program, c, batch, &values),
 			Op::AvgPool(p) => avg_pool(program, p, batch, &values[p.x as usize]),
 			Op::Softmax(s) => softmax(program, s, &values[s.x as usize]),
+			Op::LayerNorm(l) => layer_norm(program, l, &values[l.x as usize]),
 			Op::MatMul(m) => mat_mul(program, m, &values[m.a as usize], &values[m.b as usize]),
 			Op::Transpose { x, y, .. } | Op::Expand { x, y } => {
 				let layout = index_map(program, op).expect("a Transpose or an Expand");
@@ -296,6 +299,33 @@ fn softmax(program: &Program, s: &Softmax, x: &[i32]) -> Vec<i32> {
 	y
 }
 
+/// binary32 one.
+const ONE: u32 = 0x3f80_0000;
+
+fn layer_norm(program: &Program, l: &LayerNorm, x: &[i32]) -> Vec<i32> {
+	let (tx, ty) = (&program.tensors[l.x as usize], &program.tensors[l.y as usize]);
+	let len = l.row(&program.tensors);
+	let (lo, hi) = ty.dtype.range();
+	// `len ≤ 2^15` and `|v| ≤ 255`: every integer below fits an `i32` with room to spare.
+	let length = len as i32;
+	let mut y = Vec::with_capacity(x.len());
+	// A row is `len` consecutive values: the normalized axes are the trailing ones.
+	for row in x.chunks_exact(len) {
+		let sum: i32 = row.iter().map(|&q| q - tx.zero_point).sum();
+		let centred = |q: i32| sf::from_int(length * (q - tx.zero_point) - sum);
+		let squares = row.iter().fold(0u32, |t, &q| sf::add(t, sf::mul(centred(q), centred(q))));
+		let variance = sf::add(sf::div(squares, sf::from_int(length)), l.epsilon);
+		let inverse = sf::div(ONE, sf::sqrt(variance));
+		for (k, &q) in row.iter().enumerate() {
+			let z = sf::mul(centred(q), inverse);
+			let v = sf::round_to_i32(sf::add(sf::mul(z, l.gain[k]), l.offset[k]));
+			// Bounded first, so that the zero point cannot overflow it.
+			y.push((v.clamp(-1024, 1024) + ty.zero_point).clamp(lo, hi));
+		}
+	}
+	y
+}
+
 fn binary(program: &Program, op: &Binary, a: &[i32], b: &[i32]) -> Vec<i32> {
 	let [ta, tb, ty] = [op.a, op.b, op.y].map(|t| program.tensors[t as usize].dtype);
 	a.iter()
@@ -490,5 +520,66 @@ mod tests {
 		let x = [100i8, -100, -100, -100, -100].map(|v| v as u8);
 		let y = run(&p, 1, &x).unwrap().output_bytes(&p);
 		assert_eq!(y.iter().map(|&b| b as i8).collect::<Vec<_>>(), [127, -128, -128, -128, -128]);
+	}
+
+	/// The rule is a layer normalization: against one computed in double precision from the
+	/// dequantized row (the float model's arithmetic, without its binary32 roundings), every
+	/// output is within one unit of the output type, and nearly all are equal.
+	#[test]
+	fn layer_norm_is_a_layer_norm() {
+		let mut state = 0x9e37_79b9_7f4a_7c15u64;
+		let mut next = move || {
+			state ^= state << 13;
+			state ^= state >> 7;
+			state ^= state << 17;
+			state
+		};
+		let (mut compared, mut differ) = (0, 0);
+		for trial in 0..200 {
+			let len = [1u32, 2, 7, 8, 32, 64, 100, 768][trial % 8];
+			let dtype = if trial % 2 == 0 { DType::U8 } else { DType::I8 };
+			let (lo, hi) = dtype.range();
+			let s_x = 0.001 + (next() % 1000) as f32 / 10_000.0;
+			let s_y = 0.01 + (next() % 1000) as f32 / 20_000.0;
+			let zp_x = lo + (next() % 256) as i32;
+			let zp_y = lo + (next() % 256) as i32;
+			let eps = 1e-5f32;
+			let gamma: Vec<f32> = (0..len).map(|_| (next() % 2000) as f32 / 1000.0 - 1.0).collect();
+			let beta: Vec<f32> = (0..len).map(|_| (next() % 2000) as f32 / 2000.0 - 0.5).collect();
+			let x = Tensor { shape: vec![len], dtype, scale: s_x.to_bits(), zero_point: zp_x };
+			let y = Tensor { shape: vec![len], dtype, scale: s_y.to_bits(), zero_point: zp_y };
+			let l = len as f64;
+			let op = LayerNorm {
+				x: 0,
+				y: 1,
+				axis: 0,
+				epsilon: ((l * l * eps as f64 / (s_x as f64 * s_x as f64)) as f32).to_bits(),
+				gain: gamma.iter().map(|g| (g / s_y).to_bits()).collect(),
+				offset: beta.iter().map(|b| (b / s_y).to_bits()).collect(),
+			};
+			let program =
+				Program { version: VERSION, tensors: vec![x, y], ops: vec![Op::LayerNorm(op)] };
+			program.check().unwrap();
+			// Rows of a narrow spread around a random centre, as activations are.
+			let centre = (next() % 256) as i32;
+			let row: Vec<u8> = (0..len)
+				.map(|_| (centre + (next() % 41) as i32 - 20).clamp(0, 255) as u8)
+				.collect();
+			let got = run(&program, 1, &row).unwrap().output_bytes(&program);
+			let v: Vec<f64> =
+				row.iter().map(|&b| (dtype.from_byte(b) - zp_x) as f64 * s_x as f64).collect();
+			let mean = v.iter().sum::<f64>() / l;
+			let var = v.iter().map(|a| (a - mean) * (a - mean)).sum::<f64>() / l;
+			for k in 0..len as usize {
+				let f =
+					(v[k] - mean) / (var + eps as f64).sqrt() * gamma[k] as f64 + beta[k] as f64;
+				let want = ((f / s_y as f64).round_ties_even() as i32 + zp_y).clamp(lo, hi);
+				let got = dtype.from_byte(got[k]);
+				assert!((got - want).abs() <= 1, "trial {trial}, k {k}: {got} vs {want}");
+				compared += 1;
+				differ += (got != want) as usize;
+			}
+		}
+		assert!(differ * 100 <= compared, "{differ} of {compared} outputs differ by one unit");
 	}
 }

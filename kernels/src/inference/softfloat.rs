@@ -1,6 +1,7 @@
 //! The few binary32 operations onnxruntime's `QLinearAveragePool` and `QLinearSoftmax` perform,
-//! computed with integers: addition, multiplication, division, and rounding to an integer. The
-//! WGSL in `softfloat.wgsl` is a transcription; `docs/inference.md` is the normative text.
+//! and AiPIN's `LayerNorm` adds, computed with integers: addition, multiplication, division,
+//! square root, and rounding to an integer. The WGSL in `softfloat.wgsl` is a transcription;
+//! `docs/inference.md` is the normative text.
 //!
 //! Values are `f32` bit patterns (`u32`). For finite normal operands and results, every
 //! operation is IEEE 754's, rounded to nearest, ties to even, bit for bit (the tests compare
@@ -96,9 +97,11 @@ pub fn add(a: u32, b: u32) -> u32 {
 		m = (m >> 1) | (m & 1);
 		e += 1;
 	}
-	while m < 1 << 26 {
-		m <<= 1;
-		e -= 1;
+	if m < 1 << 26 {
+		// The shift that brings the top bit to bit 26 (the WGSL needs no loop for it).
+		let shift = m.leading_zeros() - 5;
+		m <<= shift;
+		e -= shift as i32;
 	}
 	let mut r = round(m, 3);
 	if r == 1 << 24 {
@@ -164,6 +167,41 @@ pub fn mul(a: u32, b: u32) -> u32 {
 		e += 1;
 	}
 	pack(s, e, r)
+}
+
+/// `√a`, correctly rounded. A negative operand (which AiPIN's use never produces: its operand
+/// is a sum of squares plus a positive constant) counts as zero, as a zero or subnormal does.
+pub fn sqrt(a: u32) -> u32 {
+	let (s, e, m, z) = unpack(a);
+	if z || s != 0 {
+		return 0;
+	}
+	// |a| = m · 2^(e − 150). With an even unbiased exponent `e − 127 − odd`, the significand
+	// `m2 = m << odd` lies in [2^23, 2^25), and √a = √(m2 · 2^25) · 2^((e − 127 − odd) / 2 − 24).
+	let odd = ((e - 127) & 1) as u32;
+	let m2 = m << odd;
+	// The integer square root of `m2 · 2^25` (50 bits), two bits at a time from the top: 25
+	// root bits in [2^24, 2^25), the remainder below 2^26 throughout.
+	let (mut root, mut rest) = (0u32, 0u32);
+	for i in (0..25).rev() {
+		let pair = |b: u32| if b >= 25 { (m2 >> (b - 25)) & 1 } else { 0 };
+		rest = (rest << 2) | (pair(2 * i + 1) << 1) | pair(2 * i);
+		let trial = (root << 2) | 1;
+		root <<= 1;
+		if rest >= trial {
+			rest -= trial;
+			root |= 1;
+		}
+	}
+	// 24 bits and a round bit; an exact tie is impossible (an odd 25-bit root squared is odd,
+	// and `m2 · 2^25` is even), so the round bit alone decides.
+	let mut r = (root >> 1) + (root & 1);
+	let mut e = (e - 127 - odd as i32) / 2 + 127;
+	if r == 1 << 24 {
+		r >>= 1;
+		e += 1;
+	}
+	pack(0, e, r)
 }
 
 /// The binary32 value of `i`, rounded to nearest, ties to even (exact for |i| ≤ 2^24).
@@ -292,6 +330,34 @@ mod tests {
 		assert_eq!(mul(1.5f32.to_bits(), 1.5f32.to_bits()), 2.25f32.to_bits());
 		assert_eq!(mul(f32::MAX.to_bits(), 2.0f32.to_bits()), MAX_FINITE, "overflow saturates");
 		assert_eq!(mul(f32::MIN_POSITIVE.to_bits(), 0.5f32.to_bits()), 0, "underflow flushes");
+	}
+
+	#[test]
+	fn square_root_is_ieee_for_normal_operands() {
+		let mut r = Rng(0x51de_ba5e_c0ff_ee11);
+		for i in 0..2_000_000u32 {
+			let a = r.normal(1, 254) & !SIGN;
+			// Every fourth operand is a perfect square or close to one.
+			let a = if i % 4 == 0 {
+				let k = (r.next() % (1 << 12)) + 1;
+				((k * k) as f32 * f32::from_bits(r.normal(60, 190) & 0x7f80_0000 & !SIGN))
+					.to_bits()
+					.wrapping_add(r.next() % 3)
+					.wrapping_sub(1)
+			} else {
+				a
+			};
+			let want = f32::from_bits(a).sqrt();
+			if f32::from_bits(a).is_normal() && a & SIGN == 0 {
+				assert_eq!(sqrt(a), want.to_bits(), "√{}", f32::from_bits(a));
+			}
+		}
+		for v in [1.0f32, 2.0, 4.0, 0.25, 3.0, 1e-30, 1e30, f32::MAX, f32::MIN_POSITIVE] {
+			assert_eq!(sqrt(v.to_bits()), v.sqrt().to_bits(), "√{v}");
+		}
+		assert_eq!(sqrt(0), 0);
+		assert_eq!(sqrt((-4.0f32).to_bits()), 0, "a negative operand counts as zero");
+		assert_eq!(sqrt(1), 0, "a subnormal operand counts as zero");
 	}
 
 	#[test]

@@ -1,8 +1,8 @@
 // Binary32 arithmetic computed with integers: a transcription of `softfloat.rs` (the
 // definition; docs/inference.md has the normative text), prepended to the kernels that use it
-// (`avgpool.wgsl`, `softmax.wgsl`). Values are f32 bit patterns held in u32; IEEE 754 rounding
-// to nearest, ties to even, for normal operands and results; subnormals flush to zero and
-// overflow saturates, as `softfloat.rs` documents.
+// (`avgpool.wgsl`, `softmax.wgsl`, `layernorm.wgsl`). Values are f32 bit patterns held in u32;
+// IEEE 754 rounding to nearest, ties to even, for normal operands and results; subnormals
+// flush to zero and overflow saturates, as `softfloat.rs` documents.
 
 const SIGN: u32 = 0x80000000u;
 const MANT: u32 = 0x007fffffu;
@@ -82,9 +82,11 @@ fn f_add(a: u32, b: u32) -> u32 {
         m = (m >> 1u) | (m & 1u);
         e = e + 1;
     }
-    while (m < (1u << 26u)) {
-        m = m << 1u;
-        e = e - 1;
+    // Normalized without a loop (lavapipe caps the loop iterations of an invocation).
+    if (m < (1u << 26u)) {
+        let shift = countLeadingZeros(m) - 5u;
+        m = m << shift;
+        e = e - i32(shift);
     }
     var r = round_bits(m, 3u);
     if (r == (1u << 24u)) {
@@ -160,6 +162,38 @@ fn f_div(a: u32, b: u32) -> u32 {
         e = e + 1;
     }
     return pack(s, e, m);
+}
+
+// sqrt(a), correctly rounded; a negative, zero or subnormal operand gives +0.
+fn f_sqrt(a: u32) -> u32 {
+    let p = unpack(a);
+    if (p.zero || p.s != 0u) {
+        return 0u;
+    }
+    let odd = u32((p.e - 127) & 1);
+    let m2 = p.m << odd;
+    var root = 0u;
+    var rest = 0u;
+    for (var i = 24i; i >= 0; i = i - 1) {
+        let hi = u32(2 * i + 1);
+        let lo = u32(2 * i);
+        let bit_hi = select(0u, (m2 >> (hi - 25u)) & 1u, hi >= 25u);
+        let bit_lo = select(0u, (m2 >> (lo - 25u)) & 1u, lo >= 25u);
+        rest = (rest << 2u) | (bit_hi << 1u) | bit_lo;
+        let trial = (root << 2u) | 1u;
+        root = root << 1u;
+        if (rest >= trial) {
+            rest = rest - trial;
+            root = root | 1u;
+        }
+    }
+    var r = (root >> 1u) + (root & 1u);
+    var e = (p.e - 127 - i32(odd)) / 2 + 127;
+    if (r == (1u << 24u)) {
+        r = r >> 1u;
+        e = e + 1;
+    }
+    return pack(0u, e, r);
 }
 
 fn f_from_int(i: i32) -> u32 {

@@ -33,8 +33,8 @@ pub fn max_batch(program: &Program, cap: u32) -> u32 {
 }
 
 /// Integer operations per sample that a task is charged for: two per multiply-add, plus one
-/// per element each op writes (a pooling op: one per element of its window; a softmax: three,
-/// one per walk of its row). Every element
+/// per element each op writes (a pooling op: one per element of its window; a softmax or a
+/// layer normalization: three, one per walk of its row). Every element
 /// of every layer is computed, packed, read back and hashed into that layer's root, so a
 /// program of many cheap layers (tables, moves) costs what it makes its providers do, and a
 /// worker that checks declared work against its throughput sees all of it.
@@ -46,6 +46,8 @@ pub fn ops_per_sample(program: &Program) -> u64 {
 			Op::AvgPool(p) => p.window.kernel[0] as u64 * p.window.kernel[1] as u64,
 			// Three walks of each row: its largest value, its sum, its outputs.
 			Op::Softmax(_) => 3,
+			// Three walks of each row: its sum, its squares, its outputs.
+			Op::LayerNorm(_) => 3,
 			_ => 1,
 		};
 		total.saturating_add(written.saturating_mul(each))
