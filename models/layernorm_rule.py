@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Which arithmetic is onnxruntime's float LayerNormalization? Unfinished measurement.
+"""Which arithmetic is onnxruntime's float LayerNormalization? A measurement that did not find it.
 
 A QDQ LayerNormalization runs in float between a DequantizeLinear and a QuantizeLinear
-(onnxruntime has no fused integer kernel for it), so AiPIN can support it only by emulating that
-float arithmetic exactly, as it does for Softmax (docs/inference.md). The sources we could read
-(`layer_norm_impl.cc`: a sequential binary32 sum of x and of x², then
+(onnxruntime has no fused integer kernel for it). Equality with onnxruntime would have needed
+that float arithmetic emulated exactly, as for Softmax. This script was the search; it did not
+settle the long rows, so AiPIN's LayerNorm is its own integer rule instead, held to a tolerance
+(docs/inference.md, "LayerNorm" and "Tier 2"). Kept as the record of what was tried.
+
+The sources we could read (`layer_norm_impl.cc`: a sequential binary32 sum of x and of x², then
 `(x - mean) / sqrt(E[x²] - mean² + eps) * scale + bias`) are not what the installed build runs.
 This script measures candidates against the kernel's own mean and inverse-standard-deviation
 outputs on rows of dequantized int8 values (x = (q - zp) · s), by row length:
@@ -18,8 +21,6 @@ outputs on rows of dequantized int8 values (x = (q - zp) · s), by row length:
   kernel as its current sources have it (8-lane sums, FMA squares: 123 of 300 means agree),
   and one- or two-pass sums in double with the square root and reciprocal in double or
   binary32 (every mean agrees; at best 237 of 300 inverse deviations).
-
-Until the second row is settled, the compiler refuses LayerNormalization by name.
 
 Usage: layernorm_rule.py [--trials N] [--seed S]
 """

@@ -4,7 +4,7 @@
 # The results are committed under models/, so the tests need none of this; rerun it after
 # changing models/train.py. About a minute on 2 cores.
 #
-# Usage: scripts/models.sh [digits-mlp|digits-tanh|digits-cnn|digits-attn|mnist-cnn ...]
+# Usage: scripts/models.sh [digits-mlp|digits-tanh|digits-cnn|digits-attn|digits-transformer|mnist-cnn ...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh

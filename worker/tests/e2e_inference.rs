@@ -114,4 +114,27 @@ async fn a_registered_model_runs_on_two_providers_and_equals_onnxruntime() {
 	let want = record["models"]["digits-cnn"]["int8_accuracy"].as_f64().unwrap();
 	let got = r["accuracy"].as_f64().expect("accuracy printed with --labels");
 	assert!((got - want).abs() < 1e-9, "accuracy {got} (onnxruntime: {want})");
+
+	// Tier 2 on the network: the genesis transformer encoder (LayerNorm, GELU, attention).
+	let program = model_file("digits-transformer.pc.int8.aiq");
+	let x = model_file("digits-transformer.x.npy");
+	let labels = model_file("digits-transformer.y.npy");
+	let out = net.dir.path().join("t.npy");
+	let args = ["infer", &program, &x, "-r", "2", "-o", out.to_str().unwrap(), "--labels", &labels];
+	let r = net.cli_json(Some("//Alice"), &[&args[..], &["--endpoint", &endpoint]].concat());
+	assert_eq!(r["settled"]["outcome"], "Completed", "{r}\n{}", net.logs());
+	assert_eq!(r["layer_roots"].as_array().map(|a| a.len()), Some(31), "{r}");
+	let local = net.dir.path().join("t-local.npy");
+	let run = Command::new(bin("aipin-worker"))
+		.args(["infer", "--model", &program, "--input", &x, "--output"])
+		.arg(&local)
+		.arg("--cpu")
+		.output()
+		.unwrap();
+	assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+	assert_eq!(npy_bytes(&out), npy_bytes(&local), "network output = local CPU reference");
+	// Within the tier-2 tolerance of onnxruntime: its accuracy, to one sample in a hundred.
+	let want = record["models"]["digits-transformer"]["pc.int8_accuracy"].as_f64().unwrap();
+	let got = r["accuracy"].as_f64().expect("accuracy printed with --labels");
+	assert!((got - want).abs() <= 0.01, "accuracy {got} (onnxruntime: {want})");
 }

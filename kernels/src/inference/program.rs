@@ -810,6 +810,62 @@ mod tests {
 	}
 
 	#[test]
+	fn a_layer_norm_is_checked_like_every_op() {
+		// Over tensor 1 ([2, 4, 4]) from `axis` on, into tensor 2.
+		let norm = |p: &mut Program, axis: u8, row: usize, edit: &dyn Fn(&mut LayerNorm)| {
+			p.tensors[2].shape = vec![2, 4, 4];
+			let mut op = LayerNorm {
+				x: 1,
+				y: 2,
+				axis,
+				epsilon: 1e-3f32.to_bits(),
+				gain: vec![1f32.to_bits(); row],
+				offset: vec![0; row],
+			};
+			edit(&mut op);
+			p.ops[1] = Op::LayerNorm(op);
+		};
+		let mut p = valid();
+		norm(&mut p, 2, 4, &|_| {});
+		p.check().unwrap();
+		norm(&mut p, 0, 32, &|l| l.epsilon = 0);
+		p.check().unwrap();
+		refused(|p| norm(p, 3, 1, &|_| {}), "an axis outside the shape");
+		refused(|p| norm(p, 1, 4, &|_| {}), "fewer gains than the row");
+		refused(
+			|p| {
+				norm(p, 2, 4, &|l| {
+					l.offset.pop();
+				})
+			},
+			"a short offset",
+		);
+		refused(|p| norm(p, 2, 4, &|l| l.epsilon = (-1f32).to_bits()), "a negative epsilon");
+		refused(|p| norm(p, 2, 4, &|l| l.epsilon = f32::INFINITY.to_bits()), "an infinite epsilon");
+		refused(|p| norm(p, 2, 4, &|l| l.gain[3] = f32::NAN.to_bits()), "a NaN gain");
+		refused(
+			|p| {
+				norm(p, 2, 4, &|_| {});
+				p.tensors[2].shape = vec![32];
+			},
+			"another output shape",
+		);
+		// Rows longer than the bound, whatever else is right.
+		let mut p = valid();
+		let long = MAX_LAYERNORM_ROW + 1;
+		p.tensors = vec![tensor(vec![long]), tensor(vec![long])];
+		p.ops = vec![Op::LayerNorm(LayerNorm {
+			x: 0,
+			y: 1,
+			axis: 0,
+			epsilon: 0,
+			gain: vec![0; long as usize],
+			offset: vec![0; long as usize],
+		})];
+		assert!(p.check().is_err(), "a row over the bound");
+	}
+
+	#[test]
 	fn a_transpose_is_checked_like_every_op() {
 		let transpose = |p: &mut Program, perm: Vec<u8>, shape: Vec<u32>| {
 			p.tensors[2].shape = shape;
