@@ -30,9 +30,12 @@ Tier 2 (docs/inference.md): LayerNormalization is AiPIN's own integer rule, whil
 computes it in float. One-op LayerNormalization models must be within one LSB of onnxruntime
 on every output; random transformer encoders (attention, residual Adds, LayerNormalization,
 GELU or Relu feed-forward blocks) must equal onnxruntime on at least 99% of outputs and of
-argmaxes. On both, the GPU must equal the CPU reference bit for bit.
+argmaxes (a third of them on token ids). On both, the GPU must equal the CPU reference bit for
+bit. Random models on int64 token ids (a Gather embedding, then a dense layer or an attention
+head) must equal onnxruntime bit for bit.
 
-Usage: fuzz_ort.py WORKER_BINARY [--cases N] [--transformers N] [--seed S] [--no-gpu] [--keep DIR]
+Usage: fuzz_ort.py WORKER_BINARY [--cases N] [--embeddings N] [--transformers N] [--seed S]
+                   [--no-gpu] [--keep DIR]
 Exit status 1 on the first case that differs or fails to compile; the model is kept (in DIR,
 or a temporary directory that is printed) so the failure can be reproduced.
 """
@@ -422,32 +425,73 @@ def random_model(rng, signed_activations):
     return model, shape, b.ops
 
 
+def embed(b, rng, tokens, vocab, d):
+    """A token embedding: the int64 ids [T] through a Gather of a random [vocab, d] table."""
+    b.cur = b.node("Gather", [b.const(rng.normal(0, 1.0, (vocab, d))), b.cur], axis=0)
+    b.shape = [tokens, d]
+
+
+def embedding_model(rng):
+    """A random model on token ids (tier 1): an embedding of a vocabulary of 2 to 256 tokens,
+    a per-position dense layer or a self-attention head, then a dense classifier. Returns
+    (model, [T], vocabulary, ops)."""
+    tokens, vocab, d = int(rng.integers(1, 17)), int(rng.integers(2, 257)), int(rng.integers(2, 17))
+    b = Builder(rng, [tokens])
+    embed(b, rng, tokens, vocab, d)
+    if rng.random() < 0.5:
+        b.token_dense()
+    elif tokens > 1:
+        b.attention()
+    b.flatten()
+    b.dense(int(rng.integers(2, 11)), relu=False)
+    return finish(b, "embedding", [tokens], TensorProto.INT64, OPSET), [tokens], vocab, b.ops
+
+
+def finish(b, name, shape, input_type, opset):
+    graph = helper.make_graph(
+        b.nodes,
+        name,
+        [helper.make_tensor_value_info("input", input_type, ["N", *shape])],
+        [helper.make_tensor_value_info(b.cur, TensorProto.FLOAT, ["N", b.shape[0]])],
+        b.inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 9 if opset >= 20 else 8
+    onnx.checker.check_model(model)
+    return model
+
+
 def transformer_model(rng):
     """A random transformer encoder classifier (tier 2): a per-position embedding of [T, d_in]
-    to width d, one or two encoder blocks (`Builder.encoder_block`), sometimes a final
-    LayerNormalization, then a dense classifier. Opset 20, for Gelu."""
-    shape = [int(rng.integers(2, 9)), int(rng.integers(2, 17))]
-    b = Builder(rng, shape)
+    to width d (or, one time in three, a token embedding of int64 ids), one or two encoder
+    blocks (`Builder.encoder_block`), sometimes a final LayerNormalization, then a dense
+    classifier. Opset 20, for Gelu. Returns (model, input shape, vocabulary or None, ops)."""
     d = int(rng.integers(4, 33))
-    b.cur = b.node("MatMul", [b.cur, b.const(rng.normal(0, np.sqrt(1.0 / shape[1]), (shape[1], d)))])
-    b.shape = [shape[0], d]
+    vocab = int(rng.integers(2, 257)) if rng.random() < 1 / 3 else None
+    if vocab:
+        shape = [int(rng.integers(2, 9))]
+        b = Builder(rng, shape)
+        embed(b, rng, shape[0], vocab, d)
+    else:
+        shape = [int(rng.integers(2, 9)), int(rng.integers(2, 17))]
+        b = Builder(rng, shape)
+        b.cur = b.node("MatMul", [b.cur, b.const(rng.normal(0, np.sqrt(1.0 / shape[1]), (shape[1], d)))])
+        b.shape = [shape[0], d]
     for _ in range(int(rng.integers(1, 3))):
         b.encoder_block()
     if rng.random() < 0.3:
         b.layer_norm()
     b.flatten()
     b.dense(int(rng.integers(2, 11)), relu=False)
-    graph = helper.make_graph(
-        b.nodes,
-        "tier2",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
-        [helper.make_tensor_value_info(b.cur, TensorProto.FLOAT, ["N", b.shape[0]])],
-        b.inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
-    model.ir_version = 9
-    onnx.checker.check_model(model)
-    return model, shape, b.ops
+    input_type = TensorProto.INT64 if vocab else TensorProto.FLOAT
+    return finish(b, "tier2", shape, input_type, 20), shape, vocab, b.ops
+
+
+def batch_for(rng, n, shape, vocab):
+    """`n` samples for a model's input: token ids below `vocab`, or floats."""
+    if vocab:
+        return rng.integers(0, vocab, (n, *shape)).astype(np.int64)
+    return rng.normal(0, 1, (n, *shape)).astype(np.float32)
 
 
 def ort_int8(path, x):
@@ -729,6 +773,7 @@ def main():
     ap.add_argument("worker")
     ap.add_argument("--cases", type=int, default=12)
     ap.add_argument("--transformers", type=int, default=12)
+    ap.add_argument("--embeddings", type=int, default=8)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-gpu", action="store_true")
     ap.add_argument("--keep")
@@ -769,17 +814,33 @@ def main():
         total, differ = total + n, differ + d
         print(f"ok   {label}: {d} of {n} outputs 1 LSB from onnxruntime's float")
     print(f"8 LayerNormalization models, {total} outputs: GPU = CPU reference; {differ} ({100 * differ / total:.2f}%) 1 LSB from onnxruntime {ort.__version__}'s float, none further")
+    # Token embeddings (tier 1: equal to onnxruntime).
+    total = 0
+    for case in range(args.embeddings):
+        rng = np.random.default_rng([args.seed, case, 30])
+        form, act, wt, per_channel = FORMS[case % len(FORMS)]
+        model, shape, vocab, ops = embedding_model(rng)
+        f32, q8 = os.path.join(work, f"e{case}.f32.onnx"), os.path.join(work, f"e{case}.int8.onnx")
+        x_path = os.path.join(work, f"e{case}.x.npy")
+        onnx.save(model, f32)
+        quantize(f32, q8, batch_for(rng, 32, shape, vocab), act, wt, per_channel)
+        x = batch_for(rng, int(rng.integers(1, 33)), shape, vocab)
+        np.save(x_path, x)
+        label = f"embedding {case} ({form}; vocabulary {vocab}; {' '.join(ops)}; {shape[0]} tokens, batch {len(x)})"
+        total += compare(args.worker, label, q8, x, x_path, os.path.join(work, f"e{case}.ours.npy"), gpus, work)
+        print(f"ok   {label}")
+    print(f"{args.embeddings} token-embedding models, {total} outputs: 0 differ from onnxruntime {ort.__version__}")
     # Tier 2, whole models: random transformer encoders.
     total = differ = worst = samples = flipped = 0
     for case in range(args.transformers):
         rng = np.random.default_rng([args.seed, case, 20])
         form, act, wt, per_channel = FORMS[case % len(FORMS)]
-        model, shape, ops = transformer_model(rng)
+        model, shape, vocab, ops = transformer_model(rng)
         f32, q8 = os.path.join(work, f"t{case}.f32.onnx"), os.path.join(work, f"t{case}.int8.onnx")
         x_path = os.path.join(work, f"t{case}.x.npy")
         onnx.save(model, f32)
-        quantize(f32, q8, rng.normal(0, 1, (32, *shape)).astype(np.float32), act, wt, per_channel)
-        x = rng.normal(0, 1, (int(rng.integers(8, 33)), *shape)).astype(np.float32)
+        quantize(f32, q8, batch_for(rng, 32, shape, vocab), act, wt, per_channel)
+        x = batch_for(rng, int(rng.integers(8, 33)), shape, vocab)
         np.save(x_path, x)
         label = f"transformer {case} ({form}; {' '.join(ops)}; input {shape}, batch {len(x)})"
         n, d, lsb, top1 = compare_tier2(args.worker, label, q8, x, x_path, os.path.join(work, f"t{case}.ours.npy"), gpus, work)

@@ -31,22 +31,28 @@ pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()
 		output::write_file(out, &c.bytes)?;
 	}
 	let p = &c.program;
+	// A model on token ids takes integers, not a quantized tensor.
+	let input_type = if p.takes_token_ids() {
+		"token ids".to_string()
+	} else {
+		format!("{:?}", p.input().dtype)
+	};
 	let v = serde_json::json!({
 		"id": hex0x(&c.id),
 		"bytes": c.bytes.len(),
 		"macs_per_sample": p.macs_per_sample(),
-		"input": { "shape": p.input().shape, "dtype": format!("{:?}", p.input().dtype) },
+		"input": { "shape": p.input().shape, "dtype": input_type },
 		"output": { "shape": p.output().shape, "dtype": format!("{:?}", p.output().dtype) },
 		"ops": c.summary(),
 	});
 	emit(json, &v, || {
 		let mut s = format!(
-			"model {}\n{} bytes, {} MACs per sample\ninput  {:?} {:?}\noutput {:?} {:?}\n",
+			"model {}\n{} bytes, {} MACs per sample\ninput  {:?} {}\noutput {:?} {:?}\n",
 			hex0x(&c.id),
 			c.bytes.len(),
 			p.macs_per_sample(),
 			p.input().shape,
-			p.input().dtype,
+			input_type,
 			p.output().shape,
 			p.output().dtype
 		);
@@ -263,13 +269,19 @@ pub async fn infer(
 	})
 }
 
-/// Top-1 accuracy of `argmax` against the labels in `path` (uint8 or int8 `.npy`).
+/// Top-1 accuracy of `argmax` against the labels in `path` (an integer `.npy`).
 pub fn accuracy(argmax: &[usize], path: &Path) -> anyhow::Result<f64> {
 	let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
 	let labels: Vec<i64> = match npy::read(&bytes)?.data {
 		npy::Data::U8(v) => v.into_iter().map(i64::from).collect(),
 		npy::Data::I8(v) => v.into_iter().map(i64::from).collect(),
-		npy::Data::F32(_) => anyhow::bail!("{}: labels must be uint8 or int8", path.display()),
+		npy::Data::I64(v) => v,
+		npy::Data::F32(_) => {
+			anyhow::bail!(
+				"{}: labels must be integers (uint8, int8, int64 or int32)",
+				path.display()
+			)
+		},
 	};
 	anyhow::ensure!(
 		labels.len() == argmax.len(),

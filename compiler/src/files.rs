@@ -49,8 +49,9 @@ pub fn model_id_arg(arg: &str) -> Result<Option<[u8; 32]>, FileError> {
 }
 
 /// The task input for an array: float32 is quantized as the model's QuantizeLinear does;
-/// int8/uint8 must be the model's input type and is used as it is. The array is
-/// `[batch, ...]` with the model's per-sample element count after the first axis.
+/// int8/uint8 must be the model's input type and is used as it is; a model that takes token
+/// ids takes integers (int64, int32 or uint8) from 0 to 255. The array is `[batch, ...]` with
+/// the model's per-sample element count after the first axis.
 pub fn batch_from(program: &Program, a: &npy::Array) -> Result<(usize, Vec<u8>), FileError> {
 	let per = program.input().elements() as usize;
 	let Some((&batch, rest)) = a.shape.split_first() else {
@@ -65,6 +66,28 @@ pub fn batch_from(program: &Program, a: &npy::Array) -> Result<(usize, Vec<u8>),
 		)));
 	}
 	let want = program.input().dtype;
+	if program.takes_token_ids() {
+		let bytes = match &a.data {
+			npy::Data::U8(x) => x.clone(),
+			npy::Data::I64(x) => x
+				.iter()
+				.enumerate()
+				.map(|(i, &v)| {
+					u8::try_from(v).map_err(|_| {
+						FileError::Batch(format!(
+							"token id {v} at element {i}: the model takes ids from 0 to 255"
+						))
+					})
+				})
+				.collect::<Result<_, _>>()?,
+			_ => {
+				return Err(FileError::Batch(
+					"the model takes token ids: an int64, int32 or uint8 array".into(),
+				))
+			},
+		};
+		return Ok((batch, bytes));
+	}
 	let bytes = match (&a.data, want) {
 		(npy::Data::F32(x), _) => quantize_input(program, x),
 		(npy::Data::U8(x), DType::U8) => x.clone(),

@@ -50,6 +50,9 @@ pub(crate) enum Value {
 	/// A quantized (uint8 or int8) graph input, before the DequantizeLinear that gives its
 	/// scale and zero point.
 	QInput(Vec<u32>, DType),
+	/// An integer graph input of token ids (int64 or int32), read by a Gather; the program
+	/// tensor that holds them once the first Gather has defined it.
+	Ids(Vec<u32>, Option<u16>),
 	/// A constant initializer.
 	Const(TensorProto),
 	/// A dequantized constant.
@@ -112,13 +115,14 @@ impl<'a> Lowering<'a> {
 			)));
 		};
 		let tt = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref());
-		let quantized = match tt.map(|t| t.elem_type) {
-			Some(dtype::FLOAT) => None,
+		let elem = tt.map(|t| t.elem_type);
+		let quantized = match elem {
+			Some(dtype::FLOAT | dtype::INT64 | dtype::INT32) => None,
 			Some(dtype::UINT8) => Some(DType::U8),
 			Some(dtype::INT8) => Some(DType::I8),
 			_ => {
 				return Err(CompileError::Model(format!(
-					"input `{}` must be a float, uint8 or int8 tensor",
+					"input `{}` must be a float, uint8 or int8 tensor, or int64 or int32 token ids",
 					input.name
 				)))
 			},
@@ -143,9 +147,10 @@ impl<'a> Lowering<'a> {
 				input.name
 			)));
 		}
-		let value = match quantized {
-			Some(dt) => Value::QInput(shape, dt),
-			None => Value::Float(shape),
+		let value = match (quantized, elem) {
+			(Some(dt), _) => Value::QInput(shape, dt),
+			(None, Some(dtype::INT64 | dtype::INT32)) => Value::Ids(shape, None),
+			(None, _) => Value::Float(shape),
 		};
 		values.insert(input.name.clone(), value);
 		Ok(Self { model, values, tensors: Vec::new(), ops: Vec::new(), transposed: HashMap::new() })
@@ -268,6 +273,7 @@ impl<'a> Lowering<'a> {
 			"Concat" => self.concat(node),
 			"Transpose" => self.transpose(node),
 			"Softmax" => self.softmax(node),
+			"Gather" => self.gather(node),
 			"LayerNormalization" => self.layer_norm(node),
 			"Add" | "Mul"
 				if matches!(self.get(node, 0)?, Value::Const(_))

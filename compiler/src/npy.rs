@@ -1,5 +1,6 @@
 //! `.npy` files (NumPy's format, versions 1 to 3), the consumer-side tensor format: float32
-//! inputs to quantize, int8/uint8 inputs to send as they are, outputs written back.
+//! inputs to quantize, int8/uint8 inputs to send as they are, int64 or int32 token ids,
+//! outputs written back.
 
 /// An array read from or written to `.npy`.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +17,8 @@ pub enum Data {
 	F32(Vec<f32>),
 	I8(Vec<i8>),
 	U8(Vec<u8>),
+	/// int64, or int32 widened (token ids).
+	I64(Vec<i64>),
 }
 
 /// Why a file is not a usable `.npy`.
@@ -23,7 +26,9 @@ pub enum Data {
 pub enum NpyError {
 	#[error("not a .npy file (bad magic or header)")]
 	Header,
-	#[error("unsupported .npy element type `{0}` (float32, int8 or uint8, little-endian)")]
+	#[error(
+		"unsupported .npy element type `{0}` (float32, int8, uint8, int64 or int32, little-endian)"
+	)]
 	DType(String),
 	#[error("Fortran-order arrays are not supported; save with np.ascontiguousarray")]
 	Fortran,
@@ -70,7 +75,8 @@ pub fn read(bytes: &[u8]) -> Result<Array, NpyError> {
 	let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or(NpyError::Header)?;
 	let body = &bytes[end..];
 	let width = match descr {
-		"<f4" => 4,
+		"<f4" | "<i4" => 4,
+		"<i8" => 8,
 		"|i1" | "i1" | "|u1" | "u1" => 1,
 		other => return Err(NpyError::DType(other.into())),
 	};
@@ -81,6 +87,16 @@ pub fn read(bytes: &[u8]) -> Result<Array, NpyError> {
 	let data = match descr {
 		"<f4" => Data::F32(
 			body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+		),
+		"<i8" => Data::I64(
+			body.chunks_exact(8)
+				.map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
+				.collect(),
+		),
+		"<i4" => Data::I64(
+			body.chunks_exact(4)
+				.map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")) as i64)
+				.collect(),
 		),
 		"|i1" | "i1" => Data::I8(body.iter().map(|&b| b as i8).collect()),
 		_ => Data::U8(body.to_vec()),
@@ -94,6 +110,7 @@ pub fn write(a: &Array) -> Vec<u8> {
 		Data::F32(v) => ("<f4", v.iter().flat_map(|x| x.to_le_bytes()).collect()),
 		Data::I8(v) => ("|i1", v.iter().map(|&x| x as u8).collect()),
 		Data::U8(v) => ("|u1", v.clone()),
+		Data::I64(v) => ("<i8", v.iter().flat_map(|x| x.to_le_bytes()).collect()),
 	};
 	let dims: Vec<String> = a.shape.iter().map(|d| d.to_string()).collect();
 	let shape =
@@ -121,6 +138,7 @@ mod tests {
 			Data::F32(vec![1.5, -2.0, 0.0, 3.25, 7.0, 8.0]),
 			Data::I8(vec![-128, 127, 0, 1, 2, 3]),
 			Data::U8(vec![0, 255, 1, 2, 3, 4]),
+			Data::I64(vec![0, 255, -1, i64::MAX, 3, 4]),
 		] {
 			let a = Array { shape: vec![2, 3], data };
 			assert_eq!(read(&write(&a)).unwrap(), a);
@@ -135,5 +153,12 @@ mod tests {
 		let mut f64 = good.clone();
 		f64[at..at + 3].copy_from_slice(b"<f8");
 		assert!(matches!(read(&f64), Err(NpyError::DType(d)) if d == "<f8"));
+		// int32 is read widened.
+		let mut i32s = write(&Array { shape: vec![1], data: Data::F32(vec![0.0]) });
+		let at = i32s.windows(3).position(|w| w == b"<f4").unwrap();
+		i32s[at..at + 3].copy_from_slice(b"<i4");
+		let n = i32s.len();
+		i32s[n - 4..].copy_from_slice(&(-7i32).to_le_bytes());
+		assert_eq!(read(&i32s).unwrap().data, Data::I64(vec![-7]));
 	}
 }

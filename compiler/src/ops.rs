@@ -1,6 +1,6 @@
 //! The lowering of each supported op (Conv, Gemm/MatMul as 1×1 convolutions, MaxPool,
 //! AveragePool, GlobalAveragePool as a depthwise convolution, Concat, Transpose,
-//! Flatten/Reshape, Softmax, LayerNormalization, the QOperator forms QLinearConv/QLinearMatMul) and the tables that
+//! Flatten/Reshape, Softmax, LayerNormalization, Gather, the QOperator forms QLinearConv/QLinearMatMul) and the tables that
 //! define quantized Add, Mul and Softmax. Elementwise functions of one activation are in
 //! `activations`.
 
@@ -12,7 +12,7 @@ use crate::{
 };
 use aipin_kernels::inference::program::{
 	Conv, DType, Op, Tensor, Window, BINARY_TABLE, MAX_CONCAT, MAX_LAYERNORM_ROW, MAX_MATMUL_DEPTH,
-	MAX_SOFTMAX_ROW, MAX_WINDOW,
+	MAX_SOFTMAX_ROW, MAX_VOCABULARY, MAX_WINDOW,
 };
 
 /// Whether onnxruntime runs `DQ(a), DQ(b) → Add|Mul → Q` as its fused `QLinearAdd` or
@@ -465,6 +465,63 @@ impl Lowering<'_> {
 			transpose: None,
 		};
 		self.set(node, Value::Pending(p))
+	}
+
+	/// `Gather(DQ(table), ids) → Q`: a token embedding. The table is a quantized constant of
+	/// `[vocabulary, width]`, at most 256 rows; the indices are the model's integer input,
+	/// which becomes the program's input tensor (`U8`, one byte per id).
+	pub(crate) fn gather(&mut self, node: &NodeProto) -> Result<(), CompileError> {
+		if attr_int(node, "axis", 0) != 0 {
+			return Err(unsupported(node, "only axis 0: rows of the table by token id"));
+		}
+		let (shape, defined) = match self.get(node, 1)? {
+			Value::Ids(shape, t) => (shape.clone(), *t),
+			_ => return Err(unsupported(node, "the indices must be the model's token-id input")),
+		};
+		let table =
+			match self.get(node, 0)? {
+				Value::QConst(q) => q.clone(),
+				_ => return Err(unsupported(
+					node,
+					"the table must be a quantized constant (DequantizeLinear of an initializer)",
+				)),
+			};
+		let [rows, width] = table.dims[..] else {
+			return Err(unsupported(node, "the table must be 2-D: [vocabulary, width]"));
+		};
+		if !(1..=MAX_VOCABULARY as i64).contains(&rows) {
+			return Err(unsupported(
+				node,
+				format!("a vocabulary of {rows} tokens; token ids are one byte, so at most 256"),
+			));
+		}
+		if table.scales.len() != 1 || table.zero_points.len() != 1 {
+			return Err(unsupported(node, "the table must be quantized per tensor"));
+		}
+		let x = match defined {
+			Some(t) => t,
+			None => {
+				// The program's input: ids as bytes (scale 1, zero point 0: they are not values).
+				let t = Tensor {
+					shape: shape.clone(),
+					dtype: DType::U8,
+					scale: 1f32.to_bits(),
+					zero_point: 0,
+				};
+				let t = self.define(t)?;
+				if t != 0 {
+					return Err(unsupported(
+						node,
+						"the token ids must be read before anything else",
+					));
+				}
+				self.values.insert(node.input[1].clone(), Value::Ids(shape.clone(), Some(t)));
+				t
+			},
+		};
+		let mut out = shape;
+		out.push(width as u32);
+		self.pending(node, PendingKind::Gather { x, table, rows: rows as u16, out })
 	}
 
 	/// `DQ(x), γ, β → LayerNormalization → Q`, γ and β constants (dequantized weights, as

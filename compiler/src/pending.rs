@@ -12,7 +12,8 @@ use crate::{
 	CompileError,
 };
 use aipin_kernels::inference::program::{
-	AvgPool, Binary, Concat, Conv, LayerNorm, Lookup, MatMul, MaxPool, Op, Softmax, Tensor, Window,
+	AvgPool, Binary, Concat, Conv, Gather, LayerNorm, Lookup, MatMul, MaxPool, Op, Softmax, Tensor,
+	Window,
 };
 
 #[derive(Clone, Debug)]
@@ -62,6 +63,7 @@ impl PendingKind {
 			| PendingKind::Lookup { out, .. }
 			| PendingKind::Softmax { out, .. }
 			| PendingKind::LayerNorm { out, .. }
+			| PendingKind::Gather { out, .. }
 			| PendingKind::MatMul { out, .. } => out,
 		}
 	}
@@ -140,6 +142,13 @@ pub(crate) enum PendingKind {
 		epsilon: f32,
 		gamma: Vec<f32>,
 		beta: Vec<f32>,
+		out: Vec<u32>,
+	},
+	/// A Gather of a quantized table's rows by token id.
+	Gather {
+		x: u16,
+		table: QConst,
+		rows: u16,
 		out: Vec<u32>,
 	},
 	/// A MatMul of two activations.
@@ -356,6 +365,20 @@ impl Lowering<'_> {
 				let scale = (1.0f32 / f32::from_bits(ty.scale)).floor().to_bits();
 				let y = self.define(ty)?;
 				self.ops.push(Op::Softmax(Softmax { x, y, axis, exp, scale }));
+				Ok(y)
+			},
+			PendingKind::Gather { x, table, rows, out } => {
+				let ty = make(out);
+				// onnxruntime's DequantizeLinear of each table entry, then the QuantizeLinear of
+				// the Gather's output (the same bytes where it keeps the table's quantization).
+				let (scale, zp) = (table.scales[0], table.zero_points[0]);
+				let table = table
+					.values
+					.iter()
+					.map(|&q| crate::quantize_linear(&ty, scale * (q - zp) as f32))
+					.collect();
+				let y = self.define(ty)?;
+				self.ops.push(Op::Gather(Gather { x, y, rows, table }));
 				Ok(y)
 			},
 			PendingKind::LayerNorm { x, axis, epsilon, gamma, beta, out } => {

@@ -611,3 +611,78 @@ fn gelu_is_a_table_in_both_forms() {
 	assert_eq!(op, "Gelu");
 	assert!(why.contains("approximate"), "{why}");
 }
+
+/// A token embedding as quantize_static writes one: int64 ids `[5]`, a uint8 table of `rows ×
+/// 4` and its DequantizeLinear, the Gather, its QuantizeLinear and DequantizeLinear.
+fn embedding(rows: i64, edit: impl FnOnce(&mut NodeProto)) -> Vec<u8> {
+	let table = TensorProto {
+		name: "t.q".into(),
+		dims: vec![rows, 4],
+		data_type: dtype::UINT8,
+		raw_data: (0..rows * 4).map(|i| (i * 7 % 256) as u8).collect(),
+		..Default::default()
+	};
+	let mut gather = node("Gather", &["t", "ids"], "f");
+	edit(&mut gather);
+	let (out, out_inits) = qdq("f", "y", 0.02, 128);
+	let mut nodes = vec![node("DequantizeLinear", &["t.q", "t.s", "t.zp"], "t"), gather];
+	nodes.extend(out);
+	let mut inits = vec![table, scalar("t.s", 0.02), zero_point("t.zp", 128)];
+	inits.extend(out_inits);
+	let mut input = value("ids", &[5]);
+	input.r#type.as_mut().unwrap().tensor_type.as_mut().unwrap().elem_type = dtype::INT64;
+	let graph = GraphProto {
+		node: nodes,
+		name: "embedding".into(),
+		initializer: inits,
+		input: vec![input],
+		output: vec![value("y", &[5, 4])],
+	};
+	ModelProto {
+		ir_version: 8,
+		producer_name: "test".into(),
+		graph: Some(graph),
+		opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+	}
+	.encode_to_vec()
+}
+
+#[test]
+fn a_token_embedding_is_one_gather_whose_input_is_the_ids() {
+	let p = compile(&embedding(10, |_| {})).unwrap().program;
+	let [Op::Gather(g)] = &p.ops[..] else { panic!("ops: {:?}", p.ops) };
+	assert_eq!((g.x, g.rows, g.table.len()), (0, 10, 40));
+	assert!(p.takes_token_ids());
+	assert_eq!(p.input().shape, [5]);
+	assert_eq!(p.output().shape, [5, 4]);
+	// The output keeps the table's quantization, so its table is the model's bytes.
+	assert_eq!(g.table[..4], [0, 7, 14, 21]);
+	// And ids arrive as integers: a float batch is refused, an id over 255 too.
+	use aipin_compiler::{files::batch_from, npy};
+	let ids = |data| npy::Array { shape: vec![1, 5], data };
+	let (batch, bytes) = batch_from(&p, &ids(npy::Data::I64(vec![0, 9, 3, 255, 1]))).unwrap();
+	assert_eq!((batch, bytes), (1, vec![0, 9, 3, 255, 1]));
+	let err = batch_from(&p, &ids(npy::Data::I64(vec![0, 256, 3, 2, 1]))).unwrap_err();
+	assert!(err.to_string().contains("token id 256"), "{err}");
+	let err = batch_from(&p, &ids(npy::Data::F32(vec![0.0; 5]))).unwrap_err();
+	assert!(err.to_string().contains("token ids"), "{err}");
+}
+
+#[test]
+fn a_gather_outside_token_embeddings_is_refused_by_name() {
+	let (name, op, why) = refusal(&embedding(300, |_| {}));
+	assert_eq!((name.as_str(), op.as_str()), ("f", "Gather"));
+	assert!(why.contains("at most 256"), "{why}");
+	let (_, _, why) = refusal(&embedding(10, |n| {
+		n.attribute.push(AttributeProto {
+			name: "axis".into(),
+			i: 1,
+			r#type: 2,
+			..Default::default()
+		})
+	}));
+	assert!(why.contains("axis 0"), "{why}");
+	// Indices that are not the model's ids: a Gather of the table by itself.
+	let (_, _, why) = refusal(&embedding(10, |n| n.input[1] = "t".into()));
+	assert!(why.contains("token-id input"), "{why}");
+}

@@ -8,8 +8,8 @@ use aipin_kernels::inference::{
 	gemm,
 	program::{Conv, Op, Program, Tensor},
 	reference::{self, RunError},
-	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, IM2COL_WGSL, LAYERNORM_WGSL, MATMUL_WGSL,
-	MAXPOOL_WGSL, PACK_WGSL, RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
+	AVGPOOL_WGSL, BINARY_WGSL, CONV_GEMM_WGSL, CONV_WGSL, GATHER_WGSL, IM2COL_WGSL, LAYERNORM_WGSL,
+	MATMUL_WGSL, MAXPOOL_WGSL, PACK_WGSL, RELAYOUT_WGSL, SOFTMAX_WGSL, TABLE_WGSL,
 };
 
 /// Why a batch could not run.
@@ -33,6 +33,7 @@ pub struct Inference {
 	avg_pool: wgpu::ComputePipeline,
 	softmax: wgpu::ComputePipeline,
 	layer_norm: wgpu::ComputePipeline,
+	gather: wgpu::ComputePipeline,
 	mat_mul: wgpu::ComputePipeline,
 	pack: wgpu::ComputePipeline,
 }
@@ -139,6 +140,7 @@ impl Inference {
 			avg_pool: gpu.pipeline("inference avgpool", AVGPOOL_WGSL)?,
 			softmax: gpu.pipeline("inference softmax", SOFTMAX_WGSL)?,
 			layer_norm: gpu.pipeline("inference layernorm", LAYERNORM_WGSL)?,
+			gather: gpu.pipeline("inference gather", GATHER_WGSL)?,
 			mat_mul: gpu.pipeline("inference matmul", MATMUL_WGSL)?,
 			pack: gpu.pipeline("inference pack", PACK_WGSL)?,
 		})
@@ -329,6 +331,26 @@ impl Inference {
 						&dims,
 						&[&bufs[s.x as usize]],
 						Some(&s.exp),
+						&y,
+						groups,
+					);
+				},
+				Op::Gather(g) => {
+					let total = ty.elements() * batch as u64;
+					let (groups, row) = Self::grid(gpu, total);
+					let width = *ty.shape.last().expect("checked: the row width");
+					let dims =
+						[total as u32, width, g.rows as u32, ty.zero_point as u32, row, 0, 0, 0];
+					// The table's values, as i32 words.
+					let table: Vec<u32> =
+						g.table.iter().map(|&b| ty.dtype.from_byte(b) as u32).collect();
+					scratch.dispatch(
+						gpu,
+						&mut encoder,
+						(&self.gather, "gather"),
+						&dims,
+						&[&bufs[g.x as usize]],
+						Some(&table),
 						&y,
 						groups,
 					);

@@ -24,7 +24,9 @@ fn npy_bytes(path: &std::path::Path) -> Vec<u8> {
 	match a.data {
 		npy::Data::U8(v) => v,
 		npy::Data::I8(v) => v.into_iter().map(|b| b as u8).collect(),
-		npy::Data::F32(_) => panic!("{}: expected 8-bit outputs", path.display()),
+		npy::Data::F32(_) | npy::Data::I64(_) => {
+			panic!("{}: expected 8-bit outputs", path.display())
+		},
 	}
 }
 

@@ -6,8 +6,8 @@
 
 use aipin_kernels::inference::{
 	program::{
-		AvgPool, Binary, Concat, Conv, DType, LayerNorm, Lookup, MatMul, MaxPool, Op, Program,
-		Softmax, Tensor, Window, BINARY_TABLE, VERSION,
+		AvgPool, Binary, Concat, Conv, DType, Gather, LayerNorm, Lookup, MatMul, MaxPool, Op,
+		Program, Softmax, Tensor, Window, BINARY_TABLE, VERSION,
 	},
 	reference,
 };
@@ -468,6 +468,29 @@ fn layer_norm_rows_of_every_length_match_reference() {
 			let constant = vec![0x42u8; n];
 			same_on_gpu(&p, batch, &constant, &format!("constant rows {shape:?} {dtype:?}"));
 		}
+	}
+}
+
+/// Token embeddings: random tables of 1 to 256 rows and widths 1 to 96, ids of every byte
+/// (those past the table give the zero point), then a per-position dense layer, as a model
+/// starts.
+#[test]
+fn gathers_of_every_vocabulary_match_reference() {
+	let mut rng = Rng(0x6a7e_e4b1);
+	for (i, &(rows, width, tokens)) in
+		[(1u16, 1u32, 1u32), (2, 5, 7), (17, 96, 3), (256, 32, 64), (200, 3, 300)]
+			.iter()
+			.enumerate()
+	{
+		let ids =
+			Tensor { shape: vec![tokens], dtype: DType::U8, scale: 1f32.to_bits(), zero_point: 0 };
+		let y = Tensor { shape: vec![tokens, width], ..rng.tensor(vec![]) };
+		let table = (0..rows as u32 * width).map(|_| rng.next() as u8).collect();
+		let op = Op::Gather(Gather { x: 0, y: 1, rows, table });
+		let p = Program { version: VERSION, tensors: vec![ids, y], ops: vec![op] };
+		let batch = 3;
+		let input: Vec<u8> = (0..tokens as usize * batch).map(|_| rng.next() as u8).collect();
+		same_on_gpu(&p, batch, &input, &format!("gather {i}: {rows} rows of {width}"));
 	}
 }
 

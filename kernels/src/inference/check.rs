@@ -4,7 +4,7 @@
 
 use super::program::{
 	Op, Program, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_LAYERNORM_ROW, MAX_MATMUL_DEPTH,
-	MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_WEIGHTS, VERSION,
+	MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_VOCABULARY, MAX_WEIGHTS, VERSION,
 };
 
 /// Why a program is not well formed.
@@ -207,6 +207,24 @@ impl Program {
 						return bad("Softmax needs 256 exponentials");
 					}
 					weights += 1024;
+				},
+				Op::Gather(g) => {
+					let x = &self.tensors[g.x as usize];
+					if x.dtype != super::program::DType::U8 {
+						return bad("Gather reads token ids of element type U8");
+					}
+					let fits =
+						y.shape.len() == x.shape.len() + 1 && y.shape[..x.shape.len()] == x.shape;
+					let Some(&width) = y.shape.last().filter(|_| fits) else {
+						return bad("Gather output must be the ids' shape and the row width");
+					};
+					if !(1..=MAX_VOCABULARY).contains(&g.rows) {
+						return bad("Gather tables have 1 to 256 rows");
+					}
+					if g.table.len() as u64 != g.rows as u64 * width as u64 {
+						return bad("Gather table must be rows × width bytes");
+					}
+					weights = weights.saturating_add(g.table.len() as u64);
 				},
 				Op::LayerNorm(l) => {
 					let x = &self.tensors[l.x as usize];

@@ -22,7 +22,7 @@ pub mod softfloat;
 pub mod task;
 
 pub use program::{
-	AvgPool, Binary, Concat, Conv, DType, LayerNorm, Lookup, MatMul, MaxPool, Op, Program,
+	AvgPool, Binary, Concat, Conv, DType, Gather, LayerNorm, Lookup, MatMul, MaxPool, Op, Program,
 	ProgramError, Softmax, Tensor, Window,
 };
 
@@ -52,6 +52,8 @@ pub const SOFTMAX_WGSL: &str =
 /// WGSL for [`LayerNorm`]: one invocation per row, binary32 arithmetic computed with integers.
 pub const LAYERNORM_WGSL: &str =
 	concat!(include_str!("softfloat.wgsl"), include_str!("layernorm.wgsl"));
+/// WGSL for [`Gather`]: one invocation per output element, a row of the table by token id.
+pub const GATHER_WGSL: &str = include_str!("gather.wgsl");
 /// WGSL for a [`MatMul`]: one invocation per output element, requantized.
 pub const MATMUL_WGSL: &str = concat!(include_str!("requant.wgsl"), include_str!("matmul.wgsl"));
 /// WGSL packing a tensor's values into their stored bytes for reading back.

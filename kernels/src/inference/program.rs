@@ -340,6 +340,27 @@ pub struct LayerNorm {
 	pub offset: Vec<u32>,
 }
 
+/// A row lookup by token id (ONNX `Gather` of a quantized constant table along its first axis
+/// by the model's integer input, a token embedding): for each element `i` of `x` (a token id,
+/// stored as one byte), the `width` values `table[i · width ..][..width]` in `y`'s element
+/// type, in order. An id with no row (`i ≥ rows`) gives `width` values of `y`'s zero point.
+/// `y`'s shape is `x`'s with `width` appended.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Gather {
+	/// The token ids (element type `U8`).
+	pub x: u16,
+	/// Output tensor: `x`'s shape and `[width]`.
+	pub y: u16,
+	/// Rows in the table (the vocabulary), 1 to [`MAX_VOCABULARY`].
+	pub rows: u16,
+	/// `rows × width` bytes in `y`'s element type and quantization (the compiler requantizes
+	/// the model's table into it).
+	pub table: Vec<u8>,
+}
+
+/// The most rows a [`Gather`] table may have: token ids are one byte.
+pub const MAX_VOCABULARY: u16 = 256;
+
 /// The longest [`LayerNorm`] row: `|D_k| ≤ 510 · L` stays below 2^24, where binary32 holds
 /// every integer exactly.
 pub const MAX_LAYERNORM_ROW: u32 = 1 << 14;
@@ -435,6 +456,8 @@ pub enum Op {
 	MatMul(MatMul),
 	/// [`LayerNorm`].
 	LayerNorm(LayerNorm),
+	/// [`Gather`].
+	Gather(Gather),
 }
 
 impl Op {
@@ -454,6 +477,7 @@ impl Op {
 			Op::Softmax(s) => s.y,
 			Op::MatMul(m) => m.y,
 			Op::LayerNorm(l) => l.y,
+			Op::Gather(g) => g.y,
 		}
 	}
 
@@ -473,6 +497,7 @@ impl Op {
 			Op::Softmax(s) => vec![s.x],
 			Op::MatMul(m) => vec![m.a, m.b],
 			Op::LayerNorm(l) => vec![l.x],
+			Op::Gather(g) => vec![g.x],
 		}
 	}
 
@@ -493,6 +518,7 @@ impl Op {
 			Op::Softmax(_) => "Softmax",
 			Op::MatMul(_) => "MatMul",
 			Op::LayerNorm(_) => "LayerNorm",
+			Op::Gather(_) => "Gather",
 		}
 	}
 }
@@ -555,6 +581,12 @@ impl Program {
 		&self.tensors[0]
 	}
 
+	/// Whether the input is token ids (it is read by a [`Gather`]): integers from 0 to 255,
+	/// not a quantized activation.
+	pub fn takes_token_ids(&self) -> bool {
+		self.ops.iter().any(|op| matches!(op, Op::Gather(g) if g.x == 0))
+	}
+
 	/// The output tensor.
 	pub fn output(&self) -> &Tensor {
 		&self.tensors[self.tensors.len() - 1]
@@ -607,6 +639,7 @@ impl Program {
 			Op::Softmax(s) => s.exp.len() * 4,
 			Op::MatMul(_) => 4,
 			Op::LayerNorm(l) => 4 + 4 * (l.gain.len() + l.offset.len()),
+			Op::Gather(g) => g.table.len(),
 			Op::MaxPool(_) | Op::Reshape { .. } | Op::Transpose { .. } | Op::Expand { .. } => 0,
 		};
 		self.ops.iter().map(|op| op_bytes(op) as u64).fold(0u64, |a, b| a.saturating_add(b))
@@ -863,6 +896,34 @@ mod tests {
 			offset: vec![0; long as usize],
 		})];
 		assert!(p.check().is_err(), "a row over the bound");
+	}
+
+	#[test]
+	fn a_gather_is_checked_like_every_op() {
+		// Token ids [3] (U8) into rows of 2 from a table of `rows`.
+		let gather = |p: &mut Program, rows: u16, table: usize, y: Vec<u32>| {
+			p.tensors = vec![tensor(vec![3]), Tensor { shape: y, ..tensor(vec![]) }];
+			p.ops = vec![Op::Gather(Gather { x: 0, y: 1, rows, table: vec![7; table] })];
+		};
+		let mut p = valid();
+		gather(&mut p, 5, 10, vec![3, 2]);
+		p.check().unwrap();
+		assert!(p.takes_token_ids());
+		assert!(!valid().takes_token_ids());
+		gather(&mut p, 256, 512, vec![3, 2]);
+		p.check().unwrap();
+		refused(|p| gather(p, 257, 514, vec![3, 2]), "a vocabulary over 256");
+		refused(|p| gather(p, 0, 0, vec![3, 2]), "no rows");
+		refused(|p| gather(p, 5, 9, vec![3, 2]), "a table short of a byte");
+		refused(|p| gather(p, 5, 10, vec![2, 2]), "an output of other ids");
+		refused(|p| gather(p, 5, 10, vec![3]), "no row width");
+		refused(
+			|p| {
+				gather(p, 5, 10, vec![3, 2]);
+				p.tensors[0].dtype = DType::I8;
+			},
+			"signed ids",
+		);
 	}
 
 	#[test]

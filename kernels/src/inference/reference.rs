@@ -6,7 +6,8 @@
 
 use super::{
 	program::{
-		AvgPool, Binary, Concat, Conv, LayerNorm, MatMul, MaxPool, Op, Program, Softmax, Tensor,
+		AvgPool, Binary, Concat, Conv, Gather, LayerNorm, MatMul, MaxPool, Op, Program, Softmax,
+		Tensor,
 	},
 	quant::requantize,
 	softfloat as sf,
@@ -95,6 +96,7 @@ pub fn run(program: &Program, batch: usize, input: &[u8]) -> Result<Activations,
 			Op::AvgPool(p) => avg_pool(program, p, batch, &values[p.x as usize]),
 			Op::Softmax(s) => softmax(program, s, &values[s.x as usize]),
 			Op::LayerNorm(l) => layer_norm(program, l, &values[l.x as usize]),
+			Op::Gather(g) => gather(program, g, &values[g.x as usize]),
 			Op::MatMul(m) => mat_mul(program, m, &values[m.a as usize], &values[m.b as usize]),
 			Op::Transpose { x, y, .. } | Op::Expand { x, y } => {
 				let layout = index_map(program, op).expect("a Transpose or an Expand");
@@ -294,6 +296,21 @@ fn softmax(program: &Program, s: &Softmax, x: &[i32]) -> Vec<i32> {
 				// point cannot overflow it.
 				y[at(k)] = (v.clamp(-1024, 1024) + ty.zero_point).clamp(lo, hi);
 			}
+		}
+	}
+	y
+}
+
+fn gather(program: &Program, g: &Gather, ids: &[i32]) -> Vec<i32> {
+	let ty = &program.tensors[g.y as usize];
+	let width = g.table.len() / g.rows as usize;
+	let mut y = Vec::with_capacity(ids.len() * width);
+	for &id in ids {
+		// A `U8` tensor's values are its bytes, 0..=255.
+		// The table is `rows × width` bytes, so a row exists exactly for the ids below `rows`.
+		match g.table.get(id as usize * width..(id as usize + 1) * width) {
+			Some(row) => y.extend(row.iter().map(|&b| ty.dtype.from_byte(b))),
+			None => y.extend(core::iter::repeat_n(ty.zero_point, width)),
 		}
 	}
 	y
@@ -581,5 +598,22 @@ mod tests {
 			}
 		}
 		assert!(differ * 100 <= compared, "{differ} of {compared} outputs differ by one unit");
+	}
+
+	/// Each id picks its row; an id past the table gives the output's zero point.
+	#[test]
+	fn a_gather_picks_rows_and_fills_ids_without_one_with_the_zero_point() {
+		let ids = Tensor { shape: vec![4], dtype: DType::U8, scale: 1f32.to_bits(), zero_point: 0 };
+		let y = Tensor { shape: vec![4, 2], dtype: DType::I8, scale: 0x3c00_0000, zero_point: -5 };
+		let table = vec![1, 2, 3, 4, 5, 6]; // rows [1, 2], [3, 4], [5, 6] as int8 bytes
+		let op = Gather { x: 0, y: 1, rows: 3, table };
+		let p = Program { version: VERSION, tensors: vec![ids, y], ops: vec![Op::Gather(op)] };
+		p.check().unwrap();
+		let out = run(&p, 2, &[2, 0, 3, 255, 1, 1, 0, 2]).unwrap();
+		assert_eq!(
+			out.values[1],
+			[5, 6, 1, 2, -5, -5, -5, -5, 3, 4, 3, 4, 1, 2, 5, 6],
+			"two samples of four ids"
+		);
 	}
 }
