@@ -494,6 +494,50 @@ fn gathers_of_every_vocabulary_match_reference() {
 	}
 }
 
+/// The deepest reduction a program may have (`MAX_CONV_DEPTH`), through both kernels: a
+/// grouped convolution (the direct kernel) and a dense layer (the GEMM). Every product counts,
+/// so a loop cut short by the driver would show in the sum.
+#[test]
+fn the_deepest_convolutions_are_summed_to_their_end() {
+	use aipin_kernels::inference::program::MAX_CONV_DEPTH;
+	let (gpu, inf) = ctx();
+	let depth = MAX_CONV_DEPTH;
+	let t = |shape: Vec<u32>| Tensor { shape, dtype: DType::U8, scale: 0x3c00_0000, zero_point: 0 };
+	// (input, group, kernel): C_in/group · k_h · k_w = depth either way.
+	let cases = [(vec![2 * depth / 10, 10, 1], 2, [10, 1]), (vec![depth], 1, [1, 1])];
+	for (shape, group, kernel) in cases {
+		let window = Window { kernel, stride: [1, 1], dilation: [1, 1], pads: [0; 4] };
+		let co = 2 * group;
+		let conv = Conv {
+			x: 0,
+			y: 1,
+			group,
+			window,
+			weight: (0..co * depth).map(|i| if i % 3 == 0 { -1 } else { 1 }).collect(),
+			bias: vec![0; co as usize],
+			multiplier: vec![(1.0f32 / 65536.0).to_bits()],
+			clamp: [0, 255],
+			weight_zero_point: vec![0],
+		};
+		let out = if shape.len() == 1 { vec![co] } else { vec![co, 1, 1] };
+		let p = Program {
+			version: VERSION,
+			tensors: vec![t(shape), t(out)],
+			ops: vec![Op::Conv(conv)],
+		};
+		let n = p.input().elements() as usize;
+		// Inputs that grow along the reduction: its last terms weigh the most.
+		let input: Vec<u8> = (0..n).map(|k| (k * 200 / n) as u8 + 1).collect();
+		let want = reference::run(&p, 1, &input).unwrap().output_bytes(&p);
+		assert!(want.iter().all(|&b| b > 0 && b < 255), "a strong test: {want:?}");
+		let got = inf.run(gpu, &p, 1, &input).expect("runs on the GPU");
+		assert_eq!(
+			got[1], want,
+			"group {group}: a reduction of {depth} differs from the reference"
+		);
+	}
+}
+
 /// A dense layer with K = 1 and weight 1 makes `acc = bias + (x − zp)`: every accumulator is
 /// chosen directly, including |acc| > 2²⁴ (where f32(acc) rounds), i32 extremes and exact ties.
 #[test]

@@ -3,8 +3,8 @@
 //! [`Program::decode_checked`] applies them to every program a worker or the chain decodes.
 
 use super::program::{
-	Op, Program, BINARY_TABLE, MAX_CONCAT, MAX_ELEMENTS, MAX_LAYERNORM_ROW, MAX_MATMUL_DEPTH,
-	MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_VOCABULARY, MAX_WEIGHTS, VERSION,
+	Op, Program, BINARY_TABLE, MAX_CONCAT, MAX_CONV_DEPTH, MAX_ELEMENTS, MAX_LAYERNORM_ROW,
+	MAX_MATMUL_DEPTH, MAX_SOFTMAX_ROW, MAX_TENSORS, MAX_VOCABULARY, MAX_WEIGHTS, VERSION,
 };
 
 /// Why a program is not well formed.
@@ -106,6 +106,9 @@ impl Program {
 					let per_out = (ci / c.group) as u64
 						* c.window.kernel[0] as u64
 						* c.window.kernel[1] as u64;
+					if per_out > MAX_CONV_DEPTH as u64 {
+						return bad("a convolution reduces over more than 65,000 values");
+					}
 					if c.weight.len() as u64 != co as u64 * per_out {
 						return bad("weight count is not C_out · C_in/group · kh · kw");
 					}

@@ -39,25 +39,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let taps = d.kh * d.kw;
     var acc = bias[o];
     var x_ch = n * d.ci * plane + grp * cig * plane;
-    var w_at = o * cig * taps;
-    for (var i = 0u; i < cig; i = i + 1u) {
-        for (var ky = 0u; ky < d.kh; ky = ky + 1u) {
-            let py = oy * d.sh + ky * d.dh;
-            if (py < d.pt || py - d.pt >= d.h) {
-                continue;
-            }
-            let row = x_ch + (py - d.pt) * d.w;
-            let w_row = w_at + ky * d.kw;
-            for (var kx = 0u; kx < d.kw; kx = kx + 1u) {
-                let px = ox * d.sw + kx * d.dw;
-                if (px < d.pl || px - d.pl >= d.w) {
-                    continue;
-                }
-                acc = acc + (x[row + px - d.pl] - d.zx) * weight[w_row + kx];
+    let w_at = o * cig * taps;
+    // One loop over the whole reduction (channel, row, column of the window), not three
+    // nested: lavapipe ends an invocation's loops once their iterations together reach 65,535,
+    // and the program check keeps a reduction within 65,000 (`MAX_CONV_DEPTH`).
+    var ky = 0u;
+    var kx = 0u;
+    for (var t = 0u; t < cig * taps; t = t + 1u) {
+        let py = oy * d.sh + ky * d.dh;
+        let px = ox * d.sw + kx * d.dw;
+        if (py >= d.pt && py - d.pt < d.h && px >= d.pl && px - d.pl < d.w) {
+            acc = acc + (x[x_ch + (py - d.pt) * d.w + px - d.pl] - d.zx) * weight[w_at + t];
+        }
+        kx = kx + 1u;
+        if (kx == d.kw) {
+            kx = 0u;
+            ky = ky + 1u;
+            if (ky == d.kh) {
+                ky = 0u;
+                x_ch = x_ch + plane;
             }
         }
-        x_ch = x_ch + plane;
-        w_at = w_at + taps;
     }
     let s = mult[select(o, 0u, d.n_mult == 1u)];
     y[idx] = requantize(acc, s, d.zy, d.lo, d.hi);

@@ -300,6 +300,11 @@ pub struct MatMul {
 	pub clamp: [i32; 2],
 }
 
+/// The longest reduction of a [`Conv`], `C_in/group · k_h · k_w`: one GPU invocation walks it
+/// in one loop, and lavapipe (Mesa's software Vulkan) ends an invocation's loops once their
+/// iterations together reach 65,535.
+pub const MAX_CONV_DEPTH: u32 = 65_000;
+
 /// The longest reduction of a [`MatMul`]: `K · 255 · 255` stays within `i32`.
 pub const MAX_MATMUL_DEPTH: u32 = (i32::MAX as u32) / (255 * 255);
 
@@ -883,6 +888,23 @@ mod tests {
 			},
 			"another output shape",
 		);
+		// A convolution deeper than the bound.
+		let mut p = valid();
+		let deep = MAX_CONV_DEPTH + 1;
+		p.tensors = vec![tensor(vec![deep]), tensor(vec![1])];
+		let conv = Conv {
+			x: 0,
+			y: 1,
+			group: 1,
+			window: Window::dense(),
+			weight: vec![0; deep as usize],
+			bias: vec![0],
+			multiplier: vec![0x3c00_0000],
+			clamp: [0, 255],
+			weight_zero_point: vec![0],
+		};
+		p.ops = vec![Op::Conv(conv)];
+		assert!(p.check().is_err(), "a convolution over the depth bound");
 		// Rows longer than the bound, whatever else is right.
 		let mut p = valid();
 		let long = MAX_LAYERNORM_ROW + 1;
