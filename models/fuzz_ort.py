@@ -412,17 +412,7 @@ def random_model(rng, signed_activations):
     b.dense(int(rng.integers(2, 11)), relu=False)
     if rng.random() < 1 / 3:
         b.softmax(-1)
-    graph = helper.make_graph(
-        b.nodes,
-        "fuzz",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *shape])],
-        [helper.make_tensor_value_info(b.cur, TensorProto.FLOAT, ["N", b.shape[0]])],
-        b.inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model, shape, b.ops
+    return finish(b, "fuzz", shape, TensorProto.FLOAT, OPSET), shape, b.ops
 
 
 def embed(b, rng, tokens, vocab, d):
@@ -865,18 +855,7 @@ def main():
         calib = rng.random((24, *shape), dtype=np.float32)
         x = rng.random((int(rng.integers(1, 33)), *shape), dtype=np.float32)
         np.save(x_path, x)
-        quantize_static(
-            f32,
-            q8,
-            Reader(calib),
-            quant_format=QuantFormat.QDQ,
-            per_channel=per_channel,
-            activation_type=act,
-            weight_type=wt,
-            # As the demo models: 7-bit weights keep onnxruntime's u8s8 kernels exact on x86
-            # CPUs without VNNI.
-            reduce_range=True,
-        )
+        quantize(f32, q8, calib, act, wt, per_channel)
         label = f"case {case} ({form}; {' '.join(ops)}; input {shape}, batch {len(x)})"
         outputs += compare(args.worker, label, q8, x, x_path, os.path.join(work, f"case{case}.ours.npy"), gpus, work)
         for op in ops:

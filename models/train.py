@@ -85,6 +85,22 @@ def col2im(cols, shape, k, pad):
     return xp[:, :, pad : pad + h, pad : pad + w]
 
 
+def export(name, nodes, inits, in_shape, opset=OPSET):
+    """A checked ONNX model of `nodes` from a float `input` of `[batch, *in_shape]` to 10
+    logits."""
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
+        [helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, ["batch", 10])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="aipin-models")
+    model.ir_version = 9 if opset >= 20 else 8
+    onnx.checker.check_model(model)
+    return model
+
+
 class Net:
     """layers: ("conv", cin, cout) 3x3 pad 1 + relu | ("pool",) 2x2 | ("res",) conv cout->cout
     added to its input, then relu | ("flat",) | ("dense", fin, fout) [+ relu unless last]."""
@@ -222,17 +238,7 @@ class Net:
                     act = f"{t}.{self.act.lower()}"
                     nodes.append(helper.make_node(self.act, [cur], [act], name=act))
                     cur = act
-        graph = helper.make_graph(
-            nodes,
-            name,
-            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
-            [helper.make_tensor_value_info(cur, TensorProto.FLOAT, ["batch", 10])],
-            inits,
-        )
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="aipin-models")
-        model.ir_version = 8
-        onnx.checker.check_model(model)
-        return model
+        return export(name, nodes, inits, in_shape)
 
 
 class AttentionNet(Net):
@@ -299,17 +305,7 @@ class AttentionNet(Net):
             node("Flatten", ["o"], "f", axis=1),
             node("Gemm", ["f", "w2", "b2"], "logits", transB=1),
         ]
-        graph = helper.make_graph(
-            nodes,
-            name,
-            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
-            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
-            inits,
-        )
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="aipin-models")
-        model.ir_version = 8
-        onnx.checker.check_model(model)
-        return model
+        return export(name, nodes, inits, in_shape)
 
 
 def layer_norm(x, g, b, eps):
@@ -448,18 +444,8 @@ class TransformerNet(Net):
             node("Flatten", ["n2"], "flat", axis=1),
             node("Gemm", ["flat", "wc", "bc"], "logits", transB=1),
         ]
-        graph = helper.make_graph(
-            nodes,
-            name,
-            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", *in_shape])],
-            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
-            inits,
-        )
         # Opset 20: the first with Gelu.
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], producer_name="aipin-models")
-        model.ir_version = 9
-        onnx.checker.check_model(model)
-        return model
+        return export(name, nodes, inits, in_shape, opset=20)
 
 
 def mlp_from_sklearn(xtr, ytr, activation="relu"):
