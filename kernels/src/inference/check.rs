@@ -204,7 +204,7 @@ impl Program {
 						return bad("Softmax axis is not an axis of the input");
 					};
 					if length > MAX_SOFTMAX_ROW {
-						return bad("Softmax rows are longer than 131,072 values");
+						return bad("Softmax rows are longer than 16,384 values");
 					}
 					if s.exp.len() != 256 {
 						return bad("Softmax needs 256 exponentials");
@@ -239,7 +239,7 @@ impl Program {
 					}
 					let row = l.row(&self.tensors);
 					if row > MAX_LAYERNORM_ROW as usize {
-						return bad("LayerNorm rows are longer than 32,768 values");
+						return bad("LayerNorm rows are longer than 16,384 values");
 					}
 					if l.gain.len() != row || l.offset.len() != row {
 						return bad("LayerNorm needs one gain and one offset per row position");

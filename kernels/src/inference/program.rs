@@ -948,6 +948,60 @@ mod tests {
 		);
 	}
 
+	/// A refusal at a bound names that bound, as the constant is today.
+	#[test]
+	fn each_bound_is_named_by_its_refusal() {
+		let thousands = |n: u32| {
+			let digits = n.to_string();
+			let mut out = String::new();
+			for (i, c) in digits.chars().enumerate() {
+				if i > 0 && (digits.len() - i) % 3 == 0 {
+					out.push(',');
+				}
+				out.push(c);
+			}
+			out
+		};
+		let reason = |p: Program| match p.check() {
+			Err(ProgramError::Op { reason, .. }) => reason,
+			other => panic!("expected an op refusal, got {other:?}"),
+		};
+		let row = |n: u32| vec![tensor(vec![n]), tensor(vec![n])];
+		let n = MAX_SOFTMAX_ROW + 1;
+		let softmax = Softmax { x: 0, y: 1, axis: 0, exp: vec![0; 256], scale: 0x3f80_0000 };
+		let p = Program { version: VERSION, tensors: row(n), ops: vec![Op::Softmax(softmax)] };
+		assert!(reason(p).contains(&thousands(MAX_SOFTMAX_ROW)));
+		let n = MAX_LAYERNORM_ROW + 1;
+		let norm = LayerNorm {
+			x: 0,
+			y: 1,
+			axis: 0,
+			epsilon: 0,
+			gain: vec![0; n as usize],
+			offset: vec![0; n as usize],
+		};
+		let p = Program { version: VERSION, tensors: row(n), ops: vec![Op::LayerNorm(norm)] };
+		assert!(reason(p).contains(&thousands(MAX_LAYERNORM_ROW)));
+		let n = MAX_CONV_DEPTH + 1;
+		let conv = Conv {
+			x: 0,
+			y: 1,
+			group: 1,
+			window: Window::dense(),
+			weight: vec![0; n as usize],
+			bias: vec![0],
+			multiplier: vec![0x3c00_0000],
+			clamp: [0, 255],
+			weight_zero_point: vec![0],
+		};
+		let p = Program {
+			version: VERSION,
+			tensors: vec![tensor(vec![n]), tensor(vec![1])],
+			ops: vec![Op::Conv(conv)],
+		};
+		assert!(reason(p).contains(&thousands(MAX_CONV_DEPTH)));
+	}
+
 	#[test]
 	fn a_transpose_is_checked_like_every_op() {
 		let transpose = |p: &mut Program, perm: Vec<u8>, shape: Vec<u32>| {
