@@ -91,8 +91,16 @@ if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
 		"$AIPIN_ROOT/models/digits-cnn.x.npy" --labels "$AIPIN_ROOT/models/digits-cnn.y.npy" \
 		-r 2 -o "$out/digits.npy" >"$out/digits.txt" 2>&1 &
 	p4=$!
+	sleep 3
+	# Tier 2: the transformer encoder (attention, LayerNorm, GELU) on the same digits, read as
+	# 8 tokens of 8 pixels.
+	AIPIN_SURI=//Alice aipin infer "$AIPIN_ROOT/models/digits-transformer.pc.int8.aiq" \
+		"$AIPIN_ROOT/models/digits-transformer.x.npy" \
+		--labels "$AIPIN_ROOT/models/digits-transformer.y.npy" \
+		-r 2 -o "$out/transformer.npy" >"$out/transformer.txt" 2>&1 &
+	p5=$!
 	failed=0
-	for p in "$p1:gemm" "$p2:mlp" "$p3:hash" "$p4:digits"; do
+	for p in "$p1:gemm" "$p2:mlp" "$p3:hash" "$p4:digits" "$p5:transformer"; do
 		if ! wait "${p%%:*}"; then failed=1; fi
 		echo "--- ${p#*:}"
 		cat "$out/${p#*:}.txt"
