@@ -44,6 +44,7 @@ pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()
 		"input": { "shape": p.input().shape, "dtype": input_type },
 		"output": { "shape": p.output().shape, "dtype": format!("{:?}", p.output().dtype) },
 		"ops": c.summary(),
+		"equals_onnxruntime": p.equals_onnxruntime(),
 	});
 	emit(json, &v, || {
 		let mut s = format!(
@@ -56,6 +57,11 @@ pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()
 			p.output().shape,
 			p.output().dtype
 		);
+		s.push_str(if p.equals_onnxruntime() {
+			"onnxruntime: the same output bytes\n"
+		} else {
+			"onnxruntime: within the tier-2 tolerance (a LayerNorm is AiPIN's own integer rule)\n"
+		});
 		for line in c.summary() {
 			s.push_str(&format!("  {line}\n"));
 		}

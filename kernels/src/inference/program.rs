@@ -586,6 +586,13 @@ impl Program {
 		&self.tensors[0]
 	}
 
+	/// Whether onnxruntime's outputs for the model are these bits exactly (every op's rule is
+	/// onnxruntime's), or only within the tier-2 tolerance (`docs/inference.md`): a
+	/// [`LayerNorm`] is AiPIN's own rule, where onnxruntime computes in float.
+	pub fn equals_onnxruntime(&self) -> bool {
+		!self.ops.iter().any(|op| matches!(op, Op::LayerNorm(_)))
+	}
+
 	/// Whether the input is token ids (it is read by a [`Gather`]): integers from 0 to 255,
 	/// not a quantized activation.
 	pub fn takes_token_ids(&self) -> bool {
@@ -864,8 +871,10 @@ mod tests {
 			p.ops[1] = Op::LayerNorm(op);
 		};
 		let mut p = valid();
+		assert!(p.equals_onnxruntime());
 		norm(&mut p, 2, 4, &|_| {});
 		p.check().unwrap();
+		assert!(!p.equals_onnxruntime(), "a LayerNorm is AiPIN's own rule");
 		norm(&mut p, 0, 32, &|l| l.epsilon = 0);
 		p.check().unwrap();
 		refused(|p| norm(p, 3, 1, &|_| {}), "an axis outside the shape");
