@@ -24,6 +24,32 @@ pub(crate) struct QConst {
 }
 
 impl QConst {
+	/// Every value as onnxruntime's DequantizeLinear gives it, `f32(scale · f32(q − zp))`, each
+	/// element with the scale and zero point of its slice along `axis` when there are several;
+	/// `None` when their counts do not match the shape.
+	pub(crate) fn dequantized(&self) -> Option<Vec<f32>> {
+		let rank = self.dims.len() as i64;
+		let axis = if self.axis < 0 { self.axis + rank } else { self.axis };
+		// Which of `len` parameters element `k` uses.
+		let index = |len: usize, k: usize| -> Option<usize> {
+			if len == 1 {
+				return Some(0);
+			}
+			let a = usize::try_from(axis).ok().filter(|&a| a < self.dims.len())?;
+			let inner = self.dims[a + 1..].iter().product::<i64>().max(1) as usize;
+			Some(k / inner % self.dims[a].max(1) as usize)
+		};
+		self.values
+			.iter()
+			.enumerate()
+			.map(|(k, &v)| {
+				let scale = *self.scales.get(index(self.scales.len(), k)?)?;
+				let zp = *self.zero_points.get(index(self.zero_points.len(), k)?)?;
+				Some(scale * (v - zp) as f32)
+			})
+			.collect()
+	}
+
 	/// A single 8-bit value (a scalar operand of Add or Mul) as the tensor quantization and the
 	/// byte it is stored as; `None` for anything else.
 	pub(crate) fn scalar(&self) -> Option<(Tensor, u8)> {

@@ -574,39 +574,14 @@ impl Lowering<'_> {
 	) -> Result<Vec<f32>, CompileError> {
 		let values = match self.get(node, i)? {
 			Value::Const(t) => float_values(t),
-			Value::QConst(q) => {
-				// Element `k` uses the scale and zero point of its slice along the quantization
-				// axis when there are several.
-				let rank = q.dims.len() as i64;
-				let axis = if q.axis < 0 { q.axis + rank } else { q.axis };
-				let slice = |k: usize| -> Option<usize> {
-					let a = usize::try_from(axis).ok().filter(|&a| a < q.dims.len())?;
-					let inner = q.dims[a + 1..].iter().product::<i64>().max(1) as usize;
-					Some(k / inner % q.dims[a].max(1) as usize)
-				};
-				let pick = |v: &[i32], k: usize| match v.len() {
-					1 => v.first().copied(),
-					_ => v.get(slice(k)?).copied(),
-				};
-				let values: Option<Vec<f32>> = q
-					.values
-					.iter()
-					.enumerate()
-					.map(|(k, &v)| {
-						let scale = match q.scales.len() {
-							1 => q.scales[0],
-							_ => *q.scales.get(slice(k)?)?,
-						};
-						Some(scale * (v - pick(&q.zero_points, k)?) as f32)
-					})
-					.collect();
-				let Some(values) = values else {
+			Value::QConst(q) => match q.dequantized() {
+				Some(values) => Some(values),
+				None => {
 					return Err(unsupported(
 						node,
 						format!("`{what}`: its scales or zero points do not match its shape"),
-					));
-				};
-				Some(values)
+					))
+				},
 			},
 			_ => None,
 		};

@@ -371,11 +371,11 @@ impl Lowering<'_> {
 				let ty = make(out);
 				// onnxruntime's DequantizeLinear of each table entry, then the QuantizeLinear of
 				// the Gather's output (the same bytes where it keeps the table's quantization).
-				let (scale, zp) = (table.scales[0], table.zero_points[0]);
 				let table = table
-					.values
-					.iter()
-					.map(|&q| crate::quantize_linear(&ty, scale * (q - zp) as f32))
+					.dequantized()
+					.ok_or_else(|| bad("the table must be quantized per tensor"))?
+					.into_iter()
+					.map(|v| crate::quantize_linear(&ty, v))
 					.collect();
 				let y = self.define(ty)?;
 				self.ops.push(Op::Gather(Gather { x, y, rows, table }));

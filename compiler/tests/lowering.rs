@@ -105,13 +105,17 @@ fn model_out(
 	let (out, i) = qdq("f", "y", out.0, out.1);
 	nodes.extend(out);
 	inits.extend(i);
-	let graph = GraphProto {
+	encode(GraphProto {
 		node: nodes,
 		name: "elementwise".into(),
 		initializer: inits,
 		input: vec![value("input", shape)],
 		output: vec![value("y", shape)],
-	};
+	})
+}
+
+/// The bytes of a model of `graph`, opset 17.
+fn encode(graph: GraphProto) -> Vec<u8> {
 	ModelProto {
 		ir_version: 8,
 		producer_name: "test".into(),
@@ -631,20 +635,13 @@ fn embedding(rows: i64, edit: impl FnOnce(&mut NodeProto)) -> Vec<u8> {
 	inits.extend(out_inits);
 	let mut input = value("ids", &[5]);
 	input.r#type.as_mut().unwrap().tensor_type.as_mut().unwrap().elem_type = dtype::INT64;
-	let graph = GraphProto {
+	encode(GraphProto {
 		node: nodes,
 		name: "embedding".into(),
 		initializer: inits,
 		input: vec![input],
 		output: vec![value("y", &[5, 4])],
-	};
-	ModelProto {
-		ir_version: 8,
-		producer_name: "test".into(),
-		graph: Some(graph),
-		opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
-	}
-	.encode_to_vec()
+	})
 }
 
 #[test]

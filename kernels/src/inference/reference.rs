@@ -330,7 +330,10 @@ fn layer_norm(program: &Program, l: &LayerNorm, x: &[i32]) -> Vec<i32> {
 	for row in x.chunks_exact(len) {
 		let sum: i32 = row.iter().map(|&q| q - tx.zero_point).sum();
 		let centred = |q: i32| sf::from_int(length * (q - tx.zero_point) - sum);
-		let squares = row.iter().fold(0u32, |t, &q| sf::add(t, sf::mul(centred(q), centred(q))));
+		let squares = row.iter().fold(0u32, |t, &q| {
+			let d = centred(q);
+			sf::add(t, sf::mul(d, d))
+		});
 		let variance = sf::add(sf::div(squares, sf::from_int(length)), l.epsilon);
 		let inverse = sf::div(ONE, sf::sqrt(variance));
 		for (k, &q) in row.iter().enumerate() {
