@@ -129,9 +129,7 @@ pub async fn standing(client: &Client, stash: &AccountId) -> anyhow::Result<Stan
 		pending_slashes,
 		epoch,
 		current_work: rewards.current.credits,
-		claimable: unclaimed_epochs.iter().fold(rewards.pending, |acc, e| {
-			acc.saturating_add(e.work).saturating_add(e.availability)
-		}),
+		claimable: rewards.claimable(),
 		unclaimed_epochs,
 		settled_unminted: rewards.pending,
 	})

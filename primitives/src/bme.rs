@@ -51,7 +51,7 @@ pub struct EpochReward<Balance> {
 }
 
 /// A provider's rewards, as the BME pallet's `rewards_of` view function reports them. What it
-/// can claim now is `pending` plus the sum of `epochs`.
+/// can claim now is [`Self::claimable`].
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
 pub struct ProviderRewards<Balance> {
 	/// Each finished epoch it has not claimed yet, oldest first, with its share of it.
@@ -62,4 +62,13 @@ pub struct ProviderRewards<Balance> {
 	/// Its verified work in the epoch in progress so far; that epoch's share is known when
 	/// it closes.
 	pub current: WorkDone<Balance>,
+}
+
+impl<Balance: Copy + sp_runtime::Saturating> ProviderRewards<Balance> {
+	/// What the provider can claim now: `pending` plus its share of every finished epoch.
+	pub fn claimable(&self) -> Balance {
+		self.epochs.iter().fold(self.pending, |acc, (_, r)| {
+			acc.saturating_add(r.work).saturating_add(r.availability)
+		})
+	}
 }

@@ -223,10 +223,7 @@ impl<T: Config> Pallet<T> {
 
 	/// What `who` could claim now.
 	pub fn claimable(who: &T::AccountId) -> BalanceOf<T> {
-		let r = Self::rewards(who);
-		r.epochs.iter().fold(r.pending, |acc, (_, e)| {
-			acc.saturating_add(e.work).saturating_add(e.availability)
-		})
+		Self::rewards(who).claimable()
 	}
 
 	/// Prunes fully claimed epoch records older than `HistoryDepth`, while weight lasts.
