@@ -11,10 +11,7 @@ use aipin_client::{
 	units::{hex0x, ss58},
 	Client, Keypair,
 };
-use aipin_kernels::{
-	inference::{program::Program, task::reference_result},
-	Kernel,
-};
+use aipin_kernels::{inference::task::reference_result, Kernel};
 use aipin_primitives::{canary_seal, is_model_kernel, seeded_input, SlotState, TaskInput};
 use serde::Serialize;
 use std::time::Duration;
@@ -65,10 +62,8 @@ pub async fn answer(
 	if is_model_kernel(t.kernel) {
 		// A model's kernel entry names the model by its code hash.
 		let id = info.spec.wgsl_hash;
-		let program = reads::program(&at, &id)
-			.await?
-			.ok_or_else(|| anyhow::anyhow!("model {} has no program on chain", hex0x(&id)))?;
-		let program = Program::decode_registered(&program, &id)?;
+		let (program, _) =
+			aipin_client::programs::load(&at, &id, crate::model::FETCH_TIMEOUT, true).await?;
 		let batch = t.params.first().copied().unwrap_or(0) as usize;
 		return Ok(reference_result(&program, batch, &bytes)?);
 	}

@@ -166,6 +166,11 @@ enum ModelCmd {
 	Register {
 		/// The `.onnx` or `.aiq` file.
 		file: std::path::PathBuf,
+		/// Store the program off chain, at this http(s) URL, which must serve exactly its
+		/// bytes (checked before signing): for programs over the chain's `MaxProgramBytes`.
+		/// Providers fetch it, check it and cache it.
+		#[arg(long)]
+		url: Option<String>,
 	},
 	/// The registered models.
 	List,
@@ -399,9 +404,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 		},
 		// Offline, handled before connecting.
 		Command::Model(ModelCmd::Compile { .. }) => {},
-		Command::Model(ModelCmd::Register { file }) => {
+		Command::Model(ModelCmd::Register { file, url }) => {
 			let key = signer(&cli)?;
-			let r = model::register(&api, &key, file).await?;
+			let r = model::register(&api, &key, file, url.as_deref()).await?;
 			emit(json, &r, || match r.block {
 				Some(b) => format!("registered in block {b}:\n{}", r.model.line()),
 				None => format!("already registered:\n{}", r.model.line()),

@@ -9,7 +9,7 @@ use crate::{
 	Terms,
 };
 use aipin_client::{
-	calls, events,
+	calls, events, programs,
 	reads::{self, Input},
 	units::{fmt_aip, hex0x, ss58},
 	Client, Keypair,
@@ -79,10 +79,12 @@ pub struct ModelView {
 	pub owner: Option<String>,
 	pub deposit: u128,
 	pub retired_at: Option<u32>,
+	/// Where providers fetch the program, if it is stored off chain.
+	pub program_url: Option<String>,
 }
 
 impl ModelView {
-	fn new(id: &ModelId, m: &reads::Model) -> Self {
+	fn new(id: &ModelId, m: &reads::Model, url: Option<&reads::ProgramUrl>) -> Self {
 		Self {
 			id: hex0x(id),
 			kernel: m.kernel,
@@ -91,15 +93,17 @@ impl ModelView {
 			owner: m.owner.as_ref().map(ss58),
 			deposit: m.deposit,
 			retired_at: m.retired_at,
+			program_url: url.map(|u| String::from_utf8_lossy(&u.url).into_owned()),
 		}
 	}
 
 	pub fn line(&self) -> String {
 		format!(
-			"{}  kernel {}  {} bytes  {} MACs/sample  owner {}  deposit {}{}",
+			"{}  kernel {}  {} bytes{}  {} MACs/sample  owner {}  deposit {}{}",
 			self.id,
 			self.kernel,
 			self.bytes,
+			self.program_url.as_ref().map(|u| format!(" at {u}")).unwrap_or_default(),
 			self.macs_per_sample,
 			self.owner.as_deref().unwrap_or("(genesis)"),
 			fmt_aip(self.deposit),
@@ -111,8 +115,13 @@ impl ModelView {
 /// Every registered model.
 pub async fn list(client: &Client) -> anyhow::Result<Vec<ModelView>> {
 	let at = client.finalized().await?;
-	Ok(reads::models(&at).await?.iter().map(|(id, m)| ModelView::new(id, m)).collect())
+	let (models, urls) = tokio::try_join!(reads::models(&at), reads::program_urls(&at))?;
+	let url_of = |id: &ModelId| urls.iter().find(|(u, _)| u == id).map(|(_, u)| u);
+	Ok(models.iter().map(|(id, m)| ModelView::new(id, m, url_of(id))).collect())
 }
+
+/// How long the CLI waits for a program fetched by URL (plus a second per MiB).
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The outcome of `aipin model register`.
 #[derive(Debug, Serialize)]
@@ -123,19 +132,39 @@ pub struct Registered {
 }
 
 /// Registers the model in `path` (compiling it if it is ONNX), unless it is registered
-/// already.
+/// already: its program on chain, or, with `url`, off chain at `url` (which must serve exactly
+/// the program: fetched and checked first, as every provider will).
 pub async fn register(
 	client: &Client,
 	signer: &Keypair,
 	path: &Path,
+	url: Option<&str>,
 ) -> anyhow::Result<Registered> {
-	let (_, bytes) = files::load_model(path)?;
+	let (program, bytes) = files::load_model(path)?;
 	let id = id_of(&bytes);
 	let at = client.finalized().await?;
 	if let Some(m) = reads::model(&at, &id).await? {
-		return Ok(Registered { model: ModelView::new(&id, &m), block: None });
+		let remote = reads::program_url(&at, &id).await?;
+		return Ok(Registered { model: ModelView::new(&id, &m, remote.as_ref()), block: None });
 	}
-	let included = client.submit(signer, &calls::models::register(&bytes)).await?;
+	reads::ModelBounds::read(&at)?.check(bytes.len(), url).map_err(anyhow::Error::msg)?;
+	let call = match url {
+		None => calls::models::register(&bytes),
+		Some(url) => {
+			let wait = programs::fetch_timeout(FETCH_TIMEOUT, bytes.len() as u64);
+			let served =
+				aipin_client::http::fetch_checked(url, id, bytes.len() as u64, wait, true).await?;
+			if let Err((_, why)) = served {
+				anyhow::bail!(
+					"{url} does not serve this program ({why}); providers would report every task \
+					 of the model unusable"
+				);
+			}
+			let summary = aipin_kernels::inference::task::summary(&program);
+			calls::models::register_by_url(&id, bytes.len() as u32, url.as_bytes(), &summary)
+		},
+	};
+	let included = client.submit(signer, &call).await?;
 	let ev = included
 		.find::<events::models::ModelRegistered>()?
 		.into_iter()
@@ -149,6 +178,7 @@ pub async fn register(
 		owner: ev.owner.as_ref().map(ss58),
 		deposit: ev.deposit,
 		retired_at: None,
+		program_url: url.map(str::to_string),
 	};
 	Ok(Registered { model, block: Some(included.block) })
 }
@@ -175,10 +205,8 @@ pub struct Inferred {
 async fn resolve(client: &Client, model: &str) -> anyhow::Result<(ModelId, Program)> {
 	if let Some(id) = files::model_id_arg(model)? {
 		let at = client.finalized().await?;
-		let bytes = reads::program(&at, &id)
-			.await?
-			.ok_or_else(|| anyhow::anyhow!("model {model} is not registered"))?;
-		return Ok((id, Program::decode_registered(&bytes, &id)?));
+		let (program, _) = programs::load(&at, &id, FETCH_TIMEOUT, true).await?;
+		return Ok((id, program));
 	}
 	let (program, bytes) = files::load_model(Path::new(model))?;
 	Ok((id_of(&bytes), program))

@@ -129,6 +129,17 @@ pub mod models {
 		Call::new("Models", "register").with(program)
 	}
 
+	/// `Models.register_by_url`: a program stored off chain, `bytes` long, at `url`, with its
+	/// figures (`aipin_kernels::inference::task::summary`).
+	pub fn register_by_url(
+		model: &ModelId,
+		bytes: u32,
+		url: &[u8],
+		summary: &aipin_primitives::ProgramSummary,
+	) -> Call {
+		Call::new("Models", "register_by_url").with(model).with(&bytes).with(url).with(summary)
+	}
+
 	/// `Models.retire`.
 	pub fn retire(model: &ModelId) -> Call {
 		Call::new("Models", "retire").with(model)

@@ -45,6 +45,50 @@ pub enum FetchError {
 	PrivateAddress { url: String, host: String },
 }
 
+/// What a checked fetch gives: the bytes, or why they cannot be used (the fault a provider
+/// reports on chain, and a message); the outer error is worth retrying (unreachable, timed
+/// out, a server error).
+pub type Checked = Result<Result<Vec<u8>, (aipin_primitives::InputFault, String)>, FetchError>;
+
+/// Fetches what a task (or a model) declares to be `size` bytes hashing to `hash` at `url`:
+/// public addresses only unless `allow_private`. Longer bodies are cut off as they arrive.
+pub async fn fetch_checked(
+	url: &str,
+	hash: [u8; 32],
+	size: u64,
+	timeout: Duration,
+	allow_private: bool,
+) -> Checked {
+	use aipin_primitives::InputFault;
+	let fetched = if allow_private {
+		get(url, size, timeout).await
+	} else {
+		get_public(url, size, timeout).await
+	};
+	match fetched {
+		Ok(bytes) if bytes.len() as u64 != size => Ok(Err((
+			InputFault::WrongSize,
+			format!("{url}: {} bytes, {size} declared", bytes.len()),
+		))),
+		Ok(bytes) => match sp_crypto_hashing::blake2_256(&bytes) {
+			got if got == hash => Ok(Ok(bytes)),
+			got => Ok(Err((
+				InputFault::WrongHash,
+				format!(
+					"{url}: content hash 0x{} is not the declared 0x{}",
+					hex::encode(got),
+					hex::encode(hash)
+				),
+			))),
+		},
+		// Transient: worth another try while there is time.
+		Err(e @ (FetchError::Unreachable { .. } | FetchError::Timeout { .. })) => Err(e),
+		Err(e @ FetchError::Status { status, .. }) if status >= 500 || status == 429 => Err(e),
+		Err(e @ FetchError::TooLarge { .. }) => Ok(Err((InputFault::WrongSize, e.to_string()))),
+		Err(e) => Ok(Err((InputFault::Unreachable, e.to_string()))),
+	}
+}
+
 /// Whether `ip` is a public unicast address: not loopback, private (RFC 1918, IPv6 unique
 /// local), link-local, shared (CGNAT), documentation, benchmarking, reserved, unspecified,
 /// broadcast or multicast, and not an IPv4-mapped or -compatible form of one.

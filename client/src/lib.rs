@@ -12,6 +12,8 @@
 //! - [`calls`]: typed call builders; [`events`]: typed event lookups.
 //! - [`keys`]: the one secret loader (file or environment); [`units`]: AIP amounts and
 //!   account formats; [`http`]: bounded HTTP(S) downloads; [`verify`]: result roots.
+//! - [`programs`]: a registered model's program, read from the chain or fetched from its URL
+//!   and checked as every provider checks it.
 //!
 //! Why `Static` rather than code generated from committed metadata: the types already exist,
 //! in `no_std` crates the runtime compiles, so reusing them needs no metadata file to keep in
@@ -25,6 +27,7 @@ mod error;
 pub mod events;
 pub mod http;
 pub mod keys;
+pub mod programs;
 pub mod reads;
 pub mod units;
 pub mod verify;

@@ -22,6 +22,8 @@ pub type Input = TaskInput<Unbounded, Unbounded>;
 pub type Provider = ProviderInfo<AccountId, Balance, BlockNumber, Unbounded, Unbounded, Unbounded>;
 /// A registered model as the models pallet stores it.
 pub type Model = ModelInfo<AccountId, Balance, BlockNumber>;
+/// Where a model's program stored off chain is fetched from, as read from the chain.
+pub type ProgramUrl = aipin_primitives::RemoteProgram<Unbounded>;
 /// A slash record as the slashing pallet stores it.
 pub type Slash = SlashRecord<AccountId, Balance, BlockNumber>;
 /// An account as `frame_system` stores it.
@@ -107,9 +109,19 @@ pub async fn models(at: &At) -> Result<Vec<(ModelId, Model)>> {
 	Ok(all)
 }
 
-/// The program bytes of registered model `id`.
+/// The program bytes of registered model `id`, if they are stored on chain.
 pub async fn program(at: &At, id: &ModelId) -> Result<Option<Vec<u8>>> {
 	get::<ModelId, Vec<u8>>(at, "Models", "Programs", id).await
+}
+
+/// Where each model stored off chain is fetched from.
+pub async fn program_urls(at: &At) -> Result<Vec<(ModelId, ProgramUrl)>> {
+	all::<ModelId, ProgramUrl>(at, "Models", "ProgramUrls").await
+}
+
+/// Where the program of registered model `id` is fetched from, if it is stored off chain.
+pub async fn program_url(at: &At, id: &ModelId) -> Result<Option<ProgramUrl>> {
+	get(at, "Models", "ProgramUrls", id).await
 }
 
 /// The block canary seal `seal` was posted in, while it is unused.
@@ -264,6 +276,61 @@ impl SubmitBounds {
 	}
 }
 
+/// The bounds a model's registration is decoded and checked with, from metadata: a program up
+/// to `max_program` bytes is stored on chain (`Models.register`); a longer one, up to
+/// `max_fetched`, is registered by URL (`Models.register_by_url`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelBounds {
+	/// `Models.MaxProgramBytes`.
+	pub max_program: u32,
+	/// `Models.MaxFetchedProgramBytes`.
+	pub max_fetched: u32,
+	/// `Models.MaxUrlBytes`.
+	pub max_url: u32,
+}
+
+impl ModelBounds {
+	/// Reads them at `at`.
+	pub fn read(at: &At) -> Result<Self> {
+		Self::of(at.metadata_ref())
+	}
+
+	/// Reads them from `md`.
+	pub fn of(md: &subxt::Metadata) -> Result<Self> {
+		Ok(Self {
+			max_program: constant_u32(md, "Models", "MaxProgramBytes")?,
+			max_fetched: constant_u32(md, "Models", "MaxFetchedProgramBytes")?,
+			max_url: constant_u32(md, "Models", "MaxUrlBytes")?,
+		})
+	}
+
+	/// Whether a program of `bytes` bytes can be registered, on chain (`url` is `None`) or by
+	/// `url`; the error names the bound broken and what to do instead.
+	pub fn check(&self, bytes: usize, url: Option<&str>) -> core::result::Result<(), String> {
+		match url {
+			None if bytes > self.max_program as usize => Err(format!(
+				"the program is {bytes} bytes; the chain stores at most {} (Models.MaxProgramBytes): \
+				 serve it over http(s) and register it with --url URL",
+				self.max_program
+			)),
+			Some(_) if bytes > self.max_fetched as usize => Err(format!(
+				"the program is {bytes} bytes; a program fetched by URL is at most {} \
+				 (Models.MaxFetchedProgramBytes)",
+				self.max_fetched
+			)),
+			Some(url) if url.len() > self.max_url as usize => Err(format!(
+				"the URL is {} bytes; the chain takes at most {} (Models.MaxUrlBytes)",
+				url.len(),
+				self.max_url
+			)),
+			Some(url) if !aipin_primitives::is_fetchable_url(url.as_bytes()) => Err(format!(
+				"{url:?} is not a URL providers can fetch (http:// or https://, no spaces)"
+			)),
+			_ => Ok(()),
+		}
+	}
+}
+
 /// A dispatch error in words: `Pallet.Error` for module errors (names from the metadata).
 pub fn dispatch_error(at: &At, e: &DispatchError) -> String {
 	if let DispatchError::Module(m) = e {
@@ -317,6 +384,7 @@ mod tests {
 		stores::<Input>(&md, "Escrow", "TaskInputs");
 		stores::<KernelInfo>(&md, "Escrow", "Kernels");
 		stores::<Model>(&md, "Models", "Models");
+		stores::<ProgramUrl>(&md, "Models", "ProgramUrls");
 		stores::<Provider>(&md, "Staking", "Providers");
 		stores::<AccountId>(&md, "Staking", "Operators");
 		stores::<AccountInfo>(&md, "System", "Account");
@@ -340,5 +408,18 @@ mod tests {
 		};
 		assert_eq!(b.check(&[], &url(256)), Ok(()));
 		assert!(b.check(&[], &url(257)).unwrap_err().contains("Escrow.MaxUrlLen"));
+	}
+
+	#[test]
+	fn model_bounds_come_from_metadata_and_say_when_a_url_is_needed() {
+		let b = ModelBounds::of(&metadata()).expect("the models pallet's constants");
+		assert_eq!(b, ModelBounds { max_program: 1 << 20, max_fetched: 96 << 20, max_url: 256 });
+		assert_eq!(b.check(1 << 20, None), Ok(()));
+		assert!(b.check((1 << 20) + 1, None).unwrap_err().contains("--url"));
+		let at = "https://models.example/big.aiq";
+		assert_eq!(b.check(5 << 20, Some(at)), Ok(()));
+		assert!(b.check((96 << 20) + 1, Some(at)).unwrap_err().contains("MaxFetchedProgramBytes"));
+		assert!(b.check(5, Some(&"x".repeat(257))).unwrap_err().contains("Models.MaxUrlBytes"));
+		assert!(b.check(5, Some("ftp://models.example/m")).is_err());
 	}
 }

@@ -69,6 +69,19 @@ pub enum InputFault {
 	WrongSize,
 	/// The bytes fetched do not hash to what the task declares.
 	WrongHash,
+	/// The task's model is stored off chain, and the program fetched from its URL fails its
+	/// check or is not what the model's registration declares (its figures differ). What is
+	/// unreachable, too long or not of the model's hash is reported with the faults above.
+	ProgramMismatch,
+}
+
+/// Whether `url` is one a provider may be asked to fetch: `http://` or `https://` followed by
+/// at least one byte, all printable ASCII without spaces. (Which hosts a provider reaches is
+/// the provider's rule: public addresses only, unless its operator allows more.)
+pub fn is_fetchable_url(url: &[u8]) -> bool {
+	url.strip_prefix(b"https://")
+		.or_else(|| url.strip_prefix(b"http://"))
+		.is_some_and(|rest| !rest.is_empty() && url.iter().all(|b| b.is_ascii_graphic()))
 }
 
 /// Where a task stands.

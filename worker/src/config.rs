@@ -46,9 +46,10 @@ pub struct Config {
 	/// waits on a consumer's URL.
 	#[serde(default = "default_parallel_fetches")]
 	pub parallel_fetches: usize,
-	/// Fetch external inputs from private and reserved addresses too (loopback, RFC 1918,
-	/// link-local, ...). Off by default: an input URL is chosen by the consumer, and must not
-	/// reach the provider's own network. Turn on only for a closed test network.
+	/// Fetch external inputs, and the programs of models stored off chain, from private and
+	/// reserved addresses too (loopback, RFC 1918, link-local, ...). Off by default: those URLs
+	/// are chosen by consumers and model owners, and must not reach the provider's own
+	/// network. Turn on only for a closed test network.
 	#[serde(default)]
 	pub allow_private_inputs: bool,
 	/// TEST ONLY: corrupt every output (a dishonest provider, for the slashing tests).

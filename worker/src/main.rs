@@ -111,15 +111,16 @@ fn load_program(
 	let Some(id) = aipin_compiler::files::model_id_arg(&text)? else {
 		return Ok(aipin_compiler::files::load_model(model)?.0);
 	};
-	let node = load(cli)?.node;
+	let cfg = load(cli)?;
 	let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-	let bytes = rt.block_on(async {
-		let client = aipin_client::Client::connect(&node).await?;
+	let timeout = std::time::Duration::from_secs(cfg.fetch_timeout_secs);
+	rt.block_on(async {
+		let client = aipin_client::Client::connect(&cfg.node).await?;
 		let at = client.finalized().await?;
-		anyhow::Ok(aipin_client::reads::program(&at, &id).await?)
-	})?;
-	let bytes = bytes.ok_or_else(|| anyhow::anyhow!("model {text} is not registered on {node}"))?;
-	Ok(aipin_kernels::inference::Program::decode_registered(&bytes, &id)?)
+		let (program, _) =
+			aipin_client::programs::load(&at, &id, timeout, cfg.allow_private_inputs).await?;
+		anyhow::Ok(program)
+	})
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Config> {

@@ -7,7 +7,7 @@ use crate::DefaultConfig;
 use frame_support::{
 	derive_impl,
 	pallet_prelude::inject_runtime_type,
-	traits::{ConstU32, ConstU64, ConstUint},
+	traits::{ConstU32, ConstU64, ConstUint, Nothing},
 };
 use sp_runtime::Perbill;
 
@@ -32,6 +32,7 @@ impl DefaultConfig for TestDefaultConfig {
 	type MaxReplication = ConstU32<5>;
 	type MaxInlineInput = ConstU32<4_096>;
 	type MaxUrlLen = ConstU32<64>;
+	type FetchedPrograms = Nothing;
 	type MaxInputBytes = ConstU64<{ 1 << 20 }>;
 	type MaxOpenTasksPerConsumer = ConstU32<16>;
 	type MaxTasksPerProvider = ConstU32<16>;

@@ -3,11 +3,14 @@
 
 use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::{
-	result_commitment, ComputeCredits, Credits, InputFault, KernelId, Offence, OffenceKind,
-	ProviderRegistry, ReportOffence, Requirements, TaskId, TaskOutcome,
+	is_fetchable_url, result_commitment, ComputeCredits, Credits, InputFault, KernelId, Offence,
+	OffenceKind, ProviderRegistry, ReportOffence, Requirements, TaskId, TaskOutcome,
 };
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, traits::Get};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{Contains, Get},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{One, Saturating};
 
@@ -148,15 +151,7 @@ impl<T: Config> Pallet<T> {
 			TaskInput::Seeded { .. } => {},
 			TaskInput::External { url, size, .. } => {
 				ensure!(*size == quote.input_bytes, Error::<T>::InputSizeMismatch);
-				let url = url.as_slice();
-				let rest = url
-					.strip_prefix(b"https://")
-					.or_else(|| url.strip_prefix(b"http://"))
-					.ok_or(Error::<T>::InvalidUrl)?;
-				ensure!(
-					!rest.is_empty() && url.iter().all(|b| b.is_ascii_graphic()),
-					Error::<T>::InvalidUrl
-				);
+				ensure!(is_fetchable_url(url), Error::<T>::InvalidUrl);
 			},
 		}
 		let open = OpenTasks::<T>::get(&consumer);
@@ -313,8 +308,13 @@ impl<T: Config> Pallet<T> {
 		fault: InputFault,
 	) -> Result<Weight, DispatchError> {
 		let (stash, mut task, i, now) = Self::slot_to_commit(&operator, id)?;
+		let fetched_program = || {
+			Kernels::<T>::get(task.kernel)
+				.is_some_and(|k| T::FetchedPrograms::contains(&k.spec.wgsl_hash))
+		};
 		ensure!(
-			matches!(TaskInputs::<T>::get(id), Some(TaskInput::External { .. })),
+			matches!(TaskInputs::<T>::get(id), Some(TaskInput::External { .. }))
+				|| fetched_program(),
 			Error::<T>::InputNotExternal
 		);
 		let slot = task.assignments.get_mut(i).ok_or(Error::<T>::NotAssigned)?;
@@ -322,7 +322,8 @@ impl<T: Config> Pallet<T> {
 		slot.state = SlotState::InputRefused(fault);
 		Self::deposit_event(Event::InputReported { task: id, provider: stash, fault });
 		let r = task.replication as u32;
-		let mut weight = T::WeightInfo::commit_result(task.assignments.len() as u32);
+		let mut weight = T::WeightInfo::commit_result(task.assignments.len() as u32)
+			.saturating_add(T::DbWeight::get().reads(1));
 		let everyone_acted = !task.assignments.iter().any(|a| a.state == SlotState::Assigned);
 		if Self::input_refused_by_majority(&task) || everyone_acted {
 			Self::close_commit(id, &mut task, now);

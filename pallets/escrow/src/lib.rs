@@ -40,7 +40,7 @@ pub mod pallet {
 	};
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{tokens::Balance as BalanceT, EnsureOrigin, Randomness},
+		traits::{tokens::Balance as BalanceT, Contains, EnsureOrigin, Randomness},
 	};
 	use frame_system::pallet_prelude::*;
 
@@ -86,6 +86,10 @@ pub mod pallet {
 		/// Longest external-input URL, in bytes.
 		#[pallet::constant]
 		type MaxUrlLen: Get<u32>;
+		/// The models whose programs providers fetch off chain (by model id, which is their
+		/// kernel's `wgsl_hash`): a replica may report such a task's input unusable whatever
+		/// the input is, because the program is fetched and checked like an external input.
+		type FetchedPrograms: Contains<[u8; 32]>;
 		/// Largest input of any kind (external or seeded), in bytes.
 		#[pallet::constant]
 		type MaxInputBytes: Get<u64>;
@@ -408,8 +412,9 @@ pub mod pallet {
 		AlreadyRevealed,
 		/// The provider has not committed, so it has nothing to reveal.
 		NotCommitted,
-		/// Only an external input can be reported: inline and seeded inputs are on chain and
-		/// were checked at submission.
+		/// Only what a provider fetches can be reported: an external input, or the program of
+		/// a model stored off chain. Inline and seeded inputs and programs stored on chain were
+		/// checked when they were submitted.
 		InputNotExternal,
 		/// Only a replica can report the input (a tie-breaker comes after replicas used it).
 		NotAReplica,
@@ -605,7 +610,10 @@ pub mod pallet {
 		/// Signed by the operator key of an assigned replica that has not committed.
 		///
 		/// ## Details
-		/// Allowed in the commit window, for external inputs only. Once a strict majority of
+		/// Allowed in the commit window, for what a provider fetches: an external input, or the
+		/// program of a model stored off chain (`FetchedPrograms`), whatever the task's input is
+		/// (fault `ProgramMismatch` when the program is not what its model declares). Once a
+		/// strict majority of
 		/// the replication has reported, the task ends `BadInput` at once: nobody is slashed
 		/// (a consumer can make an input unusable, and providers must not pay for it), and the
 		/// consumer forfeits `ConsumerFaultFee` of the escrow. A report the majority does not
@@ -615,8 +623,10 @@ pub mod pallet {
 		/// ## Events
 		/// `InputReported`; on a majority `ConsumerFeeForfeited` and `TaskFinished`.
 		#[pallet::call_index(6)]
+		// Plus the kernel's entry, read to see whether its program is fetched.
 		#[pallet::weight(T::WeightInfo::commit_result(MaxAssignmentsOf::<T>::get())
-			.saturating_add(T::WeightInfo::commit_timeout(T::MaxReplication::get())))]
+			.saturating_add(T::WeightInfo::commit_timeout(T::MaxReplication::get()))
+			.saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn report_input(
 			origin: OriginFor<T>,
 			task: TaskId,

@@ -195,3 +195,37 @@ fn a_tiebreaker_cannot_report_the_input() {
 		},
 	);
 }
+
+/// A model stored off chain is fetched by every provider like an external input, so a program
+/// that cannot be had or is not what its registration declares is the consumer's choice, not
+/// a provider's fault: replicas report it whatever the task's input is, a majority ends the
+/// task `BadInput`, and nobody is slashed. Without that, a lying registration (or a URL that
+/// went away) would get every provider that took its tasks slashed for missed commits.
+#[test]
+fn a_program_fetched_by_url_that_is_not_as_declared_is_reported_and_nobody_is_slashed() {
+	// A seeded GEMM task cannot be reported while its code is on chain...
+	ExtBuilder::default().build_and_execute(|| {
+		let on_chain = submit(2);
+		next_block();
+		let p = providers_of(on_chain)[0];
+		assert_noop!(
+			report(on_chain, p, InputFault::ProgramMismatch),
+			Error::<Test>::InputNotExternal
+		);
+	});
+	// ... and can once its kernel runs a program fetched off chain.
+	ExtBuilder::default().build_and_execute(|| {
+		FetchedHashes::set(vec![gemm_spec().wgsl_hash]);
+		let (free_before, _) = credits(CONSUMER);
+		let id = submit(2);
+		next_block();
+		let ps = providers_of(id);
+		assert_ok!(report(id, ps[0], InputFault::ProgramMismatch));
+		assert_ok!(report(id, ps[1], InputFault::WrongHash));
+		assert_eq!(finished_reason(id), Some(TerminalReason::BadInput));
+		// Escrow 2 units × 10 × 2 = 40 credits; 10% forfeited, the rest refunded.
+		assert_eq!(credits(CONSUMER), (free_before - 4, 0));
+		run_to_block(now() + COMMIT + REVEAL + DEFER + 2);
+		assert!(no_slashes(), "nobody is slashed");
+	});
+}

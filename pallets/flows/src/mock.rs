@@ -147,6 +147,21 @@ impl Config for Test {
 	type RevealWindow = ConstU64<REVEAL>;
 	type MaxTaskLifetime = ConstU64<LIFETIME>;
 	type RetentionPeriod = ConstU64<RETENTION>;
+	type FetchedPrograms = FetchedPrograms;
+}
+
+parameter_types! {
+	/// Kernel code hashes whose programs count as fetched off chain (in the runtime: the
+	/// models pallet's `ProgramUrls`).
+	pub static FetchedHashes: Vec<[u8; 32]> = vec![];
+}
+
+/// The kernels a test marks as running a program fetched by URL ([`FetchedHashes`]).
+pub struct FetchedPrograms;
+impl frame_support::traits::Contains<[u8; 32]> for FetchedPrograms {
+	fn contains(hash: &[u8; 32]) -> bool {
+		FetchedHashes::get().contains(hash)
+	}
 }
 
 pub const ENDOWMENT: Balance = 100 * MIN_STAKE;

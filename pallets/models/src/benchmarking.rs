@@ -50,6 +50,22 @@ mod benchmarks {
 		assert!(Registered::<T>::contains_key(id));
 	}
 
+	/// At the longest URL.
+	#[benchmark]
+	fn register_by_url() {
+		let owner = funded::<T>();
+		let p = Program::dense(1024, 1024, 1);
+		let bytes = p.encode();
+		let id = id_of(&bytes);
+		let mut url = b"https://".to_vec();
+		url.resize(T::MaxUrlBytes::get() as usize, b'a');
+		let url = UrlOf::<T>::try_from(url).expect("within the bound");
+		let summary = aipin_kernels::inference::task::summary(&p);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, bytes.len() as u32, url, summary);
+		assert!(ProgramUrls::<T>::contains_key(id));
+	}
+
 	#[benchmark]
 	fn retire() {
 		let owner = funded::<T>();

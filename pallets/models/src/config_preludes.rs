@@ -21,6 +21,8 @@ impl DefaultConfig for TestDefaultConfig {
 	type Kernels = ();
 	type RetireOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type MaxProgramBytes = ConstU32<{ 256 * 1024 }>;
+	type MaxFetchedProgramBytes = ConstU32<{ 64 * 1024 * 1024 }>;
+	type MaxUrlBytes = ConstU32<64>;
 	type MaxBatch = ConstU32<4096>;
 	type BaseDeposit = ConstUint<100>;
 	type ByteDeposit = ConstUint<1>;

@@ -20,7 +20,9 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use aipin_primitives::{KernelId, KernelRegistry, ModelId, ModelInfo};
+	use aipin_primitives::{
+		KernelId, KernelRegistry, ModelId, ModelInfo, ProgramSummary, RemoteProgram,
+	};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::fungible::{Inspect, Mutate, MutateHold},
@@ -36,6 +38,10 @@ pub mod pallet {
 		ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 	/// Program bytes, with this runtime's bound.
 	pub type ProgramOf<T> = BoundedVec<u8, <T as Config>::MaxProgramBytes>;
+	/// A program URL, with this runtime's bound.
+	pub type UrlOf<T> = BoundedVec<u8, <T as Config>::MaxUrlBytes>;
+	/// Where a program stored off chain is fetched from, with this runtime's bound.
+	pub type RemoteProgramOf<T> = RemoteProgram<<T as Config>::MaxUrlBytes>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -70,6 +76,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxProgramBytes: Get<u32>;
 
+		/// Longest program fetched by URL (a model registered with `register_by_url`), in bytes.
+		#[pallet::constant]
+		type MaxFetchedProgramBytes: Get<u32>;
+
+		/// Longest program URL, in bytes.
+		#[pallet::constant]
+		type MaxUrlBytes: Get<u32>;
+
 		/// Largest batch any task may run (a model's own bound can be lower: every activation
 		/// of a batch must fit one GPU storage buffer).
 		#[pallet::constant]
@@ -103,6 +117,11 @@ pub mod pallet {
 	/// Program bytes by model id (apart from [`Models`], so reading a record stays cheap).
 	#[pallet::storage]
 	pub type Programs<T: Config> = StorageMap<_, Identity, ModelId, ProgramOf<T>>;
+
+	/// Where providers fetch the programs stored off chain, by model id (every model has its
+	/// program either here or in [`Programs`]).
+	#[pallet::storage]
+	pub type ProgramUrls<T: Config> = StorageMap<_, Identity, ModelId, RemoteProgramOf<T>>;
 
 	/// Models registered so far: the next model's kernel id is `INFERENCE_ENGINE + 1 + this`.
 	#[pallet::storage]
@@ -167,6 +186,12 @@ pub mod pallet {
 		TooManyModels,
 		/// The account cannot hold the deposit.
 		InsufficientBalance,
+		/// The URL is not `http://` or `https://` followed by printable ASCII.
+		InvalidUrl,
+		/// A program fetched by URL must have 1 to `MaxFetchedProgramBytes` bytes.
+		ProgramTooLarge,
+		/// The declared summary is not one any well-formed program of that length has.
+		InvalidSummary,
 	}
 
 	#[pallet::hooks]
@@ -223,6 +248,38 @@ pub mod pallet {
 			Self::do_retire(by, model)
 		}
 
+		/// Registers a compiled model whose program is stored off chain, at `url`: for programs
+		/// over `MaxProgramBytes` (`aipin model register FILE --url URL`).
+		///
+		/// ## Dispatch Origin
+		/// Signed: the owner, who pays the deposit.
+		///
+		/// ## Details
+		/// `model` is `blake2_256` of the program's `bytes` bytes, and `summary` its figures
+		/// (`aipin_kernels::inference::task::summary`). The runtime cannot read the program, so
+		/// the model's kernel is computed from the declared summary, which must be one a
+		/// well-formed program of that length can have. Every provider fetches the program,
+		/// checks its length, hash, well-formedness and summary, and caches it. A provider that
+		/// cannot get it or finds it is not what was declared reports the task's input unusable
+		/// (`report_input`) rather than run it: nobody is slashed, and the consumer who chose
+		/// the model pays the consumer-fault fee. Holds `BaseDeposit + ByteDeposit × `(what is
+		/// stored: the URL and the summary).
+		///
+		/// ## Events
+		/// `ModelRegistered`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::register_by_url())]
+		pub fn register_by_url(
+			origin: OriginFor<T>,
+			model: ModelId,
+			bytes: u32,
+			url: UrlOf<T>,
+			summary: ProgramSummary,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_by_url(who, model, bytes, url, summary)
+		}
+
 		/// Removes a retired model's program and releases its deposit to the owner, once
 		/// `RetireDelay` has passed since it was retired.
 		///
@@ -246,9 +303,14 @@ pub mod pallet {
 			Models::<T>::get(id)
 		}
 
-		/// A registered model's program bytes.
+		/// A registered model's program bytes, if they are stored on chain.
 		pub fn program(id: ModelId) -> Option<alloc::vec::Vec<u8>> {
 			Programs::<T>::get(id).map(|p| p.into_inner())
+		}
+
+		/// Where a registered model's program is fetched from, if it is stored off chain.
+		pub fn program_url(id: ModelId) -> Option<RemoteProgramOf<T>> {
+			ProgramUrls::<T>::get(id)
 		}
 	}
 }

@@ -1,10 +1,17 @@
-use crate::{mock::*, Error, Event, HoldReason, ProgramOf};
-use aipin_kernels::inference::{program::id_of, task::kernel_spec, Program};
-use aipin_primitives::{ModelInfo, INFERENCE_ENGINE};
+use crate::{mock::*, Error, Event, HoldReason, ProgramOf, UrlOf};
+use aipin_kernels::inference::{
+	program::id_of,
+	task::{kernel_spec, summary},
+	Program,
+};
+use aipin_primitives::{ModelInfo, ProgramSummary, RemoteProgram, INFERENCE_ENGINE};
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::fungible::{InspectHold, Mutate},
+	traits::{
+		fungible::{InspectHold, Mutate},
+		Contains,
+	},
 };
 use sp_runtime::{BuildStorage, DispatchError};
 
@@ -39,7 +46,7 @@ fn register_stores_the_program_holds_the_deposit_and_registers_its_kernel() {
 		assert_eq!(Models::program(id), Some(raw.to_vec()));
 		assert_eq!(
 			MockKernels::all(),
-			vec![(INFERENCE_ENGINE + 1, kernel_spec(&program, &id, 4096), false)]
+			vec![(INFERENCE_ENGINE + 1, kernel_spec(&summary(&program), &id, 4096), false)]
 		);
 		System::assert_last_event(
 			Event::ModelRegistered {
@@ -184,5 +191,98 @@ fn a_deposit_cannot_be_spent_while_held() {
 			frame_support::traits::tokens::Preservation::Expendable
 		)
 		.is_err());
+	});
+}
+
+fn url(s: &str) -> UrlOf<Test> {
+	UrlOf::<Test>::try_from(s.as_bytes().to_vec()).unwrap()
+}
+
+/// A program over the on-chain bound (256 KiB in the mock), with its id, length and summary.
+fn large() -> (aipin_primitives::ModelId, u32, ProgramSummary) {
+	let p = Program::dense(1024, 300, 1);
+	let raw = p.encode();
+	assert!(raw.len() > 256 * 1024);
+	(id_of(&raw), raw.len() as u32, summary(&p))
+}
+
+#[test]
+fn a_program_stored_off_chain_is_registered_by_its_url_and_declared_summary() {
+	execute(|| {
+		let (id, len, s) = large();
+		let at = url("https://models.example/large.aiq");
+		assert!(!Models::contains(&id));
+		assert_ok!(Models::register_by_url(RuntimeOrigin::signed(1), id, len, at.clone(), s));
+		let remote = RemoteProgram { url: at, summary: s };
+		// The deposit is for what the chain stores: the URL and the summary.
+		let deposit = 100 + remote.encode().len() as Balance;
+		assert_eq!(held(1), deposit);
+		let info = Models::model(id).unwrap();
+		assert_eq!((info.bytes, info.macs_per_sample, info.deposit), (len, 1024 * 300, deposit));
+		assert_eq!(Models::program(id), None);
+		assert_eq!(Models::program_url(id), Some(remote));
+		assert!(Models::contains(&id), "the escrow lets replicas report its program");
+		assert_eq!(
+			MockKernels::all(),
+			vec![(INFERENCE_ENGINE + 1, kernel_spec(&s, &id, 4096), false)]
+		);
+		System::assert_last_event(
+			Event::ModelRegistered {
+				model: id,
+				owner: Some(1),
+				kernel: INFERENCE_ENGINE + 1,
+				bytes: len,
+				macs_per_sample: 1024 * 300,
+				deposit,
+			}
+			.into(),
+		);
+		// Retired and reaped like any model: the URL goes, the deposit comes back.
+		assert_ok!(Models::retire(RuntimeOrigin::signed(1), id));
+		System::set_block_number(21);
+		assert_ok!(Models::reap(RuntimeOrigin::signed(2), id));
+		assert_eq!((Models::program_url(id), held(1)), (None, 0));
+		assert!(!Models::contains(&id));
+	});
+}
+
+#[test]
+fn bad_registrations_by_url_are_refused_and_cost_nothing() {
+	execute(|| {
+		let (id, len, s) = large();
+		let ok = url("http://10.0.0.1:8000/m.aiq");
+		let register = |who, id, len, at: UrlOf<Test>, s| {
+			Models::register_by_url(RuntimeOrigin::signed(who), id, len, at, s)
+		};
+		assert_noop!(
+			Models::register_by_url(RuntimeOrigin::none(), id, len, ok.clone(), s),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(register(1, id, 0, ok.clone(), s), Error::<Test>::ProgramTooLarge);
+		assert_noop!(
+			register(1, id, 64 * 1024 * 1024 + 1, ok.clone(), s),
+			Error::<Test>::ProgramTooLarge
+		);
+		for bad in ["ftp://host/m.aiq", "http://", "https://a b", "models.example/m.aiq"] {
+			assert_noop!(register(1, id, len, url(bad), s), Error::<Test>::InvalidUrl);
+		}
+		// A summary no well-formed program of that length has.
+		let mut lie = s;
+		lie.ops_charged = 1;
+		assert_noop!(register(1, id, len, ok.clone(), lie), Error::<Test>::InvalidSummary);
+		let mut lie = s;
+		lie.weight_bytes = len as u64 + 1;
+		assert_noop!(register(1, id, len, ok.clone(), lie), Error::<Test>::InvalidSummary);
+		assert_noop!(register(9, id, len, ok.clone(), s), Error::<Test>::InsufficientBalance);
+		// One id, one model, whichever way it is stored.
+		let small = Program::dense(16, 4, 1);
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), bytes(&small)));
+		assert_noop!(
+			register(2, small.id(), small.encode().len() as u32, ok.clone(), summary(&small)),
+			Error::<Test>::ModelExists
+		);
+		assert_ok!(register(1, id, len, ok.clone(), s));
+		assert_noop!(register(2, id, len, ok, s), Error::<Test>::ModelExists);
+		assert_eq!(held(2), 0);
 	});
 }

@@ -2,7 +2,7 @@
 
 use crate::{
 	time::{DAYS, MINUTES},
-	Balance, BlockNumber, Bme, Hash, Runtime, Slashing, Staking, System,
+	Balance, BlockNumber, Bme, Hash, Models, Runtime, Slashing, Staking, System,
 };
 #[cfg(feature = "runtime-benchmarks")]
 use crate::{units::AIP, AccountId, Balances};
@@ -52,6 +52,7 @@ impl pallet_task_escrow::Config for Runtime {
 	type MaxReplication = ConstU32<5>;
 	type MaxInlineInput = ConstU32<{ 64 * 1024 }>;
 	type MaxUrlLen = ConstU32<256>;
+	type FetchedPrograms = Models;
 	type MaxInputBytes = MaxInputBytes;
 	type MaxOpenTasksPerConsumer = ConstU32<64>;
 	type MaxTasksPerProvider = ConstU32<32>;

@@ -19,6 +19,10 @@ impl pallet_models::Config for Runtime {
 	type RetireOrigin = super::GovernanceOrigin;
 	// 1 MiB: comfortably within a block (5 MiB, 75% for normal extrinsics).
 	type MaxProgramBytes = ConstU32<{ 1024 * 1024 }>;
+	// Larger programs are fetched by URL, up to 96 MiB: the 64 MiB of weights a program may
+	// have (`aipin_kernels::inference::program::MAX_WEIGHTS`) and its other constants.
+	type MaxFetchedProgramBytes = ConstU32<{ 96 * 1024 * 1024 }>;
+	type MaxUrlBytes = ConstU32<256>;
 	type MaxBatch = ConstU32<4096>;
 	type BaseDeposit = ModelBaseDeposit;
 	type ByteDeposit = ModelByteDeposit;

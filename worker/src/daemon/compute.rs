@@ -9,7 +9,7 @@ use crate::{
 	journal::{Entry, Stage},
 	kernels::{KernelError, Kernels},
 };
-use aipin_client::{reads, At};
+use aipin_client::{programs::Source, reads, At};
 use aipin_kernels::{
 	inference::{task as model_task, Program},
 	Kernel,
@@ -37,9 +37,12 @@ type Fetched = anyhow::Result<Result<Vec<u8>, (InputFault, String)>>;
 
 /// External inputs being fetched in the background, by task. The chain loop only looks at
 /// them: a consumer's slow or stalling URL never holds up another task's commit or reveal.
+/// Programs of models stored off chain are fetched the same way, by model (several tasks may
+/// wait for one program; a fetch ends by its timeout whether or not they still do).
 #[derive(Default)]
 pub struct Fetches {
 	running: HashMap<TaskId, tokio::task::JoinHandle<Fetched>>,
+	programs: HashMap<ModelId, tokio::task::JoinHandle<FetchedProgram>>,
 }
 
 impl Fetches {
@@ -52,7 +55,72 @@ impl Fetches {
 			}
 			keep
 		});
+		// Program fetches are kept: each ends by its timeout, and the next task of its model
+		// collects it (a checked program is also on disk by then).
 	}
+}
+
+/// What fetching a model's program gives: the checked program, an unusable one to report on
+/// chain (`Ok(Err)`), or an error worth retrying (`Err`).
+type FetchedProgram = anyhow::Result<Result<Arc<Program>, (InputFault, String)>>;
+
+/// Where a task's model program stands.
+enum ProgramState {
+	/// Checked and ready to run.
+	Ready(Arc<Program>),
+	/// Being fetched in the background.
+	Pending,
+	/// Fetched by URL and unusable (unreachable, wrong length or hash, not as declared): the
+	/// task's input is reported, nobody is at fault but the model's.
+	Unusable(InputFault, String),
+	/// Stored on chain, yet not a program this worker can run (a version mismatch between the
+	/// worker and the runtime): the task cannot be run.
+	Broken(String),
+}
+
+/// The file a program fetched by URL is cached in, under the worker's data directory (named by
+/// its id, so a file is checked against its name whenever it is read).
+fn cached_program(data_dir: &std::path::Path, model: &ModelId) -> std::path::PathBuf {
+	data_dir.join("programs").join(format!("{}.aiq", hex::encode(model)))
+}
+
+/// Fetches the program of `model` from `url`, checks it as [`aipin_client::programs::check_fetched`]
+/// does, and caches it in `data_dir`.
+async fn fetch_program(
+	model: ModelId,
+	url: String,
+	bytes: u64,
+	declared: aipin_primitives::ProgramSummary,
+	timeout: Duration,
+	allow_private: bool,
+	data_dir: std::path::PathBuf,
+) -> FetchedProgram {
+	let wait = aipin_client::programs::fetch_timeout(timeout, bytes);
+	let fetched =
+		aipin_client::http::fetch_checked(&url, model, bytes, wait, allow_private).await?;
+	let raw = match fetched {
+		Ok(raw) => raw,
+		Err(unusable) => return Ok(Err(unusable)),
+	};
+	// Decoding and checking tens of MiB is CPU work: off the async runtime.
+	tokio::task::spawn_blocking(move || {
+		let program = match aipin_client::programs::check_fetched(&raw, &model, &declared) {
+			Ok(p) => p,
+			Err(unusable) => return Ok(Err(unusable)),
+		};
+		let path = cached_program(&data_dir, &model);
+		let cache = || -> std::io::Result<()> {
+			std::fs::create_dir_all(path.parent().expect("in a directory"))?;
+			let tmp = path.with_extension("part");
+			std::fs::write(&tmp, &raw)?;
+			std::fs::rename(&tmp, &path)
+		};
+		if let Err(e) = cache() {
+			tracing::warn!(target: "aipin::worker", "cannot cache {}: {e}", path.display());
+		}
+		Ok(Ok(Arc::new(program)))
+	})
+	.await?
 }
 
 /// Where a task's external input stands.
@@ -84,7 +152,7 @@ impl Job {
 /// Why the chain's entry for a model's kernel is not the one its program gives, if it is not:
 /// a task that declares fewer work units, or other sizes, than the program needs is refused.
 fn model_spec_mismatch(chain: &KernelSpec, program: &Program, params: &[u32]) -> Option<String> {
-	let ours = model_task::kernel_spec(program, &chain.wgsl_hash, u32::MAX);
+	let ours = model_task::kernel_spec(&model_task::summary(program), &chain.wgsl_hash, u32::MAX);
 	if params.len() != 1 || params[0] == 0 {
 		return Some(format!("a model task takes one parameter, the batch; got {params:?}"));
 	}
@@ -147,48 +215,6 @@ async fn report_progress(task: u64, kind: KernelId, estimate: Option<Duration>) 
 /// reported unreachable rather than tried again: the report must land inside the window.
 const LAST_FETCH_BLOCKS: u32 = 2;
 
-/// Reads an external input: bounded by its declared size, checked against its hash.
-/// `Ok(Err((fault, why)))` is an unusable input (to be reported on chain); `Err` is worth
-/// retrying.
-async fn fetch_external(
-	url: &str,
-	hash: [u8; 32],
-	size: u64,
-	timeout: Duration,
-	allow_private: bool,
-) -> Fetched {
-	use aipin_client::http::FetchError;
-	let fetched = if allow_private {
-		aipin_client::http::get(url, size, timeout).await
-	} else {
-		aipin_client::http::get_public(url, size, timeout).await
-	};
-	match fetched {
-		Ok(bytes) if bytes.len() as u64 != size => Ok(Err((
-			InputFault::WrongSize,
-			format!("{url}: {} bytes, the task declares {size}", bytes.len()),
-		))),
-		Ok(bytes) => match sp_crypto_hashing::blake2_256(&bytes) {
-			got if got == hash => Ok(Ok(bytes)),
-			got => Ok(Err((
-				InputFault::WrongHash,
-				format!(
-					"{url}: content hash 0x{} is not the declared 0x{}",
-					hex::encode(got),
-					hex::encode(hash)
-				),
-			))),
-		},
-		// Transient: the next block tries again while the commit window lasts.
-		Err(e @ (FetchError::Unreachable { .. } | FetchError::Timeout { .. })) => Err(e.into()),
-		Err(e @ FetchError::Status { status, .. }) if status >= 500 || status == 429 => {
-			Err(e.into())
-		},
-		Err(e @ FetchError::TooLarge { .. }) => Ok(Err((InputFault::WrongSize, e.to_string()))),
-		Err(e) => Ok(Err((InputFault::Unreachable, e.to_string()))),
-	}
-}
-
 /// What the chain says about a task to compute, read at the block being handled.
 pub(super) struct Read {
 	task: reads::Task,
@@ -212,24 +238,94 @@ pub(super) async fn read(at: &At, t: &OperatorTask<BlockNumber>) -> anyhow::Resu
 }
 
 impl Worker {
-	/// The checked program of model kernel `kernel` whose code hash is `model`: from the cache,
-	/// or read from the chain and checked against the hash.
-	async fn program(&mut self, at: &At, model: ModelId) -> anyhow::Result<Arc<Program>> {
+	/// The checked program of model `model` (a model kernel's code hash): from memory, from
+	/// the chain, or, for a model stored off chain, from the disk cache or a background fetch
+	/// (started here if none runs). At `last_chance` a fetch still running, or one that failed
+	/// in a way worth retrying, is given up as unreachable, so the report lands in the window.
+	async fn model_program(
+		&mut self,
+		at: &At,
+		model: ModelId,
+		last_chance: bool,
+	) -> anyhow::Result<ProgramState> {
 		if let Some(p) = self.programs.get(&model) {
-			return Ok(p.clone());
+			return Ok(ProgramState::Ready(p.clone()));
 		}
-		let bytes = reads::program(at, &model).await?.ok_or_else(|| {
-			anyhow::anyhow!("model 0x{} has no program on chain", hex::encode(model))
-		})?;
-		let program = Arc::new(
-			Program::decode_registered(&bytes, &model)
-				.map_err(|e| anyhow::anyhow!("model 0x{}: {e}", hex::encode(model)))?,
-		);
+		let name = format!("model 0x{}", hex::encode(model));
+		let (url, bytes, declared) = match aipin_client::programs::source(at, &model).await? {
+			None => return Ok(ProgramState::Broken(format!("{name} is not registered"))),
+			Some(Source::OnChain(bytes)) => {
+				return Ok(match Program::decode_registered(&bytes, &model) {
+					Ok(p) => ProgramState::Ready(self.keep_program(model, p)),
+					Err(e) => ProgramState::Broken(format!("{name}: {e}")),
+				})
+			},
+			Some(Source::Fetched { url, bytes, summary }) => (url, bytes, summary),
+		};
+		let path = cached_program(&self.cfg.data_dir, &model);
+		// Reading and checking tens of MiB blocks: not on the async runtime's own threads.
+		let cached = tokio::task::block_in_place(|| {
+			let raw = std::fs::read(&path).ok()?;
+			Some(aipin_client::programs::check_fetched(&raw, &model, &declared))
+		});
+		match cached {
+			Some(Ok(p)) => return Ok(ProgramState::Ready(self.keep_program(model, p))),
+			Some(Err((_, why))) => {
+				tracing::warn!(target: "aipin::worker", "dropping the cached {name}: {why}");
+				let _ = std::fs::remove_file(&path);
+			},
+			None => {},
+		}
+		match self.fetches.programs.get(&model) {
+			Some(h) if h.is_finished() => {
+				let h = self.fetches.programs.remove(&model).expect("just found");
+				match h.await.unwrap_or_else(|e| Err(anyhow::anyhow!("fetch stopped: {e}"))) {
+					Ok(Ok(p)) => Ok(ProgramState::Ready(self.keep_program(model, p))),
+					Ok(Err((fault, why))) => Ok(ProgramState::Unusable(fault, why)),
+					Err(e) if last_chance => {
+						Ok(ProgramState::Unusable(InputFault::Unreachable, format!("{e:#}")))
+					},
+					// Transient: the next block starts another fetch.
+					Err(e) => Err(e),
+				}
+			},
+			Some(_) if last_chance => {
+				if let Some(h) = self.fetches.programs.remove(&model) {
+					h.abort();
+				}
+				Ok(ProgramState::Unusable(
+					InputFault::Unreachable,
+					format!(
+						"{url}: the program of {name} is still arriving {LAST_FETCH_BLOCKS} blocks \
+						 before the commit window closes"
+					),
+				))
+			},
+			Some(_) => Ok(ProgramState::Pending),
+			None => {
+				tracing::info!(target: "aipin::worker", "fetching the program of {name} ({bytes} bytes) from {url}");
+				let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
+				let private = self.cfg.allow_private_inputs;
+				let slots = self.fetch_slots.clone();
+				let dir = self.cfg.data_dir.clone();
+				let fetch = tokio::spawn(async move {
+					let _slot = slots.acquire_owned().await?;
+					fetch_program(model, url, bytes, declared, timeout, private, dir).await
+				});
+				self.fetches.programs.insert(model, fetch);
+				Ok(ProgramState::Pending)
+			},
+		}
+	}
+
+	/// Keeps checked program `p` of `model` in memory, and gives it back.
+	fn keep_program(&mut self, model: ModelId, p: impl Into<Arc<Program>>) -> Arc<Program> {
+		let p = p.into();
 		if self.programs.len() >= MAX_PROGRAMS {
 			self.programs.clear();
 		}
-		self.programs.insert(model, program.clone());
-		Ok(program)
+		self.programs.insert(model, p.clone());
+		p
 	}
 
 	/// Task `task`'s external input: the outcome of its background fetch once that has ended,
@@ -272,7 +368,8 @@ impl Worker {
 				let slots = self.fetch_slots.clone();
 				let fetch = tokio::spawn(async move {
 					let _slot = slots.acquire_owned().await?;
-					fetch_external(&url, hash, size, timeout, private).await
+					Ok(aipin_client::http::fetch_checked(&url, hash, size, timeout, private)
+						.await?)
 				});
 				self.fetches.running.insert(task, fetch);
 				InputState::Pending
@@ -302,20 +399,33 @@ impl Worker {
 			journal.put(&e)?;
 			Ok(Some(e))
 		};
+		// An unusable input (or program fetched by URL) is reported on chain, not run.
+		let refuse = |fault: InputFault, why: String| -> anyhow::Result<Option<Entry>> {
+			tracing::warn!(target: "aipin::worker", task = t.task, ?fault, "unusable input: {why}");
+			let e = Entry::input_refused(t.task, task.kernel, task.params.to_vec(), fault, why);
+			journal.put(&e)?;
+			Ok(Some(e))
+		};
 		let Some(info) = kernel_info else {
 			return fail(format!("kernel {} is not registered", task.kernel));
 		};
+		let last_chance =
+			t.act_by.is_some_and(|ends| ends.saturating_sub(now) <= LAST_FETCH_BLOCKS);
+		// `None`: the model's program is still arriving (its input is fetched meanwhile).
 		let job = match Kernel::by_hash(&info.spec.wgsl_hash) {
-			Some(kind) => Job::Builtin(kind),
+			Some(kind) => Some(Job::Builtin(kind)),
 			None if is_model_kernel(task.kernel) => {
-				let program = match self.program(at, info.spec.wgsl_hash).await {
-					Ok(p) => p,
-					Err(e) => return fail(format!("{e:#}")),
-				};
-				if let Some(why) = model_spec_mismatch(&info.spec, &program, &task.params) {
-					return fail(format!("model kernel {}: {why}", task.kernel));
+				match self.model_program(at, info.spec.wgsl_hash, last_chance).await? {
+					ProgramState::Ready(program) => {
+						if let Some(why) = model_spec_mismatch(&info.spec, &program, &task.params) {
+							return fail(format!("model kernel {}: {why}", task.kernel));
+						}
+						Some(Job::Model(program))
+					},
+					ProgramState::Pending => None,
+					ProgramState::Unusable(fault, why) => return refuse(fault, why),
+					ProgramState::Broken(why) => return fail(why),
 				}
-				Job::Model(program)
 			},
 			None => {
 				return fail(format!(
@@ -329,8 +439,6 @@ impl Worker {
 			Some(TaskInput::Seeded { seed }) => seeded_input(&seed, task.input_bytes as usize),
 			Some(TaskInput::Inline(bytes)) => bytes.into_inner(),
 			Some(TaskInput::External { url, hash, size }) => {
-				let last_chance =
-					t.act_by.is_some_and(|ends| ends.saturating_sub(now) <= LAST_FETCH_BLOCKS);
 				let fetched = match self.external_input(t.task, &url, hash, size, last_chance).await
 				{
 					InputState::Pending => return Ok(None),
@@ -343,24 +451,12 @@ impl Worker {
 				};
 				match fetched {
 					Ok(bytes) => bytes,
-					Err((fault, why)) => {
-						tracing::warn!(
-							target: "aipin::worker", task = t.task, ?fault, "unusable input: {why}"
-						);
-						let e = Entry::input_refused(
-							t.task,
-							task.kernel,
-							task.params.to_vec(),
-							fault,
-							why,
-						);
-						self.journal.put(&e)?;
-						return Ok(Some(e));
-					},
+					Err((fault, why)) => return refuse(fault, why),
 				}
 			},
 			None => anyhow::bail!("task {} has no input on chain", t.task),
 		};
+		let Some(job) = job else { return Ok(None) };
 		let input_ready = picked_up.elapsed();
 		let params = task.params.to_vec();
 		let corrupt = self.cfg.corrupt_results;
