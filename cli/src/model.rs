@@ -156,8 +156,9 @@ pub async fn register(
 				aipin_client::http::fetch_checked(url, id, bytes.len() as u64, wait, true).await?;
 			if let Err((_, why)) = served {
 				anyhow::bail!(
-					"{url} does not serve this program ({why}); providers would report every task \
-					 of the model unusable"
+					"{url} does not serve this program ({why}): serve the compiled program \
+					 (`aipin model compile FILE -o FILE.aiq`), or providers would report every \
+					 task of the model unusable"
 				);
 			}
 			let summary = aipin_kernels::inference::task::summary(&program);

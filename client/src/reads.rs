@@ -310,7 +310,8 @@ impl ModelBounds {
 		match url {
 			None if bytes > self.max_program as usize => Err(format!(
 				"the program is {bytes} bytes; the chain stores at most {} (Models.MaxProgramBytes): \
-				 serve it over http(s) and register it with --url URL",
+				 serve the compiled program (`aipin model compile FILE -o FILE.aiq`) over \
+				 http(s) and register it with --url URL",
 				self.max_program
 			)),
 			Some(_) if bytes > self.max_fetched as usize => Err(format!(

@@ -237,7 +237,7 @@ fn protocol_call(
 	let holders = |role: fn(&sp_runtime::AccountId32) -> bool| {
 		(0..pairs.len()).filter(|&i| is(i, role)).collect::<Vec<_>>()
 	};
-	match rng.below(10) {
+	match rng.below(11) {
 		0 => {
 			let mut calls = vec![(
 				Bme(pallet_bme::Call::buy_credits {
@@ -338,6 +338,30 @@ fn protocol_call(
 		7 => random(rng)
 			.map(|call| vec![(Sudo(pallet_sudo::Call::sudo { call: Box::new(call) }), 0)])
 			.unwrap_or_default(),
+		10 => {
+			// A model owner registers a small dense model: its program on chain, or its URL and
+			// summary (one in five claiming more work than the program needs: a lie only the
+			// providers can see). Random bytes alone never make a valid program or summary.
+			use aipin_kernels::inference::{program::id_of, task::summary, Program};
+			let inputs = 1 + rng.below(64) as u32;
+			let p = Program::dense(inputs, 1 + rng.below(16) as u32, rng.next() as i8);
+			let bytes = p.encode();
+			let call = if rng.chance(50) {
+				pallet_models::Call::register { program: bytes.try_into().expect("small") }
+			} else {
+				let mut summary = summary(&p);
+				if rng.chance(20) {
+					summary.ops_charged += rng.below(1_000_000);
+				}
+				pallet_models::Call::register_by_url {
+					model: id_of(&bytes),
+					bytes: bytes.len() as u32,
+					url: b"https://models.example/m.aiq".to_vec().try_into().expect("short"),
+					summary,
+				}
+			};
+			vec![(Models(call), who)]
+		},
 		_ => {
 			// A council motion on a random call: proposed, voted by two of three, closed.
 			let Some(call) = random(rng) else { return Vec::new() };

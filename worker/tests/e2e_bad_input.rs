@@ -9,39 +9,7 @@ use aipin_client::events::{
 };
 use aipin_primitives::{InputFault, TerminalReason};
 use aipin_test_harness::*;
-use std::{
-	io::{Read, Write},
-	sync::{
-		atomic::{AtomicUsize, Ordering},
-		Arc,
-	},
-	time::Duration,
-};
-
-/// Serves bytes over HTTP on loopback from a thread: the first request gets `first`, every
-/// later one `then`. Returns the URL and the number of requests served so far.
-fn changing_server(first: Vec<u8>, then: Vec<u8>) -> (String, Arc<AtomicUsize>) {
-	let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-	let url = format!("http://{}/input.bin", listener.local_addr().unwrap());
-	let served = Arc::new(AtomicUsize::new(0));
-	let count = served.clone();
-	std::thread::spawn(move || {
-		for sock in listener.incoming() {
-			let Ok(mut sock) = sock else { continue };
-			let n = count.fetch_add(1, Ordering::SeqCst);
-			let body = if n == 0 { &first } else { &then };
-			let mut buf = [0u8; 4096];
-			let _ = sock.read(&mut buf);
-			let head = format!(
-				"HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-				body.len()
-			);
-			let _ = sock.write_all(head.as_bytes());
-			let _ = sock.write_all(body);
-		}
-	});
-	(url, served)
-}
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
@@ -52,7 +20,9 @@ async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
 			..WorkerSpec::new(name, op)
 		});
 	}
-	let (url, served) = changing_server(vec![1; 128], vec![2; 128]);
+	// The first request (the consumer's own read) gets these bytes, every later one others.
+	let files = Files::serve(|_, before| Some(vec![if before == 0 { 1 } else { 2 }; 128]));
+	let url = files.url("/input.bin");
 	net.cli_json(Some("//Alice"), &["credits", "buy", "10"]);
 	let alice = stash("//Alice");
 	let stakes = [net.stake(&alice_stash()).await, net.stake(&bob_stash()).await];
@@ -68,7 +38,7 @@ async fn replicas_report_a_bad_input_and_nobody_is_slashed() {
 	assert_eq!(submitted["settled"]["refunded"].as_u64().unwrap() as u128, escrow - escrow / 10);
 	let task = net.finished(id, Duration::from_secs(120)).await;
 	assert_eq!(task.terminal_reason(), Some(TerminalReason::BadInput), "{task:?}\n{}", net.logs());
-	assert!(served.load(Ordering::SeqCst) >= 3, "the consumer and both workers fetched it");
+	assert!(files.requests("/input.bin") >= 3, "the consumer and both workers fetched it");
 	let now = net.block().await;
 	let reports = net.events::<InputReported>(1, now).await;
 	assert_eq!(reports.len(), 2, "{reports:?}");

@@ -18,15 +18,7 @@ use aipin_kernels::inference::{
 use aipin_primitives::{InputFault, TerminalReason};
 use aipin_test_harness::*;
 use codec::Encode;
-use std::{
-	collections::HashMap,
-	io::{Read, Write},
-	sync::{
-		atomic::{AtomicUsize, Ordering},
-		Arc,
-	},
-	time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
 /// A dense layer of 1,100 inputs to 1,000 outputs with varied weights: 1.1 MB of program, over
 /// the chain's 1 MiB bound.
@@ -42,48 +34,6 @@ fn large_program(seed: u32) -> Program {
 	p
 }
 
-/// Serves `files` (path → bytes) over HTTP on loopback from a thread; counts the requests per
-/// path. Returns the base URL.
-fn file_server(files: HashMap<String, Vec<u8>>) -> (String, Arc<Vec<(String, AtomicUsize)>>) {
-	let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-	let base = format!("http://{}", listener.local_addr().unwrap());
-	let counts: Arc<Vec<(String, AtomicUsize)>> =
-		Arc::new(files.keys().map(|k| (k.clone(), AtomicUsize::new(0))).collect());
-	let served = counts.clone();
-	std::thread::spawn(move || {
-		for sock in listener.incoming() {
-			let Ok(mut sock) = sock else { continue };
-			let files = files.clone();
-			let served = served.clone();
-			std::thread::spawn(move || {
-				let mut buf = [0u8; 4096];
-				let n = sock.read(&mut buf).unwrap_or(0);
-				let line = String::from_utf8_lossy(&buf[..n]);
-				let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-				let reply = match files.get(&path) {
-					Some(body) => {
-						if let Some((_, c)) = served.iter().find(|(p, _)| *p == path) {
-							c.fetch_add(1, Ordering::SeqCst);
-						}
-						let head = format!(
-							"HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-							body.len()
-						);
-						[head.into_bytes(), body.clone()].concat()
-					},
-					None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_vec(),
-				};
-				let _ = sock.write_all(&reply);
-			});
-		}
-	});
-	(base, counts)
-}
-
-fn requests(counts: &[(String, AtomicUsize)], path: &str) -> usize {
-	counts.iter().find(|(p, _)| p == path).map_or(0, |(_, c)| c.load(Ordering::SeqCst))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 	let mut net = DevNet::start("e2e-fetched-model").await;
@@ -96,7 +46,7 @@ async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 	let honest = large_program(1);
 	let bytes = honest.encode();
 	assert!(bytes.len() > 1 << 20, "{} bytes", bytes.len());
-	let (base, counts) = file_server(HashMap::from([
+	let files = Files::fixed(HashMap::from([
 		("/big.aiq".to_string(), bytes.clone()),
 		("/other.aiq".to_string(), large_program(2).encode()),
 	]));
@@ -112,12 +62,12 @@ async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 		"{err}"
 	);
 	// A URL that serves other bytes is refused before signing.
-	let other = format!("{base}/other.aiq");
+	let other = files.url("/other.aiq");
 	let out = net.cli(Some("//Alice"), &["model", "register", file, "--url", &other]);
 	let err = String::from_utf8_lossy(&out.stderr);
 	assert!(!out.status.success() && err.contains("does not serve this program"), "{err}");
 
-	let url = format!("{base}/big.aiq");
+	let url = files.url("/big.aiq");
 	let registered = net.cli_json(Some("//Alice"), &["model", "register", file, "--url", &url]);
 	assert!(registered["block"].is_u64(), "{registered}");
 	assert_eq!(registered["model"]["program_url"], url.as_str());
@@ -127,7 +77,7 @@ async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 		listed.as_array().unwrap().iter().any(|m| m["program_url"] == url.as_str()),
 		"{listed}"
 	);
-	assert_eq!(requests(&counts, "/big.aiq"), 1, "the CLI checked the URL once");
+	assert_eq!(files.requests("/big.aiq"), 1, "the CLI checked the URL once");
 
 	// Run a batch of 3 on the network, then one of 2 after a worker restarts: each worker
 	// fetches the program once (the restarted one reads it from its disk cache).
@@ -164,7 +114,7 @@ async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 		assert_eq!(got.data, npy::Data::U8(want_out.to_vec()), "network output = CPU reference");
 		assert_eq!(r["layer_roots"][0], format!("0x{}", hex::encode(want_roots[0])));
 		assert_eq!(
-			requests(&counts, "/big.aiq"),
+			files.requests("/big.aiq"),
 			3,
 			"after round {round}: the CLI's check and one fetch per worker, then the caches\n{}",
 			net.logs()
@@ -178,8 +128,8 @@ async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 	let lie_bytes = lying.encode();
 	let mut declared = summary(&lying);
 	declared.ops_charged += 5_000_000;
-	let (lie_base, _) = file_server(HashMap::from([("/lie.aiq".to_string(), lie_bytes.clone())]));
-	let lie_url = format!("{lie_base}/lie.aiq");
+	let lie = Files::fixed(HashMap::from([("/lie.aiq".to_string(), lie_bytes.clone())]));
+	let lie_url = lie.url("/lie.aiq");
 	let alice = subxt_signer::sr25519::dev::alice();
 	let id = lying.id();
 	let register =

@@ -4,12 +4,18 @@
 use crate::{pallet::*, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::Credits;
 use alloc::vec::Vec;
-use frame_support::{ensure, pallet_prelude::*, traits::fungible::Mutate, weights::WeightMeter};
+use frame_support::{
+	dispatch::{DispatchResultWithPostInfo, WithPostDispatchInfo},
+	ensure,
+	pallet_prelude::*,
+	traits::fungible::Mutate,
+	weights::WeightMeter,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
 	traits::{Saturating, UniqueSaturatedInto, Zero},
-	DispatchResult, Rounding, SaturatedConversion,
+	Rounding, SaturatedConversion,
 };
 
 impl<T: Config> Pallet<T> {
@@ -179,13 +185,17 @@ impl<T: Config> Pallet<T> {
 		reward
 	}
 
-	pub(crate) fn do_claim(who: T::AccountId) -> DispatchResult {
-		ensure!(EffectivePrice::<T>::get().is_some(), Error::<T>::OracleHalted);
+	/// Claims `who`'s rewards; the weight used is that of the epochs settled (of none, when
+	/// nothing is claimed).
+	pub(crate) fn do_claim(who: T::AccountId) -> DispatchResultWithPostInfo {
+		let refused = |e: Error<T>| e.with_weight(T::WeightInfo::claim_rewards(0));
+		ensure!(EffectivePrice::<T>::get().is_some(), refused(Error::<T>::OracleHalted));
 		let current = CurrentEpoch::<T>::get();
 		let mut list = Unclaimed::<T>::get(&who);
 		let finished: Vec<EpochIndex> = list.iter().copied().filter(|e| *e < current).collect();
 		let pending = PendingRewards::<T>::get(&who);
-		ensure!(!finished.is_empty() || !pending.is_zero(), Error::<T>::NothingToClaim);
+		ensure!(!finished.is_empty() || !pending.is_zero(), refused(Error::<T>::NothingToClaim));
+		let used = T::WeightInfo::claim_rewards(finished.len() as u32);
 		let mut total = pending;
 		for epoch in &finished {
 			let r = Self::settle(&who, *epoch);
@@ -199,11 +209,11 @@ impl<T: Config> Pallet<T> {
 		}
 		PendingRewards::<T>::remove(&who);
 		if !total.is_zero() {
-			let minted = T::Currency::mint_into(&who, total)?;
+			let minted = T::Currency::mint_into(&who, total).map_err(|e| e.with_weight(used))?;
 			Stats::<T>::mutate(|s| s.minted = s.minted.saturating_add(minted));
 		}
 		Self::deposit_event(Event::RewardsClaimed { provider: who, amount: total });
-		Ok(())
+		Ok(Some(used).into())
 	}
 
 	/// `who`'s rewards: its share of each finished epoch it has not claimed, what was settled

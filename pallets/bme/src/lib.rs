@@ -478,11 +478,15 @@ pub mod pallet {
 		/// ## Dispatch Origin
 		/// Signed by a provider's stash.
 		///
+		/// ## Details
+		/// Declared for the most unclaimed epochs an account can have (`MaxUnclaimedEpochs`);
+		/// charged for the epochs it settles, and, when it fails, for none.
+		///
 		/// ## Events
 		/// `EpochRewardSettled` per epoch, then `RewardsClaimed`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::claim_rewards(T::MaxUnclaimedEpochs::get()))]
-		pub fn claim_rewards(origin: OriginFor<T>) -> DispatchResult {
+		pub fn claim_rewards(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_claim(who)
 		}

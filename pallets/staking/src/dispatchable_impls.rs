@@ -139,6 +139,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// How many unlocking chunks `stash` has (0 if it is no provider): what `rebond` and
+	/// `withdraw_unbonded` are charged for.
+	pub(crate) fn unlocking_chunks(stash: &T::AccountId) -> u32 {
+		Providers::<T>::get(stash).map_or(0, |i| i.unlocking.len() as u32)
+	}
+
 	pub(crate) fn provider(stash: &T::AccountId) -> Result<ProviderInfoOf<T>, DispatchError> {
 		Providers::<T>::get(stash).ok_or_else(|| Error::<T>::NotProvider.into())
 	}

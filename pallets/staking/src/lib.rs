@@ -412,13 +412,18 @@ pub mod pallet {
 		/// ## Dispatch Origin
 		/// Signed by the stash.
 		///
+		/// ## Details
+		/// Declared for `MaxUnlockingChunks` chunks; charged for the chunks there were.
+		///
 		/// ## Events
 		/// `Rebonded`, with the amount actually rebonded (at most what is unlocking).
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::rebond(T::MaxUnlockingChunks::get()))]
-		pub fn rebond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+		pub fn rebond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResultWithPostInfo {
 			let stash = ensure_signed(origin)?;
-			Self::do_rebond(stash, amount)
+			let chunks = Self::unlocking_chunks(&stash);
+			Self::do_rebond(stash, amount)?;
+			Ok(Some(T::WeightInfo::rebond(chunks)).into())
 		}
 
 		/// Releases every matured unlocking chunk to the stash.
@@ -426,13 +431,18 @@ pub mod pallet {
 		/// ## Dispatch Origin
 		/// Signed by the stash.
 		///
+		/// ## Details
+		/// Declared for `MaxUnlockingChunks` chunks; charged for the chunks there were.
+		///
 		/// ## Events
 		/// `Withdrawn`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::withdraw_unbonded(T::MaxUnlockingChunks::get()))]
-		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let stash = ensure_signed(origin)?;
-			Self::do_withdraw_unbonded(stash)
+			let chunks = Self::unlocking_chunks(&stash);
+			Self::do_withdraw_unbonded(stash)?;
+			Ok(Some(T::WeightInfo::withdraw_unbonded(chunks)).into())
 		}
 
 		/// Replaces the profile and endpoint.
@@ -524,13 +534,18 @@ pub mod pallet {
 		/// ## Dispatch Origin
 		/// Signed by the stash.
 		///
+		/// ## Details
+		/// Declared for `MaxKernelsPerProvider` kernels; charged for the kernels it listed.
+		///
 		/// ## Events
 		/// `ProviderDeregistered`.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::deregister(T::MaxKernelsPerProvider::get()))]
-		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
+		pub fn deregister(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let stash = ensure_signed(origin)?;
-			Self::do_deregister(stash)
+			let kernels = Providers::<T>::get(&stash).map_or(0, |i| i.profile.kernels.len() as u32);
+			Self::do_deregister(stash)?;
+			Ok(Some(T::WeightInfo::deregister(kernels)).into())
 		}
 	}
 

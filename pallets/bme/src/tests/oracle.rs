@@ -94,7 +94,13 @@ fn a_stale_oracle_halts_burning_and_claiming_and_a_fresh_price_resumes() {
 			Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0),
 			Error::<Test>::OracleHalted
 		);
-		assert_noop!(Bme::claim_rewards(RuntimeOrigin::signed(1)), Error::<Test>::OracleHalted);
+		assert_noop!(
+			Bme::claim_rewards(RuntimeOrigin::signed(1)),
+			frame_support::dispatch::WithPostDispatchInfo::with_weight(
+				Error::<Test>::OracleHalted,
+				<() as crate::WeightInfo>::claim_rewards(0)
+			)
+		);
 		assert_ok!(Bme::submit_price(RuntimeOrigin::signed(FEEDER), PRICE));
 		assert!(bme_events().contains(&Event::OracleResumed { price: PRICE }));
 		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), UNIT, 0));

@@ -1,5 +1,5 @@
 use crate::{mock::*, Error, Event, Providers, UnlockChunk};
-use frame_support::{assert_noop, assert_ok};
+use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo};
 
 #[test]
 fn bond_extra_holds_more() {
@@ -151,7 +151,12 @@ fn withdraw_releases_only_matured_chunks() {
 			Error::<Test>::NothingToWithdraw
 		);
 		run_to_block(1 + UNBONDING);
-		assert_ok!(Staking::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		// Declared for every chunk an account may have, charged for the two it had.
+		let declared = crate::Call::<Test>::withdraw_unbonded {}.get_dispatch_info().call_weight;
+		let info = Staking::withdraw_unbonded(RuntimeOrigin::signed(1)).expect("withdraws");
+		let charged = <() as crate::WeightInfo>::withdraw_unbonded(2);
+		assert_eq!(info.actual_weight, Some(charged));
+		assert!(charged.all_lte(declared) && charged.ref_time() < declared.ref_time());
 		assert_eq!(held(1), 9_000);
 		assert_eq!(free(1), ENDOWMENT - 9_000);
 		assert_eq!(staking_events().last(), Some(&Event::Withdrawn { stash: 1, amount: 1_000 }));
