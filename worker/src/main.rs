@@ -76,6 +76,15 @@ enum Command {
 	Kernels,
 	/// Summarises the journal: tasks by stage, accepted results.
 	Status,
+	/// Fetches, checks and caches the program of a model stored off chain (registered by
+	/// URL), as a task would, so that the model's first task here does not wait for it.
+	FetchModel {
+		/// The model's `0x` id.
+		model: String,
+		/// Fetch from private and reserved addresses too (only for a closed test network).
+		#[arg(long)]
+		allow_private_inputs: bool,
+	},
 	/// Runs a model on a batch locally, on the GPU (or the CPU reference), exactly as a task
 	/// would: providers test their hardware with it, consumers reproduce a result.
 	Infer {
@@ -175,6 +184,19 @@ fn main() -> anyhow::Result<()> {
 					e.task, e.kernel, e.params, e.stage, e.compute_ms
 				);
 			}
+		},
+		Command::FetchModel { model, allow_private_inputs } => {
+			let mut cfg = load(&cli)?;
+			cfg.allow_private_inputs |= *allow_private_inputs;
+			let id = aipin_compiler::files::model_id_arg(model)?
+				.ok_or_else(|| anyhow::anyhow!("{model}: expected a registered model's 0x id"))?;
+			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+			let (path, bytes) = rt.block_on(async {
+				let client = aipin_client::Client::connect(&cfg.node).await?;
+				let at = client.finalized().await?;
+				daemon::prefetch_program(&cfg, &at, id).await
+			})?;
+			println!("{model}: {bytes} bytes, checked, cached in {}", path.display());
 		},
 		Command::Infer { model, input, output, cpu, dequantize, repeat } => {
 			use aipin_compiler::files;

@@ -121,6 +121,19 @@ async fn a_model_stored_off_chain_is_fetched_checked_cached_and_run() {
 		);
 	}
 
+	// An operator warms a new worker's cache before the model's first task reaches it.
+	let fresh = net.dir.path().join("fresh-worker");
+	let id_arg = format!("0x{}", hex::encode(honest.id()));
+	let warm = std::process::Command::new(bin("aipin-worker"))
+		.args(["--node", &net.node.ws_url(), "--data-dir", fresh.to_str().unwrap()])
+		.args(["fetch-model", &id_arg, "--allow-private-inputs"])
+		.output()
+		.unwrap();
+	assert!(warm.status.success(), "{}", String::from_utf8_lossy(&warm.stderr));
+	let cached = fresh.join("programs").join(format!("{}.aiq", hex::encode(honest.id())));
+	assert_eq!(std::fs::read(&cached).unwrap(), bytes, "the program, checked, in the cache");
+	assert_eq!(files.requests("/big.aiq"), 4);
+
 	// A registration that lies about the program's figures (it claims more work, so each task
 	// would pay more than the program needs). The runtime cannot tell; the CLI and every
 	// provider can.

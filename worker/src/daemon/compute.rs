@@ -123,6 +123,29 @@ async fn fetch_program(
 	.await?
 }
 
+/// Fetches, checks and caches the program of `model`, stored off chain, as a task would:
+/// what `aipin-worker fetch-model` does, so that the model's first task on this worker does
+/// not wait for the download. Returns the cached file and its length.
+pub async fn prefetch_program(
+	cfg: &crate::config::Config,
+	at: &At,
+	model: ModelId,
+) -> anyhow::Result<(std::path::PathBuf, u64)> {
+	let name = format!("model 0x{}", hex::encode(model));
+	let (url, bytes, declared) = match aipin_client::programs::source(at, &model).await? {
+		None => anyhow::bail!("{name} is not registered"),
+		Some(Source::OnChain(_)) => anyhow::bail!("{name} is stored on chain: nothing to fetch"),
+		Some(Source::Fetched { url, bytes, summary }) => (url, bytes, summary),
+	};
+	let timeout = Duration::from_secs(cfg.fetch_timeout_secs);
+	let dir = cfg.data_dir.clone();
+	let private = cfg.allow_private_inputs;
+	match fetch_program(model, url.clone(), bytes, declared, timeout, private, dir).await? {
+		Ok(_) => Ok((cached_program(&cfg.data_dir, &model), bytes)),
+		Err((fault, why)) => anyhow::bail!("{name} at {url} is unusable ({fault:?}): {why}"),
+	}
+}
+
 /// Where a task's external input stands.
 enum InputState {
 	/// Fetched (or found unusable, or failed in a way worth retrying).

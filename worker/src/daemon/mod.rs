@@ -11,6 +11,7 @@
 mod compute;
 mod decide;
 
+pub use compute::prefetch_program;
 pub use decide::{decide, foreign_commitment, Action};
 
 use crate::{
