@@ -131,6 +131,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_task_escrow::migrations::v1::MigrateToV1<Runtime>,
 	pallet_compute_staking::migrations::v2::MigrateToV2<Runtime>,
+	pallet_models::migrations::v1::MigrateToV1<Runtime>,
 );
 
 /// Dispatches calls to the pallets.

@@ -3,9 +3,10 @@
 //! post-checks, decodes the entire state, and runs every pallet's `try_state`.
 //!
 //! The previous release (before canaries and kernel reaches) stored tasks without
-//! `input_digest`, kept the escrow at storage version 0, recorded no kernel reaches, and had no
-//! governance pallets. On that storage this runtime could decode no task and would refuse every
-//! submission; the migrations must fix both, the new pallets must start at their current
+//! `input_digest`, kept the escrow at storage version 0, recorded no kernel reaches, keyed
+//! models by their bare ids, and had no governance pallets. On that storage this runtime could
+//! decode no task, find no model and would refuse every submission; the migrations must fix
+//! all three, the new pallets must start at their current
 //! storage versions (with an empty council, which root then fills: `Council.set_members`), and a
 //! second run must change nothing.
 //!
@@ -14,7 +15,7 @@
 
 use aipin_primitives::{Params, TaskInput};
 use aipin_runtime::{
-	Bme, Council, Escrow, Executive, Preimage, Runtime, RuntimeOrigin, Staking, System,
+	Bme, Council, Escrow, Executive, Models, Preimage, Runtime, RuntimeOrigin, Staking, System,
 };
 use codec::Encode;
 use frame_support::{
@@ -51,12 +52,16 @@ fn submit() -> Result<u64, sp_runtime::DispatchError> {
 }
 
 /// Rewrites the chain as the previous release left it: `task` in the version-0 layout, the
-/// escrow at version 0, staking at version 1, no kernel reaches, no council, preimage or
-/// whitelist storage.
+/// escrow at version 0, staking at version 1, no kernel reaches, models under their bare ids
+/// (models at version 0), no council, preimage or whitelist storage.
 fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
 	let v0 = TaskInfoV0::from_v1(task.clone());
 	frame_support::storage::unhashed::put_raw(&Tasks::<Runtime>::hashed_key_for(id), &v0.encode());
 	StorageVersion::new(0).put::<Escrow>();
+	for (model, info) in pallet_models::Models::<Runtime>::drain().collect::<Vec<_>>() {
+		pallet_models::migrations::v1::v0::Models::<Runtime>::insert(model, info);
+	}
+	StorageVersion::new(0).put::<Models>();
 	StorageVersion::new(1).put::<Staking>();
 	let _ = pallet_compute_staking::KernelReaches::<Runtime>::clear(u32::MAX, None);
 	for pallet in [&b"Council"[..], b"Preimage", b"Whitelist"] {
@@ -75,15 +80,22 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		assert_ok!(Bme::buy_credits(alice, 100 * aipin_primitives::units::AIP, 1));
 		let id = submit().expect("submits on the fresh chain");
 		let task = Tasks::<Runtime>::get(id).unwrap();
+		let models: Vec<_> = pallet_models::Models::<Runtime>::iter().collect();
+		assert!(!models.is_empty(), "the dev chain registers its demo models at genesis");
 		as_previous_release(id, &task);
 
 		// What the previous release's storage means to this runtime before the upgrade.
 		assert!(Tasks::<Runtime>::get(id).is_none(), "a version-0 task does not decode");
+		assert!(models.iter().all(|(m, _)| Models::model(*m).is_none()), "bare ids are not found");
 		assert_noop!(submit(), pallet_task_escrow::Error::<Runtime>::NoCapableProvider);
 
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("upgrade with checks");
 		assert_eq!(Escrow::on_chain_storage_version(), 1);
 		assert_eq!(Staking::on_chain_storage_version(), 2);
+		assert_eq!(Models::on_chain_storage_version(), 1);
+		for (model, info) in &models {
+			assert_eq!(Models::model(*model).as_ref(), Some(info), "every model is found again");
+		}
 		assert_eq!(Council::on_chain_storage_version(), Council::in_code_storage_version());
 		assert_eq!(Preimage::on_chain_storage_version(), Preimage::in_code_storage_version());
 		// The task's input is still stored, so its digest is exact: the record is whole again.

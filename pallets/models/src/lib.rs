@@ -9,6 +9,7 @@ pub use pallet::*;
 mod benchmarking;
 pub mod config_preludes;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -43,7 +44,12 @@ pub mod pallet {
 	/// Where a program stored off chain is fetched from, with this runtime's bound.
 	pub type RemoteProgramOf<T> = RemoteProgram<<T as Config>::MaxUrlBytes>;
 
+	/// Version 1 keys [`Models`] and [`ProgramUrls`] by `Blake2_128Concat` (version 0 used
+	/// `Identity`); `migrations::v1` moves them.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -110,18 +116,22 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
-	/// Registered models by id.
+	/// Registered models by id. Hashed: `register_by_url` lets the caller choose the id, and
+	/// ids in the clear would let anyone build a deep trie path that every read of the map
+	/// then pays for.
 	#[pallet::storage]
-	pub type Models<T: Config> = StorageMap<_, Identity, ModelId, ModelInfoOf<T>>;
+	pub type Models<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, ModelInfoOf<T>>;
 
 	/// Program bytes by model id (apart from [`Models`], so reading a record stays cheap).
+	/// Keyed in the clear: the runtime computes these ids (`blake2_256` of the program), so
+	/// nobody chooses where they fall.
 	#[pallet::storage]
 	pub type Programs<T: Config> = StorageMap<_, Identity, ModelId, ProgramOf<T>>;
 
 	/// Where providers fetch the programs stored off chain, by model id (every model has its
-	/// program either here or in [`Programs`]).
+	/// program either here or in [`Programs`]). Hashed like [`Models`], whose ids these are.
 	#[pallet::storage]
-	pub type ProgramUrls<T: Config> = StorageMap<_, Identity, ModelId, RemoteProgramOf<T>>;
+	pub type ProgramUrls<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, RemoteProgramOf<T>>;
 
 	/// Models registered so far: the next model's kernel id is `INFERENCE_ENGINE + 1 + this`.
 	#[pallet::storage]

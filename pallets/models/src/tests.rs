@@ -286,3 +286,55 @@ fn bad_registrations_by_url_are_refused_and_cost_nothing() {
 		assert_eq!(held(2), 0);
 	});
 }
+
+#[test]
+fn the_version_0_layout_migrates_to_hashed_keys_once_and_loses_nothing() {
+	use crate::migrations::v1::{v0, MigrateToV1};
+	use frame_support::{
+		storage::StoragePrefixedMap,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	execute(|| {
+		let small = Program::dense(16, 4, 1);
+		assert_ok!(Models::register(RuntimeOrigin::signed(1), bytes(&small)));
+		let (id, len, s) = large();
+		let at = url("https://models.example/large.aiq");
+		assert_ok!(Models::register_by_url(RuntimeOrigin::signed(2), id, len, at, s));
+		let records =
+			[(small.id(), Models::model(small.id()).unwrap()), (id, Models::model(id).unwrap())];
+		let remote = Models::program_url(id).unwrap();
+
+		// As version 0 stored them: the same values, under the bare ids.
+		for (model, info) in records.clone() {
+			crate::Models::<Test>::remove(model);
+			v0::Models::<Test>::insert(model, info);
+		}
+		crate::ProgramUrls::<Test>::remove(id);
+		v0::ProgramUrls::<Test>::insert(id, remote.clone());
+		StorageVersion::new(0).put::<Models>();
+		assert_eq!(Models::model(id), None, "this runtime cannot read version-0 keys");
+
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Models::on_chain_storage_version(), 1);
+		for (model, info) in records {
+			assert_eq!(Models::model(model), Some(info));
+		}
+		assert_eq!(Models::program_url(id), Some(remote));
+		// Only hashed keys are left (16 bytes of hash, then the id), one per entry.
+		let key_lengths = |prefix: [u8; 32]| {
+			frame_support::storage::KeyPrefixIterator::new(prefix.to_vec(), prefix.to_vec(), |k| {
+				Ok(k.len())
+			})
+			.collect::<Vec<_>>()
+		};
+		assert_eq!(key_lengths(crate::Models::<Test>::final_prefix()), vec![48, 48]);
+		assert_eq!(key_lengths(crate::ProgramUrls::<Test>::final_prefix()), vec![48]);
+		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(
+			sp_io::storage::root(sp_runtime::StateVersion::V1),
+			root,
+			"a second run is a no-op"
+		);
+	});
+}
