@@ -151,17 +151,16 @@ pub async fn register(
 	let call = match url {
 		None => calls::models::register(&bytes),
 		Some(url) => {
-			let wait = programs::fetch_timeout(FETCH_TIMEOUT, bytes.len() as u64);
-			let served =
-				aipin_client::http::fetch_checked(url, id, bytes.len() as u64, wait, true).await?;
-			if let Err((_, why)) = served {
+			let summary = aipin_kernels::inference::task::summary(&program);
+			let remote =
+				programs::Remote { url: url.to_owned(), bytes: bytes.len() as u64, summary };
+			if let Err((_, why)) = remote.fetch(id, FETCH_TIMEOUT, true).await? {
 				anyhow::bail!(
 					"{url} does not serve this program ({why}): serve the compiled program \
 					 (`aipin model compile FILE -o FILE.aiq`), or providers would report every \
 					 task of the model unusable"
 				);
 			}
-			let summary = aipin_kernels::inference::task::summary(&program);
 			calls::models::register_by_url(&id, bytes.len() as u32, url.as_bytes(), &summary)
 		},
 	};

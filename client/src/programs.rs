@@ -2,7 +2,10 @@
 //! fetched from the URL a model was registered with and checked the way every provider checks
 //! it (length, hash, well-formedness, and the figures its registration declares).
 
-use crate::{reads, At, Error, Result};
+use crate::{
+	http::{fetch_checked, FetchError},
+	reads, At, Error, Result,
+};
 use aipin_kernels::inference::{task::summary, Program};
 use aipin_primitives::{InputFault, ModelId, ProgramSummary};
 use std::time::Duration;
@@ -12,15 +15,48 @@ use std::time::Duration;
 pub enum Source {
 	/// Stored on chain: these bytes.
 	OnChain(Vec<u8>),
-	/// Stored off chain: fetched from `url`, `bytes` long, with the figures `summary`.
-	Fetched {
-		/// Where from.
-		url: String,
-		/// Its length.
-		bytes: u64,
-		/// What its registration declares of it.
-		summary: ProgramSummary,
-	},
+	/// Stored off chain.
+	Fetched(Remote),
+}
+
+/// A program stored off chain, as its registration describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remote {
+	/// Where it is fetched from.
+	pub url: String,
+	/// Its length.
+	pub bytes: u64,
+	/// What its registration declares of it.
+	pub summary: ProgramSummary,
+}
+
+/// What fetching a program gives: the checked program and its bytes, or why it cannot be
+/// used (the fault a provider reports on chain, and a message); the outer error is worth
+/// retrying (unreachable, timed out, a server error).
+pub type Fetched = core::result::Result<
+	core::result::Result<(Program, Vec<u8>), (InputFault, String)>,
+	FetchError,
+>;
+
+impl Remote {
+	/// Fetches the program of model `id` from its URL, within [`fetch_timeout`]`(timeout, ..)`,
+	/// from any address if `allow_private`, and checks it as every provider does: length and
+	/// hash while it arrives, then [`check_fetched`] (off the async runtime: decoding tens of
+	/// MiB is CPU work).
+	pub async fn fetch(&self, id: ModelId, timeout: Duration, allow_private: bool) -> Fetched {
+		let wait = fetch_timeout(timeout, self.bytes);
+		let raw = match fetch_checked(&self.url, id, self.bytes, wait, allow_private).await? {
+			Ok(raw) => raw,
+			Err(unusable) => return Ok(Err(unusable)),
+		};
+		let declared = self.summary;
+		tokio::task::spawn_blocking(move || check_fetched(&raw, &id, &declared).map(|p| (p, raw)))
+			.await
+			.map_err(|e| FetchError::Body {
+				url: self.url.clone(),
+				why: format!("checking the program stopped: {e}"),
+			})
+	}
 }
 
 /// Where the program of model `id` is, at `at`; `None` if no such model is registered.
@@ -30,11 +66,11 @@ pub async fn source(at: &At, id: &ModelId) -> Result<Option<Source>> {
 	Ok(match (model, on_chain, url) {
 		(None, ..) => None,
 		(Some(_), Some(bytes), _) => Some(Source::OnChain(bytes)),
-		(Some(m), None, Some(remote)) => Some(Source::Fetched {
+		(Some(m), None, Some(remote)) => Some(Source::Fetched(Remote {
 			url: String::from_utf8_lossy(&remote.url).into_owned(),
 			bytes: m.bytes as u64,
 			summary: remote.summary,
-		}),
+		})),
 		(Some(_), None, None) => {
 			return Err(Error::Runtime(format!(
 				"model 0x{} is registered without a program or a program URL",
@@ -89,15 +125,11 @@ pub async fn load(
 				.map_err(|e| unusable(format!("model 0x{}: {e}", hex::encode(id))))?;
 			Ok((program, bytes))
 		},
-		Some(Source::Fetched { url, bytes: size, summary }) => {
-			let wait = fetch_timeout(timeout, size);
-			let bytes = crate::http::fetch_checked(&url, *id, size, wait, allow_private)
-				.await
-				.map_err(|e| unusable(e.to_string()))?
-				.map_err(|(_, why)| unusable(why))?;
-			let program = check_fetched(&bytes, id, &summary).map_err(|(_, why)| unusable(why))?;
-			Ok((program, bytes))
-		},
+		Some(Source::Fetched(remote)) => remote
+			.fetch(*id, timeout, allow_private)
+			.await
+			.map_err(|e| unusable(e.to_string()))?
+			.map_err(|(_, why)| unusable(why)),
 	}
 }
 

@@ -18,7 +18,9 @@ pub mod v1 {
 	use aipin_primitives::ModelId;
 	use alloc::vec::Vec;
 	use core::marker::PhantomData;
-	use frame_support::{pallet_prelude::*, storage::StoragePrefixedMap, storage_alias};
+	#[cfg(feature = "try-runtime")]
+	use frame_support::storage::StoragePrefixedMap;
+	use frame_support::{pallet_prelude::*, storage_alias};
 
 	/// The maps as version 0 keyed them.
 	pub mod v0 {

@@ -9,7 +9,10 @@ use crate::{
 	journal::{Entry, Stage},
 	kernels::{KernelError, Kernels},
 };
-use aipin_client::{programs::Source, reads, At};
+use aipin_client::{
+	programs::{Remote, Source},
+	reads, At,
+};
 use aipin_kernels::{
 	inference::{task as model_task, Program},
 	Kernel,
@@ -42,7 +45,8 @@ type Fetched = anyhow::Result<Result<Vec<u8>, (InputFault, String)>>;
 #[derive(Default)]
 pub struct Fetches {
 	running: HashMap<TaskId, tokio::task::JoinHandle<Fetched>>,
-	programs: HashMap<ModelId, tokio::task::JoinHandle<FetchedProgram>>,
+	/// With what the chain says of each program, so a pending fetch costs no reads.
+	programs: HashMap<ModelId, (Remote, tokio::task::JoinHandle<FetchedProgram>)>,
 }
 
 impl Fetches {
@@ -84,43 +88,34 @@ fn cached_program(data_dir: &std::path::Path, model: &ModelId) -> std::path::Pat
 	data_dir.join("programs").join(format!("{}.aiq", hex::encode(model)))
 }
 
-/// Fetches the program of `model` from `url`, checks it as [`aipin_client::programs::check_fetched`]
-/// does, and caches it in `data_dir`.
+/// Fetches the program of `model` as [`Remote::fetch`] does and caches it in `data_dir`.
 async fn fetch_program(
 	model: ModelId,
-	url: String,
-	bytes: u64,
-	declared: aipin_primitives::ProgramSummary,
+	remote: Remote,
 	timeout: Duration,
 	allow_private: bool,
 	data_dir: std::path::PathBuf,
 ) -> FetchedProgram {
-	let wait = aipin_client::programs::fetch_timeout(timeout, bytes);
-	let fetched =
-		aipin_client::http::fetch_checked(&url, model, bytes, wait, allow_private).await?;
-	let raw = match fetched {
-		Ok(raw) => raw,
+	let (program, raw) = match remote.fetch(model, timeout, allow_private).await? {
+		Ok(checked) => checked,
 		Err(unusable) => return Ok(Err(unusable)),
 	};
-	// Decoding and checking tens of MiB is CPU work: off the async runtime.
-	tokio::task::spawn_blocking(move || {
-		let program = match aipin_client::programs::check_fetched(&raw, &model, &declared) {
-			Ok(p) => p,
-			Err(unusable) => return Ok(Err(unusable)),
-		};
-		let path = cached_program(&data_dir, &model);
-		let cache = || -> std::io::Result<()> {
-			std::fs::create_dir_all(path.parent().expect("in a directory"))?;
-			let tmp = path.with_extension("part");
-			std::fs::write(&tmp, &raw)?;
-			std::fs::rename(&tmp, &path)
-		};
-		if let Err(e) = cache() {
-			tracing::warn!(target: "aipin::worker", "cannot cache {}: {e}", path.display());
-		}
-		Ok(Ok(Arc::new(program)))
-	})
-	.await?
+	let path = cached_program(&data_dir, &model);
+	let cache = move || -> std::io::Result<()> {
+		std::fs::create_dir_all(data_dir.join("programs"))?;
+		let tmp = path.with_extension("part");
+		std::fs::write(&tmp, &raw)?;
+		std::fs::rename(&tmp, &path)
+	};
+	match tokio::task::spawn_blocking(cache).await {
+		Ok(Ok(())) => {},
+		Ok(Err(e)) => tracing::warn!(
+			target: "aipin::worker",
+			"cannot cache the program of model 0x{}: {e}", hex::encode(model)
+		),
+		Err(e) => tracing::warn!(target: "aipin::worker", "caching stopped: {e}"),
+	}
+	Ok(Ok(Arc::new(program)))
 }
 
 /// Fetches, checks and caches the program of `model`, stored off chain, as a task would:
@@ -132,15 +127,15 @@ pub async fn prefetch_program(
 	model: ModelId,
 ) -> anyhow::Result<(std::path::PathBuf, u64)> {
 	let name = format!("model 0x{}", hex::encode(model));
-	let (url, bytes, declared) = match aipin_client::programs::source(at, &model).await? {
+	let remote = match aipin_client::programs::source(at, &model).await? {
 		None => anyhow::bail!("{name} is not registered"),
 		Some(Source::OnChain(_)) => anyhow::bail!("{name} is stored on chain: nothing to fetch"),
-		Some(Source::Fetched { url, bytes, summary }) => (url, bytes, summary),
+		Some(Source::Fetched(remote)) => remote,
 	};
 	let timeout = Duration::from_secs(cfg.fetch_timeout_secs);
 	let dir = cfg.data_dir.clone();
-	let private = cfg.allow_private_inputs;
-	match fetch_program(model, url.clone(), bytes, declared, timeout, private, dir).await? {
+	let (url, bytes) = (remote.url.clone(), remote.bytes);
+	match fetch_program(model, remote, timeout, cfg.allow_private_inputs, dir).await? {
 		Ok(_) => Ok((cached_program(&cfg.data_dir, &model), bytes)),
 		Err((fault, why)) => anyhow::bail!("{name} at {url} is unusable ({fault:?}): {why}"),
 	}
@@ -275,7 +270,34 @@ impl Worker {
 			return Ok(ProgramState::Ready(p.clone()));
 		}
 		let name = format!("model 0x{}", hex::encode(model));
-		let (url, bytes, declared) = match aipin_client::programs::source(at, &model).await? {
+		if let Some((remote, h)) = self.fetches.programs.get(&model) {
+			if h.is_finished() {
+				let (_, h) = self.fetches.programs.remove(&model).expect("just found");
+				return match h.await.unwrap_or_else(|e| Err(anyhow::anyhow!("fetch stopped: {e}")))
+				{
+					Ok(Ok(p)) => Ok(ProgramState::Ready(self.keep_program(model, p))),
+					Ok(Err((fault, why))) => Ok(ProgramState::Unusable(fault, why)),
+					Err(e) if last_chance => {
+						Ok(ProgramState::Unusable(InputFault::Unreachable, format!("{e:#}")))
+					},
+					// Transient: the next block starts another fetch.
+					Err(e) => Err(e),
+				};
+			}
+			if !last_chance {
+				return Ok(ProgramState::Pending);
+			}
+			let why = format!(
+				"{}: the program of {name} is still arriving {LAST_FETCH_BLOCKS} blocks before \
+				 the commit window closes",
+				remote.url
+			);
+			if let Some((_, h)) = self.fetches.programs.remove(&model) {
+				h.abort();
+			}
+			return Ok(ProgramState::Unusable(InputFault::Unreachable, why));
+		}
+		let remote = match aipin_client::programs::source(at, &model).await? {
 			None => return Ok(ProgramState::Broken(format!("{name} is not registered"))),
 			Some(Source::OnChain(bytes)) => {
 				return Ok(match Program::decode_registered(&bytes, &model) {
@@ -283,13 +305,13 @@ impl Worker {
 					Err(e) => ProgramState::Broken(format!("{name}: {e}")),
 				})
 			},
-			Some(Source::Fetched { url, bytes, summary }) => (url, bytes, summary),
+			Some(Source::Fetched(remote)) => remote,
 		};
 		let path = cached_program(&self.cfg.data_dir, &model);
 		// Reading and checking tens of MiB blocks: not on the async runtime's own threads.
 		let cached = tokio::task::block_in_place(|| {
 			let raw = std::fs::read(&path).ok()?;
-			Some(aipin_client::programs::check_fetched(&raw, &model, &declared))
+			Some(aipin_client::programs::check_fetched(&raw, &model, &remote.summary))
 		});
 		match cached {
 			Some(Ok(p)) => return Ok(ProgramState::Ready(self.keep_program(model, p))),
@@ -299,46 +321,21 @@ impl Worker {
 			},
 			None => {},
 		}
-		match self.fetches.programs.get(&model) {
-			Some(h) if h.is_finished() => {
-				let h = self.fetches.programs.remove(&model).expect("just found");
-				match h.await.unwrap_or_else(|e| Err(anyhow::anyhow!("fetch stopped: {e}"))) {
-					Ok(Ok(p)) => Ok(ProgramState::Ready(self.keep_program(model, p))),
-					Ok(Err((fault, why))) => Ok(ProgramState::Unusable(fault, why)),
-					Err(e) if last_chance => {
-						Ok(ProgramState::Unusable(InputFault::Unreachable, format!("{e:#}")))
-					},
-					// Transient: the next block starts another fetch.
-					Err(e) => Err(e),
-				}
-			},
-			Some(_) if last_chance => {
-				if let Some(h) = self.fetches.programs.remove(&model) {
-					h.abort();
-				}
-				Ok(ProgramState::Unusable(
-					InputFault::Unreachable,
-					format!(
-						"{url}: the program of {name} is still arriving {LAST_FETCH_BLOCKS} blocks \
-						 before the commit window closes"
-					),
-				))
-			},
-			Some(_) => Ok(ProgramState::Pending),
-			None => {
-				tracing::info!(target: "aipin::worker", "fetching the program of {name} ({bytes} bytes) from {url}");
-				let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
-				let private = self.cfg.allow_private_inputs;
-				let slots = self.fetch_slots.clone();
-				let dir = self.cfg.data_dir.clone();
-				let fetch = tokio::spawn(async move {
-					let _slot = slots.acquire_owned().await?;
-					fetch_program(model, url, bytes, declared, timeout, private, dir).await
-				});
-				self.fetches.programs.insert(model, fetch);
-				Ok(ProgramState::Pending)
-			},
-		}
+		tracing::info!(
+			target: "aipin::worker",
+			"fetching the program of {name} ({} bytes) from {}", remote.bytes, remote.url
+		);
+		let timeout = Duration::from_secs(self.cfg.fetch_timeout_secs);
+		let private = self.cfg.allow_private_inputs;
+		let slots = self.fetch_slots.clone();
+		let dir = self.cfg.data_dir.clone();
+		let task_remote = remote.clone();
+		let fetch = tokio::spawn(async move {
+			let _slot = slots.acquire_owned().await?;
+			fetch_program(model, task_remote, timeout, private, dir).await
+		});
+		self.fetches.programs.insert(model, (remote, fetch));
+		Ok(ProgramState::Pending)
 	}
 
 	/// Keeps checked program `p` of `model` in memory, and gives it back.
