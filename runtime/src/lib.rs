@@ -132,6 +132,7 @@ type Migrations = (
 	pallet_task_escrow::migrations::v1::MigrateToV1<Runtime>,
 	pallet_compute_staking::migrations::v2::MigrateToV2<Runtime>,
 	pallet_models::migrations::v1::MigrateToV1<Runtime>,
+	pallet_bme::migrations::v1::MigrateToV1<Runtime>,
 );
 
 /// Dispatches calls to the pallets.

@@ -53,7 +53,8 @@ fn submit() -> Result<u64, sp_runtime::DispatchError> {
 
 /// Rewrites the chain as the previous release left it: `task` in the version-0 layout, the
 /// escrow at version 0, staking at version 1, no kernel reaches, models under their bare ids
-/// (models at version 0), no council, preimage or whitelist storage.
+/// (models at version 0), BME at version 0 (a week of unclaimed epochs; the pallet's own test
+/// migrates long lists), no council, preimage or whitelist storage.
 fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
 	let v0 = TaskInfoV0::from_v1(task.clone());
 	frame_support::storage::unhashed::put_raw(&Tasks::<Runtime>::hashed_key_for(id), &v0.encode());
@@ -62,6 +63,7 @@ fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
 		pallet_models::migrations::v1::v0::Models::<Runtime>::insert(model, info);
 	}
 	StorageVersion::new(0).put::<Models>();
+	StorageVersion::new(0).put::<Bme>();
 	StorageVersion::new(1).put::<Staking>();
 	let _ = pallet_compute_staking::KernelReaches::<Runtime>::clear(u32::MAX, None);
 	for pallet in [&b"Council"[..], b"Preimage", b"Whitelist"] {
@@ -93,6 +95,7 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		assert_eq!(Escrow::on_chain_storage_version(), 1);
 		assert_eq!(Staking::on_chain_storage_version(), 2);
 		assert_eq!(Models::on_chain_storage_version(), 1);
+		assert_eq!(Bme::on_chain_storage_version(), 1);
 		for (model, info) in &models {
 			assert_eq!(Models::model(*model).as_ref(), Some(info), "every model is found again");
 		}

@@ -11,6 +11,7 @@ pub mod config_preludes;
 mod credit_impls;
 mod epoch_impls;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod oracle_impls;
@@ -52,7 +53,11 @@ pub mod pallet {
 	/// A provider's heartbeat summary with this runtime's types.
 	pub type AvailabilityOf<T> = Availability<BalanceOf<T>, BlockNumberFor<T>>;
 
+	/// Version 1 keeps a few unclaimed epochs per provider (`migrations::v1`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config(with_default)]
@@ -130,8 +135,11 @@ pub mod pallet {
 		#[pallet::no_default_bounds]
 		type HeartbeatInterval: Get<BlockNumberFor<Self>>;
 
-		/// Epochs a provider may have awaiting a claim; older ones are settled into its
-		/// pending rewards.
+		/// Epochs a provider may have awaiting a claim, the epoch in progress included; older
+		/// ones are settled into its pending rewards when it takes part in a new epoch. A
+		/// claim is declared for this many, so keep it small: settling earlier changes no
+		/// amount (an epoch's pools are fixed when it closes), only how far back
+		/// `rewards_of` itemises them.
 		#[pallet::constant]
 		type MaxUnclaimedEpochs: Get<u32>;
 
@@ -479,8 +487,8 @@ pub mod pallet {
 		/// Signed by a provider's stash.
 		///
 		/// ## Details
-		/// Declared for the most unclaimed epochs an account can have (`MaxUnclaimedEpochs`);
-		/// charged for the epochs it settles, and, when it fails, for none.
+		/// Declared for the most unclaimed epochs an account can have (`MaxUnclaimedEpochs`, a
+		/// few); charged for the epochs it settles, and, when it fails, for none.
 		///
 		/// ## Events
 		/// `EpochRewardSettled` per epoch, then `RewardsClaimed`.

@@ -51,6 +51,7 @@ parameter_types! {
 	pub static NetEmissionCap: Balance = 100 * UNIT;
 	pub static MaxPriceDeviation: Perbill = Perbill::from_percent(50);
 	pub static WorkPoolBound: Perbill = Perbill::from_percent(100);
+	pub static MaxUnclaimedEpochs: u32 = 4;
 }
 
 #[derive_impl(pallet_bme::config_preludes::TestDefaultConfig)]
@@ -66,6 +67,7 @@ impl Config for Test {
 	type NetEmissionCap = NetEmissionCap;
 	type WorkPoolBound = WorkPoolBound;
 	type HeartbeatInterval = ConstU64<HEARTBEAT>;
+	type MaxUnclaimedEpochs = MaxUnclaimedEpochs;
 }
 
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;

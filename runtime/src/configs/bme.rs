@@ -50,8 +50,10 @@ impl pallet_bme::Config for Runtime {
 	type WorkShare = WorkShare;
 	type WorkPoolBound = WorkPoolBound;
 	type HeartbeatInterval = HeartbeatInterval;
-	/// A week of hourly epochs may await a claim; older ones are settled into pending rewards.
-	type MaxUnclaimedEpochs = ConstU32<168>;
+	/// The epoch in progress and the two before it await a claim; older ones are settled into
+	/// pending rewards (no amount changes), so a claim is declared for three epochs, not for a
+	/// week of them.
+	type MaxUnclaimedEpochs = ConstU32<3>;
 	/// Thirty days of epoch records stay readable.
 	type HistoryDepth = ConstU32<720>;
 	type WeightInfo = pallet_bme::weights::SubstrateWeight<Runtime>;

@@ -124,7 +124,6 @@ fn claim_weight(epochs: u32) -> Weight {
 #[test]
 fn a_claim_is_charged_for_the_epochs_it_settles_not_for_the_bound() {
 	ExtBuilder::default().build_and_execute(|| {
-		use frame_support::traits::Get;
 		let declared = claim_weight(<Test as crate::Config>::MaxUnclaimedEpochs::get());
 		let call = crate::Call::<Test>::claim_rewards {};
 		assert_eq!(call.get_dispatch_info().call_weight, declared);
@@ -314,5 +313,51 @@ fn epoch_records_never_pay_out_more_than_their_pools() {
 		assert!(claimed <= work_pool);
 		assert!(work_pool - claimed < 3, "rounding dust only");
 		assert_eq!(unclaimed, 0);
+	});
+}
+
+#[test]
+fn lowering_the_unclaimed_bound_settles_old_epochs_and_nobody_can_claim_less() {
+	use crate::migrations::v1::MigrateToV1;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		// Under the previous bound (8), provider 7 works in epochs 0..=6 and provider 8, also
+		// heartbeating, in epochs 4..=6; neither claims.
+		MaxUnclaimedEpochs::set(8);
+		assert_ok!(Bme::buy_credits(RuntimeOrigin::signed(1), 10 * UNIT, 0));
+		for epoch in 0..7u64 {
+			let providers: &[u64] = if epoch >= 4 { &[7, 8] } else { &[7] };
+			for p in providers {
+				assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 100 + epoch as u128));
+				assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 100 + epoch as u128, p, true));
+			}
+			advance_to((epoch + 1) * EPOCH);
+		}
+		assert_ok!(<Bme as ComputeCredits<_>>::reserve(&1, 30));
+		assert_ok!(<Bme as ComputeCredits<_>>::spend(&1, 30, &7, true)); // epoch 7, in progress
+		assert_eq!(Unclaimed::<Test>::get(7).len(), 8);
+		let before = (Bme::claimable_rewards(7), Bme::claimable_rewards(8));
+		assert!(before.0 > 0 && before.1 > 0);
+		StorageVersion::new(0).put::<Bme>();
+
+		// The new bound: lists of 8 no longer decode until the migration shortens them.
+		MaxUnclaimedEpochs::set(3);
+		assert!(Unclaimed::<Test>::get(7).is_empty(), "an over-long list does not decode");
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Bme::on_chain_storage_version(), 1);
+		assert_eq!(Unclaimed::<Test>::get(7).to_vec(), vec![5, 6, 7]);
+		assert_eq!(Unclaimed::<Test>::get(8).to_vec(), vec![4, 5, 6], "short enough: untouched");
+		assert_eq!((Bme::claimable_rewards(7), Bme::claimable_rewards(8)), before);
+		// A second run does nothing.
+		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+
+		// The claims pay exactly that, and are charged for at most the new bound.
+		for (who, owed) in [(7, before.0), (8, before.1)] {
+			let post = Bme::claim_rewards(RuntimeOrigin::signed(who)).unwrap();
+			assert_eq!(free(who), ENDOWMENT + owed);
+			assert!(post.actual_weight.unwrap().all_lte(claim_weight(3)));
+		}
 	});
 }
