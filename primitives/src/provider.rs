@@ -41,10 +41,13 @@ pub struct Requirements {
 /// The most the providers registered for a kernel have offered: the largest VRAM and
 /// throughput and the lowest ask among the profiles that listed it (kept by the staking pallet,
 /// read through [`crate::ProviderRegistry::could_ever_serve`]). A task whose requirements it
-/// does not cover could never be assigned, so the escrow refuses it at submission. It only
-/// widens — when a provider registers or updates its profile — and is not narrowed when one
-/// leaves, so it over-admits rather than refuses a task some provider could take.
-#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+/// does not cover could never be assigned, so the escrow refuses it at submission. It widens at
+/// once when a provider registers or updates its profile; when one leaves the kernel or
+/// offers less, the kernel is marked stale and a [`Recount`] narrows it in later blocks'
+/// spare weight. So it may over-admit for a while, and never refuses a task some registered
+/// provider could take.
+#[derive(Clone, Copy, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct KernelReach {
 	/// Largest VRAM, in MiB.
 	pub vram_mib: u32,
@@ -79,6 +82,27 @@ impl KernelReach {
 		self.vram_mib >= req.min_vram_mib
 			&& self.ask_price <= req.max_price
 			&& self.throughput.saturating_mul(compute_seconds) >= req.work_units
+	}
+}
+
+/// A recount of one kernel's reach under way (the staking pallet's `ReachRecount`, run in
+/// `on_idle`): the providers at positions `0..next` of the kernel's index are counted in
+/// `reach` (`None`: none so far). A provider that registers, or widens its profile, meanwhile
+/// is counted in at once, so the recount never ends narrower than a registered provider.
+#[derive(Clone, Copy, Encode, Decode, MaxEncodedLen, TypeInfo, Debug, PartialEq, Eq)]
+pub struct Recount {
+	/// The kernel recounted.
+	pub kernel: KernelId,
+	/// The next position of the kernel's index to count.
+	pub next: u32,
+	/// The reach of the providers counted so far.
+	pub reach: Option<KernelReach>,
+}
+
+impl Recount {
+	/// Counts `offered` in.
+	pub fn include(&mut self, offered: KernelReach) {
+		self.reach = Some(self.reach.map_or(offered, |r| r.widen(offered)));
 	}
 }
 

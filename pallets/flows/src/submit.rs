@@ -291,3 +291,31 @@ fn a_task_no_registered_provider_could_take_is_refused_at_submit() {
 		assert_ok!(submit_with(6, &[1, 1, 1], seeded(), 1, 10, d));
 	});
 }
+
+/// The cheapest provider of a kernel leaves it. Until spare weight recounts the kernel's reach a
+/// task at its price is still admitted (it queues and expires refunded); after, it is refused,
+/// and a task the remaining providers can take is not.
+#[test]
+fn a_task_only_a_departed_provider_could_take_is_refused_once_the_reach_is_recounted() {
+	ExtBuilder::default().build_and_execute(|| {
+		use frame_support::{traits::Hooks, weights::Weight};
+		let d = now() + 50;
+		// Providers 11–13 run GEMM at ask 10; provider 14 joins at ask 4, then leaves GEMM.
+		register(14, GEMM, 4);
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 4, d));
+		let mut moved = pallet_compute_staking::Providers::<Test>::get(14).unwrap().profile;
+		moved.kernels = BoundedVec::truncate_from(vec![FLOATY]);
+		assert_ok!(Staking::update_profile(
+			RuntimeOrigin::signed(14),
+			moved,
+			BoundedVec::truncate_from(b"http://127.0.0.1:8080".to_vec()),
+		));
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 4, d));
+		Staking::on_idle(now(), Weight::MAX);
+		assert_noop!(
+			submit_with(GEMM, &[8, 8, 8], seeded(), 1, 4, d),
+			Error::<Test>::NoCapableProvider
+		);
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 1, 10, d));
+	});
+}

@@ -10,7 +10,7 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::RawOrigin;
-use sp_runtime::traits::{Bounded, Saturating};
+use sp_runtime::traits::Saturating;
 
 const SEED: u32 = 0;
 
@@ -20,7 +20,9 @@ fn stake<T: Config>() -> BalanceOf<T> {
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, SEED);
-	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	// Enough for any benchmark's bonds, and little enough that many providers' balances do
+	// not overflow the total issuance.
+	T::Currency::set_balance(&who, stake::<T>().saturating_mul(1_000u32.into()));
 	who
 }
 
@@ -214,6 +216,23 @@ mod benchmarks {
 		_(RawOrigin::Signed(stash.clone()));
 
 		assert!(!Providers::<T>::contains_key(&stash));
+	}
+
+	/// Recounting a stale kernel's reach from `p` providers, start to finish (`on_idle`).
+	#[benchmark]
+	fn recount_reach(p: Linear<0, 64>) {
+		for i in 0..p {
+			registered::<T>(i, 0, 1);
+		}
+		StaleReaches::<T>::insert(0, ());
+
+		#[block]
+		{
+			Staking::<T>::recount_reaches(&mut frame_support::weights::WeightMeter::new());
+		}
+
+		assert!(ReachRecount::<T>::get().is_none() && !StaleReaches::<T>::contains_key(0));
+		assert_eq!(KernelReaches::<T>::contains_key(0), p > 0);
 	}
 
 	impl_benchmark_test_suite!(

@@ -73,12 +73,6 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Widens `kernel`'s reach to cover `profile`.
-	pub(crate) fn widen_reach(kernel: KernelId, profile: &ProfileOf<T>) {
-		let offered = KernelReach::of(profile);
-		KernelReaches::<T>::mutate(kernel, |r| *r = Some(r.map_or(offered, |r| r.widen(offered))));
-	}
-
 	/// Swap-removes `stash` from `kernel`'s index.
 	pub(crate) fn index_remove(kernel: KernelId, stash: &T::AccountId) {
 		let Some(pos) = KernelProviderIndex::<T>::take(kernel, stash) else { return };
@@ -88,8 +82,16 @@ impl<T: Config> Pallet<T> {
 			if let Some(moved) = KernelProviders::<T>::get(kernel, last) {
 				KernelProviders::<T>::insert(kernel, pos, &moved);
 				KernelProviderIndex::<T>::insert(kernel, &moved, pos);
+				// A recount of the kernel may have passed `pos` already and not reached `last`.
+				if ReachRecount::<T>::get().is_some_and(|r| r.kernel == kernel) {
+					if let Some(info) = Providers::<T>::get(&moved) {
+						Self::count_in_recount(kernel, KernelReach::of(&info.profile));
+					}
+				}
 			}
 		}
+		// Its reach may have been this provider's: recount it.
+		StaleReaches::<T>::insert(kernel, ());
 		KernelProviders::<T>::remove(kernel, last);
 		if last == 0 {
 			KernelProviderCount::<T>::remove(kernel);
@@ -248,6 +250,13 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_endpoint(&endpoint)?;
 		for old in info.profile.kernels.iter().filter(|k| !profile.kernels.contains(k)) {
 			Self::index_remove(*old, &stash);
+		}
+		// Offering less on a kernel it keeps may narrow that kernel's reach too.
+		let (before, after) = (KernelReach::of(&info.profile), KernelReach::of(&profile));
+		if before.widen(after) != after {
+			for kept in info.profile.kernels.iter().filter(|k| profile.kernels.contains(k)) {
+				StaleReaches::<T>::insert(*kept, ());
+			}
 		}
 		for new in profile.kernels.iter() {
 			Self::index_add(*new, &stash)?;

@@ -13,6 +13,7 @@ mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod reach;
 mod registry_impls;
 #[cfg(test)]
 mod tests;
@@ -33,6 +34,7 @@ pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
 		traits::fungible::{Inspect, Mutate, MutateHold},
+		weights::WeightMeter,
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{traits::Zero, Perbill};
@@ -171,16 +173,26 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, KernelId, u32, ValueQuery>;
 
 	/// Dense index of a kernel's providers: position → stash, positions `0..count`.
-	// TWOX-NOTE: kernel ids are chosen by governance and positions by this pallet; neither is
-	// user-controlled, so the faster hasher is safe.
+	// TWOX-NOTE: kernel ids are chosen by governance or numbered in turn by the models pallet,
+	// and positions by this pallet; none is user-controlled, so the faster hasher is safe.
 	#[pallet::storage]
 	pub type KernelProviders<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, KernelId, Twox64Concat, u32, T::AccountId>;
 
 	/// What the providers that listed a kernel have offered at most (`KernelReach`): tasks it
-	/// does not cover are refused at submission. Only widens.
+	/// does not cover are refused at submission. Widens at once; narrows by recount.
 	#[pallet::storage]
 	pub type KernelReaches<T: Config> = StorageMap<_, Twox64Concat, KernelId, KernelReach>;
+
+	/// Kernels whose reach may be wider than their providers' now (one left, or offers less):
+	/// `on_idle` recounts them one at a time. At most one entry per kernel.
+	#[pallet::storage]
+	pub type StaleReaches<T: Config> = StorageMap<_, Twox64Concat, KernelId, ()>;
+
+	/// The recount under way, if any (`on_idle` continues it in the next block with spare
+	/// weight).
+	#[pallet::storage]
+	pub type ReachRecount<T: Config> = StorageValue<_, Recount>;
 
 	/// Reverse of `KernelProviders`: stash → position, for swap-remove.
 	#[pallet::storage]
@@ -212,6 +224,9 @@ pub mod pallet {
 		DrainEnded { stash: T::AccountId },
 		/// The provider left; nothing of it remains on chain.
 		ProviderDeregistered { stash: T::AccountId },
+		/// A kernel's reach was recounted from its providers' profiles: `None` when it has
+		/// none left (every task of it is then refused at submission until one registers).
+		ReachRecounted { kernel: KernelId, reach: Option<KernelReach> },
 		/// Reputation moved after a task outcome.
 		ReputationChanged { stash: T::AccountId, old: u32, new: u32 },
 		/// The provider takes no work until `until`.
@@ -321,6 +336,12 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(_: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let mut meter = WeightMeter::with_limit(remaining);
+			Self::recount_reaches(&mut meter);
+			meter.consumed()
+		}
+
 		fn integrity_test() {
 			assert!(
 				T::UnbondingPeriod::get() > T::MinUnbondingPeriod::get(),

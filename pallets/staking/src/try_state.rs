@@ -10,12 +10,15 @@ impl<T: Config> Pallet<T> {
 	/// - every provider's operator maps back to it, and the operator map has no other entries;
 	/// - the kernel indexes are dense, agree with each other, and list exactly the providers
 	///   whose profile names the kernel;
+	/// - a kernel's reach covers its providers' profiles, and is exactly their widening unless
+	///   it is stale or being recounted; a recount covers every provider it has passed;
 	/// - profiles are valid and chunks are bounded by construction.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		let reason: T::RuntimeHoldReason = HoldReason::ProviderStake.into();
 		let mut per_kernel: BTreeMap<KernelId, u32> = BTreeMap::new();
+		let mut offered: BTreeMap<KernelId, KernelReach> = BTreeMap::new();
 		let mut providers = 0u32;
 		for (stash, info) in Providers::<T>::iter() {
 			providers += 1;
@@ -34,6 +37,8 @@ impl<T: Config> Pallet<T> {
 					"provider missing from a kernel index"
 				);
 				*per_kernel.entry(*k).or_default() += 1;
+				let mine = KernelReach::of(&info.profile);
+				offered.entry(*k).and_modify(|r| *r = r.widen(mine)).or_insert(mine);
 				let reach =
 					KernelReaches::<T>::get(k).ok_or("a kernel with providers has no reach")?;
 				ensure!(
@@ -63,6 +68,29 @@ impl<T: Config> Pallet<T> {
 			per_kernel.len() == KernelProviderCount::<T>::iter().count(),
 			"kernel with providers but no count"
 		);
+		// Reaches are exact, except those waiting for (or under) a recount, which may be wider.
+		let recounting = ReachRecount::<T>::get().map(|r| r.kernel);
+		for (kernel, reach) in KernelReaches::<T>::iter() {
+			if StaleReaches::<T>::contains_key(kernel) || recounting == Some(kernel) {
+				continue;
+			}
+			ensure!(
+				offered.get(&kernel) == Some(&reach),
+				"a reach that is not stale differs from its providers' profiles"
+			);
+		}
+		if let Some(r) = ReachRecount::<T>::get() {
+			let counted = (0..r.next)
+				.filter_map(|pos| KernelProviders::<T>::get(r.kernel, pos))
+				.filter_map(|stash| Providers::<T>::get(stash))
+				.map(|info| KernelReach::of(&info.profile));
+			for mine in counted {
+				ensure!(
+					r.reach.is_some_and(|reach| reach.widen(mine) == reach),
+					"a recount narrower than a provider it has passed"
+				);
+			}
+		}
 		Ok(())
 	}
 }

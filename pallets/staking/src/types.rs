@@ -2,6 +2,6 @@
 //! `aipin-primitives` (`provider` module), where the worker and clients read them too.
 
 pub use aipin_primitives::provider::{
-	KernelReach, ProviderInfo, ProviderProfile, ProviderStatus, Reputation, UnlockChunk,
+	KernelReach, ProviderInfo, ProviderProfile, ProviderStatus, Recount, Reputation, UnlockChunk,
 	REPUTATION_MAX, REPUTATION_NEUTRAL,
 };

@@ -50,6 +50,7 @@ pub trait WeightInfo {
 	fn drain() -> Weight;
 	fn resume() -> Weight;
 	fn deregister(k: u32, ) -> Weight;
+	fn recount_reach(p: u32, ) -> Weight;
 }
 
 /// Measured weights, priced with the database weights `D`.
@@ -145,6 +146,16 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 			.saturating_add(D::get().writes((5_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(k.into()))
 	}
+	/// `p` ranges over `[0, 64]`.
+	fn recount_reach(p: u32, ) -> Weight {
+		// Placeholder until the benchmark runs.
+		Weight::from_parts(20_000_000, 4000)
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(p.into()))
+			.saturating_add(D::get().reads(4))
+			.saturating_add(D::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(D::get().writes(3))
+			.saturating_add(Weight::from_parts(0, 3000).saturating_mul(p.into()))
+	}
 }
 
 /// Measured weights, priced with the runtime's `DbWeight`.
@@ -163,4 +174,5 @@ impl WeightInfo for () {
 	fn drain() -> Weight { WeightsWith::<ParityDbWeight>::drain() }
 	fn resume() -> Weight { WeightsWith::<ParityDbWeight>::resume() }
 	fn deregister(k: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::deregister(k, ) }
+	fn recount_reach(p: u32, ) -> Weight { WeightsWith::<ParityDbWeight>::recount_reach(p, ) }
 }
