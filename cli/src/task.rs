@@ -34,6 +34,9 @@ pub struct Submitted {
 	pub block: u64,
 	pub work_units: u64,
 	pub escrow: u128,
+	/// Of the escrow, the `SubmissionDeposit`: refunded unless the providers report the input
+	/// unusable or the task is cancelled after assignment.
+	pub deposit: u128,
 	pub deadline: u64,
 }
 
@@ -63,10 +66,15 @@ pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::R
 		);
 	}
 	let (free, _) = reads::credits_of(&at, &aipin_client::account_of(signer)).await?;
+	let price =
+		(q.work_units as u128).saturating_mul(t.max_price).saturating_mul(t.replication as u128);
+	let deposit = q.escrow.saturating_sub(price);
 	anyhow::ensure!(
 		free >= q.escrow,
-		"not enough credits: the task escrows {} (work units {} × max price {} × replication {}), \
-		 the account has {free}; buy some with `aipin credits buy <AIP>`",
+		"not enough credits: the task escrows {} (work units {} × max price {} × replication {}, \
+		 plus a deposit of {deposit} refunded unless your input is reported unusable or you \
+		 cancel after assignment), the account has {free}; buy some with `aipin credits buy \
+		 <AIP>`",
 		q.escrow,
 		q.work_units,
 		t.max_price,
@@ -91,6 +99,7 @@ pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::R
 		block: included.block,
 		work_units: e.work_units,
 		escrow: e.escrow,
+		deposit,
 		deadline,
 	})
 }

@@ -331,7 +331,8 @@ pub struct OperatorTask<BlockNumber> {
 pub struct Quote {
 	/// Work units of the task.
 	pub work_units: u64,
-	/// Credits escrowed at submission: `work_units × max_price × replication`.
+	/// Credits escrowed at submission: `work_units × max_price × replication`, plus the
+	/// escrow's `SubmissionDeposit` (refunded unless the consumer is at fault).
 	pub escrow: Credits,
 	/// Input bytes the task must come with.
 	pub input_bytes: u64,

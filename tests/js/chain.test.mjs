@@ -88,9 +88,12 @@ test('Alice buys credits and submits a task; it reads back and its events decode
   assert.ok(submitted, 'TaskSubmitted');
   const id = submitted.event.data.task.toBigInt();
   assert.equal(submitted.event.data.consumer.toString(), alice.address);
-  // 2·16³ operations round up to one work unit; escrow = 1 × 10 × 1.
+  // 2·16³ operations round up to one work unit; escrow = 1 × 10 × 1 plus the deposit (a
+  // constant in metadata, refunded unless the consumer is at fault).
+  const deposit = api.consts.escrow.submissionDeposit.toBigInt();
+  assert.equal(deposit, 1000n);
   assert.equal(submitted.event.data.workUnits.toBigInt(), 1n);
-  assert.equal(submitted.event.data.escrow.toBigInt(), 10n);
+  assert.equal(submitted.event.data.escrow.toBigInt(), 10n + deposit);
 
   const task = (await api.query.escrow.tasks(id)).unwrap();
   assert.equal(task.consumer.toString(), alice.address);

@@ -84,7 +84,9 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	let id = submitted["task"].as_u64().unwrap();
 	let escrow = submitted["escrow"].as_u64().unwrap() as u128;
 	let work_units = submitted["work_units"].as_u64().unwrap() as u128;
-	assert_eq!(escrow, work_units * 10 * 2);
+	let deposit = submitted["deposit"].as_u64().unwrap() as u128;
+	assert_eq!(deposit, 1_000, "the runtime's SubmissionDeposit");
+	assert_eq!(escrow, work_units * 10 * 2 + deposit);
 
 	// While the task runs, neither worker serves its result or root (a partner could copy
 	// it, a consumer could take it and cancel): every GET is a 404 until the chain has
@@ -132,7 +134,7 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	let paid = settled["paid"].as_u64().unwrap() as u128;
 	let refunded = settled["refunded"].as_u64().unwrap() as u128;
 	assert_eq!(paid, 2 * work_units);
-	assert_eq!(refunded, escrow - paid);
+	assert_eq!(refunded, escrow - paid, "the deposit comes back with the unpaid price");
 	let balance = net.cli_json(Some("//Alice"), &["credits", "balance"]);
 	assert_eq!(balance["free"].as_u64().unwrap() as u128, credits - paid);
 	assert_eq!(balance["reserved"].as_u64().unwrap(), 0);

@@ -7,7 +7,7 @@ use crate::DefaultConfig;
 use frame_support::{
 	derive_impl,
 	pallet_prelude::inject_runtime_type,
-	traits::{ConstU32, ConstU64, ConstUint, Nothing},
+	traits::{ConstU128, ConstU32, ConstU64, ConstUint, Nothing},
 };
 use sp_runtime::Perbill;
 
@@ -44,6 +44,7 @@ impl DefaultConfig for TestDefaultConfig {
 	type MaxTaskLifetime = ConstUint<100>;
 	type RetentionPeriod = ConstUint<20>;
 	type ConsumerFaultFee = TestConsumerFaultFee;
+	type SubmissionDeposit = ConstU128<0>;
 	type CanaryOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type MaxCanarySeals = ConstU32<64>;
 	type WeightInfo = ();

@@ -68,6 +68,7 @@ impl<T: Config> Pallet<T> {
 		let escrow = (work_units as u128)
 			.checked_mul(max_price)
 			.and_then(|c| c.checked_mul(replication as u128))
+			.and_then(|c| c.checked_add(T::SubmissionDeposit::get()))
 			.ok_or(Error::<T>::Overflow)?;
 		ensure!(
 			T::Registry::could_ever_serve(&Self::requirements(kernel, spec, max_price, work_units)),

@@ -133,6 +133,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type ConsumerFaultFee: Get<sp_runtime::Perbill>;
 
+		/// Credits every task escrows on top of its price (`work_units × max_price ×
+		/// replication`), refunded when it ends by no fault of its consumer. It is the least a
+		/// consumer forfeits for a `BadInput` or a cancel after assignment, so those cost the
+		/// same however cheap the task: without it, a task priced at one credit wastes every
+		/// assigned provider's fetch and report for a tenth of a credit.
+		#[pallet::constant]
+		type SubmissionDeposit: Get<Credits>;
+
 		/// May post and withdraw canary seals (`aipin_primitives::canary`).
 		#[pallet::no_default_bounds]
 		type CanaryOrigin: EnsureOrigin<Self::RuntimeOrigin>;

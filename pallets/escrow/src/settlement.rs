@@ -162,10 +162,10 @@ impl<T: Config> Pallet<T> {
 		Self::finish(id, task, reason, now, paid);
 	}
 
-	/// Destroys `ConsumerFaultFee` of the task's escrow: its consumer wasted the assigned
-	/// providers' time (bad input, a cancel after assignment).
+	/// Destroys `ConsumerFaultFee` of the task's escrow, but at least its `SubmissionDeposit`:
+	/// its consumer wasted the assigned providers' time (bad input, a cancel after assignment).
 	pub(crate) fn forfeit_fee(id: TaskId, task: &mut TaskOf<T>) {
-		let fee = T::ConsumerFaultFee::get() * task.escrow;
+		let fee = Self::consumer_fault_fee(task.escrow);
 		let forfeited = if fee > 0 { T::Credits::forfeit(&task.consumer, fee) } else { 0 };
 		task.escrow = task.escrow.saturating_sub(forfeited);
 		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(forfeited));
@@ -174,6 +174,12 @@ impl<T: Config> Pallet<T> {
 			consumer: task.consumer.clone(),
 			credits: forfeited,
 		});
+	}
+
+	/// What a consumer forfeits from an escrow of `escrow` credits: `ConsumerFaultFee` of it,
+	/// but at least the `SubmissionDeposit` it holds (never more than the escrow).
+	pub fn consumer_fault_fee(escrow: Credits) -> Credits {
+		(T::ConsumerFaultFee::get() * escrow).max(T::SubmissionDeposit::get()).min(escrow)
 	}
 
 	/// Ends a task: refunds what is left in escrow, frees its providers and consumer slot,

@@ -229,3 +229,71 @@ fn a_program_fetched_by_url_that_is_not_as_declared_is_reported_and_nobody_is_sl
 		assert!(no_slashes(), "nobody is slashed");
 	});
 }
+
+/// A consumer griefing with tasks priced at next to nothing still pays for every bad input: it
+/// forfeits at least the `SubmissionDeposit`, which an honest task gets back whole.
+#[test]
+fn a_bad_input_costs_at_least_the_deposit_however_cheap_the_task() {
+	ExtBuilder::default().providers(vec![(11, 1), (12, 1)]).build_and_execute(|| {
+		SubmissionDeposit::set(500);
+		let (free, _) = credits(CONSUMER);
+		// The cheapest task: 2 work units at 1 credit, r = 2; its escrow holds the deposit too.
+		let id = NextTaskId::<Test>::get();
+		assert_ok!(Escrow::submit_task(
+			RuntimeOrigin::signed(CONSUMER),
+			GEMM,
+			params(&[8, 8, 8]),
+			TaskInput::External {
+				url: BoundedVec::truncate_from(b"https://example.com/x.bin".to_vec()),
+				hash: [3; 32],
+				size: 128,
+			},
+			2,
+			1,
+			now() + 50,
+		));
+		assert_eq!(task(id).escrow, 2 * 2 + 500);
+		assert_eq!(credits(CONSUMER), (free - 504, 504));
+		next_block();
+		for p in providers_of(id) {
+			assert_ok!(report(id, p, InputFault::WrongHash));
+		}
+		assert_eq!(finished_reason(id), Some(TerminalReason::BadInput));
+		// 10% of 504 is 50: the deposit is the floor. The price part comes back.
+		assert_eq!(credits(CONSUMER), (free - 500, 0));
+		assert!(escrow_events().contains(&Event::ConsumerFeeForfeited {
+			task: id,
+			consumer: CONSUMER,
+			credits: 500
+		}));
+		assert!(no_slashes());
+
+		// The same consumer's honest task: the providers are paid their asks, the deposit
+		// is refunded in full.
+		let (free, _) = credits(CONSUMER);
+		let id = NextTaskId::<Test>::get();
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 2, 1, now() + 50));
+		next_block();
+		for p in providers_of(id) {
+			commit(id, p, root(1));
+		}
+		for p in providers_of(id) {
+			reveal(id, p, root(1));
+		}
+		assert_eq!(finished_reason(id), Some(TerminalReason::Completed));
+		assert_eq!(credits(CONSUMER), (free - 2 * 2, 0), "only the price is spent");
+
+		// Cancelled while queued: all back; after assignment: the deposit is forfeited.
+		let (free, _) = credits(CONSUMER);
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 2, 1, now() + 50));
+		let queued = NextTaskId::<Test>::get() - 1;
+		assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), queued));
+		assert_eq!(credits(CONSUMER), (free, 0));
+		assert_ok!(submit_with(GEMM, &[8, 8, 8], seeded(), 2, 1, now() + 50));
+		let assigned = NextTaskId::<Test>::get() - 1;
+		next_block();
+		assert!(matches!(phase(assigned), Phase::Commit { .. }));
+		assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(CONSUMER), assigned));
+		assert_eq!(credits(CONSUMER), (free - 500, 0));
+	});
+}

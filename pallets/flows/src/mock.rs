@@ -129,6 +129,7 @@ parameter_types! {
 	pub static MaxQueueLen: u32 = 64;
 	pub static MaxAssignmentsPerBlock: u32 = 8;
 	pub static MaxTimeoutsPerBlock: u32 = 16;
+	pub static SubmissionDeposit: Credits = 0;
 }
 
 #[derive_impl(pallet_task_escrow::config_preludes::TestDefaultConfig)]
@@ -148,6 +149,7 @@ impl Config for Test {
 	type MaxTaskLifetime = ConstU64<LIFETIME>;
 	type RetentionPeriod = ConstU64<RETENTION>;
 	type FetchedPrograms = FetchedPrograms;
+	type SubmissionDeposit = SubmissionDeposit;
 }
 
 parameter_types! {

@@ -50,27 +50,27 @@ pub struct WeightsWith<D>(PhantomData<D>);
 impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `n` ranges over `[1, 1024]`.
 	fn register(n: u32, ) -> Weight {
-		// Proof size, measured `574`, estimated `3768`.
-		Weight::from_parts(97_714_311, 3768)
-			.saturating_add(Weight::from_parts(8_964_877, 0).saturating_mul(n.into()))
+		// Proof size, measured `541`, estimated `3768`.
+		Weight::from_parts(114_493_606, 3768)
+			.saturating_add(Weight::from_parts(9_102_118, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(5))
 			.saturating_add(D::get().writes(6))
 	}
 	fn register_by_url() -> Weight {
-		// Proof size, measured `574`, estimated `3768`.
-		Weight::from_parts(141_821_000, 3768)
+		// Proof size, measured `541`, estimated `3768`.
+		Weight::from_parts(128_652_000, 3768)
 			.saturating_add(D::get().reads(5))
 			.saturating_add(D::get().writes(6))
 	}
 	fn retire() -> Weight {
-		// Proof size, measured `678`, estimated `3768`.
-		Weight::from_parts(27_311_000, 3768)
+		// Proof size, measured `661`, estimated `3768`.
+		Weight::from_parts(28_252_000, 3768)
 			.saturating_add(D::get().reads(2))
 			.saturating_add(D::get().writes(2))
 	}
 	fn reap() -> Weight {
-		// Proof size, measured `912`, estimated `3768`.
-		Weight::from_parts(69_733_000, 3768)
+		// Proof size, measured `895`, estimated `3768`.
+		Weight::from_parts(69_724_000, 3768)
 			.saturating_add(D::get().reads(4))
 			.saturating_add(D::get().writes(6))
 	}

@@ -24,6 +24,11 @@ parameter_types! {
 	pub const MaxInputBytes: u64 = 256 << 20;
 	/// A consumer whose input the replicas report unusable forfeits 10% of the task's escrow.
 	pub const ConsumerFaultFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
+	/// Every task escrows 1,000 credits more than its price ($0.01 at the credits' reference
+	/// value), refunded unless its consumer is at fault, where it is the least that consumer
+	/// forfeits. A governed storage parameter (`System.set_storage`, key
+	/// `twox_128(":SubmissionDeposit:")`, a SCALE `u128`).
+	pub storage SubmissionDeposit: aipin_primitives::Credits = 1_000;
 }
 
 /// Assignment randomness: `blake2_256(subject ‖ parent hash)`.
@@ -69,6 +74,7 @@ impl pallet_task_escrow::Config for Runtime {
 	type MaxTaskLifetime = DisputeWindow;
 	type RetentionPeriod = TaskRetention;
 	type ConsumerFaultFee = ConsumerFaultFee;
+	type SubmissionDeposit = SubmissionDeposit;
 	type CanaryOrigin = super::GovernanceOrigin;
 	type MaxCanarySeals = ConstU32<1024>;
 	type WeightInfo = pallet_task_escrow::weights::SubstrateWeight<Runtime>;
