@@ -26,6 +26,8 @@
 //!   compiled
 //!   --heap-pages
 //!   4096
+//!   --output-analysis
+//!   max
 //!   --template
 //!   /work/main/scripts/templates/pallet-weights.hbs
 //!   --output
@@ -59,8 +61,8 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `k` ranges over `[1, 32]`.
 	fn register_provider(k: u32, ) -> Weight {
 		// Proof size, measured `1163`, estimated `7642`.
-		Weight::from_parts(93_591_779, 7642)
-			.saturating_add(Weight::from_parts(14_892_350, 0).saturating_mul(k.into()))
+		Weight::from_parts(94_780_500, 7642)
+			.saturating_add(Weight::from_parts(14_952_486, 0).saturating_mul(k.into()))
 			.saturating_add(D::get().reads(8))
 			.saturating_add(D::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(D::get().writes(6))
@@ -69,29 +71,29 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	fn bond_extra() -> Weight {
 		// Proof size, measured `1040`, estimated `4316`.
-		Weight::from_parts(72_378_000, 4316)
+		Weight::from_parts(72_597_000, 4316)
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	fn unbond() -> Weight {
 		// Proof size, measured `1110`, estimated `4316`.
-		Weight::from_parts(22_874_000, 4316)
+		Weight::from_parts(22_934_000, 4316)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `c` ranges over `[1, 16]`.
 	fn rebond(c: u32, ) -> Weight {
 		// Proof size, measured `810`, estimated `4316`.
-		Weight::from_parts(24_251_372, 4316)
-			.saturating_add(Weight::from_parts(67_628, 0).saturating_mul(c.into()))
+		Weight::from_parts(24_338_032, 4316)
+			.saturating_add(Weight::from_parts(63_589, 0).saturating_mul(c.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `c` ranges over `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Proof size, measured `1040`, estimated `4316`.
-		Weight::from_parts(66_901_069, 4316)
-			.saturating_add(Weight::from_parts(95_657, 0).saturating_mul(c.into()))
+		Weight::from_parts(68_208_333, 4316)
+			.saturating_add(Weight::from_parts(81_194, 0).saturating_mul(c.into()))
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
@@ -99,9 +101,9 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `n` ranges over `[1, 32]`.
 	fn update_profile(o: u32, n: u32, ) -> Weight {
 		// Proof size, measured `741`, estimated `4316`.
-		Weight::from_parts(494_664_000, 4316)
-			.saturating_add(Weight::from_parts(5_225_023, 0).saturating_mul(o.into()))
-			.saturating_add(Weight::from_parts(5_816_780, 0).saturating_mul(n.into()))
+		Weight::from_parts(12_449_373, 4316)
+			.saturating_add(Weight::from_parts(15_171_226, 0).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(15_774_400, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(2))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(o.into())))
 			.saturating_add(D::get().reads((3_u64).saturating_mul(n.into())))
@@ -113,33 +115,33 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	fn set_operator() -> Weight {
 		// Proof size, measured `898`, estimated `7642`.
-		Weight::from_parts(30_936_000, 7642)
+		Weight::from_parts(31_366_000, 7642)
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	fn heartbeat() -> Weight {
 		// Proof size, measured `1095`, estimated `4316`.
-		Weight::from_parts(38_587_000, 4316)
+		Weight::from_parts(39_008_000, 4316)
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().writes(4))
 	}
 	fn drain() -> Weight {
 		// Proof size, measured `810`, estimated `4316`.
-		Weight::from_parts(21_813_000, 4316)
+		Weight::from_parts(22_293_000, 4316)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	fn resume() -> Weight {
 		// Proof size, measured `810`, estimated `4316`.
-		Weight::from_parts(21_702_000, 4316)
+		Weight::from_parts(21_822_000, 4316)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `k` ranges over `[1, 32]`.
 	fn deregister(k: u32, ) -> Weight {
 		// Proof size, measured `1512`, estimated `4316`.
-		Weight::from_parts(64_292_147, 4316)
-			.saturating_add(Weight::from_parts(23_587_397, 0).saturating_mul(k.into()))
+		Weight::from_parts(67_490_714, 4316)
+			.saturating_add(Weight::from_parts(23_427_210, 0).saturating_mul(k.into()))
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(D::get().writes(5))
@@ -149,8 +151,8 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `p` ranges over `[0, 64]`.
 	fn recount_reach(p: u32, ) -> Weight {
 		// Proof size, measured `872`, estimated `5964`.
-		Weight::from_parts(31_837_061, 5964)
-			.saturating_add(Weight::from_parts(9_699_172, 0).saturating_mul(p.into()))
+		Weight::from_parts(32_825_636, 5964)
+			.saturating_add(Weight::from_parts(9_618_356, 0).saturating_mul(p.into()))
 			.saturating_add(D::get().reads(4))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(D::get().writes(3))
