@@ -416,13 +416,21 @@ pub mod pallet {
 		/// ## Dispatch Origin
 		/// `OracleOrigin` (governance; sudo on dev chains).
 		///
+		/// ## Details
+		/// Declared for `MaxFeeders`, charged for the feeders there were.
+		///
 		/// ## Events
 		/// `FeederAdded`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::add_feeder(T::MaxFeeders::get()))]
-		pub fn add_feeder(origin: OriginFor<T>, feeder: T::AccountId) -> DispatchResult {
+		pub fn add_feeder(
+			origin: OriginFor<T>,
+			feeder: T::AccountId,
+		) -> DispatchResultWithPostInfo {
 			T::OracleOrigin::ensure_origin(origin)?;
-			Self::do_add_feeder(feeder)
+			let before = Self::feeder_count();
+			Self::do_add_feeder(feeder)?;
+			Ok(Some(T::WeightInfo::add_feeder(before)).into())
 		}
 
 		/// Removes a price feeder; its submission stops counting at once.
@@ -430,13 +438,21 @@ pub mod pallet {
 		/// ## Dispatch Origin
 		/// `OracleOrigin`.
 		///
+		/// ## Details
+		/// Declared for `MaxFeeders`, charged for the feeders there were.
+		///
 		/// ## Events
 		/// `FeederRemoved`, and `EffectivePriceChanged` or `OracleHalted` if the median moved.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::remove_feeder(T::MaxFeeders::get()))]
-		pub fn remove_feeder(origin: OriginFor<T>, feeder: T::AccountId) -> DispatchResult {
+		pub fn remove_feeder(
+			origin: OriginFor<T>,
+			feeder: T::AccountId,
+		) -> DispatchResultWithPostInfo {
 			T::OracleOrigin::ensure_origin(origin)?;
-			Self::do_remove_feeder(feeder)
+			let before = Self::feeder_count();
+			Self::do_remove_feeder(feeder)?;
+			Ok(Some(T::WeightInfo::remove_feeder(before)).into())
 		}
 
 		/// Submits the token's price in nano-USD per whole AIP.
@@ -446,15 +462,17 @@ pub mod pallet {
 		///
 		/// ## Details
 		/// Replaces the feeder's previous submission. The effective price is recomputed at once
-		/// (median of fresh submissions); a tripped circuit breaker resets.
+		/// (median of fresh submissions); a tripped circuit breaker resets. Declared for
+		/// `MaxFeeders`, charged for the feeders there are.
 		///
 		/// ## Events
 		/// `PriceSubmitted`; `EffectivePriceChanged` and `OracleResumed` as they apply.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_price(T::MaxFeeders::get()))]
-		pub fn submit_price(origin: OriginFor<T>, price: u128) -> DispatchResult {
+		pub fn submit_price(origin: OriginFor<T>, price: u128) -> DispatchResultWithPostInfo {
 			let feeder = ensure_signed(origin)?;
-			Self::do_submit_price(feeder, price)
+			Self::do_submit_price(feeder, price)?;
+			Ok(Some(T::WeightInfo::submit_price(Self::feeder_count())).into())
 		}
 
 		/// Burns `tokens` for compute credits at the effective price.

@@ -10,6 +10,11 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
+	/// Feeders registered now: what the feeder calls are charged for.
+	pub(crate) fn feeder_count() -> u32 {
+		Feeders::<T>::decode_len().unwrap_or(0) as u32
+	}
+
 	pub(crate) fn do_add_feeder(feeder: T::AccountId) -> DispatchResult {
 		Feeders::<T>::try_mutate(|feeders| -> DispatchResult {
 			ensure!(!feeders.contains(&feeder), Error::<T>::AlreadyFeeder);

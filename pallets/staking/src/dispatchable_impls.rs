@@ -240,11 +240,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Replaces `stash`'s profile and endpoint; returns how many kernels the old profile listed.
 	pub(crate) fn do_update_profile(
 		stash: T::AccountId,
 		profile: ProfileOf<T>,
 		endpoint: EndpointOf<T>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let mut info = Self::provider(&stash)?;
 		Self::ensure_valid_profile(&profile)?;
 		Self::ensure_valid_endpoint(&endpoint)?;
@@ -262,11 +263,12 @@ impl<T: Config> Pallet<T> {
 			Self::index_add(*new, &stash)?;
 			Self::widen_reach(*new, &profile);
 		}
+		let old = info.profile.kernels.len() as u32;
 		info.profile = profile;
 		info.endpoint = endpoint;
 		Providers::<T>::insert(&stash, info);
 		Self::deposit_event(Event::ProfileUpdated { stash });
-		Ok(())
+		Ok(old)
 	}
 
 	pub(crate) fn do_set_operator(stash: T::AccountId, operator: T::AccountId) -> DispatchResult {

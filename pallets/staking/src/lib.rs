@@ -473,6 +473,8 @@ pub mod pallet {
 		///
 		/// ## Details
 		/// Kernel indexes follow the new kernel list. Tasks already assigned are unaffected.
+		/// Declared for `MaxKernelsPerProvider` kernels left, charged for those the old profile
+		/// listed. Kernels left or offered less are recounted in later blocks' spare weight.
 		///
 		/// ## Events
 		/// `ProfileUpdated`.
@@ -485,9 +487,11 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			profile: ProfileOf<T>,
 			endpoint: EndpointOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let stash = ensure_signed(origin)?;
-			Self::do_update_profile(stash, profile, endpoint)
+			let new = profile.kernels.len() as u32;
+			let old = Self::do_update_profile(stash, profile, endpoint)?;
+			Ok(Some(T::WeightInfo::update_profile(old, new)).into())
 		}
 
 		/// Rotates the operator key.

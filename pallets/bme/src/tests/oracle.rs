@@ -129,3 +129,23 @@ fn a_chain_without_a_genesis_price_starts_halted() {
 		assert_eq!(EffectivePrice::<Test>::get(), Some(1));
 	});
 }
+
+/// Feeder calls are declared for `MaxFeeders` (so they always fit) and charged for the feeders
+/// there are: a chain with one feeder does not pay for sixteen every time its price is fed.
+#[test]
+fn feeder_calls_are_charged_for_the_feeders_there_are() {
+	use crate::WeightInfo;
+	use frame_support::dispatch::GetDispatchInfo;
+	ExtBuilder::default().build_and_execute(|| {
+		let max = <<Test as crate::Config>::MaxFeeders as frame_support::traits::Get<u32>>::get();
+		let declared = crate::Call::<Test>::submit_price { price: PRICE }.get_dispatch_info();
+		assert_eq!(declared.call_weight, <() as WeightInfo>::submit_price(max));
+		let post = Bme::submit_price(RuntimeOrigin::signed(FEEDER), PRICE).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::submit_price(1)));
+		assert!(<() as WeightInfo>::submit_price(1).ref_time() < declared.call_weight.ref_time());
+		let post = Bme::add_feeder(RuntimeOrigin::root(), 101).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::add_feeder(1)));
+		let post = Bme::remove_feeder(RuntimeOrigin::root(), 101).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::remove_feeder(2)));
+	});
+}

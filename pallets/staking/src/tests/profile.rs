@@ -320,3 +320,29 @@ fn a_recount_spread_over_blocks_never_ends_narrower_than_a_provider() {
 		assert!(StaleReaches::<Test>::contains_key(1));
 	});
 }
+
+/// `update_profile` is declared for the most kernels a profile may list and charged for those
+/// the old profile listed.
+#[test]
+fn update_profile_is_charged_for_the_kernels_the_old_profile_listed() {
+	use crate::WeightInfo;
+	use frame_support::dispatch::GetDispatchInfo;
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, 5_000); // kernels [1, 2]
+		let new = profile(&[1, 3, 4], 8192, 10);
+		let max = <<Test as crate::Config>::MaxKernelsPerProvider as frame_support::traits::Get<
+			u32,
+		>>::get();
+		let call = crate::Call::<Test>::update_profile {
+			profile: new.clone(),
+			endpoint: endpoint("http://a"),
+		};
+		assert_eq!(
+			call.get_dispatch_info().call_weight,
+			<() as WeightInfo>::update_profile(max, 3)
+		);
+		let post =
+			Staking::update_profile(RuntimeOrigin::signed(1), new, endpoint("http://a")).unwrap();
+		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::update_profile(2, 3)));
+	});
+}
