@@ -9,7 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/env.sh"
 cd "$AIPIN_ROOT"
 crates=(-p aipin-primitives -p aipin-kernels -p pallet-compute-staking -p pallet-compute-slashing
-	-p pallet-bme -p pallet-task-escrow)
+	-p pallet-bme -p pallet-task-escrow -p pallet-models)
 export SKIP_WASM_BUILD=1
 export CARGO_TARGET_DIR="$AIPIN_CACHE/target-bench"
 echo "==> clippy (pallets)"

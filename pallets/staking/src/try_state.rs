@@ -82,7 +82,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(r) = ReachRecount::<T>::get() {
 			let counted = (0..r.next)
 				.filter_map(|pos| KernelProviders::<T>::get(r.kernel, pos))
-				.filter_map(|stash| Providers::<T>::get(stash))
+				.filter_map(Providers::<T>::get)
 				.map(|info| KernelReach::of(&info.profile));
 			for mine in counted {
 				ensure!(
