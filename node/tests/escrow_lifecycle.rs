@@ -64,7 +64,10 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 	let (bought, _) = credits(&client, &alice_id).await;
 	assert_eq!(bought, 500_000);
 
-	// A seeded 64×64×64 GEMM (2·64³ = 524,288 ops → 1 work unit), replication 2, max price 10.
+	// A seeded 64×64×64 GEMM (2·64³ = 524,288 ops → 1 work unit), replication 2, max price 10:
+	// 20 credits of price, plus the runtime's `SubmissionDeposit` of 1,000 (refunded, as the
+	// consumer is not at fault).
+	const DEPOSIT: u128 = 1_000;
 	let now = best_number(&node).await.expect("best block") as u32;
 	let input = TaskInput::Seeded { seed: [5u8; 32] };
 	let call = calls::escrow::submit_task(1, &[64, 64, 64], &input, 2, 10, now + 1_000);
@@ -74,10 +77,14 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 		.expect("TaskSubmitted decodes")
 		.pop()
 		.expect("TaskSubmitted");
-	assert_eq!((submitted.work_units, submitted.escrow), (1, 20));
+	assert_eq!((submitted.work_units, submitted.escrow), (1, 20 + DEPOSIT));
 	assert_eq!(submitted.consumer, alice_id);
 	let id = submitted.task;
-	assert_eq!(credits(&client, &alice_id).await, (bought - 20, 20), "escrow reserved");
+	assert_eq!(
+		credits(&client, &alice_id).await,
+		(bought - 20 - DEPOSIT, 20 + DEPOSIT),
+		"escrow reserved"
+	);
 
 	// A later block assigns both genesis providers.
 	let t =
@@ -103,6 +110,6 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 	assert_eq!(t.terminal_reason(), Some(TerminalReason::Completed));
 	assert_eq!(t.result_root, Some(root));
 	assert_eq!((t.work_units, t.escrow), (1, 0));
-	// Paid 1 credit per provider (ask 1 × 1 unit); the other 18 refunded.
+	// Paid 1 credit per provider (ask 1 × 1 unit); the other 18 and the deposit refunded.
 	assert_eq!(credits(&client, &alice_id).await, (bought - 2, 0), "exact refund");
 }
