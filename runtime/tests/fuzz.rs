@@ -237,7 +237,7 @@ fn protocol_call(
 	let holders = |role: fn(&sp_runtime::AccountId32) -> bool| {
 		(0..pairs.len()).filter(|&i| is(i, role)).collect::<Vec<_>>()
 	};
-	match rng.below(11) {
+	match rng.below(12) {
 		0 => {
 			let mut calls = vec![(
 				Bme(pallet_bme::Call::buy_credits {
@@ -361,6 +361,37 @@ fn protocol_call(
 				}
 			};
 			vec![(Models(call), who)]
+		},
+		11 => {
+			// A provider changes what it offers: another kernel list, more or less VRAM,
+			// throughput and ask. Leaving a kernel or offering less on one makes its reach stale,
+			// and `on_idle` recounts it (checked by staking's `try_state` after every block).
+			let providers =
+				holders(|a| pallet_compute_staking::Providers::<Runtime>::contains_key(a));
+			let Some(&stash) = providers.get(rng.below(providers.len().max(1) as u64) as usize)
+			else {
+				return Vec::new();
+			};
+			let mut kernels: Vec<u32> = pallet_task_escrow::Kernels::<Runtime>::iter_keys()
+				.filter(|_| rng.chance(50))
+				.collect();
+			kernels.sort();
+			kernels.truncate(8);
+			if kernels.is_empty() {
+				kernels.push(1);
+			}
+			let profile = pallet_compute_staking::ProviderProfile {
+				device_class: aipin_primitives::DeviceClass::DatacenterGpu,
+				vram_mib: 1 + rng.below(80_000) as u32,
+				throughput: 1 + rng.below(1_000_000),
+				kernels: kernels.try_into().expect("at most 8"),
+				ask_price: 1 + rng.below(20) as u128,
+			};
+			let endpoint = b"http://127.0.0.1:8080".to_vec().try_into().expect("short");
+			vec![(
+				Staking(pallet_compute_staking::Call::update_profile { profile, endpoint }),
+				stash,
+			)]
 		},
 		_ => {
 			// A council motion on a random call: proposed, voted by two of three, closed.
