@@ -12,6 +12,11 @@ use pallet_task_escrow::*;
 
 /// Submits an 8×8×8 GEMM (2 work units, 128 input bytes) with an external input; max price 10.
 fn submit_external(r: u8) -> u64 {
+	submit_external_at(r, 10)
+}
+
+/// [`submit_external`] at `max_price`.
+fn submit_external_at(r: u8, max_price: u128) -> u64 {
 	let id = NextTaskId::<Test>::get();
 	assert_ok!(Escrow::submit_task(
 		RuntimeOrigin::signed(CONSUMER),
@@ -23,7 +28,7 @@ fn submit_external(r: u8) -> u64 {
 			size: 128,
 		},
 		r,
-		10,
+		max_price,
 		now() + 50,
 	));
 	id
@@ -238,20 +243,7 @@ fn a_bad_input_costs_at_least_the_deposit_however_cheap_the_task() {
 		SubmissionDeposit::set(500);
 		let (free, _) = credits(CONSUMER);
 		// The cheapest task: 2 work units at 1 credit, r = 2; its escrow holds the deposit too.
-		let id = NextTaskId::<Test>::get();
-		assert_ok!(Escrow::submit_task(
-			RuntimeOrigin::signed(CONSUMER),
-			GEMM,
-			params(&[8, 8, 8]),
-			TaskInput::External {
-				url: BoundedVec::truncate_from(b"https://example.com/x.bin".to_vec()),
-				hash: [3; 32],
-				size: 128,
-			},
-			2,
-			1,
-			now() + 50,
-		));
+		let id = submit_external_at(2, 1);
 		assert_eq!(task(id).escrow, 2 * 2 + 500);
 		assert_eq!(credits(CONSUMER), (free - 504, 504));
 		next_block();
