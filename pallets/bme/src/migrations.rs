@@ -73,35 +73,39 @@ pub mod v1 {
 		}
 	}
 
-	/// What each provider with an unclaimed list can claim, read in the version-0 layout
-	/// (lists of any length).
+	/// The map as version 0 stored it (an alias takes its storage name from its own name).
+	#[cfg(feature = "try-runtime")]
+	mod v0 {
+		use super::*;
+
+		/// `Unclaimed`, with lists of any length.
+		#[frame_support::storage_alias]
+		pub type Unclaimed<T: Config> = StorageMap<
+			Pallet<T>,
+			Blake2_128Concat,
+			<T as frame_system::Config>::AccountId,
+			Vec<EpochIndex>,
+		>;
+	}
+
+	/// What each provider with an unclaimed list can claim, read in the version-0 layout.
 	#[cfg(feature = "try-runtime")]
 	fn claimable_by_provider<T: Config>(
 	) -> Result<Vec<(T::AccountId, crate::BalanceOf<T>)>, sp_runtime::TryRuntimeError> {
-		use frame_support::storage::{unhashed, StoragePrefixedMap};
 		let current = crate::CurrentEpoch::<T>::get();
-		let prefix = Unclaimed::<T>::final_prefix();
-		let mut out = Vec::new();
-		let mut key = prefix.to_vec();
-		while let Some(next) = sp_io::storage::next_key(&key) {
-			if !next.starts_with(&prefix) {
-				break;
-			}
-			key = next;
-			// Blake2_128Concat: 16 bytes of hash, then the account.
-			let who = key
-				.get(prefix.len() + 16..)
-				.and_then(|mut raw| T::AccountId::decode(&mut raw).ok())
-				.ok_or("an unclaimed key without an account")?;
-			let list: Vec<EpochIndex> = unhashed::get(&key).ok_or("an undecodable list")?;
-			let mut sum = PendingRewards::<T>::get(&who);
-			for epoch in list.into_iter().filter(|e| *e < current) {
-				let r = Pallet::<T>::reward_of(&who, epoch);
-				sum = sum.saturating_add(r.work).saturating_add(r.availability);
-			}
-			out.push((who, sum));
-		}
-		Ok(out)
+		let lists: Vec<_> = v0::Unclaimed::<T>::iter().collect();
+		ensure!(lists.len() == v0::Unclaimed::<T>::iter_keys().count(), "an undecodable list");
+		Ok(lists
+			.into_iter()
+			.map(|(who, list)| {
+				let mut sum = PendingRewards::<T>::get(&who);
+				for epoch in list.into_iter().filter(|e| *e < current) {
+					let r = Pallet::<T>::reward_of(&who, epoch);
+					sum = sum.saturating_add(r.work).saturating_add(r.availability);
+				}
+				(who, sum)
+			})
+			.collect())
 	}
 
 	/// Version 0 → 1.

@@ -106,8 +106,8 @@ pub mod v1 {
 	}
 
 	/// The length of every key under a map's `prefix`, prefix excluded.
-	#[cfg(feature = "try-runtime")]
-	fn key_lengths(prefix: [u8; 32]) -> impl Iterator<Item = usize> {
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub(crate) fn key_lengths(prefix: [u8; 32]) -> impl Iterator<Item = usize> {
 		frame_support::storage::KeyPrefixIterator::new(prefix.to_vec(), prefix.to_vec(), |rest| {
 			Ok(rest.len())
 		})

@@ -289,7 +289,7 @@ fn bad_registrations_by_url_are_refused_and_cost_nothing() {
 
 #[test]
 fn the_version_0_layout_migrates_to_hashed_keys_once_and_loses_nothing() {
-	use crate::migrations::v1::{v0, MigrateToV1};
+	use crate::migrations::v1::{key_lengths, v0, MigrateToV1};
 	use frame_support::{
 		storage::StoragePrefixedMap,
 		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
@@ -321,14 +321,14 @@ fn the_version_0_layout_migrates_to_hashed_keys_once_and_loses_nothing() {
 		}
 		assert_eq!(Models::program_url(id), Some(remote));
 		// Only hashed keys are left (16 bytes of hash, then the id), one per entry.
-		let key_lengths = |prefix: [u8; 32]| {
-			frame_support::storage::KeyPrefixIterator::new(prefix.to_vec(), prefix.to_vec(), |k| {
-				Ok(k.len())
-			})
-			.collect::<Vec<_>>()
-		};
-		assert_eq!(key_lengths(crate::Models::<Test>::final_prefix()), vec![48, 48]);
-		assert_eq!(key_lengths(crate::ProgramUrls::<Test>::final_prefix()), vec![48]);
+		assert_eq!(
+			key_lengths(crate::Models::<Test>::final_prefix()).collect::<Vec<_>>(),
+			vec![48, 48]
+		);
+		assert_eq!(
+			key_lengths(crate::ProgramUrls::<Test>::final_prefix()).collect::<Vec<_>>(),
+			vec![48]
+		);
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		MigrateToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(

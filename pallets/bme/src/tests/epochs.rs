@@ -343,7 +343,19 @@ fn lowering_the_unclaimed_bound_settles_old_epochs_and_nobody_can_claim_less() {
 		// The new bound: lists of 8 no longer decode until the migration shortens them.
 		MaxUnclaimedEpochs::set(3);
 		assert!(Unclaimed::<Test>::get(7).is_empty(), "an over-long list does not decode");
+		// With try-runtime, the migration's own checks too: it reads the version-0 lists and
+		// finds every provider's claim unchanged after.
+		#[cfg(feature = "try-runtime")]
+		let state = {
+			use frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::SettleOldUnclaimed::<Test>::pre_upgrade().unwrap()
+		};
 		MigrateToV1::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		{
+			use frame_support::traits::UncheckedOnRuntimeUpgrade;
+			crate::migrations::v1::SettleOldUnclaimed::<Test>::post_upgrade(state).unwrap();
+		}
 		assert_eq!(Bme::on_chain_storage_version(), 1);
 		assert_eq!(Unclaimed::<Test>::get(7).to_vec(), vec![5, 6, 7]);
 		assert_eq!(Unclaimed::<Test>::get(8).to_vec(), vec![4, 5, 6], "short enough: untouched");
