@@ -4,9 +4,9 @@
 //! write the outputs as `.npy`.
 
 use crate::{
+	args::Terms,
 	output::{self, emit, write_file},
 	task::{self, Download, NewTask, Settlement, Submitted},
-	Terms,
 };
 use aipin_client::{
 	calls, events, programs,
@@ -217,7 +217,7 @@ async fn resolve(client: &Client, model: &str) -> anyhow::Result<(ModelId, Progr
 async fn batch_input(batch: &[u8], url: Option<&str>) -> anyhow::Result<Input> {
 	let Some(url) = url else {
 		anyhow::ensure!(
-			batch.len() <= crate::MAX_INLINE,
+			batch.len() <= crate::args::MAX_INLINE,
 			"the quantized batch is {} bytes; inline inputs are at most 64 KiB: write it with \
 			 --save-batch FILE, serve FILE over http(s) (or an IPFS gateway) and pass --url",
 			batch.len()

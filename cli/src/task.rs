@@ -66,9 +66,7 @@ pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::R
 		);
 	}
 	let (free, _) = reads::credits_of(&at, &aipin_client::account_of(signer)).await?;
-	let price =
-		(q.work_units as u128).saturating_mul(t.max_price).saturating_mul(t.replication as u128);
-	let deposit = q.escrow.saturating_sub(price);
+	let deposit: u128 = reads::constant(at.metadata_ref(), "Escrow", "SubmissionDeposit")?;
 	anyhow::ensure!(
 		free >= q.escrow,
 		"not enough credits: the task escrows {} (work units {} × max price {} × replication {}, \

@@ -210,13 +210,13 @@ pub async fn block_weight(at: &At) -> Result<(u64, u64)> {
 	Ok((normal.ref_time(), normal.proof_size()))
 }
 
-/// A `u32` constant of the runtime's metadata (`pallet.name`).
-pub fn constant_u32(md: &subxt::Metadata, pallet: &str, name: &str) -> Result<u32> {
+/// A constant of the runtime's metadata (`pallet.name`), decoded as `T`.
+pub fn constant<T: Decode>(md: &subxt::Metadata, pallet: &str, name: &str) -> Result<T> {
 	let c = md
 		.pallet_by_name(pallet)
 		.and_then(|p| p.constant_by_name(name))
 		.ok_or_else(|| Error::Metadata(format!("no constant {pallet}.{name}")))?;
-	u32::decode(&mut c.value()).map_err(|e| Error::Decode {
+	T::decode(&mut c.value()).map_err(|e| Error::Decode {
 		what: format!("constant {pallet}.{name}"),
 		why: e.to_string(),
 	})
@@ -244,9 +244,9 @@ impl SubmitBounds {
 	/// Reads them from `md`.
 	pub fn of(md: &subxt::Metadata) -> Result<Self> {
 		Ok(Self {
-			max_params: constant_u32(md, "Escrow", "MaxParams")?,
-			max_inline: constant_u32(md, "Escrow", "MaxInlineInput")?,
-			max_url: constant_u32(md, "Escrow", "MaxUrlLen")?,
+			max_params: constant(md, "Escrow", "MaxParams")?,
+			max_inline: constant(md, "Escrow", "MaxInlineInput")?,
+			max_url: constant(md, "Escrow", "MaxUrlLen")?,
 		})
 	}
 
@@ -298,9 +298,9 @@ impl ModelBounds {
 	/// Reads them from `md`.
 	pub fn of(md: &subxt::Metadata) -> Result<Self> {
 		Ok(Self {
-			max_program: constant_u32(md, "Models", "MaxProgramBytes")?,
-			max_fetched: constant_u32(md, "Models", "MaxFetchedProgramBytes")?,
-			max_url: constant_u32(md, "Models", "MaxUrlBytes")?,
+			max_program: constant(md, "Models", "MaxProgramBytes")?,
+			max_fetched: constant(md, "Models", "MaxFetchedProgramBytes")?,
+			max_url: constant(md, "Models", "MaxUrlBytes")?,
 		})
 	}
 

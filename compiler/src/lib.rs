@@ -34,6 +34,7 @@ pub mod npy;
 pub mod onnx;
 mod ops;
 mod pending;
+mod sequence;
 
 use aipin_kernels::inference::{
 	program::{Program, Tensor},

@@ -8,7 +8,8 @@ use crate::{
 	activations::Unary,
 	lower::{Lowering, QConst, Value},
 	onnx::NodeProto,
-	ops::{add_table, mul_table, softmax_exponentials},
+	ops::{add_table, mul_table},
+	sequence::softmax_exponentials,
 	CompileError,
 };
 use aipin_kernels::inference::program::{

@@ -15,6 +15,7 @@
 
 mod check;
 pub mod gemm;
+mod op;
 pub mod program;
 pub mod quant;
 pub mod reference;

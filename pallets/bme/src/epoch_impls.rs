@@ -27,15 +27,20 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		if list.is_full() {
-			let oldest = list.remove(0);
-			let reward = Self::settle(who, oldest);
-			let total = reward.work.saturating_add(reward.availability);
-			PendingRewards::<T>::mutate(who, |p| *p = p.saturating_add(total));
+			Self::settle_into_pending(who, list.remove(0));
 		}
 		// Cannot fail: there is room now.
 		let _ = list.try_push(epoch);
 		Unclaimed::<T>::insert(who, list);
 		Accumulator::<T>::mutate(|a| a.participants = a.participants.saturating_add(1));
+	}
+
+	/// Settles `who`'s reward for a closed `epoch` into its `PendingRewards`, where a claim
+	/// collects it: what happens to an epoch that no longer fits `who`'s unclaimed list.
+	pub(crate) fn settle_into_pending(who: &T::AccountId, epoch: EpochIndex) {
+		let reward = Self::settle(who, epoch);
+		let total = reward.work.saturating_add(reward.availability);
+		PendingRewards::<T>::mutate(who, |p| *p = p.saturating_add(total));
 	}
 
 	/// Records verified work by `provider` in the epoch in progress: `credits` earned, for

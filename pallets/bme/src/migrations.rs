@@ -11,11 +11,12 @@ use frame_support::{migrations::VersionedMigration, traits::UncheckedOnRuntimeUp
 
 /// Version 1: `MaxUnclaimedEpochs` is a few epochs instead of a week of them, so that
 /// `claim_rewards`, declared for that many, is declared near its real cost. A provider's older
-/// unclaimed epochs are settled into its `PendingRewards`, as `note_participation` has always
-/// done with the epoch that no longer fits: what it can claim does not change.
+/// unclaimed epochs are settled into its `PendingRewards` (`settle_into_pending`, as
+/// `note_participation` has always done with the epoch that no longer fits): what it can claim
+/// does not change.
 pub mod v1 {
 	use super::*;
-	use crate::{types::EpochIndex, PendingRewards, Unclaimed};
+	use crate::{types::EpochIndex, Unclaimed};
 	use alloc::vec::Vec;
 	use core::marker::PhantomData;
 	use frame_support::pallet_prelude::*;
@@ -35,9 +36,7 @@ pub mod v1 {
 				let over = list.len().saturating_sub(bound);
 				for epoch in list.drain(..over) {
 					settled.saturating_inc();
-					let reward = Pallet::<T>::settle(&who, epoch);
-					let total = reward.work.saturating_add(reward.availability);
-					PendingRewards::<T>::mutate(&who, |p| *p = p.saturating_add(total));
+					Pallet::<T>::settle_into_pending(&who, epoch);
 				}
 				// Cannot fail: `list` holds at most `bound` epochs now.
 				BoundedVec::try_from(list).ok()
@@ -98,7 +97,7 @@ pub mod v1 {
 		Ok(lists
 			.into_iter()
 			.map(|(who, list)| {
-				let mut sum = PendingRewards::<T>::get(&who);
+				let mut sum = crate::PendingRewards::<T>::get(&who);
 				for epoch in list.into_iter().filter(|e| *e < current) {
 					let r = Pallet::<T>::reward_of(&who, epoch);
 					sum = sum.saturating_add(r.work).saturating_add(r.availability);

@@ -270,32 +270,29 @@ impl Worker {
 			return Ok(ProgramState::Ready(p.clone()));
 		}
 		let name = format!("model 0x{}", hex::encode(model));
-		if let Some((remote, h)) = self.fetches.programs.get(&model) {
-			if h.is_finished() {
-				let (_, h) = self.fetches.programs.remove(&model).expect("just found");
-				return match h.await.unwrap_or_else(|e| Err(anyhow::anyhow!("fetch stopped: {e}")))
-				{
-					Ok(Ok(p)) => Ok(ProgramState::Ready(self.keep_program(model, p))),
-					Ok(Err((fault, why))) => Ok(ProgramState::Unusable(fault, why)),
-					Err(e) if last_chance => {
-						Ok(ProgramState::Unusable(InputFault::Unreachable, format!("{e:#}")))
-					},
-					// Transient: the next block starts another fetch.
-					Err(e) => Err(e),
-				};
-			}
-			if !last_chance {
+		if let Some(finished) = self.fetches.programs.get(&model).map(|(_, h)| h.is_finished()) {
+			if !finished && !last_chance {
 				return Ok(ProgramState::Pending);
 			}
-			let why = format!(
-				"{}: the program of {name} is still arriving {LAST_FETCH_BLOCKS} blocks before \
-				 the commit window closes",
-				remote.url
-			);
-			if let Some((_, h)) = self.fetches.programs.remove(&model) {
+			let (remote, h) = self.fetches.programs.remove(&model).expect("just found");
+			if !finished {
 				h.abort();
+				let why = format!(
+					"{}: the program of {name} is still arriving {LAST_FETCH_BLOCKS} blocks \
+					 before the commit window closes",
+					remote.url
+				);
+				return Ok(ProgramState::Unusable(InputFault::Unreachable, why));
 			}
-			return Ok(ProgramState::Unusable(InputFault::Unreachable, why));
+			return match h.await.unwrap_or_else(|e| Err(anyhow::anyhow!("fetch stopped: {e}"))) {
+				Ok(Ok(p)) => Ok(ProgramState::Ready(self.keep_program(model, p))),
+				Ok(Err((fault, why))) => Ok(ProgramState::Unusable(fault, why)),
+				Err(e) if last_chance => {
+					Ok(ProgramState::Unusable(InputFault::Unreachable, format!("{e:#}")))
+				},
+				// Transient: the next block starts another fetch.
+				Err(e) => Err(e),
+			};
 		}
 		let remote = match aipin_client::programs::source(at, &model).await? {
 			None => return Ok(ProgramState::Broken(format!("{name} is not registered"))),
