@@ -282,6 +282,11 @@ impl<AccountId: PartialEq, BlockNumber, M: frame_support::traits::Get<u32>>
 			.any(|a| matches!(a.state, SlotState::Committed(_) | SlotState::Revealed(_)))
 	}
 
+	/// Whether a provider has committed and not yet revealed: the reveal phase goes on.
+	pub fn awaits_reveal(&self) -> bool {
+		self.assignments.iter().any(|a| matches!(a.state, SlotState::Committed(_)))
+	}
+
 	/// Whether any replica reported the input unusable (in the commit phase in progress).
 	pub fn any_input_refused(&self) -> bool {
 		self.assignments.iter().any(|a| matches!(a.state, SlotState::InputRefused(_)))

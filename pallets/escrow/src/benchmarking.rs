@@ -126,6 +126,22 @@ fn reveal<T: Config>(id: TaskId, p: &T::AccountId, root: [u8; 32]) {
 	Escrow::<T>::do_reveal(T::BenchmarkHelper::operator(p), id, root, [7; 32]).expect("reveal");
 }
 
+/// A task of `r` replicas (registered already) in which replica `i` committed and revealed
+/// `root(i)`: what `on_idle` settles.
+fn revealed<T: Config>(r: u32, root: impl Fn(u32) -> [u8; 32]) -> TaskId {
+	let who = consumer::<T>();
+	let id = submit::<T>(&who, r);
+	let ps = assign_now::<T>(id);
+	for (i, p) in ps.iter().enumerate() {
+		commit::<T>(id, p, root(i as u32));
+	}
+	for (i, p) in ps.iter().enumerate() {
+		reveal::<T>(id, p, root(i as u32));
+	}
+	assert!(Settling::<T>::contains_key(id));
+	id
+}
+
 fn finished<T: Config>(id: TaskId) -> bool {
 	matches!(Tasks::<T>::get(id).map(|t| t.phase), Some(Phase::Finished { .. }))
 }
@@ -208,42 +224,19 @@ mod benchmarks {
 		assert!(matches!(Tasks::<T>::get(id).map(|t| t.phase), Some(Phase::Reveal { .. })));
 	}
 
-	/// The last reveal of `r` replicas, resolving by majority: the winners are paid and the
-	/// rest (as many as a majority allows) reported.
+	/// The last reveal of `r` replicas, which does not match its commitment: the provider is
+	/// reported (`InvalidReveal`), and the task is scheduled for settlement.
 	#[benchmark]
 	fn reveal_result(r: Linear<1, { T::MaxReplication::get() }>) {
 		let who = consumer::<T>();
 		providers::<T>(0, r);
 		let id = submit::<T>(&who, r);
 		let ps = assign_now::<T>(id);
-		let winners = r / 2 + 1;
-		let root = |i: u32| if i < winners { root_of(1) } else { root_of(2 + i) };
-		for (i, p) in ps.iter().enumerate() {
-			commit::<T>(id, p, root(i as u32));
+		for p in ps.iter() {
+			commit::<T>(id, p, root_of(1));
 		}
-		for (i, p) in ps.iter().enumerate().skip(1) {
-			reveal::<T>(id, p, root(i as u32));
-		}
-		let last = ps[0].clone();
-
-		#[extrinsic_call]
-		reveal_result(RawOrigin::Signed(T::BenchmarkHelper::operator(&last)), id, root(0), [7; 32]);
-
-		assert!(finished::<T>(id));
-	}
-
-	/// The last reveal of `r` replicas that all disagree: a tie-breaker is assigned.
-	#[benchmark]
-	fn reveal_with_tiebreak(r: Linear<2, { T::MaxReplication::get() }>) {
-		let who = consumer::<T>();
-		providers::<T>(0, r + 1);
-		let id = submit::<T>(&who, r);
-		let ps = assign_now::<T>(id);
-		for (i, p) in ps.iter().enumerate() {
-			commit::<T>(id, p, root_of(i as u32));
-		}
-		for (i, p) in ps.iter().enumerate().skip(1) {
-			reveal::<T>(id, p, root_of(i as u32));
+		for p in ps.iter().skip(1) {
+			reveal::<T>(id, p, root_of(1));
 		}
 		let last = ps[0].clone();
 
@@ -251,9 +244,41 @@ mod benchmarks {
 		reveal_result(
 			RawOrigin::Signed(T::BenchmarkHelper::operator(&last)),
 			id,
-			root_of(0),
+			root_of(2),
 			[7; 32],
 		);
+
+		assert!(Settling::<T>::contains_key(id));
+		let t = Tasks::<T>::get(id).expect("task");
+		assert!(t.live_slot(&last).is_none(), "reported");
+	}
+
+	/// `on_idle` settling a task whose `r` replicas revealed, by majority: the winners are paid
+	/// and the rest (as many as a majority allows) reported.
+	#[benchmark]
+	fn settle(r: Linear<1, { T::MaxReplication::get() }>) {
+		providers::<T>(0, r);
+		let winners = r / 2 + 1;
+		let id = revealed::<T>(r, |i| if i < winners { root_of(1) } else { root_of(2 + i) });
+
+		#[block]
+		{
+			Escrow::<T>::settle_one(id, now::<T>());
+		}
+
+		assert!(finished::<T>(id));
+	}
+
+	/// `on_idle` settling a task whose `r` replicas all disagree: a tie-breaker is assigned.
+	#[benchmark]
+	fn settle_with_tiebreak(r: Linear<2, { T::MaxReplication::get() }>) {
+		providers::<T>(0, r + 1);
+		let id = revealed::<T>(r, root_of);
+
+		#[block]
+		{
+			Escrow::<T>::settle_one(id, now::<T>());
+		}
 
 		assert!(Tasks::<T>::get(id).is_some_and(|t| t.has_tiebreaker()));
 	}
@@ -385,6 +410,7 @@ mod benchmarks {
 		for p in ps.iter() {
 			reveal::<T>(id, p, root_of(1));
 		}
+		Escrow::<T>::settle_one(id, now::<T>());
 		assert!(finished::<T>(id));
 		let t = Tasks::<T>::get(id).expect("task");
 		let seal = aipin_primitives::canary_seal(t.kernel, &t.params, &t.input_digest, &root_of(0));

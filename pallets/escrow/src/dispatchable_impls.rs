@@ -1,7 +1,7 @@
 //! The bodies of the escrow pallet's calls: kernel registration, submission (with quotes),
 //! cancellation, commit and reveal.
 
-use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo, LOG_TARGET};
+use crate::{pallet::*, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::{
 	is_fetchable_url, result_commitment, ComputeCredits, Credits, InputFault, KernelId, Offence,
 	OffenceKind, ProviderRegistry, ReportOffence, Requirements, TaskId, TaskOutcome,
@@ -382,16 +382,16 @@ impl<T: Config> Pallet<T> {
 			slot.state = SlotState::Faulted(OffenceKind::InvalidReveal);
 			Self::fault(id, &task.consumer, &stash, OffenceKind::InvalidReveal, now);
 		}
-		let r = task.replication as u32;
-		let weight = if task.assignments.iter().any(|a| matches!(a.state, SlotState::Committed(_)))
-		{
-			T::WeightInfo::reveal_result(1)
-		} else {
-			match Self::resolve(id, &mut task, now) {
-				Resolution::Finished => T::WeightInfo::reveal_result(r),
-				Resolution::Tiebreak => T::WeightInfo::reveal_with_tiebreak(r),
-			}
-		};
+		if !task.awaits_reveal() {
+			// Settled in this block's `on_idle`; the window closing next block is the fallback.
+			Self::enter_phase(
+				id,
+				&mut task,
+				Phase::Reveal { ends: now.saturating_add(One::one()) },
+			);
+			Settling::<T>::insert(id, ());
+		}
+		let weight = T::WeightInfo::reveal_result(task.assignments.len() as u32);
 		Tasks::<T>::insert(id, task);
 		Ok(weight)
 	}

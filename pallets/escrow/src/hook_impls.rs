@@ -1,7 +1,7 @@
 //! What the escrow pallet's hooks do: assignment in `on_initialize`, timeouts with
-//! replacement, and pruning in `on_idle`.
+//! replacement, and settlement of fully revealed tasks and pruning in `on_idle`.
 
-use crate::{pallet::*, types::*, weights::WeightInfo};
+use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo};
 use aipin_primitives::{OffenceKind, ProviderRegistry, TaskId};
 use alloc::vec::Vec;
 use codec::Encode;
@@ -242,7 +242,7 @@ impl<T: Config> Pallet<T> {
 				return;
 			}
 		}
-		if task.assignments.iter().any(|a| matches!(a.state, SlotState::Committed(_))) {
+		if task.awaits_reveal() {
 			// Everyone committed in the window's last block, or nobody can replace the missing:
 			// those who committed reveal, so that a standing result is paid (see `resolve`).
 			Self::start_reveal(id, task, now);
@@ -276,6 +276,44 @@ impl<T: Config> Pallet<T> {
 			matches!(s, SlotState::Committed(_))
 		});
 		Self::resolve(id, task, now);
+	}
+
+	/// `on_idle`: settles the tasks in `Settling` (every committed provider revealed this
+	/// block), as far as `remaining` allows; the rest are settled when their reveal window
+	/// closes next block. Each is metered at the worst case of its replication's bound before
+	/// it is read, and charged what it cost.
+	pub(crate) fn settle_revealed(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let max = T::MaxReplication::get();
+		let worst = T::WeightInfo::settle(max).max(T::WeightInfo::settle_with_tiebreak(max));
+		let mut meter = WeightMeter::with_limit(remaining);
+		loop {
+			if !meter.can_consume(worst.saturating_add(db.reads(1))) {
+				break;
+			}
+			meter.consume(db.reads(1));
+			let Some(id) = Settling::<T>::iter_keys().next() else { break };
+			meter.consume(Self::settle_one(id, now));
+		}
+		meter.consumed()
+	}
+
+	/// Settles task `id` of `Settling` if every committed provider has revealed and it has not
+	/// been settled yet (its fallback timeout may have come first); returns the weight used.
+	pub(crate) fn settle_one(id: TaskId, now: BlockNumberFor<T>) -> Weight {
+		Settling::<T>::remove(id);
+		let stale = T::DbWeight::get().reads_writes(1, 1);
+		let Some(mut task) = Tasks::<T>::get(id) else { return stale };
+		if !matches!(task.phase, Phase::Reveal { .. }) || task.awaits_reveal() {
+			return stale;
+		}
+		let r = task.replication as u32;
+		let weight = match Self::resolve(id, &mut task, now) {
+			Resolution::Finished => T::WeightInfo::settle(r),
+			Resolution::Tiebreak => T::WeightInfo::settle_with_tiebreak(r),
+		};
+		Tasks::<T>::insert(id, task);
+		weight
 	}
 
 	/// `on_idle`: removes tasks finished `RetentionPeriod` ago, as far as `remaining` allows.

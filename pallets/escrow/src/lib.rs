@@ -202,6 +202,13 @@ pub mod pallet {
 	pub type Timeouts<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, TaskId, ()>;
 
+	/// Tasks whose every committed provider has revealed, to settle in this block's `on_idle`.
+	/// Each also has its reveal window closing at the next block, so a task that `on_idle` has
+	/// no room for is settled by that timeout instead; an entry left behind is then stale and
+	/// dropped when `on_idle` reaches it.
+	#[pallet::storage]
+	pub type Settling<T: Config> = StorageMap<_, Twox64Concat, TaskId, (), OptionQuery>;
+
 	/// The oldest block whose `Timeouts` may still hold entries.
 	#[pallet::storage]
 	pub type TimeoutCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
@@ -284,7 +291,8 @@ pub mod pallet {
 		}
 
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			Self::prune(now, remaining)
+			let settled = Self::settle_revealed(now, remaining);
+			settled.saturating_add(Self::prune(now, remaining.saturating_sub(settled)))
 		}
 
 		fn integrity_test() {
@@ -423,14 +431,15 @@ pub mod pallet {
 		/// Allowed in the reveal window. A reveal that does not match its commitment is
 		/// accepted as evidence: the provider is reported (`InvalidReveal`) and leaves the
 		/// task — the call itself succeeds so the verdict is kept. When no committed provider
-		/// is left to reveal, the task resolves (see the crate docs).
+		/// is left to reveal, the task resolves (see the crate docs) in this block's `on_idle`,
+		/// or at the latest when its reveal window, now closing at the next block, times out:
+		/// the call only records, whatever the replication.
 		///
 		/// ## Events
-		/// `ResultRevealed` or `ProviderFaulted`; on resolution `ProviderPaid`,
+		/// `ResultRevealed` or `ProviderFaulted`; on resolution (from a hook) `ProviderPaid`,
 		/// `ProviderFaulted`, `TaskFinished` or `TiebreakerAssigned`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::reveal_result(T::MaxReplication::get())
-			.max(T::WeightInfo::reveal_with_tiebreak(T::MaxReplication::get())))]
+		#[pallet::weight(T::WeightInfo::reveal_result(T::MaxReplication::get()))]
 		pub fn reveal_result(
 			origin: OriginFor<T>,
 			task: TaskId,

@@ -66,6 +66,13 @@ macro_rules! escrow_test_helpers {
 			}
 		}
 
+		/// This block's `on_idle` so far (unlimited weight): what settles a task whose every
+		/// committed provider has revealed, as the end of the block would.
+		pub fn idle() {
+			use frame_support::traits::OnIdle;
+			AllPalletsWithSystem::on_idle(now(), frame_support::weights::Weight::MAX);
+		}
+
 		pub fn now() -> u64 {
 			System::block_number()
 		}
@@ -159,10 +166,12 @@ macro_rules! escrow_test_helpers {
 			frame_support::assert_ok!(Escrow::commit_result(operator, id, c));
 		}
 
-		/// `provider` reveals `root`.
+		/// `provider` reveals `root`; the block's `on_idle` then settles the task if that was the
+		/// last reveal.
 		pub fn reveal(id: $crate::testing::TaskId, provider: u64, root: [u8; 32]) {
 			let operator = RuntimeOrigin::signed(provider + OPERATOR_OFFSET);
 			frame_support::assert_ok!(Escrow::reveal_result(operator, id, root, salt_of(provider)));
+			idle();
 		}
 
 		pub fn phase(id: $crate::testing::TaskId) -> $crate::Phase<u64> {

@@ -4,6 +4,7 @@ use crate::{pallet::*, types::*};
 use aipin_primitives::{Credits, ProviderRegistry, TaskId};
 use alloc::vec::Vec;
 use frame_support::pallet_prelude::*;
+use sp_runtime::Saturating;
 
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants:
@@ -14,6 +15,8 @@ impl<T: Config> Pallet<T> {
 	/// - the queue holds exactly the queued tasks, once each; queued tasks have no providers;
 	/// - live replica slots never exceed the replication;
 	/// - every `Timeouts` entry is the open window of its task (none stale);
+	/// - every `Settling` entry is a task; one in its reveal phase awaits no reveal, and its
+	///   window closes next block (the fallback);
 	/// - no more than `MaxCanarySeals` seals are kept, and their counter is right;
 	/// - unfinished tasks record the digest of the input they hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -81,6 +84,14 @@ impl<T: Config> Pallet<T> {
 		for (end, id) in Timeouts::<T>::iter_keys() {
 			let open = Tasks::<T>::get(id).and_then(|t| Self::window_end(&t.phase));
 			ensure!(open == Some(end), "a timeout entry that is not its task's open window");
+		}
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+		for id in Settling::<T>::iter_keys() {
+			let task = Tasks::<T>::get(id).ok_or("a settling entry without its task")?;
+			if let Phase::Reveal { ends } = task.phase {
+				ensure!(!task.awaits_reveal(), "a task is settling before every reveal");
+				ensure!(ends <= next, "a settling task has no timeout for its fallback");
+			}
 		}
 		let mut queue: Vec<TaskId> = Queue::<T>::get().iter().map(|e| e.task).collect();
 		queue.sort_unstable();

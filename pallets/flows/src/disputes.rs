@@ -138,6 +138,7 @@ fn copying_another_replicas_root_is_rejected() {
 			root(7),
 			salt_of(copier)
 		));
+		idle();
 		assert!(escrow_events().contains(&Event::ProviderFaulted {
 			task: id,
 			provider: copier,
@@ -210,6 +211,7 @@ fn invalid_reveal_with_replication_1_fails_the_task() {
 			root(1),
 			[0xee; 32]
 		));
+		idle();
 		assert_eq!(finished_reason(id), Some(TerminalReason::FailedProviderFault));
 		assert_eq!(offences_of(p), vec![OffenceKind::InvalidReveal]);
 		assert_eq!(credits(CONSUMER), (free0, 0));

@@ -152,6 +152,7 @@ fn reveal_as(id: u64, p: AccountId, act: Act) {
 				root(1),
 				[0xee; 32]
 			));
+			idle();
 		},
 		MissCommit | MissReveal => {},
 	}

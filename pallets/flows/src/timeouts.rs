@@ -298,3 +298,84 @@ fn only_open_windows_use_the_per_block_cap() {
 		}
 	});
 }
+
+/// Reveals `root` as `p` without running `on_idle`: what a block holds before it ends.
+fn reveal_only(id: u64, p: AccountId, root: [u8; 32]) {
+	frame_support::assert_ok!(Escrow::reveal_result(
+		RuntimeOrigin::signed(p + OPERATOR_OFFSET),
+		id,
+		root,
+		salt_of(p)
+	));
+}
+
+/// A task of replication 2, assigned, both replicas committed to `root(9)`.
+fn committed_task() -> (u64, Vec<AccountId>) {
+	let id = submit(2);
+	next_block();
+	let ps = providers_of(id);
+	for p in &ps {
+		commit(id, *p, root(9));
+	}
+	(id, ps)
+}
+
+/// How many times task `id` finished (settled).
+fn finishes(id: u64) -> usize {
+	escrow_events()
+		.iter()
+		.filter(|e| matches!(e, Event::TaskFinished { task, .. } if *task == id))
+		.count()
+}
+
+#[test]
+fn the_last_reveal_only_records_and_the_same_blocks_on_idle_settles() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (id, ps) = committed_task();
+		next_block();
+		let Phase::Reveal { ends } = phase(id) else { panic!("reveal phase") };
+		assert!(ends > now() + 1);
+		reveal_only(id, ps[0], root(9));
+		assert!(!Settling::<Test>::contains_key(id), "a reveal is still awaited");
+		reveal_only(id, ps[1], root(9));
+		// The call settled nothing: it scheduled the settlement and moved the fallback to the
+		// next block.
+		assert_eq!(phase(id), Phase::Reveal { ends: now() + 1 });
+		assert!(Settling::<Test>::contains_key(id));
+		assert_eq!(Timeouts::<Test>::iter_keys().collect::<Vec<_>>(), vec![(now() + 1, id)]);
+		assert_eq!(finishes(id), 0);
+		let block = now();
+		idle();
+		assert_eq!(phase(id), Phase::Finished { reason: TerminalReason::Completed, at: block });
+		assert!(!Settling::<Test>::contains_key(id));
+		assert_eq!(Timeouts::<Test>::iter_keys().count(), 0, "no timeout left behind");
+		// The fallback finds nothing to do, and nothing is settled twice.
+		next_block();
+		assert_eq!(finishes(id), 1);
+	});
+}
+
+#[test]
+fn a_block_without_room_to_settle_leaves_it_to_the_next_blocks_timeout() {
+	ExtBuilder::default().build_and_execute(|| {
+		use frame_support::traits::OnIdle;
+		let (id, ps) = committed_task();
+		for p in &ps {
+			reveal_only(id, *p, root(9));
+		}
+		// No weight left in this block: nothing settles, nothing is lost.
+		let used = <Escrow as OnIdle<u64>>::on_idle(now(), frame_support::weights::Weight::zero());
+		assert_eq!(used, frame_support::weights::Weight::zero());
+		assert!(matches!(phase(id), Phase::Reveal { .. }));
+		// The next block's `on_initialize` settles it through the reveal window's timeout.
+		let block = now() + 1;
+		System::run_to_block::<AllPalletsWithSystem>(block);
+		assert_eq!(phase(id), Phase::Finished { reason: TerminalReason::Completed, at: block });
+		assert!(offences_of(ps[0]).is_empty() && offences_of(ps[1]).is_empty(), "nobody missed");
+		// Its `Settling` entry is now stale: `on_idle` drops it without a second settlement.
+		assert!(Settling::<Test>::contains_key(id));
+		idle();
+		assert!(!Settling::<Test>::contains_key(id));
+		assert_eq!(finishes(id), 1);
+	});
+}

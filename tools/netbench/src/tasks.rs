@@ -47,7 +47,11 @@ pub async fn blast(client: &Client, who: &Keypair, calls: Vec<Call>) -> anyhow::
 		.buffer_unordered(64)
 		.collect()
 		.await;
-	Ok(results.iter().filter(|r| r.is_err()).count() as u32)
+	let refused: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+	if let Some(first) = refused.first() {
+		eprintln!("the pool refused {} transactions; the first: {first}", refused.len());
+	}
+	Ok(refused.len() as u32)
 }
 
 /// Submits per `schedule` (task `i` is `make(i)`, sent by consumer `i mod n`) while following
