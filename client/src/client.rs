@@ -179,10 +179,11 @@ impl Client {
 		self.nonces.lock().await.remove(&key.public_key().0);
 	}
 
-	fn params(nonce: u64) -> subxt::config::ParamsFor<SubstrateConfig> {
+	fn params(nonce: u64, tip: u128) -> subxt::config::ParamsFor<SubstrateConfig> {
 		subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
 			.nonce(nonce)
 			.mortal(MORTALITY)
+			.tip(tip)
 			.build()
 	}
 
@@ -240,8 +241,16 @@ impl Client {
 	/// re-org retracts, the transaction becomes invalid and leaves the pool, which
 	/// [`Self::pending`] then shows.
 	pub async fn send_at(&self, at: &At, key: &Keypair, call: &Call) -> Result<()> {
+		self.send_tipped(at, key, call, 0).await
+	}
+
+	/// [`Self::send_at`] with a `tip` (planck) on top of the fee: a transaction's priority in
+	/// the pool and in block building grows with its tip, so a tipped one is kept, and included
+	/// first, when the pool is full of untipped ones.
+	pub async fn send_tipped(&self, at: &At, key: &Keypair, call: &Call, tip: u128) -> Result<()> {
 		let nonce = self.next_nonce(key).await?;
-		match at.transactions().sign_and_submit(&call.payload(), key, Self::params(nonce)).await {
+		let params = Self::params(nonce, tip);
+		match at.transactions().sign_and_submit(&call.payload(), key, params).await {
 			Ok(_) => Ok(()),
 			Err(e) => {
 				// Resynchronise from the pool next time (stale or future nonce, dropped tx).
@@ -261,7 +270,7 @@ impl Client {
 		let at = self.finalized().await?;
 		let progress = match at
 			.transactions()
-			.sign_and_submit_then_watch(&call.payload(), key, Self::params(nonce))
+			.sign_and_submit_then_watch(&call.payload(), key, Self::params(nonce, 0))
 			.await
 		{
 			Ok(p) => p,

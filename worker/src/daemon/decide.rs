@@ -75,6 +75,26 @@ pub fn foreign_commitment(slot: SlotState, ours: [u8; 32]) -> Option<[u8; 32]> {
 	}
 }
 
+/// How many of a window's last blocks a step sent in is tipped (see [`tip`]).
+pub const TIPPED_BLOCKS: u32 = 3;
+
+/// The tip for a step sent at best block `now` whose window closes at `ends`. The step lands
+/// in block `now + 1` at the earliest and must land before `ends`, so `ends − now − 1` blocks
+/// can still take it: none tipped while more than [`TIPPED_BLOCKS`] can, then `max_tip`
+/// halved once per block beyond the last that can, so the tip doubles each block as the end
+/// nears and is `max_tip` when one block is left. A step the pool dropped (a flood filled it)
+/// is sent again at once (see [`decide`]), each time with a larger tip; a step on time costs
+/// nothing extra, and one too late to land pays nothing either. Without a window, no tip.
+pub fn tip(ends: Option<BlockNumber>, now: u32, max_tip: u128) -> u128 {
+	let Some(can_land) = ends.map(|e| e.saturating_sub(now).saturating_sub(1)) else {
+		return 0;
+	};
+	if can_land == 0 || can_land > TIPPED_BLOCKS {
+		return 0;
+	}
+	max_tip >> (can_land - 1)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -277,5 +297,25 @@ mod tests {
 		assert_eq!(foreign_commitment(SlotState::Committed(ours), ours), None);
 		assert_eq!(foreign_commitment(SlotState::Committed([2; 32]), ours), Some([2; 32]));
 		assert_eq!(foreign_commitment(SlotState::Assigned, ours), None);
+	}
+
+	#[test]
+	fn a_step_on_time_is_untipped_and_a_late_one_pays_up_to_the_cap() {
+		let max = 1_000_000u128;
+		// Plenty of time, no window, or too late to land (the window closes at the next
+		// block, or has closed): no tip.
+		assert_eq!(tip(Some(110), 100, max), 0);
+		assert_eq!(tip(Some(100 + TIPPED_BLOCKS + 2), 100, max), 0);
+		assert_eq!(tip(None, 100, max), 0);
+		assert_eq!(tip(Some(101), 100, max), 0);
+		assert_eq!(tip(Some(100), 100, max), 0);
+		assert_eq!(tip(Some(90), 100, max), 0);
+		// The last blocks that can take it: doubling each block, the cap in the very last.
+		let late: Vec<u128> =
+			(2..=TIPPED_BLOCKS + 1).rev().map(|left| tip(Some(100 + left), 100, max)).collect();
+		assert_eq!(late, vec![max / 4, max / 2, max]);
+		// Never more than the cap, and off when the cap is 0.
+		assert!((0..200).all(|now| tip(Some(150), now, max) <= max));
+		assert!((0..200).all(|now| tip(Some(150), now, 0) == 0));
 	}
 }

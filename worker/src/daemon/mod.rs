@@ -259,7 +259,12 @@ impl Worker {
 			(Action::Commit, Some(mut e)) => {
 				let c = result_commitment(t.task, stash, &e.root, &e.salt);
 				e.stage = Stage::CommitSent { at: now };
-				Step { entry: e, call: calls::escrow::commit_result(t.task, c), kind: Kind::Commit }
+				Step {
+					entry: e,
+					call: calls::escrow::commit_result(t.task, c),
+					kind: Kind::Commit,
+					tip: 0,
+				}
 			},
 			(Action::Reveal, Some(mut e)) => {
 				// Reveal only what the chain holds our commitment to. Anything else (another
@@ -280,7 +285,7 @@ impl Worker {
 				}
 				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
 				e.stage = Stage::RevealSent { at: now };
-				Step { entry: e, call, kind: Kind::Reveal }
+				Step { entry: e, call, kind: Kind::Reveal, tip: 0 }
 			},
 			(Action::ReportInput, Some(mut e)) => {
 				let Stage::InputRefused { fault, why, .. } = e.stage.clone() else {
@@ -291,6 +296,7 @@ impl Worker {
 					entry: e,
 					call: calls::escrow::report_input(t.task, fault),
 					kind: Kind::Report,
+					tip: 0,
 				}
 			},
 			(Action::Lost, _) => {
@@ -298,7 +304,7 @@ impl Worker {
 			},
 			_ => return Ok(None),
 		};
-		Ok(Some(step))
+		Ok(Some(Step { tip: decide::tip(t.act_by, now, self.cfg.max_tip), ..step }))
 	}
 
 	/// Takes `steps`: records them all in one journal write, then sends them all at once.
@@ -319,7 +325,7 @@ impl Worker {
 		for s in &steps {
 			CrashPoint::check(self.cfg.crash_at, s.kind.points().0, s.entry.task);
 		}
-		let sends = steps.iter().map(|s| client.send_at(at, key, &s.call));
+		let sends = steps.iter().map(|s| client.send_tipped(at, key, &s.call, s.tip));
 		let sent = futures::future::join_all(sends).await;
 		for (s, r) in steps.iter().zip(sent) {
 			let task = s.entry.task;
@@ -333,7 +339,8 @@ impl Worker {
 					};
 					counter.fetch_add(1, Ordering::Relaxed);
 					let root = hex::encode(s.entry.root);
-					tracing::info!(target: "aipin::worker", task, %root, "{}", s.kind.done());
+					let tip = s.tip;
+					tracing::info!(target: "aipin::worker", task, %root, tip, "{}", s.kind.done());
 				},
 				Err(e) => self.task_failed(task, e.into()),
 			}
@@ -375,4 +382,6 @@ struct Step {
 	entry: Entry,
 	call: aipin_client::calls::Call,
 	kind: Kind,
+	/// Planck added on top of the fee ([`decide::tip`]).
+	tip: u128,
 }
