@@ -3,7 +3,7 @@
 # tests, the node's tests (dev node, four-validator local testnet, chain-spec drift, escrow
 # lifecycle), the end-to-end tests with real workers and the `aipin` CLI (happy path with
 # epoch claims, dishonest provider slashed, worker and node crashes), the runtime upgrade from
-# the previous release's storage (try-runtime), the whole-runtime fuzzer, onnxruntime's truth for the demo models and for
+# the previous release's storage (try-runtime), the systemd units, the whole-runtime fuzzer, onnxruntime's truth for the demo models and for
 # random models, and the external-client test (@polkadot/api from npm, `node --test`).
 #
 # Usage: scripts/test.sh [extra cargo test args]
@@ -36,6 +36,8 @@ fi
 # One profile (release) for the node and every test, so dependencies compile once.
 echo "==> cargo test --release --workspace"
 cargo test --locked --release --workspace "$@"
+echo "==> systemd units (deploy/systemd) against the binaries just built"
+"$here/check-units.sh"
 echo "==> runtime upgrade from the previous release's storage, with every try-runtime check"
 # Native only (the wasm blob is what the workspace build made); try-runtime is its own build.
 SKIP_WASM_BUILD=1 cargo test --locked --release -p aipin-runtime --features try-runtime --test upgrade
