@@ -55,9 +55,9 @@ pub struct Config {
 	/// The largest tip (planck) this worker adds to a commit, reveal or input report, paid only
 	/// if it is included. A step sent while more than `TIPPED_BLOCKS` (3) blocks of its window
 	/// can still take it goes untipped; nearer the end the tip doubles each block up to this in
-	/// the last one (see `daemon::decide::tip`), so that a pool flooded with untipped transactions still takes and
-	/// includes it. Default 0.01 AIP: about 20 transfer fees, and far below what missing the
-	/// window costs in stake. 0 turns tipping off.
+	/// the last one (see `daemon::decide::tip`), so that a pool flooded with untipped
+	/// transactions still takes and includes it. Default 0.01 AIP: about 20 transfer fees, and
+	/// far below what missing the window costs in stake. 0 turns tipping off.
 	#[serde(default = "default_max_tip")]
 	pub max_tip: u128,
 	/// TEST ONLY: corrupt every output (a dishonest provider, for the slashing tests).

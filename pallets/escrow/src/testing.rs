@@ -58,11 +58,9 @@ macro_rules! escrow_test_helpers {
 
 		/// Runs blocks up to `n`, with `on_idle` (unlimited weight) at the end of each.
 		pub fn run_to_block(n: u64) {
-			use frame_support::traits::OnIdle;
-			while System::block_number() < n {
-				let b = System::block_number();
-				AllPalletsWithSystem::on_idle(b, frame_support::weights::Weight::MAX);
-				System::run_to_block::<AllPalletsWithSystem>(b + 1);
+			while now() < n {
+				idle();
+				System::run_to_block::<AllPalletsWithSystem>(now() + 1);
 			}
 		}
 
@@ -169,9 +167,14 @@ macro_rules! escrow_test_helpers {
 		/// `provider` reveals `root`; the block's `on_idle` then settles the task if that was the
 		/// last reveal.
 		pub fn reveal(id: $crate::testing::TaskId, provider: u64, root: [u8; 32]) {
+			reveal_only(id, provider, root);
+			idle();
+		}
+
+		/// `provider` reveals `root`, and nothing else runs: what a block holds before it ends.
+		pub fn reveal_only(id: $crate::testing::TaskId, provider: u64, root: [u8; 32]) {
 			let operator = RuntimeOrigin::signed(provider + OPERATOR_OFFSET);
 			frame_support::assert_ok!(Escrow::reveal_result(operator, id, root, salt_of(provider)));
-			idle();
 		}
 
 		pub fn phase(id: $crate::testing::TaskId) -> $crate::Phase<u64> {

@@ -132,13 +132,7 @@ fn copying_another_replicas_root_is_rejected() {
 		commit(id, copier, root(0));
 		reveal(id, honest, root(7));
 		// Now the honest root is public; revealing it does not match the copier's commitment.
-		assert_ok!(Escrow::reveal_result(
-			RuntimeOrigin::signed(copier + OPERATOR_OFFSET),
-			id,
-			root(7),
-			salt_of(copier)
-		));
-		idle();
+		reveal(id, copier, root(7));
 		assert!(escrow_events().contains(&Event::ProviderFaulted {
 			task: id,
 			provider: copier,

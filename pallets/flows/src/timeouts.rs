@@ -299,16 +299,6 @@ fn only_open_windows_use_the_per_block_cap() {
 	});
 }
 
-/// Reveals `root` as `p` without running `on_idle`: what a block holds before it ends.
-fn reveal_only(id: u64, p: AccountId, root: [u8; 32]) {
-	frame_support::assert_ok!(Escrow::reveal_result(
-		RuntimeOrigin::signed(p + OPERATOR_OFFSET),
-		id,
-		root,
-		salt_of(p)
-	));
-}
-
 /// A task of replication 2, assigned, both replicas committed to `root(9)`.
 fn committed_task() -> (u64, Vec<AccountId>) {
 	let id = submit(2);

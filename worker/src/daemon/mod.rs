@@ -255,16 +255,11 @@ impl Worker {
 		now: u32,
 		stash: &AccountId,
 	) -> anyhow::Result<Option<Step>> {
-		let step = match (action, entry) {
+		let (entry, call, kind) = match (action, entry) {
 			(Action::Commit, Some(mut e)) => {
 				let c = result_commitment(t.task, stash, &e.root, &e.salt);
 				e.stage = Stage::CommitSent { at: now };
-				Step {
-					entry: e,
-					call: calls::escrow::commit_result(t.task, c),
-					kind: Kind::Commit,
-					tip: 0,
-				}
+				(e, calls::escrow::commit_result(t.task, c), Kind::Commit)
 			},
 			(Action::Reveal, Some(mut e)) => {
 				// Reveal only what the chain holds our commitment to. Anything else (another
@@ -285,26 +280,22 @@ impl Worker {
 				}
 				let call = calls::escrow::reveal_result(t.task, e.root, e.salt);
 				e.stage = Stage::RevealSent { at: now };
-				Step { entry: e, call, kind: Kind::Reveal, tip: 0 }
+				(e, call, Kind::Reveal)
 			},
 			(Action::ReportInput, Some(mut e)) => {
 				let Stage::InputRefused { fault, why, .. } = e.stage.clone() else {
 					anyhow::bail!("nothing to report")
 				};
 				e.stage = Stage::InputRefused { fault, why, sent_at: Some(now) };
-				Step {
-					entry: e,
-					call: calls::escrow::report_input(t.task, fault),
-					kind: Kind::Report,
-					tip: 0,
-				}
+				(e, calls::escrow::report_input(t.task, fault), Kind::Report)
 			},
 			(Action::Lost, _) => {
 				anyhow::bail!("committed on chain but missing from the journal: cannot reveal")
 			},
 			_ => return Ok(None),
 		};
-		Ok(Some(Step { tip: decide::tip(t.act_by, now, self.cfg.max_tip), ..step }))
+		let tip = decide::tip(t.act_by, now, self.cfg.max_tip);
+		Ok(Some(Step { entry, call, kind, tip }))
 	}
 
 	/// Takes `steps`: records them all in one journal write, then sends them all at once.
@@ -339,8 +330,9 @@ impl Worker {
 					};
 					counter.fetch_add(1, Ordering::Relaxed);
 					let root = hex::encode(s.entry.root);
-					let tip = s.tip;
-					tracing::info!(target: "aipin::worker", task, %root, tip, "{}", s.kind.done());
+					tracing::info!(
+						target: "aipin::worker", task, %root, tip = s.tip, "{}", s.kind.done()
+					);
 				},
 				Err(e) => self.task_failed(task, e.into()),
 			}
