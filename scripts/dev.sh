@@ -4,11 +4,13 @@
 # //Alice//stash and //Bob//stash, operated by //Eve and //Ferdie, staked at genesis), submit
 # demo tasks with replication 2 through the `aipin` CLI (three kernels, and the digits CNN on its
 # test split through `aipin infer`, printing the accuracy of the verified result), show them
-# settle and their results verify against the chain, then keep everything running until Ctrl-C, and stop it all.
+# settle and their results verify against the chain, serve the web dashboard (dashboard/, its
+# address printed), then keep everything running until Ctrl-C, and stop it all.
 #
 # Usage: scripts/dev.sh [--fresh] [extra aipin-node flags]
 #   --fresh   wipe the dev chain's database and the workers' journals first
-# Environment: AIPIN_RPC_PORT (default 9944), AIPIN_SKIP_SETUP=1 to skip scripts/setup.sh,
+# Environment: AIPIN_RPC_PORT (default 9944), AIPIN_DASHBOARD_PORT (default 8080),
+#   AIPIN_SKIP_SETUP=1 to skip scripts/setup.sh,
 #   AIPIN_DEMO_TASKS=0 to start the network without submitting demo tasks.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -66,6 +68,15 @@ feed_price
 echo "==> providers:"
 aipin providers
 
+# The web dashboard: static files, served here; it reads the node over WebSocket.
+"$here/build-dashboard.sh"
+dash_port="${AIPIN_DASHBOARD_PORT:-8080}"
+dashboard="http://127.0.0.1:$dash_port/?node=ws://127.0.0.1:$rpc_port"
+python3 -m http.server "$dash_port" --bind 127.0.0.1 --directory "$AIPIN_ROOT/dashboard/dist" \
+	>"$AIPIN_CACHE/dashboard.log" 2>&1 &
+aipin_track_pid $!
+echo "==> dashboard: $dashboard"
+
 if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
 	out="$workers/demo"
 	mkdir -p "$out"
@@ -113,7 +124,7 @@ if [ "${AIPIN_DEMO_TASKS:-1}" != 0 ]; then
 	aipin bme stats
 fi
 
-echo "==> dev network running: node ws://127.0.0.1:$rpc_port, workers :8101 :8102. Ctrl-C stops it."
+echo "==> dev network running: node ws://127.0.0.1:$rpc_port, workers :8101 :8102, dashboard $dashboard. Ctrl-C stops it."
 echo "    try: $bin/aipin task submit --kernel gemm-i8 --params 128,128,128 --suri //Alice"
 echo "         $bin/aipin infer models/digits-mlp.pc.int8.aiq models/digits-mlp.x.npy --labels models/digits-mlp.y.npy --suri //Alice"
 fed=$(date +%s)

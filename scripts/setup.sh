@@ -29,7 +29,8 @@ APT_PACKAGES=(
 	clang libclang-dev          # bindgen
 	protobuf-compiler           # litep2p / libp2p build scripts
 	mesa-vulkan-drivers libvulkan1 vulkan-tools   # lavapipe: software Vulkan for wgpu
-	nodejs npm                  # the @polkadot/api client tests
+	nodejs npm                  # the @polkadot/api client tests, the dashboard's build
+	chromium fonts-dejavu-core  # the dashboard's browser test (npm's browser downloads are unreachable)
 	python3 python3-venv        # the model tooling venv (onnxruntime as an external reference)
 	libonnx-testdata            # ONNX's conformance vectors (compiler/tests/conformance.rs)
 )

@@ -4,7 +4,8 @@
 # lifecycle), the end-to-end tests with real workers and the `aipin` CLI (happy path with
 # epoch claims, dishonest provider slashed, worker and node crashes), the runtime upgrade from
 # the previous release's storage (try-runtime), the systemd units, the whole-runtime fuzzer, onnxruntime's truth for the demo models and for
-# random models, and the external-client test (@polkadot/api from npm, `node --test`).
+# random models, the external-client test (@polkadot/api from npm, `node --test`), and the
+# dashboard's browser test (Debian's Chromium through puppeteer-core, against a live chain).
 #
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -50,4 +51,6 @@ echo "==> random models against onnxruntime: compiled, run on the CPU reference 
 "$AIPIN_PYTHON" models/fuzz_ort.py "$CARGO_TARGET_DIR/release/aipin-worker" --cases 200 --seed 1
 echo "==> external client (Node.js, @polkadot/api)"
 "$here/test-js.sh"
+echo "==> dashboard in headless Chromium against a dev chain with workers running tasks"
+"$here/test-dashboard.sh"
 echo "==> all tests passed in $(( $(date +%s) - t0 ))s"

@@ -88,7 +88,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("aipin"),
 	impl_name: alloc::borrow::Cow::Borrowed("aipin-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -130,6 +130,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// previous release's storage with every try-runtime check.
 type Migrations = (
 	pallet_task_escrow::migrations::v1::MigrateToV1<Runtime>,
+	pallet_task_escrow::migrations::v2::MigrateToV2<Runtime>,
 	pallet_compute_staking::migrations::v2::MigrateToV2<Runtime>,
 	pallet_models::migrations::v1::MigrateToV1<Runtime>,
 	pallet_bme::migrations::v1::MigrateToV1<Runtime>,

@@ -3,8 +3,9 @@
 //! post-checks, decodes the entire state, and runs every pallet's `try_state`.
 //!
 //! The previous release (before canaries and kernel reaches) stored tasks without
-//! `input_digest`, kept the escrow at storage version 0, recorded no kernel reaches, keyed
-//! models by their bare ids, and had no governance pallets. On that storage this runtime could
+//! `input_digest`, kept the escrow at storage version 0 (with each provider's tasks as a
+//! `(stash, task)` double map plus a count), recorded no kernel reaches, keyed models by their
+//! bare ids, and had no governance pallets. On that storage this runtime could
 //! decode no task, find no model and would refuse every submission; the migrations must fix
 //! all three, the new pallets must start at their current
 //! storage versions (with an empty council, which root then fills: `Council.set_members`), and a
@@ -20,10 +21,13 @@ use aipin_runtime::{
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{GetStorageVersion, StorageVersion},
+	traits::{GetStorageVersion, Hooks, StorageVersion},
 };
 use frame_try_runtime::UpgradeCheckSelect;
-use pallet_task_escrow::{migrations::v1::TaskInfoV0, NextTaskId, Tasks};
+use pallet_task_escrow::{
+	migrations::{v1::TaskInfoV0, v2},
+	NextTaskId, ProviderTasks, Tasks,
+};
 use sp_keyring::Sr25519Keyring;
 
 mod common;
@@ -59,6 +63,12 @@ fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
 	let v0 = TaskInfoV0::from_v1(task.clone());
 	frame_support::storage::unhashed::put_raw(&Tasks::<Runtime>::hashed_key_for(id), &v0.encode());
 	StorageVersion::new(0).put::<Escrow>();
+	for (stash, tasks) in ProviderTasks::<Runtime>::drain().collect::<Vec<_>>() {
+		v2::v1::ProviderLoad::<Runtime>::insert(&stash, tasks.len() as u32);
+		for task in tasks {
+			v2::v1::ProviderTasks::<Runtime>::insert(&stash, task, ());
+		}
+	}
 	for (model, info) in pallet_models::Models::<Runtime>::drain().collect::<Vec<_>>() {
 		pallet_models::migrations::v1::v0::Models::<Runtime>::insert(model, info);
 	}
@@ -81,7 +91,12 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		let alice = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
 		assert_ok!(Bme::buy_credits(alice, 100 * aipin_primitives::units::AIP, 1));
 		let id = submit().expect("submits on the fresh chain");
+		// Assigned, so that its providers' task lists have something to migrate.
+		System::set_block_number(2);
+		Escrow::on_initialize(2);
 		let task = Tasks::<Runtime>::get(id).unwrap();
+		let providers: Vec<_> = task.assignments.iter().map(|a| a.provider.clone()).collect();
+		assert_eq!(providers.len(), 2, "the dev chain's providers take the task");
 		let models: Vec<_> = pallet_models::Models::<Runtime>::iter().collect();
 		assert!(!models.is_empty(), "the dev chain registers its demo models at genesis");
 		as_previous_release(id, &task);
@@ -92,7 +107,7 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		assert_noop!(submit(), pallet_task_escrow::Error::<Runtime>::NoCapableProvider);
 
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("upgrade with checks");
-		assert_eq!(Escrow::on_chain_storage_version(), 1);
+		assert_eq!(Escrow::on_chain_storage_version(), 2);
 		assert_eq!(Staking::on_chain_storage_version(), 2);
 		assert_eq!(Models::on_chain_storage_version(), 1);
 		assert_eq!(Bme::on_chain_storage_version(), 1);
@@ -103,6 +118,10 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		assert_eq!(Preimage::on_chain_storage_version(), Preimage::in_code_storage_version());
 		// The task's input is still stored, so its digest is exact: the record is whole again.
 		assert_eq!(Tasks::<Runtime>::get(id), Some(task));
+		for p in &providers {
+			assert_eq!(ProviderTasks::<Runtime>::get(p).into_inner(), vec![id], "{p:?}'s tasks");
+		}
+		assert_eq!(v2::v1::ProviderLoad::<Runtime>::iter_keys().count(), 0);
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
 
 		// A runtime that still lists the migrations: nothing runs, nothing changes.

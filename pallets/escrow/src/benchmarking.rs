@@ -99,7 +99,6 @@ fn submit<T: Config>(who: &T::AccountId, r: u32) -> TaskId {
 		deadline,
 	)
 	.expect("bench task submits")
-	.0
 }
 
 /// Moves to the next block and assigns queued task `id`.
@@ -170,25 +169,31 @@ mod benchmarks {
 		assert!(Kernels::<T>::get(KERNEL).is_some_and(|k| k.deprecated));
 	}
 
-	/// Inline input of `b` bytes (stored with the task), into a queue that is nearly full.
+	/// Inline input of `b` bytes (stored with the task), into a full queue: the task displaces
+	/// the queued task escrowing least, which it finds by scanning the whole queue.
 	#[benchmark]
 	fn submit_task(b: Linear<1, { T::MaxInlineInput::get() }>) {
 		setup_kernel::<T>();
 		let who = consumer::<T>();
-		let filler = consumer_n::<T>(1);
-		let max_queue = T::MaxQueueLen::get().saturating_sub(1);
-		let fill = max_queue.min(T::MaxOpenTasksPerConsumer::get());
-		for _ in 0..fill {
-			submit::<T>(&filler, 1);
+		let lowest = submit::<T>(&consumer_n::<T>(1), 1);
+		// The rest of the queue: entries escrowing more (only the displaced task is read).
+		let mut queue = Queue::<T>::get();
+		for i in 0..T::MaxQueueLen::get().saturating_sub(1) {
+			let entry = QueueEntry { task: TaskId::MAX - i as TaskId, escrow: Credits::MAX };
+			queue.try_push(entry).expect("below MaxQueueLen");
 		}
+		Queue::<T>::put(queue);
 		let input = TaskInput::Inline(BoundedVec::truncate_from(alloc::vec![7u8; b as usize]));
 		let deadline = now::<T>() + T::MaxTaskLifetime::get();
 		let params: Params = BoundedVec::truncate_from(alloc::vec![b]);
+		// `lowest` escrows 64 units at `PRICE`: this task escrows more even for one unit.
+		let max_price = PRICE * 65;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), KERNEL, params, input, 1, PRICE, deadline);
+		_(RawOrigin::Signed(who.clone()), KERNEL, params, input, 1, max_price, deadline);
 
 		assert_eq!(OpenTasks::<T>::get(&who), 1);
+		assert!(Outbid::<T>::contains_key(lowest), "the full queue's lowest task is displaced");
 	}
 
 	/// A task assigned to `r` providers, cancelled before any commit.

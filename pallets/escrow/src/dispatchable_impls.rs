@@ -119,8 +119,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Submits a task; returns its id and the weight used (with the eviction of a queued task
-	/// when the queue was full).
+	/// Submits a task; returns its id.
 	pub(crate) fn do_submit(
 		consumer: T::AccountId,
 		kernel: KernelId,
@@ -129,11 +128,7 @@ impl<T: Config> Pallet<T> {
 		replication: u8,
 		max_price: Credits,
 		deadline: BlockNumberFor<T>,
-	) -> Result<(TaskId, Weight), DispatchError> {
-		let mut weight = T::WeightInfo::submit_task(match &input {
-			TaskInput::Inline(bytes) => bytes.len() as u32,
-			_ => 0,
-		});
+	) -> Result<TaskId, DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let quote = Self::do_quote(kernel, &params, replication, max_price)?;
 		// Assignment happens at `now + 1` at the earliest, then a full round must fit.
@@ -187,12 +182,7 @@ impl<T: Config> Pallet<T> {
 		NextTaskId::<T>::put(id.saturating_add(1));
 		if let Some((i, outbid)) = displaced {
 			queue.remove(i);
-			weight.saturating_accrue(T::WeightInfo::expire_queued(T::MaxQueueLen::get()));
-			if let Some(mut task) = Tasks::<T>::get(outbid) {
-				Self::deposit_event(Event::TaskOutbid { task: outbid, by: id });
-				Self::finish(outbid, &mut task, TerminalReason::Outbid, now, 0);
-				Tasks::<T>::insert(outbid, task);
-			}
+			Self::displace(outbid, id, now);
 		}
 		let expires = Self::queue_expiry(deadline);
 		let task = TaskOf::<T> {
@@ -230,7 +220,19 @@ impl<T: Config> Pallet<T> {
 			escrow: quote.escrow,
 			deadline,
 		});
-		Ok((id, weight))
+		Ok(id)
+	}
+
+	/// Takes queued task `id`, just removed from the queue, out of the running for task `by`:
+	/// its queue window now closes at the next block, whose timeout ends it `Outbid` and
+	/// refunds it in full (`handle_timeout`). Settling it here instead would cost the
+	/// submission a second task's refund.
+	fn displace(id: TaskId, by: TaskId, now: BlockNumberFor<T>) {
+		let Some(mut task) = Tasks::<T>::get(id) else { return };
+		Self::enter_phase(id, &mut task, Phase::Queued { expires: now.saturating_add(One::one()) });
+		Tasks::<T>::insert(id, task);
+		Outbid::<T>::insert(id, by);
+		Self::deposit_event(Event::TaskOutbid { task: id, by });
 	}
 
 	pub(crate) fn do_cancel(who: T::AccountId, id: TaskId) -> Result<u32, DispatchError> {

@@ -1,7 +1,7 @@
 //! What the escrow pallet's hooks do: assignment in `on_initialize`, timeouts with
 //! replacement, and settlement of fully revealed tasks and pruning in `on_idle`.
 
-use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo};
+use crate::{pallet::*, settlement::Resolution, types::*, weights::WeightInfo, LOG_TARGET};
 use aipin_primitives::{OffenceKind, ProviderRegistry, TaskId};
 use alloc::vec::Vec;
 use codec::Encode;
@@ -58,7 +58,7 @@ impl<T: Config> Pallet<T> {
 			}
 			let seed = Self::seed(id, round, attempt);
 			for candidate in T::Registry::select(&req, need, &exclude, seed, now) {
-				if ProviderLoad::<T>::get(&candidate) < T::MaxTasksPerProvider::get() {
+				if Self::load_of(&candidate) < T::MaxTasksPerProvider::get() {
 					chosen.push(candidate.clone());
 				}
 				exclude.push(candidate);
@@ -84,14 +84,39 @@ impl<T: Config> Pallet<T> {
 				role,
 				state: SlotState::Assigned,
 			});
-			if !ProviderTasks::<T>::contains_key(p, id) {
-				ProviderTasks::<T>::insert(p, id, ());
-				ProviderLoad::<T>::mutate(p, |l| *l = l.saturating_add(1));
-			}
+			Self::index(p, id);
 		}
 		let ends = now.saturating_add(T::CommitWindow::get());
 		Self::enter_phase(id, task, Phase::Commit { ends });
 		ends
+	}
+
+	/// Provider `stash`'s number of unfinished tasks.
+	pub(crate) fn load_of(stash: &T::AccountId) -> u32 {
+		ProviderTasks::<T>::decode_len(stash).unwrap_or(0) as u32
+	}
+
+	/// Records that `stash` works on task `id` (once, however many slots it holds there).
+	fn index(stash: &T::AccountId, id: TaskId) {
+		ProviderTasks::<T>::mutate(stash, |tasks| {
+			// Cannot fail: `pick` chose only providers below `MaxTasksPerProvider`.
+			if !tasks.contains(&id) && tasks.try_push(id).is_err() {
+				log::error!(target: LOG_TARGET, "task {id}: {stash:?} has no free slot");
+			}
+		});
+	}
+
+	/// Frees `stash`'s slot in task `id`; a provider not (or no longer) working on it costs a
+	/// read only.
+	pub(crate) fn unindex(stash: &T::AccountId, id: TaskId) {
+		let mut tasks = ProviderTasks::<T>::get(stash);
+		let Some(i) = tasks.iter().position(|t| *t == id) else { return };
+		tasks.remove(i);
+		if tasks.is_empty() {
+			ProviderTasks::<T>::remove(stash);
+		} else {
+			ProviderTasks::<T>::insert(stash, tasks);
+		}
 	}
 
 	/// Moves `task` to `phase`, keeping exactly one `Timeouts` entry per open window: the entry
@@ -189,7 +214,12 @@ impl<T: Config> Pallet<T> {
 		let r = task.replication as u32;
 		let weight = match task.phase {
 			Phase::Queued { expires } if now >= expires => {
-				Self::finish(id, &mut task, TerminalReason::ExpiredNoProvider, now, 0);
+				let reason = if Outbid::<T>::contains_key(id) {
+					TerminalReason::Outbid
+				} else {
+					TerminalReason::ExpiredNoProvider
+				};
+				Self::finish(id, &mut task, reason, now, 0);
 				T::WeightInfo::expire_queued(T::MaxQueueLen::get())
 			},
 			Phase::Commit { ends } if now >= ends => {

@@ -6,7 +6,7 @@ use frame_support::pallet_prelude::DispatchResult;
 
 impl<T: Config> InFlightTasks<T::AccountId> for Pallet<T> {
 	fn in_flight(stash: &T::AccountId) -> u32 {
-		ProviderLoad::<T>::get(stash)
+		Self::load_of(stash)
 	}
 }
 

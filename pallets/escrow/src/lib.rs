@@ -49,7 +49,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The storage layout's version; `migrations` takes older ones to it.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -181,20 +181,29 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenTasks<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// Unfinished tasks each provider (stash) is assigned to.
+	/// Unfinished tasks each provider (stash) is assigned to, in the order it got them. Their
+	/// number is the provider's load, which `MaxTasksPerProvider` bounds; one entry per
+	/// provider, so freeing a provider's slot is one write (storage version 2).
 	#[pallet::storage]
-	pub type ProviderTasks<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, ()>;
-
-	/// Number of entries under each provider in `ProviderTasks`.
-	#[pallet::storage]
-	pub type ProviderLoad<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+	pub type ProviderTasks<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<TaskId, T::MaxTasksPerProvider>,
+		ValueQuery,
+	>;
 
 	/// Tasks waiting for providers, in the order assignment tries them, with their escrow (what
 	/// a new task must exceed to take the place of the smallest when the queue is full).
 	#[pallet::storage]
 	pub type Queue<T: Config> = StorageValue<_, BoundedVec<QueueEntry, T::MaxQueueLen>, ValueQuery>;
+
+	/// Queued tasks that a task escrowing more displaced from the full queue (task → the task
+	/// that took its place). Each waits out its queue window, now closing at the next block,
+	/// whose timeout ends it `Outbid` with a full refund: so a submission costs what one task
+	/// costs, whether or not it displaces another.
+	#[pallet::storage]
+	pub type Outbid<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskId, OptionQuery>;
 
 	/// Windows closing at a block: (block, task). A task's entry may be stale (its phase moved
 	/// on); the phase is checked when the entry is handled.
@@ -357,16 +366,18 @@ pub mod pallet {
 		/// eligible providers are found before `deadline − CommitWindow − RevealWindow`, the
 		/// task expires with a full refund. When the queue is full, the task takes the place of
 		/// the queued task with the smallest escrow if its own escrow is larger (that task ends
-		/// `Outbid`, fully refunded); otherwise it is refused (`QueueFull`). So a flood of cheap
-		/// tasks cannot keep a task out: it would have to escrow more in every slot.
+		/// `Outbid`, fully refunded at the next block); otherwise it is refused (`QueueFull`).
+		/// So a flood of cheap tasks cannot keep a task out: it would have to escrow more in
+		/// every slot.
 		///
 		/// ## Events
-		/// `TaskSubmitted`; maybe `TaskOutbid` and `TaskFinished` for the task it displaced.
+		/// `TaskSubmitted`; maybe `TaskOutbid` for the task it displaced (whose `TaskFinished`
+		/// follows at the next block).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_task(match &input {
 			TaskInput::Inline(bytes) => bytes.len() as u32,
 			_ => 0,
-		}).saturating_add(T::WeightInfo::expire_queued(T::MaxQueueLen::get())))]
+		}))]
 		pub fn submit_task(
 			origin: OriginFor<T>,
 			kernel: KernelId,
@@ -377,9 +388,8 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResultWithPostInfo {
 			let consumer = ensure_signed(origin)?;
-			let (_, actual) =
-				Self::do_submit(consumer, kernel, params, input, replication, max_price, deadline)?;
-			Ok(Some(actual).into())
+			Self::do_submit(consumer, kernel, params, input, replication, max_price, deadline)?;
+			Ok(().into())
 		}
 
 		/// Cancels a task nobody has committed to yet; the whole escrow is refunded.
@@ -390,7 +400,14 @@ pub mod pallet {
 		/// ## Events
 		/// `TaskFinished` with reason `Cancelled`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxReplication::get()))]
+		// Measured with `r` live providers; after a commit timeout the task may also hold up to
+		// `MaxAssignmentsOf − MaxReplication` replaced slots, each a read to find its provider
+		// already freed.
+		#[pallet::weight(T::WeightInfo::cancel_task(T::MaxReplication::get()).saturating_add(
+			T::DbWeight::get().reads(
+				MaxAssignmentsOf::<T>::get().saturating_sub(T::MaxReplication::get()).into()
+			)
+		))]
 		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let r = Self::do_cancel(who, task)?;
@@ -439,7 +456,7 @@ pub mod pallet {
 		/// `ResultRevealed` or `ProviderFaulted`; on resolution (from a hook) `ProviderPaid`,
 		/// `ProviderFaulted`, `TaskFinished` or `TiebreakerAssigned`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::reveal_result(T::MaxReplication::get()))]
+		#[pallet::weight(T::WeightInfo::reveal_result(MaxAssignmentsOf::<T>::get()))]
 		pub fn reveal_result(
 			origin: OriginFor<T>,
 			task: TaskId,

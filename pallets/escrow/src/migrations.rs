@@ -149,3 +149,98 @@ pub mod v1 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 2: each provider's unfinished tasks are one entry, `ProviderTasks: stash →
+/// [task]`, whose length is the provider's load. Version 1 kept a `(stash, task)` double map
+/// and a separate count (`ProviderLoad`), so freeing a provider's slot took two writes.
+pub mod v2 {
+	use super::*;
+	use crate::ProviderTasks;
+	use aipin_primitives::TaskId;
+	use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+	use frame_support::{pallet_prelude::*, storage_alias, BoundedVec};
+
+	/// Version 1's storage, under the names it had.
+	pub mod v1 {
+		use super::*;
+
+		#[storage_alias]
+		pub type ProviderTasks<T: Config> = StorageDoubleMap<
+			Pallet<T>,
+			Blake2_128Concat,
+			<T as frame_system::Config>::AccountId,
+			Twox64Concat,
+			TaskId,
+			(),
+		>;
+
+		#[storage_alias]
+		pub type ProviderLoad<T: Config> = StorageMap<
+			Pallet<T>,
+			Blake2_128Concat,
+			<T as frame_system::Config>::AccountId,
+			u32,
+			ValueQuery,
+		>;
+	}
+
+	/// Moves every `(stash, task)` entry into the stash's list, oldest task first, and drops
+	/// the counts. One read and one write per old entry: at most `MaxTasksPerProvider` per
+	/// registered provider, in one block.
+	pub struct MergeProviderTasks<T>(PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for MergeProviderTasks<T> {
+		fn on_runtime_upgrade() -> Weight {
+			// Drained before any new entry is written: both layouts share the prefix.
+			let old: Vec<(T::AccountId, TaskId)> =
+				v1::ProviderTasks::<T>::drain().map(|(stash, id, ())| (stash, id)).collect();
+			let mut merged: BTreeMap<T::AccountId, Vec<TaskId>> = BTreeMap::new();
+			for (stash, id) in &old {
+				merged.entry(stash.clone()).or_default().push(*id);
+			}
+			let providers = merged.len() as u64;
+			for (stash, mut tasks) in merged {
+				tasks.sort_unstable();
+				let bounded = BoundedVec::<TaskId, T::MaxTasksPerProvider>::truncate_from(tasks);
+				ProviderTasks::<T>::insert(stash, bounded);
+			}
+			let counts = v1::ProviderLoad::<T>::clear(u32::MAX, None).unique as u64;
+			let entries = old.len() as u64;
+			T::DbWeight::get()
+				.reads_writes(entries.saturating_add(counts), entries.saturating_add(counts))
+				.saturating_add(T::DbWeight::get().writes(providers))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			let mut per_stash: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+			for (stash, _) in v1::ProviderTasks::<T>::iter_keys() {
+				*per_stash.entry(stash).or_default() += 1;
+			}
+			let counts: BTreeMap<T::AccountId, u32> = v1::ProviderLoad::<T>::iter().collect();
+			ensure!(per_stash == counts, "ProviderLoad does not count ProviderTasks before");
+			let max = T::MaxTasksPerProvider::get();
+			ensure!(per_stash.values().all(|n| *n <= max), "a provider over MaxTasksPerProvider");
+			let entries: u32 = per_stash.values().sum();
+			Ok(entries.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u32::decode(&mut &state[..]).map_err(|_| "bad pre-upgrade state")?;
+			let after: u32 = ProviderTasks::<T>::iter_values().map(|t| t.len() as u32).sum();
+			ensure!(after == before, "provider tasks were lost");
+			ensure!(v1::ProviderLoad::<T>::iter_keys().next().is_none(), "ProviderLoad is left");
+			Ok(())
+		}
+	}
+
+	/// Version 1 → 2.
+	pub type MigrateToV2<T> = VersionedMigration<
+		1,
+		2,
+		MergeProviderTasks<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -204,19 +204,15 @@ impl<T: Config> Pallet<T> {
 		TotalEscrowed::<T>::mutate(|t| *t = t.saturating_sub(left.saturating_add(paid)));
 		Self::enter_phase(id, task, Phase::Finished { reason, at: now });
 		for a in task.assignments.iter() {
-			if ProviderTasks::<T>::take(&a.provider, id).is_some() {
-				ProviderLoad::<T>::mutate_exists(&a.provider, |l| {
-					let n = l.unwrap_or(0).saturating_sub(1);
-					*l = (n > 0).then_some(n);
-				});
-			}
+			Self::unindex(&a.provider, id);
 		}
 		OpenTasks::<T>::mutate_exists(&task.consumer, |o| {
 			let n = o.unwrap_or(0).saturating_sub(1);
 			*o = (n > 0).then_some(n);
 		});
 		TaskInputs::<T>::remove(id);
-		if was_queued {
+		// A displaced task has already left the queue.
+		if was_queued && Outbid::<T>::take(id).is_none() {
 			Queue::<T>::mutate(|q| q.retain(|x| x.task != id));
 		}
 		Retired::<T>::insert(now, id, ());

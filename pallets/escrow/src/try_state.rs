@@ -9,10 +9,12 @@ use sp_runtime::Saturating;
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants:
 	/// - `TotalEscrowed` equals the sum of unfinished tasks' escrow; finished tasks hold none;
-	/// - every unfinished task's providers are indexed in `ProviderTasks`, `ProviderLoad`
-	///   counts them, and every live slot's provider is registered;
+	/// - every unfinished task's providers are indexed in `ProviderTasks`, exactly once, which
+	///   holds no other task, and every live slot's provider is registered;
 	/// - `OpenTasks` counts each consumer's unfinished tasks; inputs exist exactly for them;
-	/// - the queue holds exactly the queued tasks, once each; queued tasks have no providers;
+	/// - the queue holds exactly the queued tasks not displaced (`Outbid`), once each; a
+	///   displaced task is queued and its window closes by the next block; queued tasks have
+	///   no providers;
 	/// - live replica slots never exceed the replication;
 	/// - every `Timeouts` entry is the open window of its task (none stale);
 	/// - every `Settling` entry is a task; one in its reveal phase awaits no reveal, and its
@@ -23,8 +25,9 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::btree_map::BTreeMap;
 		let mut escrow: Credits = 0;
 		let mut open: BTreeMap<T::AccountId, u32> = BTreeMap::new();
-		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut load: BTreeMap<T::AccountId, Vec<TaskId>> = BTreeMap::new();
 		let mut queued: Vec<TaskId> = Vec::new();
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
 		for (id, task) in Tasks::<T>::iter() {
 			if let Phase::Finished { at, .. } = task.phase {
 				ensure!(task.escrow == 0, "a finished task holds escrow");
@@ -42,11 +45,7 @@ impl<T: Config> Pallet<T> {
 			for a in task.assignments.iter() {
 				if !seen.contains(&&a.provider) {
 					seen.push(&a.provider);
-					ensure!(
-						ProviderTasks::<T>::contains_key(&a.provider, id),
-						"an assigned provider is not indexed"
-					);
-					*load.entry(a.provider.clone()).or_default() += 1;
+					load.entry(a.provider.clone()).or_default().push(id);
 				}
 				if !matches!(a.state, SlotState::Faulted(_)) {
 					ensure!(
@@ -61,18 +60,34 @@ impl<T: Config> Pallet<T> {
 				.filter(|a| a.role == Role::Replica && !matches!(a.state, SlotState::Faulted(_)))
 				.count();
 			ensure!(live_replicas <= task.replication as usize, "too many live replicas");
-			if matches!(task.phase, Phase::Queued { .. }) {
+			if let Phase::Queued { expires } = task.phase {
 				ensure!(task.assignments.is_empty(), "a queued task has providers");
-				queued.push(id);
+				if Outbid::<T>::contains_key(id) {
+					ensure!(expires <= next, "a displaced task is not refunded next block");
+				} else {
+					queued.push(id);
+				}
 			}
 		}
 		ensure!(escrow == TotalEscrowed::<T>::get(), "TotalEscrowed != Σ open tasks' escrow");
 		let open_stored: BTreeMap<T::AccountId, u32> = OpenTasks::<T>::iter().collect();
 		ensure!(open == open_stored, "OpenTasks does not count unfinished tasks");
-		let load_stored: BTreeMap<T::AccountId, u32> = ProviderLoad::<T>::iter().collect();
-		ensure!(load == load_stored, "ProviderLoad does not count indexed tasks");
-		let indexed = ProviderTasks::<T>::iter_keys().count();
-		ensure!(indexed == load.values().sum::<u32>() as usize, "stale ProviderTasks entries");
+		let mut indexed: BTreeMap<T::AccountId, Vec<TaskId>> = BTreeMap::new();
+		for (provider, tasks) in ProviderTasks::<T>::iter() {
+			ensure!(!tasks.is_empty(), "an empty ProviderTasks entry is kept");
+			let mut tasks = tasks.into_inner();
+			tasks.sort_unstable();
+			indexed.insert(provider, tasks);
+		}
+		for tasks in load.values_mut() {
+			tasks.sort_unstable();
+		}
+		ensure!(load == indexed, "ProviderTasks does not index exactly the unfinished tasks");
+		for (id, _) in Outbid::<T>::iter() {
+			let queued =
+				Tasks::<T>::get(id).is_some_and(|t| matches!(t.phase, Phase::Queued { .. }));
+			ensure!(queued, "an Outbid entry for a task no longer queued");
+		}
 		ensure!(
 			TaskInputs::<T>::iter_keys().count() == open.values().sum::<u32>() as usize,
 			"inputs of finished tasks kept"
@@ -85,7 +100,6 @@ impl<T: Config> Pallet<T> {
 			let open = Tasks::<T>::get(id).and_then(|t| Self::window_end(&t.phase));
 			ensure!(open == Some(end), "a timeout entry that is not its task's open window");
 		}
-		let next = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
 		for id in Settling::<T>::iter_keys() {
 			let task = Tasks::<T>::get(id).ok_or("a settling entry without its task")?;
 			if let Phase::Reveal { ends } = task.phase {

@@ -20,7 +20,8 @@ impl<T: Config> Pallet<T> {
 	/// Unfinished tasks of the provider behind `operator`.
 	pub fn tasks_of_operator(operator: &T::AccountId) -> Vec<OperatorTask<BlockNumberFor<T>>> {
 		let Some(stash) = T::Registry::stash_of(operator) else { return Vec::new() };
-		ProviderTasks::<T>::iter_key_prefix(&stash)
+		ProviderTasks::<T>::get(&stash)
+			.into_iter()
 			.filter_map(|id| {
 				let task = Tasks::<T>::get(id)?;
 				let slot = match task.live_slot(&stash) {
@@ -40,9 +41,8 @@ impl<T: Config> Pallet<T> {
 
 	/// A provider's tasks in flight and its next deadline.
 	pub fn risk_of(stash: &T::AccountId) -> ProviderRisk<BlockNumberFor<T>> {
-		let mut risk =
-			ProviderRisk { in_flight: ProviderLoad::<T>::get(stash), ..Default::default() };
-		for id in ProviderTasks::<T>::iter_key_prefix(stash) {
+		let mut risk = ProviderRisk { in_flight: Self::load_of(stash), ..Default::default() };
+		for id in ProviderTasks::<T>::get(stash) {
 			let Some(task) = Tasks::<T>::get(id) else { continue };
 			let Some(i) = task.live_slot(stash) else { continue };
 			let Some(slot) = task.assignments.get(i) else { continue };

@@ -64,119 +64,119 @@ pub struct WeightsWith<D>(PhantomData<D>);
 impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	fn register_kernel() -> Weight {
 		// Proof size, measured `210`, estimated `3768`.
-		Weight::from_parts(26_059_000, 3768)
+		Weight::from_parts(16_695_000, 3768)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	fn deprecate_kernel() -> Weight {
 		// Proof size, measured `335`, estimated `3768`.
-		Weight::from_parts(18_027_000, 3768)
+		Weight::from_parts(15_653_000, 3768)
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
 	/// `b` ranges over `[1, 65536]`.
 	fn submit_task(b: u32, ) -> Weight {
-		// Proof size, measured `3575`, estimated `26063`.
-		Weight::from_parts(163_864_736, 26063)
-			.saturating_add(Weight::from_parts(8_263, 0).saturating_mul(b.into()))
-			.saturating_add(D::get().reads(11))
-			.saturating_add(D::get().writes(10))
+		// Proof size, measured `26285`, estimated `29750`.
+		Weight::from_parts(111_553_986, 29750)
+			.saturating_add(Weight::from_parts(7_628, 0).saturating_mul(b.into()))
+			.saturating_add(D::get().reads(12))
+			.saturating_add(D::get().writes(14))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn cancel_task(r: u32, ) -> Weight {
-		// Proof size, measured `1134`, estimated `4599`.
-		Weight::from_parts(74_322_658, 4599)
-			.saturating_add(Weight::from_parts(13_636_939, 0).saturating_mul(r.into()))
+		// Proof size, measured `1111`, estimated `4589`.
+		Weight::from_parts(67_740_447, 4589)
+			.saturating_add(Weight::from_parts(7_834_624, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(8))
-			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(10))
-			.saturating_add(D::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(r.into()))
+			.saturating_add(D::get().writes((1_u64).saturating_mul(r.into())))
+			.saturating_add(Weight::from_parts(0, 2780).saturating_mul(r.into()))
 	}
 	/// `s` ranges over `[1, 5]`.
 	fn commit_result(s: u32, ) -> Weight {
-		// Proof size, measured `1120`, estimated `4589`.
-		Weight::from_parts(53_834_000, 4589)
-			.saturating_add(Weight::from_parts(1_659_912, 0).saturating_mul(s.into()))
+		// Proof size, measured `1084`, estimated `4589`.
+		Weight::from_parts(43_104_990, 4589)
+			.saturating_add(Weight::from_parts(1_057_575, 0).saturating_mul(s.into()))
 			.saturating_add(D::get().reads(3))
 			.saturating_add(D::get().writes(3))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_result(r: u32, ) -> Weight {
-		// Proof size, measured `1155`, estimated `4637`.
-		Weight::from_parts(94_023_091, 4637)
-			.saturating_add(Weight::from_parts(2_468_950, 0).saturating_mul(r.into()))
+		// Proof size, measured `1119`, estimated `4601`.
+		Weight::from_parts(82_258_887, 4601)
+			.saturating_add(Weight::from_parts(1_031_000, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(9))
 			.saturating_add(D::get().writes(10))
 			.saturating_add(Weight::from_parts(0, 131).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn settle(r: u32, ) -> Weight {
-		// Proof size, measured `1664`, estimated `5141`.
-		Weight::from_parts(68_980_655, 5141)
-			.saturating_add(Weight::from_parts(59_997_333, 0).saturating_mul(r.into()))
+		// Proof size, measured `1641`, estimated `5118`.
+		Weight::from_parts(51_566_236, 5118)
+			.saturating_add(Weight::from_parts(59_165_984, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(5))
-			.saturating_add(D::get().reads((8_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads((7_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(8))
-			.saturating_add(D::get().writes((7_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes((6_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[2, 5]`.
 	fn settle_with_tiebreak(r: u32, ) -> Weight {
-		// Proof size, measured `1716`, estimated `4589`.
-		Weight::from_parts(94_520_333, 4589)
-			.saturating_add(Weight::from_parts(11_000_545, 0).saturating_mul(r.into()))
-			.saturating_add(D::get().reads(9))
+		// Proof size, measured `1692`, estimated `4589`.
+		Weight::from_parts(75_494_654, 4589)
+			.saturating_add(Weight::from_parts(7_875_463, 0).saturating_mul(r.into()))
+			.saturating_add(D::get().reads(8))
 			.saturating_add(D::get().reads((2_u64).saturating_mul(r.into())))
-			.saturating_add(D::get().writes(6))
+			.saturating_add(D::get().writes(5))
 			.saturating_add(Weight::from_parts(0, 2531).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn assign(r: u32, ) -> Weight {
 		// Proof size, measured `1388`, estimated `4589`.
-		Weight::from_parts(50_534_194, 4589)
-			.saturating_add(Weight::from_parts(21_573_020, 0).saturating_mul(r.into()))
+		Weight::from_parts(53_591_649, 4589)
+			.saturating_add(Weight::from_parts(17_485_000, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(4))
-			.saturating_add(D::get().reads((4_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads((3_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(3))
-			.saturating_add(D::get().writes((2_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
 	}
 	/// `q` ranges over `[1, 64]`.
 	fn expire_queued(q: u32, ) -> Weight {
 		// Proof size, measured `1105`, estimated `26063`.
-		Weight::from_parts(50_545_453, 26063)
-			.saturating_add(Weight::from_parts(200_333, 0).saturating_mul(q.into()))
-			.saturating_add(D::get().reads(6))
+		Weight::from_parts(52_969_932, 26063)
+			.saturating_add(Weight::from_parts(221_285, 0).saturating_mul(q.into()))
+			.saturating_add(D::get().reads(7))
 			.saturating_add(D::get().writes(9))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn commit_timeout(r: u32, ) -> Weight {
-		// Proof size, measured `1486`, estimated `4951`.
-		Weight::from_parts(66_962_395, 4951)
-			.saturating_add(Weight::from_parts(69_727_954, 0).saturating_mul(r.into()))
+		// Proof size, measured `1438`, estimated `4903`.
+		Weight::from_parts(61_369_230, 4903)
+			.saturating_add(Weight::from_parts(64_313_720, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(7))
-			.saturating_add(D::get().reads((9_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads((8_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(5))
-			.saturating_add(D::get().writes((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes((5_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 6652).saturating_mul(r.into()))
 	}
 	/// `r` ranges over `[1, 5]`.
 	fn reveal_timeout(r: u32, ) -> Weight {
-		// Proof size, measured `1737`, estimated `5202`.
-		Weight::from_parts(40_418_500, 5202)
-			.saturating_add(Weight::from_parts(70_169_416, 0).saturating_mul(r.into()))
+		// Proof size, measured `1717`, estimated `5182`.
+		Weight::from_parts(48_800_243, 5182)
+			.saturating_add(Weight::from_parts(61_990_502, 0).saturating_mul(r.into()))
 			.saturating_add(D::get().reads(9))
-			.saturating_add(D::get().reads((7_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(D::get().writes(10))
-			.saturating_add(D::get().writes((6_u64).saturating_mul(r.into())))
+			.saturating_add(D::get().writes((5_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 3326).saturating_mul(r.into()))
 	}
 	/// `n` ranges over `[1, 1024]`.
 	fn seal_canaries(n: u32, ) -> Weight {
 		// Proof size, measured `43`, estimated `1489`.
-		Weight::from_parts(14_231_000, 1489)
-			.saturating_add(Weight::from_parts(5_783_491, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_822_000, 1489)
+			.saturating_add(Weight::from_parts(6_919_971, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(1))
@@ -186,8 +186,8 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `n` ranges over `[1, 1024]`.
 	fn unseal_canaries(n: u32, ) -> Weight {
 		// Proof size, measured `1270`, estimated `1489`.
-		Weight::from_parts(23_683_375, 1489)
-			.saturating_add(Weight::from_parts(5_849_625, 0).saturating_mul(n.into()))
+		Weight::from_parts(15_553_000, 1489)
+			.saturating_add(Weight::from_parts(7_144_905, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(1))
@@ -197,8 +197,8 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	/// `n` ranges over `[1, 5]`.
 	fn expose_canary(n: u32, ) -> Weight {
 		// Proof size, measured `909`, estimated `4589`.
-		Weight::from_parts(65_241_000, 4589)
-			.saturating_add(Weight::from_parts(46_738_723, 0).saturating_mul(n.into()))
+		Weight::from_parts(69_705_000, 4589)
+			.saturating_add(Weight::from_parts(44_821_556, 0).saturating_mul(n.into()))
 			.saturating_add(D::get().reads(6))
 			.saturating_add(D::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(D::get().writes(5))
@@ -207,7 +207,7 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for WeightsWith<D> {
 	}
 	fn prune_task() -> Weight {
 		// Proof size, measured `347`, estimated `5996`.
-		Weight::from_parts(40_249_000, 5996)
+		Weight::from_parts(29_754_000, 5996)
 			.saturating_add(D::get().reads(5))
 			.saturating_add(D::get().writes(4))
 	}

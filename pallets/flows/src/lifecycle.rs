@@ -23,7 +23,7 @@ fn happy_path(replication: u8) {
 		assert_eq!(phase(id), Phase::Commit { ends: now() + COMMIT });
 		assert!(Queue::<Test>::get().is_empty());
 		for p in &ps {
-			assert_eq!(ProviderLoad::<Test>::get(p), 1);
+			assert_eq!(ProviderTasks::<Test>::get(p).len(), 1);
 			assert_eq!(<Escrow as aipin_primitives::InFlightTasks<_>>::in_flight(p), 1);
 		}
 
@@ -55,7 +55,7 @@ fn happy_path(replication: u8) {
 				provider: *p,
 				credits: ask(*p) * 2
 			}));
-			assert_eq!(ProviderLoad::<Test>::get(p), 0);
+			assert_eq!(ProviderTasks::<Test>::get(p).len(), 0);
 		}
 		// Exact to the last credit: the consumer paid the asks, got the rest back.
 		assert_eq!(credits(CONSUMER), (free0 - paid, 0));
@@ -250,7 +250,7 @@ fn cancel_before_any_commit_refunds_all_but_the_fee_once_assigned() {
 			credits: 4
 		}));
 		for p in ps {
-			assert_eq!(ProviderLoad::<Test>::get(p), 0);
+			assert_eq!(ProviderTasks::<Test>::get(p).len(), 0);
 			assert!(offences_of(p).is_empty(), "cancellation is nobody's fault");
 		}
 		assert!(matches!(

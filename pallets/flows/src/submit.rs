@@ -219,7 +219,7 @@ fn quote_matches_submission() {
 
 /// A flood of cheap tasks cannot keep a task out of a full queue: the task takes the place of
 /// the queued task escrowing least (the newest of those), which ends `Outbid` with a full
-/// refund; a task escrowing no more than every queued one is refused.
+/// refund at the next block; a task escrowing no more than every queued one is refused.
 #[test]
 fn a_full_queue_takes_a_task_that_escrows_more_in_place_of_the_cheapest() {
 	ExtBuilder::default().idle().build_and_execute(|| {
@@ -238,14 +238,48 @@ fn a_full_queue_takes_a_task_that_escrows_more_in_place_of_the_cheapest() {
 		let mine = submit_as(CONSUMER, 1, 11);
 		let queued: Vec<u64> = Queue::<Test>::get().iter().map(|e| e.task).collect();
 		assert_eq!(queued, vec![flood[0], flood[1], mine], "the newest of the cheapest went");
-		assert_eq!(finished_reason(flood[2]), Some(TerminalReason::Outbid));
 		assert!(escrow_events().contains(&Event::TaskOutbid { task: flood[2], by: mine }));
+		assert_eq!(Outbid::<Test>::get(flood[2]), Some(mine));
+		// Its refund is the next block's work, not the submission's.
+		assert_eq!(finished_reason(flood[2]), None);
+		next_block();
+		assert_eq!(finished_reason(flood[2]), Some(TerminalReason::Outbid));
 		assert_eq!(credits(flooder), (flood_free - 40, 40), "the outbid task is refunded");
+		assert!(!Outbid::<Test>::contains_key(flood[2]));
 		// The next one must beat the cheapest left (20), not the newest.
 		let again = submit_as(CONSUMER, 1, 11);
-		assert_eq!(finished_reason(flood[1]), Some(TerminalReason::Outbid));
 		let queued: Vec<u64> = Queue::<Test>::get().iter().map(|e| e.task).collect();
 		assert_eq!(queued, vec![flood[0], mine, again]);
+		next_block();
+		assert_eq!(finished_reason(flood[1]), Some(TerminalReason::Outbid));
+		assert_eq!(credits(flooder), (flood_free - 20, 20));
+	});
+}
+
+/// A displaced task that its consumer cancels before the next block is refunded once, as
+/// `Cancelled`; the timeout that would have ended it `Outbid` then finds it finished.
+#[test]
+fn a_displaced_task_cancelled_before_its_refund_is_refunded_once() {
+	ExtBuilder::default().idle().build_and_execute(|| {
+		MaxQueueLen::set(1);
+		let flooder = 2;
+		buy_credits(flooder, 1_000);
+		let (flood_free, _) = credits(flooder);
+		let cheap = submit_as(flooder, 1, 10);
+		let mine = submit_as(CONSUMER, 1, 11);
+		assert_eq!(Outbid::<Test>::get(cheap), Some(mine));
+		assert_ok!(Escrow::cancel_task(RuntimeOrigin::signed(flooder), cheap));
+		assert_eq!(finished_reason(cheap), Some(TerminalReason::Cancelled));
+		assert!(!Outbid::<Test>::contains_key(cheap));
+		let queued: Vec<u64> = Queue::<Test>::get().iter().map(|e| e.task).collect();
+		assert_eq!(queued, vec![mine], "cancelling the displaced task leaves the queue alone");
+		next_block();
+		assert_eq!(finished_reason(cheap), Some(TerminalReason::Cancelled));
+		assert_eq!(credits(flooder), (flood_free, 0), "refunded once, in full");
+		assert_noop!(
+			Escrow::cancel_task(RuntimeOrigin::signed(flooder), cheap),
+			Error::<Test>::TaskFinished
+		);
 	});
 }
 
