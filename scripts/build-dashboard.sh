@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
-# Builds the web dashboard into dashboard/dist (static files any web server can serve):
-# `npm ci` from dashboard/package-lock.json when needed, type-check, Vite build.
+# Builds the web dashboard into dashboard/dist (static files any web server can serve): `npm ci`
+# from dashboard/package-lock.json when needed, type-check, Vite build.
 #
 # Usage: scripts/build-dashboard.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
 . "$here/env.sh"
-cd "$AIPIN_ROOT/dashboard"
-command -v node >/dev/null || { echo "node (Node.js >= 20) is missing: run scripts/setup.sh" >&2; exit 1; }
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-	echo "==> npm ci (dashboard)"
-	npm ci --no-audit --no-fund --loglevel=error
-fi
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+aipin_npm_ci "$AIPIN_ROOT/dashboard"
 echo "==> building the dashboard (dashboard/dist)"
+cd "$AIPIN_ROOT/dashboard"
 npm run --silent build -- --logLevel warn

@@ -65,3 +65,13 @@ aipin_wait_for_block() {
 		waited=$((waited + 1))
 	done
 }
+
+# aipin_npm_ci DIR: installs DIR's npm packages, exactly as its package-lock.json pins them, when
+# node_modules is missing or older than the lock file.
+aipin_npm_ci() {
+	command -v node >/dev/null || { echo "node (Node.js >= 20) is missing: run scripts/setup.sh" >&2; return 1; }
+	if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules" ]; then
+		echo "==> npm ci (${1#"$AIPIN_ROOT"/})"
+		(cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+}

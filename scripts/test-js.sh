@@ -9,13 +9,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/env.sh"
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+aipin_npm_ci "$AIPIN_ROOT/tests/js"
 cd "$AIPIN_ROOT/tests/js"
-
-command -v node >/dev/null || { echo "node (Node.js >= 18) is missing: run scripts/setup.sh" >&2; exit 1; }
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-	echo "==> npm ci (tests/js)"
-	npm ci --no-audit --no-fund --loglevel=error
-fi
 
 dir="$(mktemp -d)"
 port=$(aipin_free_port)
