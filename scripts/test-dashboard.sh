@@ -28,11 +28,14 @@ node_pid=$!
 aipin_track_pid "$node_pid"
 aipin_wait_for_block "$port" 1 90 "$node_pid" "$dir/node.log"
 
-# Free ports, not the genesis endpoints (:8101, :8102), so that a dev network left running on
-# this machine does not collide: the test reads result links, it does not follow them.
-for w in eve:Eve ferdie:Ferdie; do
-	IFS=: read -r name key <<<"$w"
-	wport=$(aipin_free_port)
+# On the genesis providers' endpoints (:8101, :8102), which the page downloads results from:
+# stop a dev network running on this machine first.
+for w in eve:8101:Eve ferdie:8102:Ferdie; do
+	IFS=: read -r name wport key <<<"$w"
+	if curl -s -m 2 "http://127.0.0.1:$wport/health" >/dev/null; then
+		echo "port $wport is taken (a dev network running?): the test's workers need it" >&2
+		exit 1
+	fi
 	AIPIN_OPERATOR_SURI="//$key" "$CARGO_TARGET_DIR/release/aipin-worker" run \
 		--node "ws://127.0.0.1:$port" --listen "127.0.0.1:$wport" --data-dir "$dir/$name" \
 		>"$dir/$name.log" 2>&1 &

@@ -176,6 +176,26 @@ test('a task submitted now shows up by itself, and its page updates when it sett
   const links = await page.$$eval('[data-test="result-link"]', (as) => as.map((a) => a.href));
   assert.equal(links.length, 2);
   for (const link of links) assert.match(link, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/results/${id}$`));
+  // Downloaded into the page from each provider and verified there against the chain's root.
+  // A provider serves it once it has seen the settlement finalized: retry until then.
+  assert.equal((await page.$$('button[data-verify]')).length, 2);
+  for (let tries = 0; ; tries++) {
+    for (const b of await page.$$('button[data-verify]')) await b.click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-test="verify-status"]').length === 2,
+      { timeout: 30_000 },
+    );
+    const ok = await page.$$eval('[data-test="verify-status"]', (els) => els.every((e) => e.dataset.ok === 'true'));
+    if (ok) break;
+    assert.ok(tries < 20, 'the results were not served within 20 tries');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const verdicts = await page.$$eval('[data-test="verify-status"]', (els) =>
+    els.map((e) => ({ ok: e.dataset.ok, root: e.dataset.root, text: e.textContent })));
+  for (const v of verdicts) {
+    assert.equal(v.ok, 'true', v.text);
+    assert.equal(v.root, task.resultRoot.unwrap().toHex());
+  }
   await screenshot('task');
   await open('#/tasks');
   const phase = await page.$eval(`tr[data-task="${id}"] [data-test="phase"]`, (e) => e.textContent);

@@ -19,7 +19,7 @@ use crate::journal::{Journal, Stage};
 use aipin_primitives::result::{ResultTree, RESULT_CHUNK_SIZE};
 use axum::{
 	extract::{Path, State},
-	http::{header, StatusCode},
+	http::{header, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 	routing::get,
 	Json, Router,
@@ -92,11 +92,15 @@ struct Ctx {
 /// The router with the default [`Limits`] (also used by tests without a socket).
 pub fn router(journal: Arc<Journal>, metrics: Arc<Metrics>) -> Router {
 	let settled = Arc::new(Mutex::new(VecDeque::new()));
+	// Settled results are public: any web page (the dashboard) may read them and their root.
+	let results = Router::new()
+		.route("/results/{task}", get(result))
+		.route("/results/{task}/chunks/{index}", get(chunk))
+		.layer(axum::middleware::map_response(readable_by_any_page));
 	let routes = Router::new()
 		.route("/health", get(health))
 		.route("/metrics", get(metrics_text))
-		.route("/results/{task}", get(result))
-		.route("/results/{task}/chunks/{index}", get(chunk))
+		.merge(results)
 		.with_state(Ctx { journal, metrics, settled });
 	bounded(routes, Limits::default())
 }
@@ -118,6 +122,18 @@ pub fn bounded(routes: Router, limits: Limits) -> Router {
 		.timeout(limits.timeout)
 		.service(routes);
 	Router::new().fallback_service(service)
+}
+
+/// CORS for a plain GET: a page of any origin may read the response and its result-root header
+/// (nothing is sent with credentials, so no preflight is involved).
+async fn readable_by_any_page(mut response: Response) -> Response {
+	let headers = response.headers_mut();
+	headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+	headers.insert(
+		header::ACCESS_CONTROL_EXPOSE_HEADERS,
+		HeaderValue::from_static("x-aipin-result-root"),
+	);
+	response
 }
 
 async fn health(State(ctx): State<Ctx>) -> impl IntoResponse {
@@ -375,5 +391,27 @@ mod tests {
 		assert_eq!(v["root"], format!("0x{}", hex::encode(e.root)));
 		assert_eq!(status(&format!("{base}/results/1/chunks/3")).await, Err(404));
 		assert_eq!(status(&format!("{base}/results/2")).await, Err(404));
+	}
+
+	/// The dashboard, a page of another origin, downloads a settled result and reads its root
+	/// header to verify it in the browser: the server says any origin may.
+	#[tokio::test]
+	async fn any_web_page_may_read_a_settled_result_and_its_root() {
+		use tokio::io::{AsyncReadExt, AsyncWriteExt};
+		let settled = Stage::Done { reason: "Completed".into(), accepted: true };
+		let (base, _) = serve("cors", settled).await;
+		let mut socket =
+			tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+		let request =
+			"GET /results/1 HTTP/1.1\r\nHost: worker\r\nOrigin: http://dashboard.example\r\n\
+			Connection: close\r\n\r\n";
+		socket.write_all(request.as_bytes()).await.unwrap();
+		let mut response = Vec::new();
+		socket.read_to_end(&mut response).await.unwrap();
+		let text = String::from_utf8_lossy(&response).to_ascii_lowercase();
+		let head = text.split("\r\n\r\n").next().unwrap();
+		assert!(head.starts_with("http/1.1 200"), "{head}");
+		assert!(head.contains("access-control-allow-origin: *"), "{head}");
+		assert!(head.contains("access-control-expose-headers: x-aipin-result-root"), "{head}");
 	}
 }

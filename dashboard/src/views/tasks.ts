@@ -1,6 +1,7 @@
 // Tasks: phase, assignments, commits, reveals, reason and result root; one task in full at
 // #/tasks/<id>, with links to the result on its providers' servers.
 import { esc, int, numCell, short, variant } from '../chain';
+import { verifyCell } from '../verify';
 import type { At } from '../chain';
 
 /** How many of the newest tasks the list shows. */
@@ -70,16 +71,19 @@ export async function task(at: At, id: number): Promise<string> {
   const t = value.toJSON() as unknown as TaskJson;
   const phase = phaseText(t.phase);
   const endpoints = await at.state.query.staking.providers.multi(t.assignments.map((a) => a.provider));
+  const finished = phase.name === 'finished';
   const slots = t.assignments.map((a, i) => {
     const info = endpoints[i].toJSON() as { endpoint?: string } | null;
     const endpoint = info?.endpoint ? new TextDecoder().decode(hexBytes(info.endpoint)) : '';
     const state = variant(a.state);
-    const link = state === 'revealed' && endpoint
-      ? `<a data-test="result-link" href="${esc(endpoint.replace(/\/$/, ''))}/results/${id}">result</a>`
-      : '';
+    const url = `${endpoint.replace(/\/$/, '')}/results/${id}`;
+    // A result is served once the task settled with it (a provider withholds it before).
+    const served = state === 'revealed' && endpoint && t.resultRoot != null && finished;
+    const link = served ? `<a data-test="result-link" href="${esc(url)}">result</a>` : '';
+    const check = served ? verifyCell(url, t.resultRoot as string, `task-${id}.bin`) : '<td></td>';
     return `<tr><td class="mono"><a href="#/providers/${esc(a.provider)}">${esc(short(a.provider))}</a></td>
       <td>${esc(variant(a.role))}</td><td data-test="slot-state">${esc(state)}</td>
-      <td>${int(a.ask)}</td><td>${link}</td></tr>`;
+      <td>${int(a.ask)}</td><td>${link}</td>${check}</tr>`;
   });
   return `
     <h2>Task <span data-test="task-id">${id}</span></h2>
@@ -94,9 +98,11 @@ export async function task(at: At, id: number): Promise<string> {
       <tr><th>result root</th><td class="mono" data-test="root">${esc(t.resultRoot ?? '—')}</td></tr>
     </table>
     <h3>Assignments</h3>
-    <table><tr><th>provider</th><th>role</th><th>state</th><th>ask</th><th>output</th></tr>${slots.join('')}</table>
-    <p>A result link serves the output a provider revealed; <code>aipin task fetch ${id}</code> downloads
-    it and verifies every chunk against the on-chain result root.</p>`;
+    <table><tr><th>provider</th><th>role</th><th>state</th><th>ask</th><th>output</th><th>check</th></tr>${slots.join('')}</table>
+    <p>Once the task has settled, each provider that revealed the accepted root serves its output.
+    "Download and verify" fetches it into this page and recomputes its result root, which must
+    equal the one on chain; <code>aipin task fetch ${id}</code> does the same from the command line,
+    chunk by chunk.</p>`;
 }
 
 function hexBytes(hex: string): Uint8Array {
