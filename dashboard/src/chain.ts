@@ -94,6 +94,11 @@ export function variant(json: unknown): string {
   return String(json);
 }
 
+/** A headline figure: label `k`, shown value `v`, tagged with `raw` for tests. */
+export function card(k: string, test: string, v: string, raw: unknown = v): string {
+  return `<div class="card"><div class="k">${k}</div><div class="v" data-test="${test}" data-raw="${esc(raw)}">${esc(v)}</div></div>`;
+}
+
 /** A `<td>` showing `text`, tagged with the raw chain value so tests can compare it. */
 export function numCell(test: string, text: string, raw: unknown = text): string {
   return `<td class="num" data-test="${esc(test)}" data-raw="${esc(raw)}">${esc(text)}</td>`;

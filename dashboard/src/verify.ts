@@ -5,19 +5,14 @@
 // - nodes are paired left to right, BLAKE2b-256(0x01 ‖ left ‖ right); a last unpaired node moves
 //   up unchanged; the tree root is the one node left (32 zero bytes for an empty output);
 // - result root = BLAKE2b-256(0x02 ‖ length as u64 little-endian ‖ tree root).
+import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { esc } from './chain';
 
 const CHUNK = 4096;
 
 function hash(...parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return blake2AsU8a(all, 256);
+  return blake2AsU8a(u8aConcat(...parts), 256);
 }
 
 /** The result root of `output`, as `0x…` hex. */
@@ -36,7 +31,7 @@ export function resultRoot(output: Uint8Array): string {
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(output.length), true);
   const root = hash(Uint8Array.of(0x02), length, level[0] ?? new Uint8Array(32));
-  return '0x' + Array.from(root, (b) => b.toString(16).padStart(2, '0')).join('');
+  return u8aToHex(root);
 }
 
 /** What each verification found, by result URL: kept across the renders of every block. */

@@ -1,6 +1,6 @@
 // Burn-and-mint equilibrium: price, supply, the running totals, and per closed epoch what was
 // burned, scheduled, recycled and minted, as charts.
-import { aip, esc, int } from '../chain';
+import { aip, card, int } from '../chain';
 import type { At } from '../chain';
 import { bars } from '../chart';
 
@@ -38,8 +38,6 @@ export async function bme(at: At): Promise<string> {
     .sort((a, b) => a.e - b.e)
     .slice(-EPOCHS_SHOWN);
   const labels = closed.map((x) => String(x.e));
-  const card = (k: string, test: string, v: string, raw: unknown = v) =>
-    `<div class="card"><div class="k">${k}</div><div class="v" data-test="${test}" data-raw="${esc(raw)}">${esc(v)}</div></div>`;
   const tokenChart = bars('Tokens per epoch', 'chart-tokens', labels, [
     { label: 'burned for credits', values: closed.map((x) => toAip(x.r.burned)) },
     { label: 'scheduled emission', values: closed.map((x) => toAip(x.r.scheduled)) },

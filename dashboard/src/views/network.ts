@@ -1,5 +1,5 @@
 // Network: head, finalized, block time, validators, and what the chain is carrying.
-import { esc, int } from '../chain';
+import { card, esc, int } from '../chain';
 import type { At } from '../chain';
 
 /** Blocks the block time is averaged over. */
@@ -27,8 +27,6 @@ export async function network(at: At): Promise<string> {
     blockTime = `${(Number(ms) / 1000).toFixed(2)} s`;
   }
   const validators = (authorities.toJSON() as string[]) ?? [];
-  const card = (k: string, test: string, v: string, raw: unknown = v) =>
-    `<div class="card"><div class="k">${k}</div><div class="v" data-test="${test}" data-raw="${esc(raw)}">${esc(v)}</div></div>`;
   return `
     <h2>Network: ${esc(chain.toString())}</h2>
     <div class="cards">

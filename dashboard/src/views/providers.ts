@@ -2,6 +2,7 @@
 // earnings; one provider in full at #/providers/<stash>.
 import { aip, esc, int, numCell, short, variant } from '../chain';
 import type { At } from '../chain';
+import { hexToString } from '@polkadot/util';
 
 interface ProviderJson {
   operator: string;
@@ -27,13 +28,6 @@ async function pendingSlashes(at: At): Promise<Map<string, { id: string; kind: s
     byStash.set(stash, list);
   }
   return byStash;
-}
-
-function hexToText(hex: string): string {
-  const bytes = hex.startsWith('0x') ? hex.slice(2) : hex;
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 2) out += String.fromCharCode(parseInt(bytes.slice(i, i + 2), 16));
-  return out;
 }
 
 function reputationText(rep: ProviderJson['reputation']): string {
@@ -107,7 +101,7 @@ export async function provider(at: At, stash: string): Promise<string> {
     <h2>Provider <span class="mono" data-test="stash">${esc(stash)}</span></h2>
     <table>
       <tr><th>operator</th><td class="mono">${esc(p.operator)}</td></tr>
-      <tr><th>endpoint</th><td class="mono">${esc(hexToText(p.endpoint))}</td></tr>
+      <tr><th>endpoint</th><td class="mono">${esc(hexToString(p.endpoint))}</td></tr>
       <tr><th>stake (active)</th>${numCell('stake', aip(p.active), BigInt(p.active))}</tr>
       <tr><th>unbonding</th><td>${p.unlocking.map((u) => `${aip(u.value)} at #${int(u.unlockAt)}`).join('<br>') || '—'}</td></tr>
       <tr><th>status</th><td data-test="status">${esc(variant(p.status))}</td></tr>

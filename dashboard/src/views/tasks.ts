@@ -3,6 +3,7 @@
 import { esc, int, numCell, short, variant } from '../chain';
 import { verifyCell } from '../verify';
 import type { At } from '../chain';
+import { hexToString } from '@polkadot/util';
 
 /** How many of the newest tasks the list shows. */
 const LIST_LEN = 50;
@@ -74,7 +75,7 @@ export async function task(at: At, id: number): Promise<string> {
   const finished = phase.name === 'finished';
   const slots = t.assignments.map((a, i) => {
     const info = endpoints[i].toJSON() as { endpoint?: string } | null;
-    const endpoint = info?.endpoint ? new TextDecoder().decode(hexBytes(info.endpoint)) : '';
+    const endpoint = info?.endpoint ? hexToString(info.endpoint) : '';
     const state = variant(a.state);
     const url = `${endpoint.replace(/\/$/, '')}/results/${id}`;
     // A result is served once the task settled with it (a provider withholds it before).
@@ -105,9 +106,3 @@ export async function task(at: At, id: number): Promise<string> {
     chunk by chunk.</p>`;
 }
 
-function hexBytes(hex: string): Uint8Array {
-  const h = hex.startsWith('0x') ? hex.slice(2) : hex;
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
