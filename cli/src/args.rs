@@ -123,8 +123,10 @@ pub(crate) struct Terms {
 	/// Independent providers that must agree.
 	#[arg(long, short = 'r', default_value_t = 2)]
 	pub(crate) replication: u8,
-	/// Highest price, credits per work unit.
-	#[arg(long, default_value_t = 10)]
+	/// Highest price, in credits per `Escrow.PriceUnit` work units (10^12 on AiPIN chains:
+	/// about 10^18 int8 operations). Each replica is paid its provider's ask, at most this;
+	/// the default, $10 per 10^18 operations, is some 35 times what an H100 rents for.
+	#[arg(long, default_value_t = 1_000_000)]
 	pub(crate) max_price: u128,
 	/// Deadline, in blocks from now.
 	#[arg(long, default_value_t = 600)]

@@ -16,7 +16,7 @@ use aipin_client::{
 	calls, events,
 	keys::{self, Secret},
 	reads,
-	units::{fmt_aip, parse_account, parse_aip, ss58},
+	units::{fmt_aip, fmt_price, parse_account, parse_aip, ss58},
 	Client, Keypair,
 };
 use aipin_primitives::AccountId;
@@ -106,7 +106,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 							p.stash,
 							p.status,
 							fmt_aip(p.stake),
-							p.ask_price,
+							fmt_price(p.ask_price, p.price_unit),
 							p.kernels,
 							p.throughput,
 							p.reputation_ppm as f64 / 1e4,

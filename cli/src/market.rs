@@ -95,7 +95,10 @@ pub struct Provider {
 	pub stake: u128,
 	pub status: String,
 	pub kernels: Vec<u32>,
+	/// Credits per `price_unit` work units.
 	pub ask_price: u128,
+	/// The chain's `Escrow.PriceUnit`: work units a price is quoted for.
+	pub price_unit: u64,
 	pub throughput: u64,
 	pub reputation_ppm: u32,
 	pub last_heartbeat: u32,
@@ -104,7 +107,7 @@ pub struct Provider {
 
 impl Provider {
 	/// The row for provider `stash` as the staking pallet stores it.
-	pub fn of(stash: &AccountId, p: &reads::Provider) -> Self {
+	pub fn of(stash: &AccountId, p: &reads::Provider, price_unit: u64) -> Self {
 		Provider {
 			stash: ss58(stash),
 			operator: ss58(&p.operator),
@@ -116,6 +119,7 @@ impl Provider {
 			},
 			kernels: p.profile.kernels.to_vec(),
 			ask_price: p.profile.ask_price,
+			price_unit,
 			throughput: p.profile.throughput,
 			reputation_ppm: p.reputation.value,
 			last_heartbeat: p.last_heartbeat,
@@ -125,12 +129,18 @@ impl Provider {
 }
 
 /// Every registered provider.
+/// The chain's `Escrow.PriceUnit`: work units a price is quoted for.
+pub fn price_unit(at: &aipin_client::At) -> anyhow::Result<u64> {
+	Ok(reads::constant(at.metadata_ref(), "Escrow", "PriceUnit")?)
+}
+
 pub async fn providers(client: &Client) -> anyhow::Result<Vec<Provider>> {
 	let at = client.finalized().await?;
+	let unit = price_unit(&at)?;
 	let mut out: Vec<Provider> = reads::providers(&at)
 		.await?
 		.into_iter()
-		.map(|(stash, p)| Provider::of(&stash, &p))
+		.map(|(stash, p)| Provider::of(&stash, &p, unit))
 		.collect();
 	out.sort_by(|a, b| a.stash.cmp(&b.stash));
 	Ok(out)

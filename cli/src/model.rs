@@ -37,10 +37,13 @@ pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()
 	} else {
 		format!("{:?}", p.input().dtype)
 	};
+	// What a task is charged for: a work unit is 10⁶ of these, rounded up per task.
+	let ops = aipin_kernels::inference::task::ops_per_sample(p);
 	let v = serde_json::json!({
 		"id": hex0x(&c.id),
 		"bytes": c.bytes.len(),
 		"macs_per_sample": p.macs_per_sample(),
+		"ops_charged_per_sample": ops,
 		"input": { "shape": p.input().shape, "dtype": input_type },
 		"output": { "shape": p.output().shape, "dtype": format!("{:?}", p.output().dtype) },
 		"ops": c.summary(),
@@ -48,10 +51,12 @@ pub fn compile(file: &Path, out: Option<&Path>, json: bool) -> anyhow::Result<()
 	});
 	emit(json, &v, || {
 		let mut s = format!(
-			"model {}\n{} bytes, {} MACs per sample\ninput  {:?} {}\noutput {:?} {:?}\n",
+			"model {}\n{} bytes, {} MACs and {ops} operations charged per sample ({} work units \
+			 per 1,000 samples)\ninput  {:?} {}\noutput {:?} {:?}\n",
 			hex0x(&c.id),
 			c.bytes.len(),
 			p.macs_per_sample(),
+			ops.saturating_mul(1_000).div_ceil(1_000_000),
 			p.input().shape,
 			input_type,
 			p.output().shape,

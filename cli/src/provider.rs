@@ -5,7 +5,7 @@ use crate::market::Provider;
 use aipin_client::{
 	calls::{self, Call},
 	reads,
-	units::{fmt_aip, parse_aip, ss58},
+	units::{fmt_aip, fmt_price, parse_aip, ss58},
 	Client, Keypair,
 };
 use aipin_primitives::{
@@ -121,7 +121,7 @@ pub async fn standing(client: &Client, stash: &AccountId) -> anyhow::Result<Stan
 			.collect(),
 		total_stake: p.total_stake(),
 		status: p.status,
-		provider: Provider::of(stash, &p),
+		provider: Provider::of(stash, &p, crate::market::price_unit(&at)?),
 		in_flight: risk.in_flight,
 		awaiting_action: risk.awaiting_action,
 		next_deadline: risk.next_deadline,
@@ -159,8 +159,11 @@ impl Standing {
 				p.last_heartbeat
 			),
 			format!(
-				"  offers kernels {:?} at {} credits per work unit, {} work units/s, results at {}",
-				p.kernels, p.ask_price, p.throughput, p.endpoint
+				"  offers kernels {:?} at {}, {} work units/s, results at {}",
+				p.kernels,
+				fmt_price(p.ask_price, p.price_unit),
+				p.throughput,
+				p.endpoint
 			),
 			format!("  stake {} bonded, {} in all", fmt_aip(p.stake), fmt_aip(self.total_stake)),
 		];

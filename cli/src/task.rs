@@ -7,7 +7,7 @@ use aipin_client::{
 	events::{self, escrow::TaskFinished, ChainEvent},
 	http::FetchError,
 	reads::{self, Input},
-	units::{hex0x, ss58},
+	units::{fmt_price, hex0x, ss58},
 	verify, AccountId, Client, Keypair,
 };
 use aipin_primitives::{Phase, Role, SlotState, TaskId, TaskInput};
@@ -21,7 +21,7 @@ pub struct NewTask {
 	pub params: Vec<u32>,
 	pub input: Input,
 	pub replication: u8,
-	/// Credits per work unit, at most.
+	/// Credits per `Escrow.PriceUnit` work units, at most.
 	pub max_price: u128,
 	/// Blocks from now until the deadline.
 	pub deadline_in: u32,
@@ -69,13 +69,13 @@ pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::R
 	let deposit: u128 = reads::constant(at.metadata_ref(), "Escrow", "SubmissionDeposit")?;
 	anyhow::ensure!(
 		free >= q.escrow,
-		"not enough credits: the task escrows {} (work units {} × max price {} × replication {}, \
-		 plus a deposit of {deposit} refunded unless your input is reported unusable or you \
-		 cancel after assignment), the account has {free}; buy some with `aipin credits buy \
-		 <AIP>`",
+		"not enough credits: the task escrows {} ({} work units at most {} for each of {} \
+		 replicas, rounded up to whole credits, plus a deposit of {deposit} refunded unless your \
+		 input is reported unusable or you cancel after assignment), the account has {free}; \
+		 buy some with `aipin credits buy <AIP>`",
 		q.escrow,
 		q.work_units,
-		t.max_price,
+		fmt_price(t.max_price, crate::market::price_unit(&at)?),
 		t.replication
 	);
 	let deadline = at.block_number() + t.deadline_in as u64;

@@ -25,6 +25,17 @@ pub fn parse_aip(s: &str) -> Result<Balance, ParseError> {
 	whole.checked_mul(AIP).and_then(|w| w.checked_add(frac)).ok_or_else(bad)
 }
 
+/// A price as people read it: `price` credits per `unit` work units (the escrow's
+/// `PriceUnit`), e.g. `"28000 credits / 10^12 wu"`.
+pub fn fmt_price(price: u128, unit: u64) -> String {
+	let exponent = (0..20u32).find(|&e| 10u64.checked_pow(e) == Some(unit));
+	match exponent {
+		Some(0) => format!("{price} credits / wu"),
+		Some(e) => format!("{price} credits / 10^{e} wu"),
+		None => format!("{price} credits / {unit} wu"),
+	}
+}
+
 /// Formats planck as AIP with up to 4 decimals (truncated).
 pub fn fmt_aip(planck: Balance) -> String {
 	let whole = planck / AIP;
@@ -62,6 +73,13 @@ pub fn hex0x(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn prices_print_with_their_unit() {
+		assert_eq!(fmt_price(28_000, 1_000_000_000_000), "28000 credits / 10^12 wu");
+		assert_eq!(fmt_price(7, 1), "7 credits / wu");
+		assert_eq!(fmt_price(7, 250), "7 credits / 250 wu");
+	}
 
 	#[test]
 	fn aip_amounts_parse_and_print() {

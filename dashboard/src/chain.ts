@@ -69,6 +69,13 @@ export function aip(planck: bigint | string | number): string {
   return `${whole.toLocaleString('en-US')}${fracText} AIP`;
 }
 
+/** What a price is quoted per: `credits / 10^12 wu` for the chain's `Escrow.PriceUnit`. */
+export function priceUnit(at: At): string {
+  const unit = at.state.consts.escrow.priceUnit.toString();
+  const power = /^10*$/.test(unit) ? unit.length - 1 : -1;
+  return power === 0 ? 'credits / wu' : power > 0 ? `credits / 10^${power} wu` : `credits / ${int(unit)} wu`;
+}
+
 /** An integer with thousands separators. */
 export function int(v: bigint | string | number): string {
   return BigInt(v.toString()).toLocaleString('en-US');

@@ -64,9 +64,9 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 	let (bought, _) = credits(&client, &alice_id).await;
 	assert_eq!(bought, 500_000);
 
-	// A seeded 64×64×64 GEMM (2·64³ = 524,288 ops → 1 work unit), replication 2, max price 10:
-	// 20 credits of price, plus the runtime's `SubmissionDeposit` of 1,000 (refunded, as the
-	// consumer is not at fault).
+	// A seeded 64×64×64 GEMM (2·64³ = 524,288 ops → 1 work unit), replication 2, max price 10
+	// credits per 10¹² work units: each replica's share rounds up to 1 credit, 2 of price, plus
+	// the runtime's `SubmissionDeposit` of 1,000 (refunded, as the consumer is not at fault).
 	const DEPOSIT: u128 = 1_000;
 	let now = best_number(&node).await.expect("best block") as u32;
 	let input = TaskInput::Seeded { seed: [5u8; 32] };
@@ -77,12 +77,12 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 		.expect("TaskSubmitted decodes")
 		.pop()
 		.expect("TaskSubmitted");
-	assert_eq!((submitted.work_units, submitted.escrow), (1, 20 + DEPOSIT));
+	assert_eq!((submitted.work_units, submitted.escrow), (1, 2 + DEPOSIT));
 	assert_eq!(submitted.consumer, alice_id);
 	let id = submitted.task;
 	assert_eq!(
 		credits(&client, &alice_id).await,
-		(bought - 20 - DEPOSIT, 20 + DEPOSIT),
+		(bought - 2 - DEPOSIT, 2 + DEPOSIT),
 		"escrow reserved"
 	);
 
@@ -94,7 +94,7 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 	let mut expected = vec![alice_stash(), bob_stash()];
 	expected.sort();
 	assert_eq!(assigned, expected);
-	assert!(t.assignments.iter().all(|a| a.ask == 1), "dev providers ask 1 credit per unit");
+	assert!(t.assignments.iter().all(|a| a.ask == 1), "dev providers ask 1 credit per 10^12 units");
 
 	// Both operators commit to the same root, then reveal it.
 	let root = [0xabu8; 32];
@@ -110,6 +110,6 @@ async fn a_replicated_task_settles_on_a_dev_node() {
 	assert_eq!(t.terminal_reason(), Some(TerminalReason::Completed));
 	assert_eq!(t.result_root, Some(root));
 	assert_eq!((t.work_units, t.escrow), (1, 0));
-	// Paid 1 credit per provider (ask 1 × 1 unit); the other 18 and the deposit refunded.
+	// Paid 1 credit per provider (ask 1 × 1 unit, rounded up); the deposit refunded.
 	assert_eq!(credits(&client, &alice_id).await, (bought - 2, 0), "exact refund");
 }

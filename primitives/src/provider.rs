@@ -30,7 +30,7 @@ pub struct Requirements {
 	pub kernel: KernelId,
 	/// Minimum VRAM in MiB.
 	pub min_vram_mib: u32,
-	/// Highest acceptable ask, in credits per work unit.
+	/// Highest acceptable ask, in credits per `PriceUnit` work units.
 	pub max_price: Credits,
 	/// The task's work units: a provider is eligible only if its declared throughput computes
 	/// them in time (the staking pallet's `TaskComputeSeconds`), so no provider is assigned
@@ -53,7 +53,7 @@ pub struct KernelReach {
 	pub vram_mib: u32,
 	/// Largest declared throughput, in work units per second.
 	pub throughput: u64,
-	/// Lowest ask, in credits per work unit.
+	/// Lowest ask, in credits per `PriceUnit` work units.
 	pub ask_price: Credits,
 }
 
@@ -124,7 +124,8 @@ pub struct ProviderProfile<MaxKernels: Get<u32>> {
 	pub throughput: u64,
 	/// Kernels the provider runs; sorted, no duplicates, not empty.
 	pub kernels: BoundedVec<KernelId, MaxKernels>,
-	/// Ask price in credits per work unit; tasks whose `max_price` is lower skip it.
+	/// Ask price in credits per `PriceUnit` work units (the escrow's constant); tasks whose
+	/// `max_price` is lower skip it.
 	pub ask_price: Credits,
 }
 

@@ -216,7 +216,8 @@ pub enum SlotState {
 pub struct Assignment<AccountId> {
 	/// The provider's stash.
 	pub provider: AccountId,
-	/// Its ask when it was assigned, credits per work unit (what it is paid).
+	/// Its ask when it was assigned, credits per `PriceUnit` work units (it is paid
+	/// [`charge`]`(ask, work_units, PriceUnit)`).
 	pub ask: Credits,
 	/// Replica or tie-breaker.
 	pub role: Role,
@@ -236,7 +237,7 @@ pub struct TaskInfo<AccountId, BlockNumber, MaxAssignments: frame_support::trait
 	pub params: Params,
 	/// Number of independent providers that must agree.
 	pub replication: u8,
-	/// Highest price the consumer pays, credits per work unit.
+	/// Highest price the consumer pays, credits per `PriceUnit` work units.
 	pub max_price: Credits,
 	/// Work units (from the kernel's formula).
 	pub work_units: u64,
@@ -331,13 +332,33 @@ pub struct OperatorTask<BlockNumber> {
 	pub act_by: Option<BlockNumber>,
 }
 
+/// Credits one replica of `work_units` costs at `price` credits per `price_unit` work units
+/// (the escrow's `PriceUnit`), rounded up: `⌈price × work_units / price_unit⌉`.
+///
+/// This is the only place a price meets an amount of work: the escrow a task reserves
+/// (`charge(max_price, …) × replication`) and what each agreeing replica is paid
+/// (`charge(ask, …)`, never more than the former since `ask ≤ max_price`) both come from it.
+/// Quoting prices per `price_unit` work units makes market rates expressible with whole
+/// credits (a work unit is about 10⁶ operations, so a price per 10¹² work units is a price
+/// per 10¹⁸ operations); rounding up makes the least a replica earns one credit, so no
+/// provider computes a tiny task for nothing. `None` on overflow or a zero `price_unit`.
+pub fn charge(price: Credits, work_units: u64, price_unit: u64) -> Option<Credits> {
+	let unit = u128::from(price_unit);
+	if unit == 0 {
+		return None;
+	}
+	let total = price.checked_mul(u128::from(work_units))?;
+	Some(total / unit + u128::from(total % unit != 0))
+}
+
 /// What a task would cost.
 #[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Quote {
 	/// Work units of the task.
 	pub work_units: u64,
-	/// Credits escrowed at submission: `work_units × max_price × replication`, plus the
-	/// escrow's `SubmissionDeposit` (refunded unless the consumer is at fault).
+	/// Credits escrowed at submission: [`charge`]`(max_price, work_units, PriceUnit) ×
+	/// replication`, plus the escrow's `SubmissionDeposit` (refunded unless the consumer is
+	/// at fault).
 	pub escrow: Credits,
 	/// Input bytes the task must come with.
 	pub input_bytes: u64,
@@ -354,4 +375,30 @@ pub struct ProviderRisk<BlockNumber> {
 	pub awaiting_action: u32,
 	/// The earliest block by which it must act on one of them.
 	pub next_deadline: Option<BlockNumber>,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::charge;
+
+	#[test]
+	fn a_charge_rounds_up_to_whole_credits_and_never_overflows() {
+		let unit = 1_000_000_000_000;
+		// 28,000 credits per 10¹² work units (about an H100's rental rate): 10⁹ work units
+		// cost 28 credits, 10⁶ cost 0.028, billed as 1.
+		assert_eq!(charge(28_000, 1_000_000_000, unit), Some(28));
+		assert_eq!(charge(28_000, 1_000_000, unit), Some(1));
+		// Exact multiples are not rounded; one work unit more is.
+		assert_eq!(charge(3, 2 * unit, unit), Some(6));
+		assert_eq!(charge(3, 2 * unit + 1, unit), Some(7));
+		// Nothing costs nothing, at any price; a unit of 1 is the plain product.
+		assert_eq!(charge(28_000, 0, unit), Some(0));
+		assert_eq!(charge(7, 9, 1), Some(63));
+		// A cheaper ask never charges more than a dearer price for the same work.
+		for wu in [1, 999, 1_000_001, u64::MAX] {
+			assert!(charge(5, wu, unit) <= charge(6, wu, unit));
+		}
+		assert_eq!(charge(u128::MAX, 2, unit), None);
+		assert_eq!(charge(1, 1, 0), None);
+	}
 }

@@ -36,7 +36,8 @@ fn keyring_authority(sr: Sr25519Keyring, ed: Ed25519Keyring) -> Authority {
 
 /// A development provider: `stash` holds ten times the minimum stake, `operator` signs for it.
 /// It supports kernels 1–3 and the inference engine (every registered model) on a (pretended)
-/// 8 GiB consumer GPU at 1 credit per work unit.
+/// 8 GiB consumer GPU asking 1 credit per 10¹² work units: a nominal price, so that any task
+/// finds them and costs a credit a replica (real providers ask some 28,000 for an H100).
 pub fn dev_provider(
 	stash: AccountId,
 	operator: AccountId,

@@ -88,7 +88,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("aipin"),
 	impl_name: alloc::borrow::Cow::Borrowed("aipin-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -132,6 +132,8 @@ type Migrations = (
 	pallet_task_escrow::migrations::v1::MigrateToV1<Runtime>,
 	pallet_task_escrow::migrations::v2::MigrateToV2<Runtime>,
 	pallet_compute_staking::migrations::v2::MigrateToV2<Runtime>,
+	pallet_task_escrow::migrations::v3::MigrateToV3<Runtime>,
+	pallet_compute_staking::migrations::v3::MigrateToV3<Runtime, configs::PriceUnit>,
 	pallet_models::migrations::v1::MigrateToV1<Runtime>,
 	pallet_bme::migrations::v1::MigrateToV1<Runtime>,
 );

@@ -5,16 +5,17 @@
 //! The previous release (before canaries and kernel reaches) stored tasks without
 //! `input_digest`, kept the escrow at storage version 0 (with each provider's tasks as a
 //! `(stash, task)` double map plus a count), recorded no kernel reaches, keyed models by their
-//! bare ids, and had no governance pallets. On that storage this runtime could
-//! decode no task, find no model and would refuse every submission; the migrations must fix
-//! all three, the new pallets must start at their current
+//! bare ids, quoted prices per work unit (not per `PriceUnit` work units), and had no
+//! governance pallets. On that storage this runtime could decode no task, find no model and
+//! would refuse every submission, and would pay every provider 10¹² times less than it asked;
+//! the migrations must fix all four, the new pallets must start at their current
 //! storage versions (with an empty council, which root then fills: `Council.set_members`), and a
 //! second run must change nothing.
 //!
 //! Built with `--features try-runtime` (`scripts/test.sh` runs it so).
 #![cfg(feature = "try-runtime")]
 
-use aipin_primitives::{Params, TaskInput};
+use aipin_primitives::{Params, ProviderRegistry, TaskInput};
 use aipin_runtime::{
 	Bme, Council, Escrow, Executive, Models, Preimage, Runtime, RuntimeOrigin, Staking, System,
 };
@@ -39,8 +40,8 @@ fn dev_chain() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Alice submits an 8×8×8 GEMM with a seeded input.
-fn submit() -> Result<u64, sp_runtime::DispatchError> {
+/// Alice submits an 8×8×8 GEMM with a seeded input, at up to `max_price`.
+fn submit(max_price: u128) -> Result<u64, sp_runtime::DispatchError> {
 	let id = NextTaskId::<Runtime>::get();
 	Escrow::submit_task(
 		RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
@@ -48,7 +49,7 @@ fn submit() -> Result<u64, sp_runtime::DispatchError> {
 		Params::truncate_from(vec![8, 8, 8]),
 		TaskInput::Seeded { seed: [7; 32] },
 		2,
-		10,
+		max_price,
 		100,
 	)
 	.map_err(|e| e.error)?;
@@ -58,7 +59,8 @@ fn submit() -> Result<u64, sp_runtime::DispatchError> {
 /// Rewrites the chain as the previous release left it: `task` in the version-0 layout, the
 /// escrow at version 0, staking at version 1, no kernel reaches, models under their bare ids
 /// (models at version 0), BME at version 0 (a week of unclaimed epochs; the pallet's own test
-/// migrates long lists), no council, preimage or whitelist storage.
+/// migrates long lists), no council, preimage or whitelist storage. The prices stored are
+/// read as the previous release's, credits per work unit.
 fn as_previous_release(id: u64, task: &pallet_task_escrow::TaskOf<Runtime>) {
 	let v0 = TaskInfoV0::from_v1(task.clone());
 	frame_support::storage::unhashed::put_raw(&Tasks::<Runtime>::hashed_key_for(id), &v0.encode());
@@ -90,7 +92,7 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 	dev_chain().execute_with(|| {
 		let alice = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
 		assert_ok!(Bme::buy_credits(alice, 100 * aipin_primitives::units::AIP, 1));
-		let id = submit().expect("submits on the fresh chain");
+		let id = submit(10).expect("submits on the fresh chain");
 		// Assigned, so that its providers' task lists have something to migrate.
 		System::set_block_number(2);
 		Escrow::on_initialize(2);
@@ -104,11 +106,12 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		// What the previous release's storage means to this runtime before the upgrade.
 		assert!(Tasks::<Runtime>::get(id).is_none(), "a version-0 task does not decode");
 		assert!(models.iter().all(|(m, _)| Models::model(*m).is_none()), "bare ids are not found");
-		assert_noop!(submit(), pallet_task_escrow::Error::<Runtime>::NoCapableProvider);
+		assert_noop!(submit(10), pallet_task_escrow::Error::<Runtime>::NoCapableProvider);
+		let asks: Vec<u128> = providers.iter().map(|p| Staking::ask_price(p).unwrap()).collect();
 
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("upgrade with checks");
-		assert_eq!(Escrow::on_chain_storage_version(), 2);
-		assert_eq!(Staking::on_chain_storage_version(), 2);
+		assert_eq!(Escrow::on_chain_storage_version(), 3);
+		assert_eq!(Staking::on_chain_storage_version(), 3);
 		assert_eq!(Models::on_chain_storage_version(), 1);
 		assert_eq!(Bme::on_chain_storage_version(), 1);
 		for (model, info) in &models {
@@ -116,8 +119,16 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		}
 		assert_eq!(Council::on_chain_storage_version(), Council::in_code_storage_version());
 		assert_eq!(Preimage::on_chain_storage_version(), Preimage::in_code_storage_version());
-		// The task's input is still stored, so its digest is exact: the record is whole again.
-		assert_eq!(Tasks::<Runtime>::get(id), Some(task));
+		// The task's input is still stored, so its digest is exact: the record is whole again,
+		// with its prices in the new unit: the same credits per work unit as before.
+		let unit = u128::from(aipin_runtime::configs::PriceUnit::get());
+		let mut rescaled = task.clone();
+		rescaled.max_price = task.max_price * unit;
+		rescaled.assignments.iter_mut().for_each(|a| a.ask *= unit);
+		assert_eq!(Tasks::<Runtime>::get(id), Some(rescaled));
+		let asks_now: Vec<u128> =
+			providers.iter().map(|p| Staking::ask_price(p).unwrap()).collect();
+		assert_eq!(asks_now, asks.iter().map(|a| a * unit).collect::<Vec<_>>());
 		for p in &providers {
 			assert_eq!(ProviderTasks::<Runtime>::get(p).into_inner(), vec![id], "{p:?}'s tasks");
 		}
@@ -128,6 +139,9 @@ fn the_previous_release_upgrades_with_every_check_and_a_second_run_changes_nothi
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("second run");
 		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
 
-		assert_ok!(submit());
+		// The old price now buys 10¹² times less work than any provider asks; the same price
+		// per work unit, in the new unit, is taken.
+		assert_noop!(submit(10), pallet_task_escrow::Error::<Runtime>::NoCapableProvider);
+		assert_ok!(submit(10 * unit));
 	});
 }

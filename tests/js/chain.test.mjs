@@ -88,12 +88,14 @@ test('Alice buys credits and submits a task; it reads back and its events decode
   assert.ok(submitted, 'TaskSubmitted');
   const id = submitted.event.data.task.toBigInt();
   assert.equal(submitted.event.data.consumer.toString(), alice.address);
-  // 2·16³ operations round up to one work unit; escrow = 1 × 10 × 1 plus the deposit (a
-  // constant in metadata, refunded unless the consumer is at fault).
+  // 2·16³ operations round up to one work unit. A price is credits per `PriceUnit` work units
+  // (both constants in metadata), so one replica of one unit at 10 costs ⌈10 × 1 / 10¹²⌉ = 1
+  // credit; the escrow adds the deposit (refunded unless the consumer is at fault).
   const deposit = api.consts.escrow.submissionDeposit.toBigInt();
   assert.equal(deposit, 1000n);
+  assert.equal(api.consts.escrow.priceUnit.toBigInt(), 1_000_000_000_000n);
   assert.equal(submitted.event.data.workUnits.toBigInt(), 1n);
-  assert.equal(submitted.event.data.escrow.toBigInt(), 10n + deposit);
+  assert.equal(submitted.event.data.escrow.toBigInt(), 1n + deposit);
 
   const task = (await api.query.escrow.tasks(id)).unwrap();
   assert.equal(task.consumer.toString(), alice.address);

@@ -51,9 +51,14 @@ enum Command {
 		/// Stake in whole AIP.
 		#[arg(long, default_value_t = 10_000)]
 		stake: u128,
-		/// Ask, credits per work unit.
-		#[arg(long, default_value_t = 1)]
-		ask: u128,
+		/// Ask, in credits per `Escrow.PriceUnit` work units (10^12 on AiPIN chains, about
+		/// 10^18 int8 operations).
+		#[arg(long, required_unless_present = "usd_per_hour", conflicts_with = "usd_per_hour")]
+		ask: Option<u128>,
+		/// Or: what running this device costs you, in US dollars an hour; the ask is set so
+		/// that the throughput advertised, fully used, earns that (rounded up).
+		#[arg(long)]
+		usd_per_hour: Option<f64>,
 		/// Result server URL consumers fetch from.
 		#[arg(long)]
 		endpoint: String,
@@ -305,7 +310,20 @@ fn main() -> anyhow::Result<()> {
 				}
 			})?;
 		},
-		Command::Register { stash_suri_file, stake, ask, endpoint, vram_mib, throughput } => {
+		Command::Register {
+			stash_suri_file,
+			stake,
+			ask,
+			usd_per_hour,
+			endpoint,
+			vram_mib,
+			throughput,
+		} => {
+			let ask = match (ask, usd_per_hour) {
+				(Some(a), _) => register::Ask::Credits(*a),
+				(None, Some(usd)) => register::Ask::UsdPerHour(*usd),
+				(None, None) => anyhow::bail!("give --ask or --usd-per-hour"),
+			};
 			let cfg = load(&cli)?;
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 			rt.block_on(register::register(
@@ -313,7 +331,7 @@ fn main() -> anyhow::Result<()> {
 				register::Registration {
 					stash_file: stash_suri_file.as_deref(),
 					stake: *stake,
-					ask: *ask,
+					ask,
 					endpoint,
 					vram_mib: *vram_mib,
 					throughput: *throughput,

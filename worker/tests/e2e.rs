@@ -77,7 +77,7 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 			"-r",
 			"2",
 			"--max-price",
-			"10",
+			"28000",
 			"--no-wait",
 		],
 	);
@@ -86,7 +86,13 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 	let work_units = submitted["work_units"].as_u64().unwrap() as u128;
 	let deposit = submitted["deposit"].as_u64().unwrap() as u128;
 	assert_eq!(deposit, 1_000, "the runtime's SubmissionDeposit");
-	assert_eq!(escrow, work_units * 10 * 2 + deposit);
+	// Prices are per `Escrow.PriceUnit` work units, as `aipin providers` says; each replica's
+	// share is rounded up to a whole credit.
+	let providers = net.cli_json(None, &["providers"]);
+	let unit = providers[0]["price_unit"].as_u64().expect("providers list the price unit");
+	assert_eq!(unit, 1_000_000_000_000, "the runtime's PriceUnit");
+	let charge = |price| aipin_primitives::charge(price, work_units as u64, unit).unwrap();
+	assert_eq!(escrow, charge(28_000) * 2 + deposit);
 
 	// While the task runs, neither worker serves its result or root (a partner could copy
 	// it, a consumer could take it and cancel): every GET is a 404 until the chain has
@@ -130,10 +136,10 @@ async fn replicated_task_settles_pays_both_providers_and_its_result_verifies() {
 
 	let settled = net.cli_json(None, &["task", "watch", &id.to_string(), "--timeout", "150"]);
 	assert_eq!(settled["outcome"], "Completed", "{settled}\n{}", net.logs());
-	// Both genesis providers ask 1 credit per work unit.
+	// Both genesis providers ask 1 credit per 10¹² work units: a whole credit each.
 	let paid = settled["paid"].as_u64().unwrap() as u128;
 	let refunded = settled["refunded"].as_u64().unwrap() as u128;
-	assert_eq!(paid, 2 * work_units);
+	assert_eq!(paid, 2 * charge(1));
 	assert_eq!(refunded, escrow - paid, "the deposit comes back with the unpaid price");
 	let balance = net.cli_json(Some("//Alice"), &["credits", "balance"]);
 	assert_eq!(balance["free"].as_u64().unwrap() as u128, credits - paid);

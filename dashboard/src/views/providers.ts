@@ -1,6 +1,6 @@
 // Providers: stake, reputation, status, kernels and models, ask, jail, pending slashes and
 // earnings; one provider in full at #/providers/<stash>.
-import { aip, esc, int, numCell, short, variant } from '../chain';
+import { aip, esc, int, numCell, priceUnit, short, variant } from '../chain';
 import type { At } from '../chain';
 import { hexToString } from '@polkadot/util';
 
@@ -70,7 +70,7 @@ export async function providers(at: At): Promise<string> {
     <h2>Providers (${entries.length})</h2>
     <table>
       <tr><th>stash</th><th>stake</th><th>reputation</th><th>status</th><th>kernels &amp; models</th>
-      <th>ask (credits / unit)</th><th>jailed</th><th>pending slashes</th>
+      <th>ask (${esc(priceUnit(at))})</th><th>jailed</th><th>pending slashes</th>
       <th>verified work this epoch (credits)</th><th>rewards settled, unclaimed</th></tr>
       ${rows.join('')}
     </table>
@@ -110,7 +110,7 @@ export async function provider(at: At, stash: string): Promise<string> {
       <tr><th>jailed</th><td>${p.jailedUntil == null ? 'no' : `until #${int(p.jailedUntil)}`}</td></tr>
       <tr><th>device</th><td>${esc(variant(p.profile.deviceClass))}, ${int(p.profile.vramMib)} MiB, ${int(p.profile.throughput)} units/s</td></tr>
       <tr><th>kernels &amp; models</th><td>${esc(p.profile.kernels.join(', '))}</td></tr>
-      <tr><th>ask</th><td>${int(p.profile.askPrice)} credits / unit</td></tr>
+      <tr><th>ask</th><td>${int(p.profile.askPrice)} ${esc(priceUnit(at))}</td></tr>
       <tr><th>tasks in flight</th><td data-test="in-flight">${taskIds.map((t) => `<a href="#/tasks/${t}">${t}</a>`).join(', ') || '—'}</td></tr>
       <tr><th>rewards settled, unclaimed</th>${numCell('pending-rewards', aip(pending.toString()), pending.toString())}</tr>
     </table>

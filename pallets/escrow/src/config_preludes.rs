@@ -44,6 +44,7 @@ impl DefaultConfig for TestDefaultConfig {
 	type MaxTaskLifetime = ConstUint<100>;
 	type RetentionPeriod = ConstUint<20>;
 	type ConsumerFaultFee = TestConsumerFaultFee;
+	type PriceUnit = ConstU64<1>;
 	type SubmissionDeposit = ConstU128<0>;
 	type CanaryOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type MaxCanarySeals = ConstU32<64>;

@@ -65,8 +65,7 @@ impl<T: Config> Pallet<T> {
 		let input_bytes = spec.input_bytes.eval(params).ok_or(Error::<T>::Overflow)?;
 		let output_bytes = spec.output_bytes.eval(params).ok_or(Error::<T>::Overflow)?;
 		ensure!(input_bytes <= T::MaxInputBytes::get(), Error::<T>::InputTooLarge);
-		let escrow = (work_units as u128)
-			.checked_mul(max_price)
+		let escrow = aipin_primitives::charge(max_price, work_units, T::PriceUnit::get())
 			.and_then(|c| c.checked_mul(replication as u128))
 			.and_then(|c| c.checked_add(T::SubmissionDeposit::get()))
 			.ok_or(Error::<T>::Overflow)?;

@@ -49,7 +49,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The storage layout's version; `migrations` takes older ones to it.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -137,8 +137,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type ConsumerFaultFee: Get<sp_runtime::Perbill>;
 
-		/// Credits every task escrows on top of its price (`work_units × max_price ×
-		/// replication`), refunded when it ends by no fault of its consumer. It is the least a
+		/// Work units a price is quoted for: a consumer's `max_price` and a provider's ask are
+		/// credits per `PriceUnit` work units, and a replica costs
+		/// [`aipin_primitives::charge`]`(price, work_units, PriceUnit)` credits, rounded up.
+		/// A large unit makes market rates expressible in whole credits.
+		#[pallet::constant]
+		type PriceUnit: Get<u64>;
+
+		/// Credits every task escrows on top of its price (`charge(max_price, work_units,
+		/// PriceUnit) × replication`), refunded when it ends by no fault of its consumer. It is the least a
 		/// consumer forfeits for a `BadInput` or a cancel after assignment, so those cost the
 		/// same however cheap the task: without it, a task priced at one credit wastes every
 		/// assigned provider's fetch and report for a tenth of a credit.
@@ -354,8 +361,9 @@ pub mod pallet {
 			Self::do_deprecate_kernel(id)
 		}
 
-		/// Submits a task and reserves its escrow, `work_units × max_price × replication`
-		/// credits.
+		/// Submits a task and reserves its escrow: `replication` times the credits its work
+		/// costs at `max_price` credits per `PriceUnit` work units (rounded up), plus the
+		/// `SubmissionDeposit`.
 		///
 		/// ## Dispatch Origin
 		/// Signed (the consumer).

@@ -244,3 +244,71 @@ pub mod v2 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 3: prices are credits per `PriceUnit` work units, no longer per work unit (see
+/// `Config::PriceUnit`). Every stored task's `max_price` and its slots' asks are multiplied
+/// by `PriceUnit`, so a task queued or in flight across the upgrade is paid exactly what it
+/// would have been; its escrow, already reserved, does not change. Staking's
+/// `migrations::v3` rescales the providers' asks by the same factor.
+pub mod v3 {
+	use super::*;
+	use aipin_primitives::Credits;
+	use core::marker::PhantomData;
+	use frame_support::pallet_prelude::*;
+
+	/// A price rescaled by `PriceUnit` (saturating: a price that large overflows any quote).
+	fn scaled<T: Config>(price: Credits) -> Credits {
+		price.saturating_mul(Credits::from(T::PriceUnit::get()))
+	}
+
+	/// Rescales every task's prices. One read and one write per task, in one block: `Tasks`
+	/// holds at most the queue, the tasks in flight and the finished ones not yet pruned.
+	pub struct ScalePrices<T>(PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for ScalePrices<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut tasks = 0u64;
+			Tasks::<T>::translate_values::<crate::TaskOf<T>, _>(|mut task| {
+				tasks = tasks.saturating_add(1);
+				task.max_price = scaled::<T>(task.max_price);
+				for slot in task.assignments.iter_mut() {
+					slot.ask = scaled::<T>(slot.ask);
+				}
+				Some(task)
+			});
+			T::DbWeight::get().reads_writes(tasks, tasks)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			let prices: alloc::vec::Vec<(u64, Credits, alloc::vec::Vec<Credits>)> =
+				Tasks::<T>::iter()
+					.map(|(id, t)| (id, t.max_price, t.assignments.iter().map(|a| a.ask).collect()))
+					.collect();
+			ensure!(prices.len() as u32 == Tasks::<T>::count(), "the task counter is off");
+			Ok(prices.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = <alloc::vec::Vec<(u64, Credits, alloc::vec::Vec<Credits>)>>::decode(
+				&mut &state[..],
+			)
+			.map_err(|_| "bad pre-upgrade state")?;
+			ensure!(before.len() as u32 == Tasks::<T>::count(), "tasks were lost");
+			for (id, max_price, asks) in before {
+				let task = Tasks::<T>::get(id).ok_or("a task was lost")?;
+				ensure!(task.max_price == scaled::<T>(max_price), "a price was not rescaled");
+				let now: alloc::vec::Vec<Credits> =
+					task.assignments.iter().map(|a| a.ask).collect();
+				let want: alloc::vec::Vec<Credits> = asks.into_iter().map(scaled::<T>).collect();
+				ensure!(now == want, "an ask was not rescaled");
+			}
+			Ok(())
+		}
+	}
+
+	/// Version 2 → 3.
+	pub type MigrateToV3<T> =
+		VersionedMigration<2, 3, ScalePrices<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+}

@@ -49,8 +49,14 @@ impl Randomness<H256, BlockNumber> for TestRandomness {
 	}
 }
 
+frame_support::parameter_types! {
+	/// Work units a price is quoted for: 1, a price per work unit, unless a test sets it.
+	pub static PriceUnit: u64 = 1;
+}
+
 #[derive_impl(pallet_task_escrow::config_preludes::TestDefaultConfig)]
 impl Config for Test {
+	type PriceUnit = PriceUnit;
 	type Registry = MockRegistry;
 	type Credits = MockCredits;
 	type Offences = MockOffences;

@@ -121,7 +121,11 @@ impl<T: Config> Pallet<T> {
 			let Some(a) = task.assignments.get(i).cloned() else { continue };
 			match a.state {
 				SlotState::Revealed(x) if x == root => {
-					let amount = a.ask.saturating_mul(task.work_units as u128).min(task.escrow);
+					let amount =
+						// Cannot overflow: `ask ≤ max_price`, whose charge the quote computed.
+						aipin_primitives::charge(a.ask, task.work_units, T::PriceUnit::get())
+							.unwrap_or(Credits::MAX)
+							.min(task.escrow);
 					if amount > 0 {
 						match T::Credits::spend(&consumer, amount, &a.provider, verified) {
 							Ok(()) => {

@@ -14,6 +14,7 @@ mod bad_input;
 mod canaries;
 mod disputes;
 mod lifecycle;
+mod pricing;
 mod reads;
 mod settlement_rules;
 mod stress;

@@ -130,6 +130,7 @@ parameter_types! {
 	pub static MaxAssignmentsPerBlock: u32 = 8;
 	pub static MaxTimeoutsPerBlock: u32 = 16;
 	pub static SubmissionDeposit: Credits = 0;
+	pub static PriceUnit: u64 = 1;
 }
 
 #[derive_impl(pallet_task_escrow::config_preludes::TestDefaultConfig)]
@@ -149,6 +150,7 @@ impl Config for Test {
 	type MaxTaskLifetime = ConstU64<LIFETIME>;
 	type RetentionPeriod = ConstU64<RETENTION>;
 	type FetchedPrograms = FetchedPrograms;
+	type PriceUnit = PriceUnit;
 	type SubmissionDeposit = SubmissionDeposit;
 }
 

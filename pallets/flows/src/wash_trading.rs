@@ -68,3 +68,18 @@ fn a_provider_paying_itself_for_unverified_tasks_gets_nothing_from_the_work_pool
 		assert_eq!(wealth(), before - burned);
 	});
 }
+
+#[test]
+fn rounding_tiny_tasks_up_to_a_credit_gives_a_self_dealer_nothing_extra() {
+	// At the runtime's price unit every task here costs a whole credit a replica, billions of
+	// times its price: the party pays itself more credits per unit of work, and still gets
+	// back no more than it burned, since the pool pays for the tokens burned, not the credits.
+	ExtBuilder::default().providers(SYBIL_PROVIDERS.map(|p| (p, 10)).to_vec()).build_and_execute(
+		|| {
+			PriceUnit::set(1_000_000_000_000);
+			let (burned, got_back) = self_deal(2, 10);
+			assert!(burned > 0);
+			assert!(got_back <= burned, "got back {got_back} of {burned} burned");
+		},
+	);
+}

@@ -57,7 +57,7 @@ pub mod pallet {
 	>;
 
 	/// The storage layout's version; `migrations` takes older ones to it.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -592,7 +592,7 @@ pub mod pallet {
 		pub throughput: u64,
 		/// Kernels, ascending.
 		pub kernels: Vec<KernelId>,
-		/// Ask price, credits per work unit.
+		/// Ask price, credits per `PriceUnit` work units (the escrow's constant).
 		pub ask_price: Credits,
 		/// Endpoint URL.
 		pub endpoint: alloc::string::String,

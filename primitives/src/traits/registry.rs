@@ -15,7 +15,7 @@ pub trait ProviderRegistry<AccountId, Balance, BlockNumber> {
 	fn operator_of(stash: &AccountId) -> Option<AccountId>;
 	/// Stake that can be slashed right now: active plus unlocking.
 	fn slashable_stake(stash: &AccountId) -> Balance;
-	/// The provider's ask in credits per work unit, if it is registered.
+	/// The provider's ask in credits per `PriceUnit` work units, if it is registered.
 	fn ask_price(stash: &AccountId) -> Option<Credits>;
 	/// Whether the provider can take new work meeting `req` now: registered, supports the
 	/// kernel, enough VRAM, ask within price, responsive, not jailed, not draining.
@@ -129,7 +129,7 @@ pub mod mock {
 		pub operator: Vec<u8>,
 		/// Slashable stake.
 		pub stake: u128,
-		/// Ask, credits per work unit.
+		/// Ask, credits per `PriceUnit` work units.
 		pub ask: Credits,
 		/// Kernels it runs.
 		pub kernels: Vec<KernelId>,

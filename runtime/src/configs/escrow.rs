@@ -24,6 +24,12 @@ parameter_types! {
 	pub const MaxInputBytes: u64 = 256 << 20;
 	/// A consumer whose input the replicas report unusable forfeits 10% of the task's escrow.
 	pub const ConsumerFaultFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
+	/// Prices are credits per 10¹² work units, that is per 10¹⁸ int8 operations: an H100
+	/// rented at about $2 an hour costs some 28,000 credits per 10¹² work units, so market
+	/// prices are whole credits with steps under 0.01% (`docs/tokenomics.md`, pricing).
+	/// Changing it reprices every ask and queued task: it needs a migration like
+	/// `migrations::v3`.
+	pub const PriceUnit: u64 = 1_000_000_000_000;
 	/// Every task escrows 1,000 credits more than its price ($0.01 at the credits' reference
 	/// value), refunded unless its consumer is at fault, where it is the least that consumer
 	/// forfeits. A governed storage parameter (`System.set_storage`, key
@@ -74,6 +80,7 @@ impl pallet_task_escrow::Config for Runtime {
 	type MaxTaskLifetime = DisputeWindow;
 	type RetentionPeriod = TaskRetention;
 	type ConsumerFaultFee = ConsumerFaultFee;
+	type PriceUnit = PriceUnit;
 	type SubmissionDeposit = SubmissionDeposit;
 	type CanaryOrigin = super::GovernanceOrigin;
 	type MaxCanarySeals = ConstU32<1024>;

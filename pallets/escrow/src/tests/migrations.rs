@@ -54,3 +54,50 @@ fn version_0_tasks_get_their_input_digest_once() {
 		frame_support::storage::unhashed::put_raw(&key, &open_task.encode());
 	});
 }
+
+#[test]
+fn version_2_prices_are_rescaled_and_a_task_in_flight_is_paid_the_same() {
+	use crate::migrations::v3;
+	ExtBuilder::default().providers(vec![(11, 3), (12, 4)]).build_and_execute(|| {
+		// Two 2-unit replicas at up to 10 credits per unit: 40 credits escrowed.
+		let id = submit(2);
+		next_block();
+		let before = task(id);
+		assert_eq!(before.escrow, 40);
+		assert_eq!(before.assignments.iter().map(|a| a.ask).collect::<Vec<_>>(), vec![3, 4]);
+		for p in providers_of(id) {
+			commit(id, p, root(1));
+		}
+
+		// The upgrade: prices become credits per 10⁶ work units.
+		StorageVersion::new(2).put::<Escrow>();
+		PriceUnit::set(1_000_000);
+		v3::MigrateToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(Escrow::on_chain_storage_version(), 3);
+		let after = task(id);
+		assert_eq!(after.max_price, 10_000_000);
+		let asks: Vec<_> = after.assignments.iter().map(|a| a.ask).collect();
+		assert_eq!(asks, vec![3_000_000, 4_000_000]);
+		assert_eq!(after.escrow, 40, "the reserved escrow does not move");
+		// A second run changes nothing.
+		v3::MigrateToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(task(id), after);
+
+		// Settled after the upgrade, each replica earns what it asked before it: 2 × 3 and
+		// 2 × 4 credits, and the consumer gets the rest back.
+		for p in providers_of(id) {
+			reveal(id, p, root(1));
+		}
+		assert_eq!(finished_reason(id), Some(TerminalReason::Completed));
+		let paid: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Escrow(Event::ProviderPaid { provider, credits, .. }) => {
+					Some((provider, credits))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(paid, vec![(11, 6), (12, 8)]);
+	});
+}

@@ -41,3 +41,37 @@ fn version_1_providers_get_their_kernel_reaches_once() {
 		assert_eq!(after, want);
 	});
 }
+
+#[test]
+fn version_2_asks_are_rescaled_to_the_price_unit_once() {
+	use crate::{migrations::v3, Providers};
+	use aipin_primitives::ProviderRegistry;
+	frame_support::parameter_types! {
+		pub const Unit: u64 = 1_000_000;
+	}
+	ExtBuilder::default().build_and_execute(|| {
+		register(1, 5_000); // kernels [1, 2], 8 GiB, ask 10
+		register(2, 5_000);
+		frame_support::assert_ok!(Staking::update_profile(
+			RuntimeOrigin::signed(2),
+			profile(&[1, 3], 16_384, 7),
+			endpoint("https://two.example")
+		));
+		StorageVersion::new(2).put::<Staking>();
+
+		v3::MigrateToV3::<Test, Unit>::on_runtime_upgrade();
+		assert_eq!(Staking::on_chain_storage_version(), 3);
+		let ask = |s: u64| Providers::<Test>::get(s).unwrap().profile.ask_price;
+		assert_eq!((ask(1), ask(2)), (10_000_000, 7_000_000));
+		// Each kernel's lowest ask is its cheapest provider's, in the new unit.
+		assert_eq!(KernelReaches::<Test>::get(1).unwrap().ask_price, 7_000_000);
+		assert_eq!(KernelReaches::<Test>::get(2).unwrap().ask_price, 10_000_000);
+		assert_eq!(KernelReaches::<Test>::get(3).unwrap().ask_price, 7_000_000);
+		assert_eq!(Staking::ask_price(&2), Some(7_000_000));
+
+		// A second run (a runtime that still lists it) changes nothing.
+		v3::MigrateToV3::<Test, Unit>::on_runtime_upgrade();
+		assert_eq!((ask(1), ask(2)), (10_000_000, 7_000_000));
+		assert_eq!(KernelReaches::<Test>::get(1).unwrap().ask_price, 7_000_000);
+	});
+}
