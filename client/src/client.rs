@@ -59,15 +59,16 @@ impl Client {
 	/// and the fix.
 	pub async fn connect(url: &str) -> Result<Self> {
 		let connect = async {
-			let rpc = subxt::rpcs::RpcClient::from_insecure_url(url).await?;
-			let api = Api::from_rpc_client(rpc.clone()).await?;
-			Ok::<_, Error>((api, LegacyRpcMethods::new(rpc)))
+			let transport = crate::transport::connect(url).await?;
+			let rpc = subxt::rpcs::RpcClient::new(transport);
+			let api = Api::from_rpc_client(rpc.clone()).await.map_err(|e| e.to_string())?;
+			Ok::<_, String>((api, LegacyRpcMethods::new(rpc)))
 		};
 		match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
 			Ok(Ok((api, rpc))) => {
 				Ok(Self { url: url.to_string(), api, rpc, nonces: Mutex::new(HashMap::new()) })
 			},
-			Ok(Err(e)) => Err(Error::Connect { url: url.to_string(), why: e.to_string() }),
+			Ok(Err(why)) => Err(Error::Connect { url: url.to_string(), why }),
 			Err(_) => Err(Error::Connect {
 				url: url.to_string(),
 				why: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
