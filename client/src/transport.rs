@@ -105,9 +105,9 @@ mod tests {
 
 	#[tokio::test]
 	async fn a_bad_address_gets_a_reason_not_a_hang() {
-		let refused = connect("ws://127.0.0.1:1").await.err().expect("nothing listens on port 1");
+		let refused = connect("ws://127.0.0.1:1").await.expect_err("nothing listens on port 1");
 		assert!(refused.to_lowercase().contains("refused"), "{refused}");
-		let not_url = connect("not a url").await.err().expect("not a URL");
+		let not_url = connect("not a url").await.expect_err("not a URL");
 		assert!(not_url.starts_with("not a URL"), "{not_url}");
 	}
 
