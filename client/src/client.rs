@@ -25,6 +25,14 @@ pub type Signed = subxt::transactions::SubmittableTransaction<
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Blocks a transaction stays valid for.
 const MORTALITY: u64 = 64;
+/// How far behind the block a transaction is built at its mortality is anchored. The node's
+/// transaction pool validates against its own view of the chain, which can lag the newest
+/// block (most under load: a view waits for the revalidation of every transaction in the
+/// pool); a transaction anchored at a block the view has not seen is refused there as having
+/// an "ancient birth block". Seen once a client answered fast enough to sign right after a
+/// 2,400-transfer block. Anchored a few blocks back, it is valid in every recent view, for
+/// `MORTALITY - ANCHOR_LAG` blocks after the block it was built at.
+const ANCHOR_LAG: u64 = 4;
 
 /// A finalized, successful transaction.
 pub struct Included {
@@ -180,12 +188,25 @@ impl Client {
 		self.nonces.lock().await.remove(&key.public_key().0);
 	}
 
-	fn params(nonce: u64, tip: u128) -> subxt::config::ParamsFor<SubstrateConfig> {
-		subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+	/// Transaction parameters: `nonce`, `tip`, and mortality anchored [`ANCHOR_LAG`] blocks
+	/// before `at` (on `at`'s chain).
+	async fn params(
+		&self,
+		at: &At,
+		nonce: u64,
+		tip: u128,
+	) -> Result<subxt::config::ParamsFor<SubstrateConfig>> {
+		let built = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
 			.nonce(nonce)
-			.mortal(MORTALITY)
-			.tip(tip)
-			.build()
+			.tip(tip);
+		let number = at.block_number().saturating_sub(ANCHOR_LAG);
+		if number == at.block_number() {
+			return Ok(built.mortal(MORTALITY).build());
+		}
+		// The ancestor of `at`, read from `at`'s own state (`System.BlockHash`), so a fork
+		// elsewhere cannot make it another chain's block.
+		let hash: H256 = crate::reads::block_hash(at, number).await?;
+		Ok(built.mortal_from_unchecked(MORTALITY, number, hash).build())
 	}
 
 	/// Signs `calls` from `key` with consecutive local nonces, offline: no round trip per
@@ -250,7 +271,7 @@ impl Client {
 	/// first, when the pool is full of untipped ones.
 	pub async fn send_tipped(&self, at: &At, key: &Keypair, call: &Call, tip: u128) -> Result<()> {
 		let nonce = self.next_nonce(key).await?;
-		let params = Self::params(nonce, tip);
+		let params = self.params(at, nonce, tip).await?;
 		match at.transactions().sign_and_submit(&call.payload(), key, params).await {
 			Ok(_) => Ok(()),
 			Err(e) => {
@@ -269,9 +290,10 @@ impl Client {
 	pub async fn submit(&self, key: &Keypair, call: &Call) -> Result<Included> {
 		let nonce = self.next_nonce(key).await?;
 		let at = self.finalized().await?;
+		let params = self.params(&at, nonce, 0).await?;
 		let progress = match at
 			.transactions()
-			.sign_and_submit_then_watch(&call.payload(), key, Self::params(nonce, 0))
+			.sign_and_submit_then_watch(&call.payload(), key, params)
 			.await
 		{
 			Ok(p) => p,

@@ -41,7 +41,7 @@ pub mod traits;
 
 pub use canary::canary_seal;
 pub use chain::{units, AccountId, Balance, BlockNumber, Credits, Hash, Nonce, Signature};
-pub use input::{seeded_input, seeded_stream, SEEDED_INPUT_DOMAIN};
+pub use input::{seeded_input, seeded_stream, seeded_stream_from, SEEDED_INPUT_DOMAIN};
 pub use kernel::*;
 pub use model::*;
 pub use offence::*;

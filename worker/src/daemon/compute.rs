@@ -4,10 +4,9 @@
 
 use super::Worker;
 use crate::{
-	gpu::Gpu,
 	inference::InferenceError,
 	journal::{Entry, Stage},
-	kernels::{KernelError, Kernels},
+	kernels::KernelError,
 };
 use aipin_client::{
 	programs::{Remote, Source},
@@ -18,7 +17,7 @@ use aipin_kernels::{
 	Kernel,
 };
 use aipin_primitives::{
-	is_model_kernel, seeded_input, BlockNumber, InputFault, KernelId, KernelSpec, ModelId,
+	is_model_kernel, seeded_stream_from, BlockNumber, InputFault, KernelId, KernelSpec, ModelId,
 	OperatorTask, TaskId, TaskInput,
 };
 use std::{
@@ -26,6 +25,21 @@ use std::{
 	sync::{atomic::Ordering, Arc},
 	time::{Duration, Instant},
 };
+
+/// A seeded task's input ([`aipin_primitives::seeded_input`]), generated on every core: the
+/// stream's 32-byte blocks are independent, so each thread makes a run of them.
+pub(crate) fn seeded_input_on_every_core(seed: &[u8; 32], len: usize) -> Vec<u8> {
+	let mut out = vec![0u8; len];
+	let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+	// Whole blocks, and at least 64 KiB a thread: a smaller piece is not worth one.
+	let per = len.div_ceil(threads).next_multiple_of(32).max(64 << 10);
+	std::thread::scope(|s| {
+		for (i, piece) in out.chunks_mut(per).enumerate() {
+			s.spawn(move || seeded_stream_from(seed, 0, (i * per / 32) as u64, piece));
+		}
+	});
+	out
+}
 
 /// Checked programs of the models a worker has run, by model id (a handful of models at a
 /// time; the cache is emptied when it holds [`MAX_PROGRAMS`]).
@@ -453,7 +467,9 @@ impl Worker {
 			},
 		};
 		let input = match task_input {
-			Some(TaskInput::Seeded { seed }) => seeded_input(&seed, task.input_bytes as usize),
+			Some(TaskInput::Seeded { seed }) => tokio::task::block_in_place(|| {
+				seeded_input_on_every_core(&seed, task.input_bytes as usize)
+			}),
 			Some(TaskInput::Inline(bytes)) => bytes.into_inner(),
 			Some(TaskInput::External { url, hash, size }) => {
 				let fetched = match self.external_input(t.task, &url, hash, size, last_chance).await
@@ -484,13 +500,10 @@ impl Worker {
 			.map(|ops_per_s| Duration::from_secs_f64(ops as f64 / ops_per_s));
 		let progress = AbortOnDrop(tokio::spawn(report_progress(t.task, task.kernel, estimate)));
 		let (output, kernel_time) = {
-			let mut guard = self.gpu.lock().map_err(|_| anyhow::anyhow!("GPU lock poisoned"))?;
-			if guard.as_ref().is_none_or(|(g, _)| g.is_lost()) {
-				let gpu = Gpu::new()?;
-				let k = Kernels::new(&gpu)?;
-				*guard = Some((gpu, k));
-			}
-			let (gpu, k) = guard.as_ref().expect("set above");
+			// Set up when the worker started; again only if the device was lost since.
+			self.warm_gpu()?;
+			let guard = self.gpu.lock().map_err(|_| anyhow::anyhow!("GPU lock poisoned"))?;
+			let Some((gpu, k)) = guard.as_ref() else { anyhow::bail!("no GPU") };
 			// Timed from here: device set-up is not the kernel's.
 			let started = Instant::now();
 			let result = tokio::task::block_in_place(|| match &job {
@@ -521,11 +534,20 @@ impl Worker {
 			tracing::warn!(target: "aipin::worker", task = t.task, "TEST MODE: output corrupted");
 		}
 		let compute_ms = kernel_time.as_millis() as u64;
-		let root = aipin_primitives::result::root(&output);
 		let mut salt = [0u8; 32];
 		getrandom::fill(&mut salt)
 			.map_err(|e| anyhow::anyhow!("no randomness for the salt: {e}"))?;
-		self.journal.store_output(t.task, &output)?;
+		// The root is hashed while the output goes to disk: neither waits for the other.
+		let outputs = &self.journal;
+		let (root, stored) = tokio::task::block_in_place(|| {
+			std::thread::scope(|s| {
+				let root = s.spawn(|| aipin_primitives::result::root(&output));
+				let stored = outputs.store_output(t.task, &output);
+				(root.join(), stored)
+			})
+		});
+		stored?;
+		let root = root.map_err(|_| anyhow::anyhow!("hashing the result root panicked"))?;
 		let e = Entry {
 			task: t.task,
 			kernel: task.kernel,
@@ -556,5 +578,22 @@ impl Worker {
 			(picked_up.elapsed() - input_ready - kernel_time).as_secs_f64() * 1e3,
 		);
 		Ok(Some(e))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::seeded_input_on_every_core;
+
+	#[test]
+	fn a_seeded_input_made_on_every_core_is_the_seeded_input() {
+		let seed = [0x5e; 32];
+		for len in [0, 1, 31, 32, 33, 65_536, 65_537, 300_001, 2 << 20] {
+			assert_eq!(
+				seeded_input_on_every_core(&seed, len),
+				aipin_primitives::seeded_input(&seed, len),
+				"{len} bytes"
+			);
+		}
 	}
 }

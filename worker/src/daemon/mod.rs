@@ -72,6 +72,10 @@ impl Worker {
 	/// rebuilding pending work from chain state and the journal each time.
 	pub async fn run(mut self) -> anyhow::Result<()> {
 		let key = self.cfg.operator_key()?;
+		if let Err(e) = self.warm_gpu() {
+			// Tried again by the first task (and said again there, per task, if it still fails).
+			tracing::error!(target: "aipin::worker", "no GPU yet: {e:#}");
+		}
 		let mut backoff = Duration::from_secs(1);
 		loop {
 			match self.session(key.clone()).await {
@@ -84,6 +88,19 @@ impl Worker {
 			tokio::time::sleep(backoff).await;
 			backoff = (backoff * 2).min(Duration::from_secs(30));
 		}
+	}
+
+	/// Sets the GPU up and compiles every kernel now, so that the first task does not wait for
+	/// it (over a second on lavapipe) between its pick-up and its result.
+	pub(super) fn warm_gpu(&self) -> anyhow::Result<()> {
+		let mut guard = self.gpu.lock().map_err(|_| anyhow::anyhow!("GPU lock poisoned"))?;
+		if guard.as_ref().is_none_or(|(g, _)| g.is_lost()) {
+			let gpu = Gpu::new()?;
+			let kernels = Kernels::new(&gpu)?;
+			tracing::info!(target: "aipin::worker", device = %gpu.info.name, "GPU ready");
+			*guard = Some((gpu, kernels));
+		}
+		Ok(())
 	}
 
 	/// One connection's worth of work.
