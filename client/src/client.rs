@@ -25,14 +25,6 @@ pub type Signed = subxt::transactions::SubmittableTransaction<
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Blocks a transaction stays valid for.
 const MORTALITY: u64 = 64;
-/// How far behind the block a transaction is built at its mortality is anchored. The node's
-/// transaction pool validates against its own view of the chain, which can lag the newest
-/// block (most under load: a view waits for the revalidation of every transaction in the
-/// pool); a transaction anchored at a block the view has not seen is refused there as having
-/// an "ancient birth block". Seen once a client answered fast enough to sign right after a
-/// 2,400-transfer block. Anchored a few blocks back, it is valid in every recent view, for
-/// `MORTALITY - ANCHOR_LAG` blocks after the block it was built at.
-const ANCHOR_LAG: u64 = 4;
 
 /// A finalized, successful transaction.
 pub struct Included {
@@ -67,16 +59,15 @@ impl Client {
 	/// and the fix.
 	pub async fn connect(url: &str) -> Result<Self> {
 		let connect = async {
-			let transport = crate::transport::connect(url).await?;
-			let rpc = subxt::rpcs::RpcClient::new(transport);
-			let api = Api::from_rpc_client(rpc.clone()).await.map_err(|e| e.to_string())?;
-			Ok::<_, String>((api, LegacyRpcMethods::new(rpc)))
+			let rpc = subxt::rpcs::RpcClient::from_insecure_url(url).await?;
+			let api = Api::from_rpc_client(rpc.clone()).await?;
+			Ok::<_, Error>((api, LegacyRpcMethods::new(rpc)))
 		};
 		match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
 			Ok(Ok((api, rpc))) => {
 				Ok(Self { url: url.to_string(), api, rpc, nonces: Mutex::new(HashMap::new()) })
 			},
-			Ok(Err(why)) => Err(Error::Connect { url: url.to_string(), why }),
+			Ok(Err(e)) => Err(Error::Connect { url: url.to_string(), why: e.to_string() }),
 			Err(_) => Err(Error::Connect {
 				url: url.to_string(),
 				why: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
@@ -188,25 +179,12 @@ impl Client {
 		self.nonces.lock().await.remove(&key.public_key().0);
 	}
 
-	/// Transaction parameters: `nonce`, `tip`, and mortality anchored [`ANCHOR_LAG`] blocks
-	/// before `at` (on `at`'s chain).
-	async fn params(
-		&self,
-		at: &At,
-		nonce: u64,
-		tip: u128,
-	) -> Result<subxt::config::ParamsFor<SubstrateConfig>> {
-		let built = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+	fn params(nonce: u64, tip: u128) -> subxt::config::ParamsFor<SubstrateConfig> {
+		subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
 			.nonce(nonce)
-			.tip(tip);
-		let number = at.block_number().saturating_sub(ANCHOR_LAG);
-		if number == at.block_number() {
-			return Ok(built.mortal(MORTALITY).build());
-		}
-		// The ancestor of `at`, read from `at`'s own state (`System.BlockHash`), so a fork
-		// elsewhere cannot make it another chain's block.
-		let hash: H256 = crate::reads::block_hash(at, number).await?;
-		Ok(built.mortal_from_unchecked(MORTALITY, number, hash).build())
+			.mortal(MORTALITY)
+			.tip(tip)
+			.build()
 	}
 
 	/// Signs `calls` from `key` with consecutive local nonces, offline: no round trip per
@@ -271,7 +249,7 @@ impl Client {
 	/// first, when the pool is full of untipped ones.
 	pub async fn send_tipped(&self, at: &At, key: &Keypair, call: &Call, tip: u128) -> Result<()> {
 		let nonce = self.next_nonce(key).await?;
-		let params = self.params(at, nonce, tip).await?;
+		let params = Self::params(nonce, tip);
 		match at.transactions().sign_and_submit(&call.payload(), key, params).await {
 			Ok(_) => Ok(()),
 			Err(e) => {
@@ -290,10 +268,9 @@ impl Client {
 	pub async fn submit(&self, key: &Keypair, call: &Call) -> Result<Included> {
 		let nonce = self.next_nonce(key).await?;
 		let at = self.finalized().await?;
-		let params = self.params(&at, nonce, 0).await?;
 		let progress = match at
 			.transactions()
-			.sign_and_submit_then_watch(&call.payload(), key, params)
+			.sign_and_submit_then_watch(&call.payload(), key, Self::params(nonce, 0))
 			.await
 		{
 			Ok(p) => p,

@@ -29,7 +29,6 @@ pub mod http;
 pub mod keys;
 pub mod programs;
 pub mod reads;
-mod transport;
 pub mod units;
 pub mod verify;
 mod view;

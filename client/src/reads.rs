@@ -196,16 +196,6 @@ pub async fn total_issuance(at: &At) -> Result<Balance> {
 	value(at, "Balances", "TotalIssuance").await
 }
 
-/// The hash of block `number`, an ancestor of `at` (within the runtime's `BlockHashCount`), as
-/// `at`'s own state records it (`System.BlockHash`).
-pub async fn block_hash(at: &At, number: u64) -> Result<subxt::utils::H256> {
-	let n = BlockNumber::try_from(number)
-		.map_err(|_| Error::Runtime(format!("block {number} is past the chain's numbers")))?;
-	get::<BlockNumber, subxt::utils::H256>(at, "System", "BlockHash", &n)
-		.await?
-		.ok_or_else(|| Error::Runtime(format!("block {number} is not a recent ancestor")))
-}
-
 /// Account `who` (nonce and balances); the default for an account that does not exist.
 pub async fn account(at: &At, who: &AccountId) -> Result<AccountInfo> {
 	Ok(get(at, "System", "Account", who).await?.unwrap_or_default())
