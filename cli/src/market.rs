@@ -129,14 +129,9 @@ impl Provider {
 }
 
 /// Every registered provider.
-/// The chain's `Escrow.PriceUnit`: work units a price is quoted for.
-pub fn price_unit(at: &aipin_client::At) -> anyhow::Result<u64> {
-	Ok(reads::constant(at.metadata_ref(), "Escrow", "PriceUnit")?)
-}
-
 pub async fn providers(client: &Client) -> anyhow::Result<Vec<Provider>> {
 	let at = client.finalized().await?;
-	let unit = price_unit(&at)?;
+	let unit = reads::price_unit(&at)?;
 	let mut out: Vec<Provider> = reads::providers(&at)
 		.await?
 		.into_iter()

@@ -121,7 +121,7 @@ pub async fn standing(client: &Client, stash: &AccountId) -> anyhow::Result<Stan
 			.collect(),
 		total_stake: p.total_stake(),
 		status: p.status,
-		provider: Provider::of(stash, &p, crate::market::price_unit(&at)?),
+		provider: Provider::of(stash, &p, reads::price_unit(&at)?),
 		in_flight: risk.in_flight,
 		awaiting_action: risk.awaiting_action,
 		next_deadline: risk.next_deadline,

@@ -75,7 +75,7 @@ pub async fn submit(client: &Client, signer: &Keypair, t: &NewTask) -> anyhow::R
 		 buy some with `aipin credits buy <AIP>`",
 		q.escrow,
 		q.work_units,
-		fmt_price(t.max_price, crate::market::price_unit(&at)?),
+		fmt_price(t.max_price, reads::price_unit(&at)?),
 		t.replication
 	);
 	let deadline = at.block_number() + t.deadline_in as u64;

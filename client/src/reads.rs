@@ -210,6 +210,11 @@ pub async fn block_weight(at: &At) -> Result<(u64, u64)> {
 	Ok((normal.ref_time(), normal.proof_size()))
 }
 
+/// The chain's `Escrow.PriceUnit`: the work units a price (an ask, a `max_price`) is quoted for.
+pub fn price_unit(at: &At) -> Result<u64> {
+	constant(at.metadata_ref(), "Escrow", "PriceUnit")
+}
+
 /// A constant of the runtime's metadata (`pallet.name`), decoded as `T`.
 pub fn constant<T: Decode>(md: &subxt::Metadata, pallet: &str, name: &str) -> Result<T> {
 	let c = md

@@ -111,7 +111,7 @@ pub async fn register(cfg: &Config, r: Registration<'_>) -> anyhow::Result<()> {
 	let client = Client::connect(&cfg.node).await?;
 	let at = client.finalized().await?;
 	let terms = PriceTerms {
-		price_unit: reads::constant(at.metadata_ref(), "Escrow", "PriceUnit")?,
+		price_unit: reads::price_unit(&at)?,
 		credit_nano_usd: reads::constant(at.metadata_ref(), "Bme", "CreditValueNanoUsd")?,
 		throughput,
 	};

@@ -3,16 +3,22 @@
 use crate::{migrations::v2, mock::*, KernelReach, KernelReaches};
 use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 
+/// Provider 1 on kernels [1, 2] with 8 GiB at ask 10, provider 2 moved to kernels [1, 3] with
+/// 16 GiB at ask 7.
+fn two_providers() {
+	register(1, 5_000);
+	register(2, 5_000);
+	frame_support::assert_ok!(Staking::update_profile(
+		RuntimeOrigin::signed(2),
+		profile(&[1, 3], 16_384, 7),
+		endpoint("https://two.example")
+	));
+}
+
 #[test]
 fn version_1_providers_get_their_kernel_reaches_once() {
 	ExtBuilder::default().build_and_execute(|| {
-		register(1, 5_000); // kernels [1, 2], 8 GiB, ask 10
-		register(2, 5_000);
-		frame_support::assert_ok!(Staking::update_profile(
-			RuntimeOrigin::signed(2),
-			profile(&[1, 3], 16_384, 7),
-			endpoint("https://two.example")
-		));
+		two_providers();
 		let want: Vec<_> = KernelReaches::<Test>::iter().collect();
 		// The previous release: version 1, no reaches recorded.
 		let _ = KernelReaches::<Test>::clear(u32::MAX, None);
@@ -50,13 +56,7 @@ fn version_2_asks_are_rescaled_to_the_price_unit_once() {
 		pub const Unit: u64 = 1_000_000;
 	}
 	ExtBuilder::default().build_and_execute(|| {
-		register(1, 5_000); // kernels [1, 2], 8 GiB, ask 10
-		register(2, 5_000);
-		frame_support::assert_ok!(Staking::update_profile(
-			RuntimeOrigin::signed(2),
-			profile(&[1, 3], 16_384, 7),
-			endpoint("https://two.example")
-		));
+		two_providers();
 		StorageVersion::new(2).put::<Staking>();
 
 		v3::MigrateToV3::<Test, Unit>::on_runtime_upgrade();
